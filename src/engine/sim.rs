@@ -1,0 +1,618 @@
+//! One replication: the clock, the event loop and the corridor's processes.
+//!
+//! # Semantics a modeller relies on
+//! - **Same-time order:** events at the same instant are handled in the order they were
+//!   scheduled (see [`EventQueue`]).
+//! - **Nodes** are multi-server FIFO queues. A consignment (a container or a whole block train)
+//!   holds one server for one draw of the node's service time.
+//! - **Yards and backpressure:** a node with a yard capacity admits a consignment only if its TEU
+//!   fit beside everything at the node or already travelling to it. Admission is decided when the
+//!   consignment is ready to leave the upstream node (space is reserved for the trip). If it does
+//!   not fit, the consignment stays where it is, keeping its upstream server busy ("blocked"), and
+//!   joins the node's FIFO of space requests. Requests are granted strictly in FIFO order as
+//!   space frees. Cargo that finds the first node of its route full waits at the origin (or is
+//!   refused, per flow).
+//! - **Legs** have unlimited capacity: each consignment travels for one draw of the transit time.
+//! - **Delivered** means the consignment finished service at the last node of its route.
+//! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
+//!   horizon. Events at or after the horizon are not processed.
+//! - **Randomness:** each flow, node and leg draws from its own stream (see [`rng`](super::rng)).
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+
+use super::event::{CargoId, Event};
+use super::observer::{NoObserver, Observer};
+use super::queue::EventQueue;
+use super::rng::{Stream, stream};
+use super::time::SimTime;
+use crate::model::{FlowId, Model, NodeId, RouteId, WhenFull, month_of};
+use crate::stats::{Conservation, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats};
+
+/// Where a live consignment is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Location {
+    /// The arena slot is unused.
+    Free,
+    /// At the origin, waiting for space at the route's first node.
+    WaitingEntry,
+    /// In a node's queue.
+    Queued,
+    /// Being served at a node.
+    InService,
+    /// Served, holding its server until the next node has space.
+    Blocked,
+    /// Travelling on a leg.
+    OnLeg,
+}
+
+/// A group of TEU that moves as one: a container or a block train.
+#[derive(Clone, Copy, Debug)]
+struct Consignment {
+    route: RouteId,
+    teu: u32,
+    /// Index of the current (or next, while on a leg) node in the route.
+    stage: u32,
+    location: Location,
+    created: SimTime,
+    node_arrival: SimTime,
+    service_start: SimTime,
+    service_end: SimTime,
+    leg_start: SimTime,
+}
+
+const FREE_SLOT: Consignment = Consignment {
+    route: RouteId(0),
+    teu: 0,
+    stage: 0,
+    location: Location::Free,
+    created: SimTime::ZERO,
+    node_arrival: SimTime::ZERO,
+    service_start: SimTime::ZERO,
+    service_end: SimTime::ZERO,
+    leg_start: SimTime::ZERO,
+};
+
+/// Mutable state of one node.
+#[derive(Clone, Debug, Default)]
+struct NodeState {
+    /// Servers (u32::MAX when unlimited).
+    servers: u32,
+    /// Yard capacity in TEU (u64::MAX when unlimited).
+    capacity_teu: u64,
+    queue: VecDeque<CargoId>,
+    busy: u32,
+    blocked: u32,
+    in_node: u32,
+    /// TEU at the node plus TEU travelling to it with space reserved.
+    occupancy_teu: u64,
+    /// TEU physically at the node.
+    present_teu: u64,
+    /// Consignments waiting for space here, FIFO.
+    space_waiters: VecDeque<CargoId>,
+}
+
+/// Runs replications of one model, reusing its allocations from one replication to the next.
+pub struct Simulation<'m> {
+    model: &'m Model,
+    now: SimTime,
+    in_window: bool,
+    events: EventQueue<Event>,
+    cargo: Vec<Consignment>,
+    free_slots: Vec<u32>,
+    nodes: Vec<NodeState>,
+    arrival_rngs: Vec<Stream>,
+    route_rngs: Vec<Stream>,
+    service_rngs: Vec<Stream>,
+    transit_rngs: Vec<Stream>,
+    /// Interarrival law of each flow's envelope (peak-month) Poisson process.
+    envelopes: Vec<Exp<f64>>,
+    stats: ReplicationStats,
+    totals: Conservation,
+}
+
+impl<'m> Simulation<'m> {
+    /// Prepares to run replications of `model`.
+    pub fn new(model: &'m Model) -> Simulation<'m> {
+        let envelopes = model
+            .flows
+            .iter()
+            .map(|flow| {
+                let peak_rate = flow.mean_arrivals_per_hour() * flow.max_factor;
+                Exp::new(peak_rate).expect("validated flows have a positive finite rate")
+            })
+            .collect();
+        let placeholder = stream(0, 0, crate::engine::rng::StreamId(0));
+        Simulation {
+            model,
+            now: SimTime::ZERO,
+            in_window: false,
+            events: EventQueue::with_capacity(1024),
+            cargo: Vec::new(),
+            free_slots: Vec::new(),
+            nodes: vec![NodeState::default(); model.nodes.len()],
+            arrival_rngs: vec![placeholder.clone(); model.flows.len()],
+            route_rngs: vec![placeholder.clone(); model.flows.len()],
+            service_rngs: vec![placeholder.clone(); model.nodes.len()],
+            transit_rngs: vec![placeholder; model.legs.len()],
+            envelopes,
+            stats: ReplicationStats::default(),
+            totals: Conservation::default(),
+        }
+    }
+
+    /// Runs replication `replication` and returns what it measured.
+    pub fn run(&mut self, replication: u64) -> ReplicationStats {
+        self.run_observed(replication, &mut NoObserver)
+    }
+
+    /// Runs replication `replication`, reporting to `observer` as it goes.
+    pub fn run_observed<O: Observer>(
+        &mut self,
+        replication: u64,
+        observer: &mut O,
+    ) -> ReplicationStats {
+        self.reset(replication);
+        let horizon = self.model.settings.horizon;
+        while let Some(time) = self.events.peek_time() {
+            if time >= horizon {
+                break;
+            }
+            let (time, event) = self.events.pop().expect("peeked");
+            debug_assert!(time >= self.now, "time went backwards");
+            self.now = time;
+            self.stats.events += 1;
+            self.handle(event, observer);
+        }
+        self.now = horizon;
+        self.finish()
+    }
+
+    fn reset(&mut self, replication: u64) {
+        let model = self.model;
+        let seed = model.settings.seed;
+        self.now = SimTime::ZERO;
+        self.events.clear();
+        self.cargo.clear();
+        self.free_slots.clear();
+        for (state, node) in self.nodes.iter_mut().zip(&model.nodes) {
+            state.queue.clear();
+            state.space_waiters.clear();
+            state.servers = node.servers.unwrap_or(u32::MAX);
+            state.capacity_teu = node.yard_capacity_teu.unwrap_or(u64::MAX);
+            state.busy = 0;
+            state.blocked = 0;
+            state.in_node = 0;
+            state.occupancy_teu = 0;
+            state.present_teu = 0;
+        }
+        for (i, flow) in model.flows.iter().enumerate() {
+            self.arrival_rngs[i] = stream(seed, replication, flow.arrival_stream);
+            self.route_rngs[i] = stream(seed, replication, flow.route_stream);
+        }
+        for (i, node) in model.nodes.iter().enumerate() {
+            self.service_rngs[i] = stream(seed, replication, node.service_stream);
+        }
+        for (i, leg) in model.legs.iter().enumerate() {
+            self.transit_rngs[i] = stream(seed, replication, leg.transit_stream);
+        }
+        let horizon_days = model.settings.horizon.days().ceil() as usize;
+        self.stats = ReplicationStats {
+            replication,
+            window_h: model.settings.horizon.since(model.settings.warmup),
+            events: 0,
+            nodes: vec![NodeStats::default(); model.nodes.len()],
+            routes: model
+                .routes
+                .iter()
+                .map(|route| RouteStats {
+                    stages: vec![StageStats::default(); 2 * route.nodes.len() - 1],
+                    daily_delivered_teu: vec![0; horizon_days],
+                    ..RouteStats::default()
+                })
+                .collect(),
+            flows: vec![FlowStats::default(); model.flows.len()],
+            conservation: Conservation::default(),
+        };
+        self.totals = Conservation::default();
+        for i in 0..model.flows.len() {
+            let first = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
+            self.events
+                .schedule(SimTime::ZERO.after(first), Event::Arrival(FlowId(i as u32)));
+        }
+        if model.settings.warmup > SimTime::ZERO {
+            self.in_window = false;
+            self.events
+                .schedule(model.settings.warmup, Event::WarmupEnd);
+        } else {
+            self.in_window = true;
+        }
+    }
+
+    #[inline]
+    fn handle<O: Observer>(&mut self, event: Event, observer: &mut O) {
+        match event {
+            Event::Arrival(flow) => self.on_arrival(flow, observer),
+            Event::ServiceEnd(cargo) => self.on_service_end(cargo, observer),
+            Event::LegEnd(cargo) => self.on_leg_end(cargo),
+            Event::WarmupEnd => self.on_warmup_end(),
+        }
+    }
+
+    // ---------------------------------------------------------------- arrivals
+
+    fn on_arrival<O: Observer>(&mut self, flow_id: FlowId, observer: &mut O) {
+        let model = self.model;
+        let flow = &model.flows[flow_id.index()];
+        let rng = &mut self.arrival_rngs[flow_id.index()];
+        // Thinning (Lewis and Shedler 1979): accept a candidate of the peak-rate process with
+        // probability rate(t) / peak rate.
+        let accepted = !flow.is_seasonal() || {
+            let u: f64 = rng.random();
+            u * flow.max_factor < flow.seasonality[month_of(self.now)]
+        };
+        let gap = self.envelopes[flow_id.index()].sample(rng);
+        self.events
+            .schedule(self.now.after(gap), Event::Arrival(flow_id));
+        if !accepted {
+            return;
+        }
+        let route = match &flow.route_choice {
+            Some(choice) => flow.routes[choice.sample(&mut self.route_rngs[flow_id.index()])].0,
+            None => flow.routes[0].0,
+        };
+        let teu = flow.arrival.teu_per_arrival();
+        self.totals.generated_teu += u64::from(teu);
+        if self.in_window {
+            self.stats.flows[flow_id.index()].generated_teu += u64::from(teu);
+        }
+        observer.generated(self.now, flow_id, route, teu);
+        let first_node = model.route(route).nodes[0];
+        if self.can_admit(first_node, teu) {
+            let cargo = self.new_cargo(route, teu);
+            self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
+            self.arrive_at_node(cargo, first_node);
+        } else if flow.when_full == WhenFull::Refuse {
+            self.totals.refused_teu += u64::from(teu);
+            if self.in_window {
+                self.stats.flows[flow_id.index()].refused_teu += u64::from(teu);
+            }
+            observer.refused(self.now, flow_id, teu);
+        } else {
+            let cargo = self.new_cargo(route, teu);
+            self.cargo[cargo.index()].location = Location::WaitingEntry;
+            self.nodes[first_node.index()]
+                .space_waiters
+                .push_back(cargo);
+        }
+    }
+
+    fn new_cargo(&mut self, route: RouteId, teu: u32) -> CargoId {
+        let consignment = Consignment {
+            route,
+            teu,
+            stage: 0,
+            location: Location::WaitingEntry,
+            created: self.now,
+            node_arrival: self.now,
+            service_start: self.now,
+            service_end: self.now,
+            leg_start: self.now,
+        };
+        match self.free_slots.pop() {
+            Some(slot) => {
+                self.cargo[slot as usize] = consignment;
+                CargoId(slot)
+            }
+            None => {
+                self.cargo.push(consignment);
+                CargoId((self.cargo.len() - 1) as u32)
+            }
+        }
+    }
+
+    fn release_cargo(&mut self, cargo: CargoId) {
+        self.cargo[cargo.index()] = FREE_SLOT;
+        self.free_slots.push(cargo.0);
+    }
+
+    // ---------------------------------------------------------------- nodes
+
+    /// Whether `teu` more TEU may be sent to `node` now: it has room and nobody is ahead in the
+    /// FIFO of space requests.
+    #[inline]
+    fn can_admit(&self, node: NodeId, teu: u32) -> bool {
+        let state = &self.nodes[node.index()];
+        state.space_waiters.is_empty() && fits(state, teu)
+    }
+
+    fn arrive_at_node(&mut self, cargo: CargoId, node: NodeId) {
+        let now = self.now;
+        let teu = {
+            let consignment = &mut self.cargo[cargo.index()];
+            consignment.node_arrival = now;
+            consignment.teu
+        };
+        let state = &mut self.nodes[node.index()];
+        state.present_teu += u64::from(teu);
+        state.in_node += 1;
+        if self.in_window {
+            let node_stats = &mut self.stats.nodes[node.index()];
+            node_stats.arrivals += 1;
+            node_stats.arrived_teu += u64::from(teu);
+        }
+        if state.busy + state.blocked < state.servers {
+            self.start_service(cargo, node);
+        } else {
+            self.cargo[cargo.index()].location = Location::Queued;
+            self.nodes[node.index()].queue.push_back(cargo);
+        }
+        self.record_levels(node);
+    }
+
+    fn start_service(&mut self, cargo: CargoId, node: NodeId) {
+        let now = self.now;
+        let service_h = self
+            .model
+            .node(node)
+            .service
+            .sample(&mut self.service_rngs[node.index()]);
+        let consignment = &mut self.cargo[cargo.index()];
+        consignment.location = Location::InService;
+        consignment.service_start = now;
+        let wait_h = now.since(consignment.node_arrival);
+        self.nodes[node.index()].busy += 1;
+        if self.in_window {
+            let node_stats = &mut self.stats.nodes[node.index()];
+            node_stats.wait_h.add(wait_h);
+            node_stats.wait_hist.add(wait_h, 1);
+            node_stats.service_h.add(service_h);
+        }
+        self.events
+            .schedule(now.after(service_h), Event::ServiceEnd(cargo));
+    }
+
+    fn on_service_end<O: Observer>(&mut self, cargo: CargoId, observer: &mut O) {
+        let model = self.model;
+        let now = self.now;
+        let consignment = &mut self.cargo[cargo.index()];
+        consignment.service_end = now;
+        let route = model.route(consignment.route);
+        let stage = consignment.stage as usize;
+        let node = route.nodes[stage];
+        let teu = consignment.teu;
+        if stage + 1 == route.nodes.len() {
+            // Delivered.
+            let route_id = consignment.route;
+            let transit_h = now.since(consignment.created);
+            self.leave_node(cargo, node);
+            self.totals.delivered_teu += u64::from(teu);
+            let day = now.days() as usize;
+            let route_stats = &mut self.stats.routes[route_id.index()];
+            if let Some(count) = route_stats.daily_delivered_teu.get_mut(day) {
+                *count += u64::from(teu);
+            }
+            if self.in_window {
+                route_stats.delivered += 1;
+                route_stats.delivered_teu += u64::from(teu);
+                route_stats
+                    .transit_h
+                    .add_weighted(transit_h, f64::from(teu));
+                route_stats.transit_hist.add(transit_h, u64::from(teu));
+            }
+            observer.delivered(now, route_id, teu, transit_h);
+            self.release_cargo(cargo);
+            return;
+        }
+        let next = route.nodes[stage + 1];
+        if self.can_admit(next, teu) {
+            self.nodes[next.index()].occupancy_teu += u64::from(teu);
+            self.depart(cargo);
+        } else {
+            self.cargo[cargo.index()].location = Location::Blocked;
+            let state = &mut self.nodes[node.index()];
+            state.busy -= 1;
+            state.blocked += 1;
+            self.nodes[next.index()].space_waiters.push_back(cargo);
+            self.record_levels(node);
+        }
+    }
+
+    /// Sends a served consignment, with space reserved at the next node, onto its next leg.
+    fn depart(&mut self, cargo: CargoId) {
+        let model = self.model;
+        let now = self.now;
+        let consignment = self.cargo[cargo.index()];
+        let route = model.route(consignment.route);
+        let stage = consignment.stage as usize;
+        let node = route.nodes[stage];
+        let leg = route.legs[stage];
+        self.leave_node(cargo, node);
+        let transit_h = model
+            .leg(leg)
+            .transit
+            .sample(&mut self.transit_rngs[leg.index()]);
+        let consignment = &mut self.cargo[cargo.index()];
+        consignment.location = Location::OnLeg;
+        consignment.leg_start = now;
+        self.events
+            .schedule(now.after(transit_h), Event::LegEnd(cargo));
+    }
+
+    /// Removes a served (or blocked) consignment from `node`, records its stage, and lets the
+    /// node start its next service and grant waiting space requests.
+    fn leave_node(&mut self, cargo: CargoId, node: NodeId) {
+        let now = self.now;
+        let consignment = self.cargo[cargo.index()];
+        let teu = consignment.teu;
+        let state = &mut self.nodes[node.index()];
+        if consignment.location == Location::Blocked {
+            state.blocked -= 1;
+        } else {
+            state.busy -= 1;
+        }
+        state.in_node -= 1;
+        state.occupancy_teu -= u64::from(teu);
+        state.present_teu -= u64::from(teu);
+        if self.in_window {
+            let wait_h = consignment.service_start.since(consignment.node_arrival);
+            let service_h = consignment.service_end.since(consignment.service_start);
+            let blocked_h = now.since(consignment.service_end);
+            let node_stats = &mut self.stats.nodes[node.index()];
+            node_stats
+                .sojourn_h
+                .add(now.since(consignment.node_arrival));
+            node_stats.blocked_h.add(blocked_h);
+            let weight = f64::from(teu);
+            let stage = &mut self.stats.routes[consignment.route.index()].stages
+                [2 * consignment.stage as usize];
+            stage.wait_h.add_weighted(wait_h, weight);
+            stage.service_h.add_weighted(service_h, weight);
+            stage.blocked_h.add_weighted(blocked_h, weight);
+        }
+        let state = &mut self.nodes[node.index()];
+        if state.busy + state.blocked < state.servers
+            && let Some(next) = state.queue.pop_front()
+        {
+            self.start_service(next, node);
+        }
+        self.record_levels(node);
+        self.grant_space(node);
+    }
+
+    /// Grants queued space requests at `node` in FIFO order while they fit.
+    fn grant_space(&mut self, node: NodeId) {
+        loop {
+            let state = &self.nodes[node.index()];
+            let Some(&waiter) = state.space_waiters.front() else {
+                return;
+            };
+            let consignment = self.cargo[waiter.index()];
+            if !fits(state, consignment.teu) {
+                return;
+            }
+            let state = &mut self.nodes[node.index()];
+            state.space_waiters.pop_front();
+            state.occupancy_teu += u64::from(consignment.teu);
+            match consignment.location {
+                Location::WaitingEntry => self.arrive_at_node(waiter, node),
+                Location::Blocked => self.depart(waiter),
+                other => unreachable!("space requested by cargo in state {other:?}"),
+            }
+        }
+    }
+
+    fn on_leg_end(&mut self, cargo: CargoId) {
+        let model = self.model;
+        let now = self.now;
+        let consignment = &mut self.cargo[cargo.index()];
+        let travelled_stage = 2 * consignment.stage as usize + 1;
+        consignment.stage += 1;
+        let node = model.route(consignment.route).nodes[consignment.stage as usize];
+        if self.in_window {
+            let transit_h = now.since(consignment.leg_start);
+            let stage = &mut self.stats.routes[consignment.route.index()].stages[travelled_stage];
+            stage
+                .service_h
+                .add_weighted(transit_h, f64::from(consignment.teu));
+        }
+        self.arrive_at_node(cargo, node);
+    }
+
+    // ---------------------------------------------------------------- statistics
+
+    #[inline]
+    fn record_levels(&mut self, node: NodeId) {
+        let now = self.now.hours();
+        let state = &self.nodes[node.index()];
+        let node_stats = &mut self.stats.nodes[node.index()];
+        node_stats.queue.set(now, state.queue.len() as f64);
+        node_stats.in_node.set(now, f64::from(state.in_node));
+        node_stats.busy.set(now, f64::from(state.busy));
+        node_stats.blocked.set(now, f64::from(state.blocked));
+        node_stats.yard_teu.set(now, state.present_teu as f64);
+    }
+
+    fn on_warmup_end(&mut self) {
+        let now = self.now.hours();
+        self.in_window = true;
+        for node_stats in &mut self.stats.nodes {
+            let mut fresh = NodeStats {
+                queue: node_stats.queue,
+                in_node: node_stats.in_node,
+                busy: node_stats.busy,
+                blocked: node_stats.blocked,
+                yard_teu: node_stats.yard_teu,
+                ..NodeStats::default()
+            };
+            for level in [
+                &mut fresh.queue,
+                &mut fresh.in_node,
+                &mut fresh.busy,
+                &mut fresh.blocked,
+                &mut fresh.yard_teu,
+            ] {
+                level.restart(now);
+            }
+            *node_stats = fresh;
+        }
+        for route_stats in &mut self.stats.routes {
+            let daily = std::mem::take(&mut route_stats.daily_delivered_teu);
+            let n_stages = route_stats.stages.len();
+            *route_stats = RouteStats {
+                stages: vec![StageStats::default(); n_stages],
+                daily_delivered_teu: daily,
+                ..RouteStats::default()
+            };
+        }
+        for flow_stats in &mut self.stats.flows {
+            *flow_stats = FlowStats::default();
+        }
+    }
+
+    fn finish(&mut self) -> ReplicationStats {
+        let now = self.now.hours();
+        if !self.in_window {
+            // The warm-up reaches the horizon: an empty window (validation forbids this).
+            self.on_warmup_end();
+        }
+        for node_stats in &mut self.stats.nodes {
+            for level in [
+                &mut node_stats.queue,
+                &mut node_stats.in_node,
+                &mut node_stats.busy,
+                &mut node_stats.blocked,
+                &mut node_stats.yard_teu,
+            ] {
+                level.close(now);
+            }
+        }
+        let mut conservation = self.totals;
+        for consignment in &self.cargo {
+            let teu = u64::from(consignment.teu);
+            match consignment.location {
+                Location::Free => {}
+                Location::WaitingEntry => conservation.waiting_entry_teu += teu,
+                Location::Queued | Location::InService | Location::Blocked => {
+                    conservation.at_nodes_teu += teu
+                }
+                Location::OnLeg => conservation.on_legs_teu += teu,
+            }
+        }
+        let at_nodes: u64 = self.nodes.iter().map(|state| state.present_teu).sum();
+        assert_eq!(
+            at_nodes, conservation.at_nodes_teu,
+            "node occupancy disagrees with the cargo arena"
+        );
+        assert!(conservation.holds(), "TEU not conserved: {conservation:?}");
+        self.stats.conservation = conservation;
+        std::mem::take(&mut self.stats)
+    }
+}
+
+#[inline]
+fn fits(state: &NodeState, teu: u32) -> bool {
+    state.occupancy_teu + u64::from(teu) <= state.capacity_teu
+}

@@ -1,0 +1,44 @@
+//! Corridor: a discrete-event simulator of freight flows through multimodal trade corridors,
+//! built first for the Trans-Caspian "Middle Corridor" (China - Kazakhstan - Caspian - Azerbaijan -
+//! Georgia - Türkiye/Europe).
+//!
+//! # How the pieces fit
+//! ```text
+//! scenario.toml --scenario::load--> LoadedScenario { Model, file, hash }
+//!                                       |
+//!                 experiment::run (replication r = pure function of model, seed, r)
+//!                                       |
+//!            engine::Simulation (event queue + clock + processes) --> stats::ReplicationStats
+//!                                       |
+//!               stats::summary::SummaryBuilder (mean, sd, 95% CI, pooled histograms)
+//!                                       |
+//!                         report: summary.json, text tables
+//! ```
+//! - [`scenario`] parses and checks scenario files and compiles them into a [`model::Model`].
+//! - [`model`] is the checked world: nodes, legs, routes, flows with dense ids and built
+//!   distributions.
+//! - [`engine`] runs one replication: [`engine::EventQueue`], [`engine::SimTime`], random
+//!   streams, [`engine::Simulation`].
+//! - [`stats`] holds streaming accumulators and the summaries across replications.
+//! - [`experiment`] runs replications; [`report`] writes results.
+//!
+//! # Example
+//! ```
+//! use corridor::{experiment, scenario};
+//!
+//! let loaded = scenario::builtin();
+//! let config = experiment::RunConfig { replications: 2, seed: 7 };
+//! let outcome = experiment::run(&loaded.model, config, |_| {});
+//! assert!(outcome.summary.conservation.holds_in_every_replication);
+//! let route = &outcome.summary.routes[0];
+//! assert!(route.delivered_teu.unwrap().mean > 0.0);
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod experiment;
+pub mod model;
+pub mod report;
+pub mod scenario;
+pub mod stats;

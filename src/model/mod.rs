@@ -1,0 +1,293 @@
+//! The compiled corridor world that the engine runs.
+//!
+//! A [`Model`] is what a scenario file becomes once it has been parsed, checked and resolved:
+//! string ids are replaced by dense integer ids ([`NodeId`], [`LegId`], [`RouteId`], [`FlowId`])
+//! that index plain `Vec`s, distributions are pre-built ([`Dist`]), every random process has its
+//! [`StreamId`], and every invariant the engine relies on has been checked. It is built once and
+//! shared read-only by all replications. It knows nothing of TOML.
+
+pub mod dist;
+
+use rand::distr::weighted::WeightedIndex;
+
+pub use dist::Dist;
+
+use crate::engine::rng::StreamId;
+use crate::engine::time::{HOURS_PER_DAY, HOURS_PER_YEAR, SimTime};
+
+macro_rules! dense_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index into the model's `Vec` of this kind.
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+dense_id!(
+    /// Index of a [`Node`] in [`Model::nodes`].
+    NodeId
+);
+dense_id!(
+    /// Index of a [`Leg`] in [`Model::legs`].
+    LegId
+);
+dense_id!(
+    /// Index of a [`Route`] in [`Model::routes`].
+    RouteId
+);
+dense_id!(
+    /// Index of a [`Flow`] in [`Model::flows`].
+    FlowId
+);
+
+/// What a node is in the corridor. It names the role; the queueing mechanics are the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Rail or road terminal: loading, unloading, marshalling.
+    Terminal,
+    /// Border crossing, possibly with a gauge change.
+    Border,
+    /// Sea port (ship-to-shore handling).
+    Port,
+    /// Dry port, yard or junction where cargo dwells.
+    Yard,
+}
+
+/// How a leg moves cargo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Railway.
+    Rail,
+    /// Road.
+    Road,
+    /// Sea (ferry or feeder).
+    Sea,
+}
+
+/// A place where cargo queues for one of `servers` parallel handling lines.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The id from the scenario file.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Role in the corridor.
+    pub kind: NodeKind,
+    /// Parallel servers (berths, tracks, gates); `None` means unlimited (a pure delay).
+    pub servers: Option<u32>,
+    /// Handling time of one consignment, hours.
+    pub service: Dist,
+    /// Yard capacity in TEU (cargo queued, in service or held at this node); `None` is unlimited.
+    pub yard_capacity_teu: Option<u64>,
+    /// Whether the node changes track gauge (informational; the time is in `service`).
+    pub gauge_change: bool,
+    /// Stream of the service times.
+    pub service_stream: StreamId,
+}
+
+/// A one-way movement between two nodes.
+#[derive(Clone, Debug)]
+pub struct Leg {
+    /// `"from->to"`.
+    pub id: String,
+    /// Origin node.
+    pub from: NodeId,
+    /// Destination node.
+    pub to: NodeId,
+    /// Mode of transport.
+    pub mode: Mode,
+    /// Length, if given (informational).
+    pub distance_km: Option<f64>,
+    /// Travel time of one consignment, hours (legs have unlimited capacity).
+    pub transit: Dist,
+    /// Stream of the transit times.
+    pub transit_stream: StreamId,
+}
+
+/// An ordered path of nodes, joined by legs.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// The id from the scenario file.
+    pub id: String,
+    /// The nodes in visiting order (at least one; no node twice).
+    pub nodes: Vec<NodeId>,
+    /// `legs[i]` joins `nodes[i]` to `nodes[i + 1]`.
+    pub legs: Vec<LegId>,
+}
+
+/// How a flow's cargo arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrivalKind {
+    /// Single containers (1 TEU each) in a Poisson stream.
+    Containers,
+    /// Block trains of `train_teu` TEU in a Poisson stream of trains.
+    BlockTrains {
+        /// TEU per train.
+        train_teu: u32,
+    },
+}
+
+impl ArrivalKind {
+    /// TEU carried by one arrival.
+    pub fn teu_per_arrival(self) -> u32 {
+        match self {
+            ArrivalKind::Containers => 1,
+            ArrivalKind::BlockTrains { train_teu } => train_teu,
+        }
+    }
+}
+
+/// What happens to arriving cargo when its first node's yard is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// It waits at the origin (still counted in the system) until space frees.
+    Wait,
+    /// It is refused (lost to the corridor) and counted as refused.
+    Refuse,
+}
+
+/// Days in each month of the engine's 365-day calendar (day 0 is 1 January).
+pub const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/// The month (0 = January) containing simulated time `t`; the calendar repeats every 365 days.
+pub fn month_of(t: SimTime) -> usize {
+    let day = (t.hours() / HOURS_PER_DAY).floor() as u64 % 365;
+    let mut start = 0;
+    for (month, days) in MONTH_DAYS.iter().enumerate() {
+        start += u64::from(*days);
+        if day < start {
+            return month;
+        }
+    }
+    11
+}
+
+/// Demand: a stream of consignments entering the corridor.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// The id from the scenario file.
+    pub id: String,
+    /// Routes and their shares (summing to 1).
+    pub routes: Vec<(RouteId, f64)>,
+    /// Sampler over `routes` (only when there is more than one).
+    pub route_choice: Option<WeightedIndex<f64>>,
+    /// Annual volume, TEU per 365-day year.
+    pub teu_per_year: f64,
+    /// Single containers or block trains.
+    pub arrival: ArrivalKind,
+    /// Monthly rate factors, normalised so that the annual volume is `teu_per_year`.
+    pub seasonality: [f64; 12],
+    /// Largest factor in `seasonality` (the thinning envelope).
+    pub max_factor: f64,
+    /// Policy when the first node is full.
+    pub when_full: WhenFull,
+    /// Stream of interarrival times and thinning draws.
+    pub arrival_stream: StreamId,
+    /// Stream of route choices.
+    pub route_stream: StreamId,
+}
+
+impl Flow {
+    /// Mean arrivals per hour averaged over the year.
+    pub fn mean_arrivals_per_hour(&self) -> f64 {
+        self.teu_per_year / f64::from(self.arrival.teu_per_arrival()) / HOURS_PER_YEAR
+    }
+
+    /// Whether the rate varies by month.
+    pub fn is_seasonal(&self) -> bool {
+        self.seasonality.iter().any(|f| (*f - 1.0).abs() > 1e-12)
+    }
+}
+
+/// Run settings from the `[scenario]` table.
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// Scenario name.
+    pub name: String,
+    /// Free-text description.
+    pub description: String,
+    /// End of each replication.
+    pub horizon: SimTime,
+    /// Statistics ignore everything before this time.
+    pub warmup: SimTime,
+    /// Base seed of the random streams.
+    pub seed: u64,
+    /// Number of replications.
+    pub replications: u32,
+}
+
+/// The checked, compiled corridor.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Run settings.
+    pub settings: RunSettings,
+    /// Nodes, indexed by [`NodeId`].
+    pub nodes: Vec<Node>,
+    /// Legs, indexed by [`LegId`].
+    pub legs: Vec<Leg>,
+    /// Routes, indexed by [`RouteId`].
+    pub routes: Vec<Route>,
+    /// Flows, indexed by [`FlowId`].
+    pub flows: Vec<Flow>,
+}
+
+impl Model {
+    /// The node with scenario id `id`.
+    pub fn node_id(&self, id: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.id == id)
+            .map(|i| NodeId(i as u32))
+    }
+
+    /// The route with scenario id `id`.
+    pub fn route_id(&self, id: &str) -> Option<RouteId> {
+        self.routes
+            .iter()
+            .position(|r| r.id == id)
+            .map(|i| RouteId(i as u32))
+    }
+
+    /// The node with dense id `id`.
+    #[inline]
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    /// The leg with dense id `id`.
+    #[inline]
+    pub fn leg(&self, id: LegId) -> &Leg {
+        &self.legs[id.index()]
+    }
+
+    /// The route with dense id `id`.
+    #[inline]
+    pub fn route(&self, id: RouteId) -> &Route {
+        &self.routes[id.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_follow_the_365_day_calendar() {
+        assert_eq!(month_of(SimTime::ZERO), 0);
+        assert_eq!(month_of(SimTime::from_days(30.99)), 0);
+        assert_eq!(month_of(SimTime::from_days(31.0)), 1);
+        assert_eq!(month_of(SimTime::from_days(59.0)), 2);
+        assert_eq!(month_of(SimTime::from_days(364.5)), 11);
+        assert_eq!(month_of(SimTime::from_days(365.0)), 0);
+    }
+}

@@ -1,0 +1,226 @@
+//! The human-readable summary printed by `corridor run`.
+
+use std::fmt::Write as _;
+
+use super::json::RunReport;
+use crate::stats::Estimate;
+use crate::stats::summary::RouteSummary;
+
+/// A left-aligned first column and right-aligned other columns, sized to fit.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self, out: &mut String) {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String], out: &mut String| {
+            let mut text = String::new();
+            for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
+                if i == 0 {
+                    let _ = write!(text, "{cell:<width$}");
+                } else {
+                    let _ = write!(text, "  {cell:>width$}");
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(&self.header, out);
+        let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len().saturating_sub(1));
+        out.push_str(&"-".repeat(total));
+        out.push('\n');
+        for row in &self.rows {
+            line(row, out);
+        }
+    }
+}
+
+/// `mean ± half-width` with `decimals` decimals, scaled by `scale`; `-` when absent.
+fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
+    match estimate {
+        None => "-".to_string(),
+        Some(e) if e.half_width.is_finite() => {
+            format!(
+                "{:.decimals$} ± {:.decimals$}",
+                e.mean * scale,
+                e.half_width * scale
+            )
+        }
+        Some(e) => format!("{:.decimals$}", e.mean * scale),
+    }
+}
+
+fn mean(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
+    estimate.map_or("-".to_string(), |e| {
+        format!("{:.decimals$}", e.mean * scale)
+    })
+}
+
+/// Renders the summary tables of `report`.
+pub fn render(report: &RunReport) -> String {
+    let summary = &report.summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Scenario {}: {} replications, seed {}, statistics over days {:.0}-{:.0} ({:.2} s, {} events)",
+        report.scenario.name,
+        report.replications,
+        report.seed,
+        report.scenario.warmup_days,
+        report.scenario.horizon_days,
+        report.wall_time_s,
+        summary.events
+    );
+    let _ = writeln!(
+        out,
+        "Values are means over replications ± the half-width of their 95% confidence interval.\n"
+    );
+
+    let mut nodes = Table::new(&[
+        "node",
+        "servers",
+        "arrivals/day",
+        "utilization %",
+        "wait mean h",
+        "wait p95 h",
+        "blocked h",
+        "queue mean",
+        "queue max",
+        "yard mean TEU",
+    ]);
+    for node in &summary.nodes {
+        nodes.row(vec![
+            node.id.clone(),
+            node.servers
+                .map_or("unlimited".to_string(), |s| s.to_string()),
+            pm(&node.arrivals_per_day, 1.0, 2),
+            pm(&node.utilization, 100.0, 1),
+            pm(&node.wait_mean_h, 1.0, 2),
+            mean(&node.wait_p95_h, 1.0, 1),
+            mean(&node.blocked_mean_h, 1.0, 2),
+            pm(&node.queue_mean, 1.0, 2),
+            mean(&node.queue_max, 1.0, 1),
+            mean(&node.yard_mean_teu, 1.0, 0),
+        ]);
+    }
+    nodes.render(&mut out);
+    out.push('\n');
+
+    let mut routes = Table::new(&[
+        "route",
+        "delivered TEU/yr",
+        "throughput TEU/day",
+        "transit mean d",
+        "p50 d",
+        "p95 d",
+    ]);
+    for route in &summary.routes {
+        routes.row(vec![
+            route.id.clone(),
+            pm(&route.throughput_teu_per_year, 1.0, 0),
+            pm(&route.throughput_teu_per_day, 1.0, 1),
+            pm(&route.transit_mean_h, 1.0 / 24.0, 2),
+            mean(&route.transit_p50_h, 1.0 / 24.0, 2),
+            mean(&route.transit_p95_h, 1.0 / 24.0, 2),
+        ]);
+    }
+    routes.render(&mut out);
+
+    for route in summary.routes.iter().filter(|r| r.stages.len() > 1) {
+        out.push('\n');
+        render_stages(route, &mut out);
+    }
+
+    out.push('\n');
+    let c = &summary.conservation;
+    if c.holds_in_every_replication {
+        let _ = writeln!(
+            out,
+            "TEU conservation holds in every replication: generated {} = delivered {} + in system {} + refused {} (all replications, whole runs)",
+            c.generated_teu, c.delivered_teu, c.in_system_teu, c.refused_teu
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "TEU CONSERVATION FAILED in replications {:?}: this is a bug, please report it",
+            c.failed_replications
+        );
+    }
+    out
+}
+
+fn render_stages(route: &RouteSummary, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "Where the hours go on route {} (mean hours per TEU):",
+        route.id
+    );
+    let total: f64 = route
+        .stages
+        .iter()
+        .map(|s| {
+            [s.wait_h, s.service_h, s.blocked_h]
+                .iter()
+                .flatten()
+                .map(|e| e.mean)
+                .sum::<f64>()
+        })
+        .sum();
+    let mut table = Table::new(&[
+        "stage",
+        "wait h",
+        "service/travel h",
+        "blocked h",
+        "share %",
+    ]);
+    for stage in &route.stages {
+        let stage_total: f64 = [stage.wait_h, stage.service_h, stage.blocked_h]
+            .iter()
+            .flatten()
+            .map(|e| e.mean)
+            .sum();
+        let label = if stage.kind == "leg" {
+            format!("  {} (leg)", stage.id)
+        } else {
+            stage.id.clone()
+        };
+        table.row(vec![
+            label,
+            if stage.kind == "leg" {
+                "".into()
+            } else {
+                mean(&stage.wait_h, 1.0, 2)
+            },
+            mean(&stage.service_h, 1.0, 2),
+            if stage.kind == "leg" {
+                "".into()
+            } else {
+                mean(&stage.blocked_h, 1.0, 2)
+            },
+            if total > 0.0 {
+                format!("{:.1}", 100.0 * stage_total / total)
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+    table.render(out);
+}

@@ -1,0 +1,154 @@
+//! Errors in scenario input.
+//!
+//! A [`Diagnostic`] points at one problem: file, line and column where known, the key path
+//! (`node "aktau".servers`) and what is allowed. Validation collects every diagnostic it can find
+//! in one pass and returns them together in [`ScenarioError::Invalid`].
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// One problem in a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, as the user named it (or `<built-in ...>`).
+    pub file: String,
+    /// 1-based line and column, if known.
+    pub position: Option<(usize, usize)>,
+    /// Key path of the offending value, such as `node "aktau".servers`.
+    pub path: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario file {}: {source}", path.display())]
+    Io {
+        /// The path given.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file was read but has problems; every one found is listed.
+    #[error("{}", render(diagnostics))]
+    Invalid {
+        /// The problems, in file order.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    let mut out = format!(
+        "scenario has {} problem{}:",
+        diagnostics.len(),
+        if diagnostics.len() == 1 { "" } else { "s" }
+    );
+    for diagnostic in diagnostics {
+        out.push_str("\n  ");
+        out.push_str(&diagnostic.to_string());
+    }
+    out
+}
+
+/// Collects diagnostics for one source text, turning byte spans into line:column.
+#[derive(Debug)]
+pub struct Diagnostics<'a> {
+    file: &'a str,
+    text: &'a str,
+    list: Vec<Diagnostic>,
+}
+
+impl<'a> Diagnostics<'a> {
+    /// An empty collector for `text`, read from `file`.
+    pub fn new(file: &'a str, text: &'a str) -> Diagnostics<'a> {
+        Diagnostics {
+            file,
+            text,
+            list: Vec::new(),
+        }
+    }
+
+    /// Records a problem at byte span `span` (if known).
+    pub fn push(
+        &mut self,
+        span: Option<Range<usize>>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        let position = span.map(|span| line_column(self.text, span.start));
+        self.list.push(Diagnostic {
+            file: self.file.to_string(),
+            position,
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// Whether nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The diagnostics in file order (those without a position last).
+    pub fn into_error(mut self) -> ScenarioError {
+        self.list
+            .sort_by_key(|d| d.position.unwrap_or((usize::MAX, usize::MAX)));
+        ScenarioError::Invalid {
+            diagnostics: self.list,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `offset` in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_line_and_column() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 9), (2, 3));
+        assert_eq!(line_column(text, 1000), (3, 1));
+    }
+
+    #[test]
+    fn diagnostic_display_names_file_place_path_and_rule() {
+        let d = Diagnostic {
+            file: "baseline.toml".into(),
+            position: Some((42, 11)),
+            path: "node \"aktau\".servers".into(),
+            message: "must be at least 1, got 0".into(),
+        };
+        assert_eq!(
+            d.to_string(),
+            "baseline.toml:42:11: node \"aktau\".servers: must be at least 1, got 0"
+        );
+    }
+}

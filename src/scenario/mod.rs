@@ -1,0 +1,107 @@
+//! Scenario files: reading, checking and compiling them into a [`Model`].
+//!
+//! Parsing happens in two steps. The TOML text is parsed into a document that keeps byte spans;
+//! then each section (and each element of `[[node]]`, `[[leg]]`, ...) is deserialized into the
+//! [`schema`] types on its own and checked by [`validate`], which also compiles the
+//! [`Model`]. Every problem found is reported, each naming the file, line:column, key path and
+//! what is allowed.
+//!
+//! ```
+//! let scenario = corridor::scenario::from_str(r#"
+//!     [scenario]
+//!     name = "one border"
+//!     horizon_days = 30
+//!
+//!     [[node]]
+//!     id = "border"
+//!     kind = "border"
+//!     servers = 2
+//!     service = { dist = "exponential", mean = 1.5 }
+//!
+//!     [[route]]
+//!     id = "r"
+//!     nodes = ["border"]
+//!
+//!     [[flow]]
+//!     id = "f"
+//!     route = "r"
+//!     teu_per_year = 8760
+//! "#, "example.toml").unwrap();
+//! assert_eq!(scenario.model.nodes[0].servers, Some(2));
+//! ```
+
+pub mod error;
+pub mod schema;
+pub mod validate;
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use toml::de::DeTable;
+
+pub use error::{Diagnostic, ScenarioError};
+
+use crate::model::Model;
+use error::Diagnostics;
+
+/// File name shown for the built-in default scenario.
+pub const BUILTIN_NAME: &str = "<built-in middle_corridor.toml>";
+
+/// Text of the built-in default scenario (the Middle Corridor baseline).
+pub const BUILTIN_TEXT: &str = include_str!("../../scenarios/middle_corridor.toml");
+
+/// A checked scenario: the compiled model plus where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    /// The compiled model.
+    pub model: Model,
+    /// The file name as given (or [`BUILTIN_NAME`]).
+    pub file: String,
+    /// SHA-256 of the scenario text, hex.
+    pub hash: String,
+}
+
+/// Reads, checks and compiles the scenario at `path`.
+pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    from_str(&text, &path.display().to_string())
+}
+
+/// The built-in default scenario.
+pub fn builtin() -> LoadedScenario {
+    from_str(BUILTIN_TEXT, BUILTIN_NAME).expect("the built-in scenario is valid (tested)")
+}
+
+/// Checks and compiles scenario `text`; `file` names it in error messages.
+pub fn from_str(text: &str, file: &str) -> Result<LoadedScenario, ScenarioError> {
+    let mut diags = Diagnostics::new(file, text);
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(err) => {
+            diags.push(
+                err.span(),
+                "",
+                format!("invalid TOML: {}", err.message().trim_end()),
+            );
+            return Err(diags.into_error());
+        }
+    };
+    match validate::compile(&root, &mut diags) {
+        Some(model) if diags.is_empty() => Ok(LoadedScenario {
+            model,
+            file: file.to_string(),
+            hash: sha256_hex(text),
+        }),
+        _ => Err(diags.into_error()),
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

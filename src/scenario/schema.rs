@@ -1,0 +1,210 @@
+//! Serde types that mirror the scenario TOML, section by section.
+//!
+//! These types say what the file may contain, not whether it makes sense: ranges, references
+//! and cross-checks live in [`validate`](super::validate). Every struct denies unknown fields, and
+//! values that are checked semantically are wrapped in [`Spanned`] so errors can point at them.
+//! The reference for every field is `docs/scenario.md`.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use crate::model::{Mode, NodeKind};
+
+/// `[scenario]`: run settings.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Short name, used in outputs.
+    pub name: Spanned<String>,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Length of each replication, days.
+    pub horizon_days: Spanned<f64>,
+    /// Initial period excluded from statistics, days (default 0).
+    pub warmup_days: Option<Spanned<f64>>,
+    /// Base seed (default 1).
+    pub seed: Option<u64>,
+    /// Replications (default 10).
+    pub replications: Option<Spanned<i64>>,
+}
+
+/// `[[node]]`: a place where cargo queues and is handled.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Unique id.
+    pub id: Spanned<String>,
+    /// Display name (default: the id).
+    pub name: Option<String>,
+    /// Role.
+    pub kind: NodeKind,
+    /// Parallel servers (default: unlimited).
+    pub servers: Option<Spanned<i64>>,
+    /// Handling time per consignment.
+    pub service: Spanned<DistSpec>,
+    /// Yard capacity in TEU (default: unlimited).
+    pub yard_capacity: Option<Spanned<i64>>,
+    /// Whether the node changes gauge (informational).
+    #[serde(default)]
+    pub gauge_change: bool,
+}
+
+/// `[[leg]]`: a one-way movement between two nodes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegSpec {
+    /// Origin node id.
+    pub from: Spanned<String>,
+    /// Destination node id.
+    pub to: Spanned<String>,
+    /// Mode of transport.
+    pub mode: Mode,
+    /// Length, km (informational).
+    pub distance_km: Option<Spanned<f64>>,
+    /// Travel time.
+    pub transit: Spanned<DistSpec>,
+}
+
+/// `[[route]]`: an ordered path of nodes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    /// Unique id.
+    pub id: Spanned<String>,
+    /// Node ids in visiting order.
+    pub nodes: Spanned<Vec<Spanned<String>>>,
+}
+
+/// How a flow's cargo arrives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalSpec {
+    /// Poisson stream of single containers (1 TEU).
+    #[default]
+    Containers,
+    /// Poisson stream of block trains of `train_teu` TEU.
+    BlockTrains,
+}
+
+/// What arriving cargo does when the route's first node is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenFullSpec {
+    /// Wait at the origin until space frees.
+    #[default]
+    Wait,
+    /// Be refused and counted as refused.
+    Refuse,
+}
+
+/// One route of a flow with its share of the volume.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteShareSpec {
+    /// Route id.
+    pub route: Spanned<String>,
+    /// Share of the flow's volume (shares sum to 1).
+    pub share: Spanned<f64>,
+}
+
+/// `[[flow]]`: demand on a route (or on several, with shares).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// Unique id.
+    pub id: Spanned<String>,
+    /// The one route (use either this or `routes`).
+    pub route: Option<Spanned<String>>,
+    /// Several routes with shares.
+    pub routes: Option<Spanned<Vec<RouteShareSpec>>>,
+    /// Annual volume, TEU per 365-day year.
+    pub teu_per_year: Spanned<f64>,
+    /// Arrival process (default: containers).
+    #[serde(default)]
+    pub arrivals: ArrivalSpec,
+    /// TEU per block train (required with `arrivals = "block_trains"`).
+    pub train_teu: Option<Spanned<i64>>,
+    /// Twelve monthly rate factors, January first (default: all 1).
+    pub seasonality: Option<Spanned<Vec<f64>>>,
+    /// Policy when the first node is full (default: wait).
+    #[serde(default)]
+    pub when_full: WhenFullSpec,
+}
+
+/// A distribution as written: a bare number (a constant) or a table with a `dist` key.
+#[derive(Debug, Clone)]
+pub enum DistSpec {
+    /// `service = 4` means always 4 hours.
+    Number(f64),
+    /// `service = { dist = "lognormal", mean = 36, cv = 0.5 }`.
+    Table(DistTable),
+}
+
+/// The table form of a distribution. Which keys are allowed depends on `dist`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistTable {
+    /// Family name.
+    pub dist: String,
+    /// Unit of every value in the table: `"h"` (default) or `"days"`.
+    pub unit: Option<String>,
+    /// Constant value.
+    pub value: Option<f64>,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Coefficient of variation (sd / mean).
+    pub cv: Option<f64>,
+    /// Standard deviation.
+    pub sd: Option<f64>,
+    /// Lower bound.
+    pub min: Option<f64>,
+    /// Most likely value.
+    pub mode: Option<f64>,
+    /// Upper bound.
+    pub max: Option<f64>,
+    /// Weibull shape.
+    pub shape: Option<f64>,
+    /// Weibull scale.
+    pub scale: Option<f64>,
+    /// Empirical values.
+    pub values: Option<Vec<f64>>,
+    /// Empirical weights.
+    pub weights: Option<Vec<f64>>,
+}
+
+impl<'de> Deserialize<'de> for DistSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DistVisitor;
+
+        impl<'de> Visitor<'de> for DistVisitor {
+            type Value = DistSpec;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a number of hours or a table such as { dist = \"exponential\", mean = 2 }",
+                )
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<DistSpec, E> {
+                Ok(DistSpec::Number(v as f64))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<DistSpec, E> {
+                Ok(DistSpec::Number(v as f64))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<DistSpec, E> {
+                Ok(DistSpec::Number(v))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DistSpec, A::Error> {
+                DistTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(DistSpec::Table)
+            }
+        }
+
+        deserializer.deserialize_any(DistVisitor)
+    }
+}

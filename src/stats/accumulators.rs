@@ -1,0 +1,367 @@
+//! Streaming accumulators that merge.
+//!
+//! Each accumulator keeps O(1) (or, for the histogram, fixed) memory however many observations it
+//! sees, and two accumulators merge into the one that would have seen both streams. Merging in a
+//! fixed order gives bit-identical results whatever the thread or shard layout.
+//!
+//! Methods and sources:
+//! - [`Welford`]: weighted mean and variance by West's incremental update (D. H. D. West,
+//!   "Updating mean and variance estimates: an improved method", CACM 22(9), 1979), merged with the
+//!   pairwise formula of Chan, Golub and LeVeque ("Algorithms for computing the sample variance",
+//!   The American Statistician 37(3), 1983).
+//! - [`TimeAverage`]: the time-weighted average of a piecewise-constant level (queue length,
+//!   occupancy), the integral of the level divided by the elapsed time.
+//! - [`Histogram`]: logarithmic buckets with a fixed relative accuracy, the scheme of DDSketch
+//!   (Masson, Rim and Lee, "DDSketch: a fast and fully-mergeable quantile sketch with
+//!   relative-error guarantees", VLDB 2019): any quantile is returned within 0.5% of a value of
+//!   the right rank, and merging is adding bucket counts.
+
+use serde::{Deserialize, Serialize};
+
+/// Weighted running mean and variance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Welford {
+    /// Total weight seen (number of observations when every weight is 1).
+    pub weight: f64,
+    /// Weighted mean.
+    pub mean: f64,
+    /// Weighted sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+impl Welford {
+    /// Adds one observation with weight 1.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.add_weighted(x, 1.0);
+    }
+
+    /// Adds one observation with weight `w > 0`.
+    #[inline]
+    pub fn add_weighted(&mut self, x: f64, w: f64) {
+        self.weight += w;
+        let delta = x - self.mean;
+        self.mean += delta * w / self.weight;
+        self.m2 += w * delta * (x - self.mean);
+    }
+
+    /// Merges `other` into `self`.
+    pub fn merge(&mut self, other: &Welford) {
+        if other.weight == 0.0 {
+            return;
+        }
+        if self.weight == 0.0 {
+            *self = *other;
+            return;
+        }
+        let weight = self.weight + other.weight;
+        let delta = other.mean - self.mean;
+        self.mean += delta * other.weight / weight;
+        self.m2 += other.m2 + delta * delta * self.weight * other.weight / weight;
+        self.weight = weight;
+    }
+
+    /// The mean, or `None` if nothing was observed.
+    pub fn mean(&self) -> Option<f64> {
+        (self.weight > 0.0).then_some(self.mean)
+    }
+
+    /// The sample variance with frequency weights (`m2 / (weight - 1)`), if weight > 1.
+    pub fn variance(&self) -> Option<f64> {
+        (self.weight > 1.0).then(|| self.m2 / (self.weight - 1.0))
+    }
+
+    /// The sample standard deviation, if weight > 1.
+    pub fn sd(&self) -> Option<f64> {
+        self.variance().map(f64::sqrt)
+    }
+}
+
+/// Time-weighted average and maximum of a piecewise-constant level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TimeAverage {
+    /// Start of the observation window, hours.
+    pub start_h: f64,
+    /// Time of the last change, hours.
+    pub last_h: f64,
+    /// Current level.
+    pub level: f64,
+    /// Integral of the level over `[start_h, last_h]`, level-hours.
+    pub integral: f64,
+    /// Largest level seen in the window.
+    pub max: f64,
+}
+
+impl TimeAverage {
+    /// Sets the level to `level` at time `now_h`.
+    #[inline]
+    pub fn set(&mut self, now_h: f64, level: f64) {
+        self.integral += self.level * (now_h - self.last_h);
+        self.last_h = now_h;
+        self.level = level;
+        if level > self.max {
+            self.max = level;
+        }
+    }
+
+    /// Restarts the window at `now_h`, keeping the current level.
+    pub fn restart(&mut self, now_h: f64) {
+        self.start_h = now_h;
+        self.last_h = now_h;
+        self.integral = 0.0;
+        self.max = self.level;
+    }
+
+    /// Closes the window at `now_h` (accumulates the last stretch).
+    pub fn close(&mut self, now_h: f64) {
+        let level = self.level;
+        self.set(now_h, level);
+    }
+
+    /// The time average over the window, or 0 for an empty window.
+    pub fn mean(&self) -> f64 {
+        let span = self.last_h - self.start_h;
+        if span > 0.0 {
+            self.integral / span
+        } else {
+            self.level
+        }
+    }
+}
+
+/// Relative accuracy of [`Histogram`] quantiles.
+pub const HISTOGRAM_RELATIVE_ACCURACY: f64 = 0.005;
+/// Values below this (hours) are counted in the zero bucket.
+const HISTOGRAM_MIN: f64 = 1e-4;
+/// Values above this (hours, about 1,140 years) are clamped into the top bucket.
+const HISTOGRAM_MAX: f64 = 1e7;
+
+/// A mergeable log-bucketed histogram of non-negative values with integer weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Histogram {
+    /// Weight of values below the resolution (treated as 0).
+    zero: u64,
+    /// Bucket `i` holds values in `(gamma^(i-1+offset), gamma^(i+offset)]`, stored sparsely as
+    /// `(bucket, count)` pairs when serialized; dense in memory.
+    #[serde(with = "sparse_counts")]
+    counts: Vec<u64>,
+    total: u64,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram::new()
+    }
+}
+
+fn gamma() -> f64 {
+    (1.0 + HISTOGRAM_RELATIVE_ACCURACY) / (1.0 - HISTOGRAM_RELATIVE_ACCURACY)
+}
+
+fn bucket_offset() -> i64 {
+    (HISTOGRAM_MIN.ln() / gamma().ln()).floor() as i64
+}
+
+fn n_buckets() -> usize {
+    ((HISTOGRAM_MAX.ln() / gamma().ln()).ceil() as i64 - bucket_offset() + 1) as usize
+}
+
+impl Histogram {
+    /// An empty histogram.
+    pub fn new() -> Histogram {
+        Histogram {
+            zero: 0,
+            counts: vec![0; n_buckets()],
+            total: 0,
+        }
+    }
+
+    /// Records `value` (hours, >= 0) with weight `weight`.
+    #[inline]
+    pub fn add(&mut self, value: f64, weight: u64) {
+        self.total += weight;
+        if value < HISTOGRAM_MIN {
+            self.zero += weight;
+            return;
+        }
+        let value = value.min(HISTOGRAM_MAX);
+        let index = (value.ln() / gamma().ln()).ceil() as i64 - bucket_offset();
+        let index = (index.max(0) as usize).min(self.counts.len() - 1);
+        self.counts[index] += weight;
+    }
+
+    /// Adds every count of `other` to `self`.
+    pub fn merge(&mut self, other: &Histogram) {
+        self.zero += other.zero;
+        self.total += other.total;
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            *mine += *theirs;
+        }
+    }
+
+    /// Total weight recorded.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The `q`-quantile (`0 <= q <= 1`), within the relative accuracy, or `None` if empty.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.total == 0 {
+            return None;
+        }
+        let q = q.clamp(0.0, 1.0);
+        // Rank of the wanted observation, 0-based, as in the lower empirical quantile.
+        let rank = (q * (self.total - 1) as f64).floor() as u64;
+        if rank < self.zero {
+            return Some(0.0);
+        }
+        let mut seen = self.zero;
+        let g = gamma();
+        for (index, count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen > rank {
+                let upper = g.powi((index as i64 + bucket_offset()) as i32);
+                // The bucket's value with the smallest relative error to any point in it.
+                return Some(2.0 * upper / (1.0 + g));
+            }
+        }
+        None
+    }
+
+    /// Iterates over `(lower_h, upper_h, weight)` for non-empty buckets (the zero bucket is `(0, 0)`).
+    pub fn buckets(&self) -> impl Iterator<Item = (f64, f64, u64)> + '_ {
+        let g = gamma();
+        let zero = (self.zero > 0).then_some((0.0, 0.0, self.zero));
+        zero.into_iter()
+            .chain(
+                self.counts
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c > 0)
+                    .map(move |(i, c)| {
+                        let upper = g.powi((i as i64 + bucket_offset()) as i32);
+                        (upper / g, upper, *c)
+                    }),
+            )
+    }
+}
+
+mod sparse_counts {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(counts: &[u64], serializer: S) -> Result<S::Ok, S::Error> {
+        let pairs: Vec<(usize, u64)> = counts
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(_, c)| *c > 0)
+            .collect();
+        pairs.serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+        let pairs: Vec<(usize, u64)> = Vec::deserialize(deserializer)?;
+        let mut counts = vec![0; super::n_buckets()];
+        for (index, count) in pairs {
+            let slot = counts.get_mut(index).ok_or_else(|| {
+                serde::de::Error::custom(format!("histogram bucket {index} out of range"))
+            })?;
+            *slot = count;
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welford_matches_two_pass_and_merges() {
+        let xs: Vec<f64> = (0..1000)
+            .map(|i| ((i * 37) % 101) as f64 * 0.7 + 3.0)
+            .collect();
+        let mut all = Welford::default();
+        xs.iter().for_each(|x| all.add(*x));
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+        assert!((all.mean().unwrap() - mean).abs() < 1e-9);
+        assert!((all.variance().unwrap() - var).abs() < 1e-9);
+        let (left, right) = xs.split_at(313);
+        let mut a = Welford::default();
+        let mut b = Welford::default();
+        left.iter().for_each(|x| a.add(*x));
+        right.iter().for_each(|x| b.add(*x));
+        a.merge(&b);
+        assert!((a.mean().unwrap() - mean).abs() < 1e-9);
+        assert!((a.variance().unwrap() - var).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weighted_welford_equals_repeated_observations() {
+        let mut weighted = Welford::default();
+        weighted.add_weighted(2.0, 3.0);
+        weighted.add_weighted(5.0, 1.0);
+        let mut repeated = Welford::default();
+        [2.0, 2.0, 2.0, 5.0].iter().for_each(|x| repeated.add(*x));
+        assert!((weighted.mean().unwrap() - repeated.mean().unwrap()).abs() < 1e-12);
+        assert!((weighted.variance().unwrap() - repeated.variance().unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn time_average_integrates_levels() {
+        let mut level = TimeAverage::default();
+        level.set(0.0, 2.0);
+        level.set(1.0, 4.0);
+        level.set(3.0, 0.0);
+        level.close(4.0);
+        // (2*1 + 4*2 + 0*1) / 4 = 2.5
+        assert!((level.mean() - 2.5).abs() < 1e-12);
+        assert_eq!(level.max, 4.0);
+        level.restart(4.0);
+        level.set(6.0, 1.0);
+        level.close(8.0);
+        assert!((level.mean() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn histogram_quantiles_are_within_relative_accuracy() {
+        let mut hist = Histogram::new();
+        let values: Vec<f64> = (1..=10_000).map(|i| i as f64 * 0.01).collect();
+        values.iter().for_each(|v| hist.add(*v, 1));
+        for q in [0.0, 0.1, 0.5, 0.95, 0.99, 1.0] {
+            let exact = values[(q * (values.len() - 1) as f64).floor() as usize];
+            let approx = hist.quantile(q).unwrap();
+            assert!(
+                (approx - exact).abs() <= HISTOGRAM_RELATIVE_ACCURACY * exact * 1.0001,
+                "q={q}: {approx} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn histogram_merge_is_addition_and_roundtrips_through_json() {
+        let mut a = Histogram::new();
+        let mut b = Histogram::new();
+        let mut both = Histogram::new();
+        for i in 0..500 {
+            let v = (i as f64).sqrt();
+            if i % 3 == 0 {
+                a.add(v, 2)
+            } else {
+                b.add(v, 1)
+            }
+            both.add(v, if i % 3 == 0 { 2 } else { 1 });
+        }
+        a.merge(&b);
+        assert_eq!(a, both);
+        let json = serde_json::to_string(&a).unwrap();
+        let back: Histogram = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, a);
+        assert!(hist_is_empty_safe());
+    }
+
+    fn hist_is_empty_safe() -> bool {
+        Histogram::new().quantile(0.5).is_none()
+    }
+}

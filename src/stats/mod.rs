@@ -1,0 +1,12 @@
+//! Statistics: streaming accumulators that merge, what one replication measured, and summaries
+//! across replications with confidence intervals.
+
+pub mod accumulators;
+pub mod replication;
+pub mod summary;
+
+pub use accumulators::{Histogram, TimeAverage, Welford};
+pub use replication::{
+    Conservation, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
+};
+pub use summary::{Estimate, Summary};
