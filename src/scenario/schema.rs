@@ -139,7 +139,7 @@ pub enum DistSpec {
     /// `service = 4` means always 4 hours.
     Number(f64),
     /// `service = { dist = "lognormal", mean = 36, cv = 0.5 }`.
-    Table(DistTable),
+    Table(Box<DistTable>),
 }
 
 /// The table form of a distribution. Which keys are allowed depends on `dist`.
@@ -201,7 +201,7 @@ impl<'de> Deserialize<'de> for DistSpec {
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DistSpec, A::Error> {
                 DistTable::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(DistSpec::Table)
+                    .map(|table| DistSpec::Table(Box::new(table)))
             }
         }
 

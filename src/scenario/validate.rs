@@ -4,6 +4,7 @@
 //! stops at the first problem: each section and each array element is deserialized on its own,
 //! so one bad `[[node]]` does not hide another, and every semantic check runs on whatever parsed.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
@@ -132,14 +133,15 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
 
 /// Adds the ids of every element of array section `section` (parsed or not) as unusable entries.
 fn add_raw_ids(root: &Spanned<DeTable<'_>>, section: &str, ids: &mut HashMap<String, u32>) {
-    let Some(array) = root
-        .get_ref()
-        .get(section)
-        .and_then(|v| v.get_ref().as_array())
-    else {
+    let Some(value) = root.get_ref().get(section) else {
         return;
     };
-    for element in array.iter() {
+    // A lone table (`[node]` written for `[[node]]`) still declares its id.
+    let elements: Vec<&Spanned<DeValue<'_>>> = match value.get_ref().as_array() {
+        Some(array) => array.iter().collect(),
+        None => vec![value],
+    };
+    for element in elements {
         if let Some(id) = element
             .get_ref()
             .get("id")
@@ -462,15 +464,20 @@ fn check_legs(
                     "a leg must join two different nodes",
                 );
                 ok = false;
-            } else if index.contains_key(&(from, to)) {
-                diags.push(
-                    span_of(&spec.from),
-                    path.clone(),
-                    "duplicate leg: only one leg may join the same two nodes in the same direction",
-                );
-                ok = false;
             } else {
-                index.insert((from, to), compiled.len() as u32);
+                match index.entry((from, to)) {
+                    Entry::Occupied(_) => {
+                        diags.push(
+                            span_of(&spec.from),
+                            path.clone(),
+                            "duplicate leg: only one leg may join the same two nodes in the same direction",
+                        );
+                        ok = false;
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(compiled.len() as u32);
+                    }
+                }
             }
         }
         if let Some(distance) = &spec.distance_km {
@@ -850,6 +857,9 @@ fn compile_dist(spec: &Spanned<DistSpec>, path: &str, diags: &mut Diagnostics<'_
     }
 }
 
+/// Builds a distribution from a table whose required keys are present, scaling times by a factor.
+type DistBuilder = fn(&DistTable, f64) -> Result<Dist, String>;
+
 fn build_table(table: &DistTable) -> Result<Dist, String> {
     let scale = match table.unit.as_deref() {
         None | Some("h") | Some("hours") => 1.0,
@@ -861,7 +871,7 @@ fn build_table(table: &DistTable) -> Result<Dist, String> {
         }
     };
     let family = table.dist.as_str();
-    let (required, build): (&[&str], fn(&DistTable, f64) -> Result<Dist, String>) = match family {
+    let (required, build): (&[&str], DistBuilder) = match family {
         "constant" => (&["value"], |t, s| Dist::constant(t.value.unwrap() * s)),
         "exponential" => (&["mean"], |t, s| Dist::exponential(t.mean.unwrap() * s)),
         "uniform" => (&["min", "max"], |t, s| {

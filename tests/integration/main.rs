@@ -1,1 +1,16 @@
+//! Corridor's integration tests: one binary, one module per behaviour.
+//!
+//! Where new tests go:
+//! - `queueing`: the engine against exact queueing-theory results.
+//! - `invariants`: conservation, determinism, stream independence, properties on random networks.
+//! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
+//! - `cli`: the `corridor` binary's exit codes, output files and messages.
+//!
+//! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
+//! independent replications (see `common::assert_in_ci`), never a fudge factor.
 
+mod bad_input;
+mod cli;
+mod common;
+mod invariants;
+mod queueing;

@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests.
+
+use corridor::engine::Simulation;
+use corridor::model::Model;
+use corridor::scenario;
+use corridor::stats::ReplicationStats;
+use corridor::stats::summary::t_critical;
+
+/// Compiles scenario text, panicking with the diagnostics if it is invalid.
+pub fn model(text: &str) -> Model {
+    match scenario::from_str(text, "test.toml") {
+        Ok(loaded) => loaded.model,
+        Err(err) => panic!("test scenario is invalid:\n{err}"),
+    }
+}
+
+/// Runs replications `0..n` of `model`.
+pub fn replications(model: &Model, n: u64) -> Vec<ReplicationStats> {
+    let mut sim = Simulation::new(model);
+    (0..n).map(|r| sim.run(r)).collect()
+}
+
+/// Mean and two-sided confidence-interval half-width (Student t) of independent values.
+pub fn mean_and_half_width(values: &[f64], confidence: f64) -> (f64, f64) {
+    let n = values.len();
+    assert!(n >= 2, "need at least two replications");
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let half_width = t_critical(confidence, (n - 1) as u64) * (var / n as f64).sqrt();
+    (mean, half_width)
+}
+
+/// Asserts that `exact` lies in the 99% confidence interval of the mean of `values`.
+///
+/// With independent replications the interval covers the true mean with probability 0.99; the
+/// seeds are fixed, so the outcome is reproducible, and a failure means the engine (or the
+/// formula) is wrong with 99% confidence.
+pub fn assert_in_ci(what: &str, values: &[f64], exact: f64) {
+    let (mean, half_width) = mean_and_half_width(values, 0.99);
+    eprintln!("{what}: simulated {mean:.4} ± {half_width:.4}, exact {exact:.4}");
+    assert!(
+        (mean - exact).abs() <= half_width,
+        "{what}: simulated {mean:.4} ± {half_width:.4} (99% CI, {} replications) does not cover the exact {exact:.4}",
+        values.len()
+    );
+    // The interval must also be informative: a test whose interval is wider than the value it
+    // checks could not fail.
+    assert!(
+        half_width < 0.1 * exact.abs().max(1e-9),
+        "{what}: confidence interval ±{half_width:.4} is too wide to test {exact:.4}; run longer"
+    );
+}
+
+/// A single-node scenario: Poisson containers at `lambda_per_h` into `servers` servers.
+pub fn single_node(
+    lambda_per_h: f64,
+    servers: u32,
+    service: &str,
+    horizon_days: f64,
+    warmup_days: f64,
+) -> String {
+    format!(
+        r#"
+[scenario]
+name = "single"
+horizon_days = {horizon_days}
+warmup_days = {warmup_days}
+seed = 12345
+
+[[node]]
+id = "station"
+kind = "terminal"
+servers = {servers}
+service = {service}
+
+[[route]]
+id = "r"
+nodes = ["station"]
+
+[[flow]]
+id = "f"
+route = "r"
+teu_per_year = {teu}
+"#,
+        teu = lambda_per_h * 8760.0
+    )
+}

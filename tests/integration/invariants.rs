@@ -1,0 +1,242 @@
+//! Invariants: TEU conservation, determinism, independence of random streams, and properties on
+//! randomly generated small networks.
+
+use corridor::engine::{Observer, SimTime, Simulation};
+use corridor::experiment::{self, RunConfig};
+use corridor::model::{FlowId, RouteId};
+use corridor::scenario;
+use proptest::prelude::*;
+
+use crate::common::{assert_in_ci, model, replications};
+
+#[test]
+fn builtin_scenario_conserves_teu_and_delivers() {
+    let loaded = scenario::builtin();
+    for stats in replications(&loaded.model, 3) {
+        let c = stats.conservation;
+        assert!(c.holds(), "{c:?}");
+        assert!(c.delivered_teu > 0);
+        assert!(
+            c.in_system_teu() > 0,
+            "a busy corridor has cargo in flight at the horizon"
+        );
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_summary() {
+    let loaded = scenario::builtin();
+    let config = RunConfig {
+        replications: 3,
+        seed: 42,
+    };
+    let a = experiment::run(&loaded.model, config, |_| {});
+    let b = experiment::run(&loaded.model, config, |_| {});
+    let json_a = serde_json::to_string(&a.summary).unwrap();
+    let json_b = serde_json::to_string(&b.summary).unwrap();
+    assert_eq!(json_a, json_b);
+    let c = experiment::run(
+        &loaded.model,
+        RunConfig {
+            replications: 3,
+            seed: 43,
+        },
+        |_| {},
+    );
+    assert_ne!(
+        json_a,
+        serde_json::to_string(&c.summary).unwrap(),
+        "the seed must matter"
+    );
+}
+
+#[test]
+fn reused_simulation_equals_fresh_one() {
+    // Scratch state is reused between replications; nothing may leak from one to the next.
+    let loaded = scenario::builtin();
+    let mut reused = Simulation::new(&loaded.model);
+    let _ = reused.run(0);
+    let second = reused.run(1);
+    let fresh = Simulation::new(&loaded.model).run(1);
+    assert_eq!(
+        serde_json::to_string(&second).unwrap(),
+        serde_json::to_string(&fresh).unwrap()
+    );
+}
+
+/// Records every generated consignment.
+#[derive(Default)]
+struct ArrivalLog(Vec<(f64, u32, u32, u32)>);
+
+impl Observer for ArrivalLog {
+    fn generated(&mut self, time: SimTime, flow: FlowId, route: RouteId, teu: u32) {
+        self.0.push((time.hours(), flow.0, route.0, teu));
+    }
+}
+
+const TWO_STAGE: &str = r#"
+[scenario]
+name = "two-stage"
+horizon_days = 365
+seed = 5
+
+[[node]]
+id = "border"
+kind = "border"
+servers = 2
+service = { dist = "exponential", mean = 3 }
+
+[[node]]
+id = "port"
+kind = "port"
+servers = SERVERS
+service = { dist = "lognormal", mean = 10, cv = 0.7 }
+yard_capacity = 400
+
+[[leg]]
+from = "border"
+to = "port"
+mode = "rail"
+transit = { dist = "triangular", min = 20, mode = 30, max = 50 }
+
+[[route]]
+id = "a"
+nodes = ["border", "port"]
+
+[[route]]
+id = "b"
+nodes = ["border"]
+
+[[flow]]
+id = "trains"
+teu_per_year = 40000
+arrivals = "block_trains"
+train_teu = 100
+routes = [{ route = "a", share = 0.7 }, { route = "b", share = 0.3 }]
+seasonality = [1, 1, 1, 1, 1.5, 1.5, 1.5, 1, 1, 1, 1, 1]
+"#;
+
+#[test]
+fn changing_a_downstream_node_leaves_the_arrival_stream_identical() {
+    let base = model(&TWO_STAGE.replace("SERVERS", "1"));
+    let variant = model(&TWO_STAGE.replace("SERVERS", "4"));
+    let mut base_log = ArrivalLog::default();
+    let mut variant_log = ArrivalLog::default();
+    let base_stats = Simulation::new(&base).run_observed(3, &mut base_log);
+    let variant_stats = Simulation::new(&variant).run_observed(3, &mut variant_log);
+    assert!(base_log.0.len() > 100);
+    assert_eq!(
+        base_log.0, variant_log.0,
+        "arrivals and route choices must not depend on the port"
+    );
+    // The border's service draws are untouched too, so its waits are identical
+    // as long as the port never blocked it.
+    let port_wait = |s: &corridor::stats::ReplicationStats| s.nodes[1].wait_h.mean().unwrap();
+    assert!(
+        port_wait(&base_stats) > port_wait(&variant_stats),
+        "more servers must cut the port wait"
+    );
+    assert_eq!(
+        base_stats.nodes[0].service_h.mean(),
+        variant_stats.nodes[0].service_h.mean()
+    );
+}
+
+#[test]
+fn seasonality_shapes_monthly_arrivals() {
+    // Factors of 1.5 in May-July against 1 elsewhere: arrivals per day in those months must be
+    // 1.5 times the others (the day-weighted normalisation keeps the annual total).
+    let base = model(&TWO_STAGE.replace("SERVERS", "4"));
+    let ratios: Vec<f64> = (0..20)
+        .map(|replication| {
+            let mut log = ArrivalLog::default();
+            Simulation::new(&base).run_observed(replication, &mut log);
+            // May 1 is day 120; July 31 ends at day 212.
+            let peak = log
+                .0
+                .iter()
+                .filter(|a| (120.0..212.0).contains(&(a.0 / 24.0)))
+                .count();
+            let off = log.0.len() - peak;
+            (peak as f64 / 92.0) / (off as f64 / 273.0)
+        })
+        .collect();
+    assert_in_ci("peak/off-peak daily arrival ratio", &ratios, 1.5);
+}
+
+/// A random small network: a chain of nodes with legs between neighbours, routes that are
+/// contiguous stretches of the chain, and flows on them.
+fn random_network() -> impl Strategy<Value = String> {
+    let node = (
+        proptest::option::of(1u32..4),
+        0.5f64..8.0,
+        proptest::option::of(1u32..6),
+    );
+    let flow = (
+        0usize..100,
+        0usize..100,
+        500f64..30000.0,
+        prop::bool::ANY,
+        prop::bool::ANY,
+    );
+    (
+        proptest::collection::vec(node, 1..5),
+        proptest::collection::vec(flow, 1..4),
+        any::<u64>(),
+    )
+        .prop_map(|(nodes, flows, seed)| {
+            let n = nodes.len();
+            let mut text = format!("[scenario]\nname = \"random\"\nhorizon_days = 40\nwarmup_days = 5\nseed = {seed}\n");
+            for (i, (servers, mean, yard_trains)) in nodes.iter().enumerate() {
+                text += &format!("\n[[node]]\nid = \"n{i}\"\nkind = \"yard\"\n");
+                if let Some(servers) = servers {
+                    text += &format!("servers = {servers}\n");
+                }
+                text += &format!("service = {{ dist = \"exponential\", mean = {mean} }}\n");
+                if let Some(trains) = yard_trains {
+                    text += &format!("yard_capacity = {}\n", trains * 50);
+                }
+            }
+            for i in 1..n {
+                text += &format!(
+                    "\n[[leg]]\nfrom = \"n{}\"\nto = \"n{i}\"\nmode = \"rail\"\ntransit = {{ dist = \"uniform\", min = 1, max = 12 }}\n",
+                    i - 1
+                );
+            }
+            for (k, (a, b, teu, trains, refuse)) in flows.iter().enumerate() {
+                let (start, end) = (a % n, b % n);
+                let (start, end) = (start.min(end), start.max(end));
+                let route: Vec<String> = (start..=end).map(|i| format!("\"n{i}\"")).collect();
+                text += &format!("\n[[route]]\nid = \"r{k}\"\nnodes = [{}]\n", route.join(", "));
+                text += &format!("\n[[flow]]\nid = \"f{k}\"\nroute = \"r{k}\"\nteu_per_year = {teu}\n");
+                if *trains {
+                    text += "arrivals = \"block_trains\"\ntrain_teu = 50\n";
+                }
+                if *refuse {
+                    text += "when_full = \"refuse\"\n";
+                }
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_networks_conserve_teu_and_respect_yards(text in random_network()) {
+        let model = model(&text);
+        let stats = Simulation::new(&model).run(0);
+        // The engine itself asserts conservation; check the reported figures too.
+        prop_assert!(stats.conservation.holds(), "{:?}", stats.conservation);
+        for (node, node_stats) in model.nodes.iter().zip(&stats.nodes) {
+            if let Some(capacity) = node.yard_capacity_teu {
+                prop_assert!(node_stats.yard_teu.max <= capacity as f64, "{} over its yard", node.id);
+            }
+            if let Some(servers) = node.servers {
+                prop_assert!(node_stats.busy.max <= f64::from(servers));
+                prop_assert!(node_stats.blocked.max <= f64::from(servers));
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The engine against exact queueing results: M/M/1 and M/M/c (Erlang C), M/G/1
+//! (Pollaczek-Khinchine), a tandem of M/M/c stations (Jackson's theorem) and Little's law.
+//!
+//! Each test runs independent replications with fixed seeds, discards a warm-up, and checks that
+//! the exact value lies in the 99% confidence interval of the replication means.
+
+use corridor::model::Dist;
+
+use crate::common::{assert_in_ci, mean_and_half_width, model, replications, single_node};
+
+/// Erlang C: mean wait in queue of an M/M/c queue with arrival rate `lambda` and service rate
+/// `mu` per server (Kleinrock, *Queueing Systems* vol. 1, eq. 3.40).
+fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
+    let a = lambda / mu;
+    let rho = a / f64::from(c);
+    assert!(rho < 1.0);
+    let mut term = 1.0;
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / f64::from(k);
+        }
+        sum += term;
+    }
+    let last = term * a / f64::from(c) / (1.0 - rho);
+    let p_wait = last / (sum + last);
+    p_wait / (f64::from(c) * mu - lambda)
+}
+
+fn node_wait_means(text: &str, reps: u64) -> Vec<f64> {
+    let model = model(text);
+    replications(&model, reps)
+        .iter()
+        .map(|r| r.nodes[0].wait_h.mean().expect("services started"))
+        .collect()
+}
+
+#[test]
+fn erlang_c_formula_matches_known_values() {
+    // M/M/1: Wq = rho / (mu - lambda).
+    assert!((erlang_c_wait(0.8, 1.0, 1) - 4.0).abs() < 1e-12);
+    // M/M/2 with a = 1, mu = 1: P(wait) = 1/3, Wq = 1/3 / (2 - 1) = 1/3.
+    assert!((erlang_c_wait(1.0, 1.0, 2) - 1.0 / 3.0).abs() < 1e-12);
+}
+
+#[test]
+fn mm1_mean_wait_matches_exact() {
+    // lambda = 0.8/h, mu = 1/h: rho = 0.8, Wq = 4 h.
+    let text = single_node(
+        0.8,
+        1,
+        r#"{ dist = "exponential", mean = 1.0 }"#,
+        3000.0,
+        50.0,
+    );
+    let waits = node_wait_means(&text, 20);
+    assert_in_ci("M/M/1 mean wait", &waits, erlang_c_wait(0.8, 1.0, 1));
+}
+
+#[test]
+fn mm3_mean_wait_matches_erlang_c() {
+    // lambda = 2.4/h, three servers at mu = 1/h: rho = 0.8.
+    let text = single_node(
+        2.4,
+        3,
+        r#"{ dist = "exponential", mean = 1.0 }"#,
+        1500.0,
+        50.0,
+    );
+    let waits = node_wait_means(&text, 20);
+    assert_in_ci("M/M/3 mean wait", &waits, erlang_c_wait(2.4, 1.0, 3));
+}
+
+#[test]
+fn mg1_lognormal_mean_wait_matches_pollaczek_khinchine() {
+    // lambda = 0.8/h, lognormal service with mean 1 h and cv 0.5: Wq = lambda E[S^2] / (2 (1 - rho)).
+    let lambda = 0.8;
+    let service = Dist::lognormal(1.0, 0.5).unwrap();
+    let rho = lambda * service.mean();
+    let exact = lambda * service.second_moment().unwrap() / (2.0 * (1.0 - rho));
+    let text = single_node(
+        lambda,
+        1,
+        r#"{ dist = "lognormal", mean = 1.0, cv = 0.5 }"#,
+        3000.0,
+        50.0,
+    );
+    let waits = node_wait_means(&text, 20);
+    assert_in_ci("M/G/1 mean wait", &waits, exact);
+}
+
+const TANDEM: &str = r#"
+[scenario]
+name = "tandem"
+horizon_days = 1500
+warmup_days = 50
+seed = 777
+
+[[node]]
+id = "a"
+kind = "border"
+servers = 1
+service = { dist = "exponential", mean = 0.4 }
+
+[[node]]
+id = "b"
+kind = "terminal"
+servers = 2
+service = { dist = "exponential", mean = 0.8 }
+
+[[node]]
+id = "c"
+kind = "port"
+servers = 3
+service = { dist = "exponential", mean = 1.0 }
+
+[[leg]]
+from = "a"
+to = "b"
+mode = "rail"
+transit = 0
+
+[[leg]]
+from = "b"
+to = "c"
+mode = "rail"
+transit = 0
+
+[[route]]
+id = "abc"
+nodes = ["a", "b", "c"]
+
+[[flow]]
+id = "f"
+route = "abc"
+teu_per_year = 17520   # 2 per hour
+"#;
+
+#[test]
+fn tandem_of_mmc_stations_matches_jackson() {
+    // By Burke's theorem each station of the tandem sees Poisson arrivals at lambda = 2/h, so the
+    // mean end-to-end time is the sum of the M/M/c sojourn times (Jackson 1957).
+    let lambda = 2.0;
+    let stations = [(2.5, 1), (1.25, 2), (1.0, 3)];
+    let exact: f64 = stations
+        .iter()
+        .map(|(mu, c)| erlang_c_wait(lambda, *mu, *c) + 1.0 / mu)
+        .sum();
+    let model = model(TANDEM);
+    let transits: Vec<f64> = replications(&model, 20)
+        .iter()
+        .map(|r| r.routes[0].transit_h.mean().unwrap())
+        .collect();
+    assert_in_ci("tandem mean end-to-end time", &transits, exact);
+}
+
+/// A network with block trains, finite yards (so blocking happens), unlimited-server delays and
+/// seasonality: Little's law must hold at every node whatever the mechanics.
+const LITTLE: &str = r#"
+[scenario]
+name = "little"
+horizon_days = 400
+warmup_days = 20
+seed = 99
+
+[[node]]
+id = "border"
+kind = "border"
+servers = 2
+service = { dist = "gamma", mean = 4.0, cv = 0.8 }
+
+[[node]]
+id = "clearance"
+kind = "border"
+service = { dist = "lognormal", mean = 20.0, cv = 0.6 }
+
+[[node]]
+id = "port"
+kind = "port"
+servers = 1
+service = { dist = "triangular", min = 2, mode = 5, max = 9 }
+yard_capacity = 500
+
+[[leg]]
+from = "border"
+to = "clearance"
+mode = "rail"
+transit = { dist = "uniform", min = 1, max = 3 }
+
+[[leg]]
+from = "clearance"
+to = "port"
+mode = "rail"
+transit = { dist = "triangular", min = 24, mode = 36, max = 60 }
+
+[[route]]
+id = "main"
+nodes = ["border", "clearance", "port"]
+
+[[flow]]
+id = "trains"
+route = "main"
+teu_per_year = 70000
+arrivals = "block_trains"
+train_teu = 100
+seasonality = [1.3, 1.3, 1.2, 1, 0.8, 0.7, 0.7, 0.8, 1, 1.1, 1.2, 1.3]
+"#;
+
+#[test]
+fn littles_law_holds_at_every_node() {
+    let model = model(LITTLE);
+    let reps = replications(&model, 20);
+    let blocked: f64 = reps.iter().map(|r| r.nodes[1].blocked.mean()).sum();
+    assert!(blocked > 0.0, "the scenario should exercise blocking");
+    for (i, node) in model.nodes.iter().enumerate() {
+        // L - lambda W per replication; its mean must be 0 within the CI.
+        let differences: Vec<f64> = reps
+            .iter()
+            .map(|r| {
+                let stats = &r.nodes[i];
+                let lambda = stats.arrivals as f64 / r.window_h;
+                stats.in_node.mean() - lambda * stats.sojourn_h.mean().unwrap()
+            })
+            .collect();
+        let mean_l: f64 =
+            reps.iter().map(|r| r.nodes[i].in_node.mean()).sum::<f64>() / reps.len() as f64;
+        let (mean, half_width) = mean_and_half_width(&differences, 0.99);
+        assert!(
+            mean.abs() <= half_width,
+            "Little's law at {}: L - lambda W = {mean:.4} ± {half_width:.4} (L = {mean_l:.3})",
+            node.id
+        );
+        assert!(
+            half_width < 0.05 * mean_l,
+            "interval at {} too wide to test",
+            node.id
+        );
+    }
+}
