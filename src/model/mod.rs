@@ -87,7 +87,9 @@ pub struct Node {
     pub servers: Option<u32>,
     /// Handling time of one consignment, hours.
     pub service: Dist,
-    /// Yard capacity in TEU (cargo queued, in service or held at this node); `None` is unlimited.
+    /// Yard capacity in TEU; `None` is unlimited. It bounds the TEU at the node (queued, in
+    /// service or held) plus the TEU travelling to it, for which space is reserved when they leave
+    /// the upstream node.
     pub yard_capacity_teu: Option<u64>,
     /// Whether the node changes track gauge (informational; the time is in `service`).
     pub gauge_change: bool,

@@ -78,6 +78,8 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
 
     let settings = match &scenario {
         Some(spec) => check_settings(spec, diags),
+        // A [scenario] table that failed to parse has already been reported.
+        None if root.get_ref().contains_key("scenario") => None,
         None => {
             diags.push(
                 Some(0..0),
@@ -229,11 +231,45 @@ fn deserialize<T: serde::de::DeserializeOwned>(
     match T::deserialize(deserializer) {
         Ok(parsed) => Some(parsed),
         Err(err) => {
-            let span = err.span().or_else(|| Some(value.span()));
-            diags.push(span, path, err.message().trim_end().to_string());
+            let span = err.span().unwrap_or_else(|| value.span());
+            let path = field_path(path, value, &span);
+            diags.push(Some(span), path, plain_types(err.message().trim_end()));
             None
         }
     }
+}
+
+/// Replaces Rust type names in serde messages with words a scenario author knows.
+fn plain_types(message: &str) -> String {
+    message
+        .replace("expected i64", "expected a whole number")
+        .replace("expected u64", "expected a whole number at least 0")
+        .replace("expected f64", "expected a number")
+}
+
+/// Extends `path` with the keys of the (possibly nested) field whose key or value contains
+/// `span`, so that `node "aktau"` becomes `node "aktau".service` for an error inside `service`.
+fn field_path(path: &str, value: &Spanned<DeValue<'_>>, span: &Span) -> String {
+    let mut path = path.to_string();
+    let mut current = value;
+    while let Some(table) = current.get_ref().as_table() {
+        let inside = |outer: Span| {
+            outer.start <= span.start && span.end <= outer.end && outer != current.span()
+        };
+        let Some((key, child)) = table
+            .iter()
+            .find(|(key, child)| inside(key.span()) || inside(child.span()))
+        else {
+            break;
+        };
+        path.push('.');
+        path.push_str(key.get_ref());
+        if inside(key.span()) {
+            break;
+        }
+        current = child;
+    }
+    path
 }
 
 // ---------------------------------------------------------------------------- [scenario]
@@ -866,7 +902,7 @@ fn build_table(table: &DistTable) -> Result<Dist, String> {
         Some("d") | Some("days") => HOURS_PER_DAY,
         Some(other) => {
             return Err(format!(
-                "unknown unit \"{other}\"; allowed: \"h\" (default), \"days\""
+                "unknown unit \"{other}\"; allowed: \"h\" or \"hours\" (default), \"d\" or \"days\""
             ));
         }
     };
