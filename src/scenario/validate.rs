@@ -735,11 +735,11 @@ fn compile_flow(
     };
 
     let teu_per_year = *spec.teu_per_year.get_ref();
-    if !teu_per_year.is_finite() || teu_per_year <= 0.0 {
+    if !teu_per_year.is_finite() || teu_per_year <= 0.0 || teu_per_year > MAX_TEU_PER_YEAR {
         diags.push(
             span_of(&spec.teu_per_year),
             format!("{path}.teu_per_year"),
-            format!("must be greater than 0, got {teu_per_year}"),
+            format!("must be greater than 0 and at most {MAX_TEU_PER_YEAR:e}, got {teu_per_year}"),
         );
         ok = false;
     }
@@ -875,6 +875,12 @@ fn check_yards_fit_consignments(
 
 // ---------------------------------------------------------------------------- distributions
 
+/// Largest mean duration accepted, hours (about 1,140 years).
+const MAX_MEAN_H: f64 = 1e7;
+
+/// Largest annual volume accepted for one flow, TEU (about the world's container port throughput).
+const MAX_TEU_PER_YEAR: f64 = 1e9;
+
 const FAMILIES: &str = "constant, exponential, uniform, triangular, normal, lognormal, gamma, weibull, pert, empirical";
 
 /// Checks a distribution and builds it, converting to hours.
@@ -884,6 +890,16 @@ fn compile_dist(spec: &Spanned<DistSpec>, path: &str, diags: &mut Diagnostics<'_
         DistSpec::Number(value) => Dist::constant(*value).map_err(|e| format!("constant {e}")),
         DistSpec::Table(table) => build_table(table),
     };
+    let result = result.and_then(|dist| {
+        let mean = dist.mean();
+        if mean.is_finite() && mean <= MAX_MEAN_H {
+            Ok(dist)
+        } else {
+            Err(format!(
+                "has a mean of {mean} h; means above {MAX_MEAN_H} h (over 1,000 years) are not meaningful"
+            ))
+        }
+    });
     match result {
         Ok(dist) => Some(dist),
         Err(message) => {

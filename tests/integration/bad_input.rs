@@ -271,7 +271,17 @@ fn several_problems_are_reported_in_one_pass() {
         &[
             "10:11: node \"border\".servers: must be at least 1, got -1 (leave servers out for unlimited servers)",
             "17:11: node \"port\".service: triangular: min must be less than max, got min = 2 and max = 1",
-            "32:16: flow \"boxes\".teu_per_year: must be greater than 0, got -5",
+            "32:16: flow \"boxes\".teu_per_year: must be greater than 0 and at most 1e9, got -5",
+        ],
+    );
+}
+
+#[test]
+fn absurd_mean() {
+    check(
+        "absurd_mean.toml",
+        &[
+            "10:11: node \"border\".service: has a mean of inf h; means above 10000000 h (over 1,000 years) are not meaningful",
         ],
     );
 }
@@ -297,5 +307,43 @@ fn every_fixture_is_covered() {
             this_file.contains(&format!("\"{name}\"")),
             "fixture {name} has no test"
         );
+    }
+}
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    const BASE: &str = include_str!("../../scenarios/middle_corridor.toml");
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever happens to a valid file (a line dropped, a value replaced), loading it returns
+        /// a result: a scenario or diagnostics, never a panic.
+        #[test]
+        fn mutated_scenarios_load_or_fail_cleanly(
+            drop_line in 0usize..400,
+            replace_line in 0usize..400,
+            replacement in prop::sample::select(vec![
+                "servers = 0", "servers = -3", "horizon_days = nan", "warmup_days = 1e9",
+                "service = { dist = \"pert\", min = 5, mode = 1, max = 2 }", "nodes = []",
+                "teu_per_year = inf", "train_teu = 0", "[[leg]]", "[scenario]", "id = \"\"",
+                "seasonality = [0,0,0,0,0,0,0,0,0,0,0,0]", "transit = { dist = \"empirical\", values = [] }",
+                "yard_capacity = 1", "routes = [{ route = \"x\", share = 2 }]", "= = =", "x = \"\\u0000\"",
+            ]),
+        ) {
+            let lines: Vec<&str> = BASE.lines().collect();
+            let mutated: String = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != drop_line % lines.len())
+                .map(|(i, line)| if i == replace_line % lines.len() { replacement } else { line })
+                .collect::<Vec<_>>()
+                .join("\n");
+            match corridor::scenario::from_str(&mutated, "mutated.toml") {
+                Ok(loaded) => prop_assert!(!loaded.model.nodes.is_empty()),
+                Err(err) => prop_assert!(err.to_string().contains("mutated.toml")),
+            }
+        }
     }
 }
