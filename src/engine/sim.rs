@@ -457,7 +457,14 @@ impl<'m> Simulation<'m> {
         state.occupancy_teu -= u64::from(teu);
         state.present_teu -= u64::from(teu);
         if self.in_window {
-            let wait_h = consignment.service_start.since(consignment.node_arrival);
+            // On the route's first node the stage wait also counts time held at the origin for
+            // yard space, so that the stages of a route add up to its end-to-end time.
+            let queued_since = if consignment.stage == 0 {
+                consignment.created
+            } else {
+                consignment.node_arrival
+            };
+            let wait_h = consignment.service_start.since(queued_since);
             let service_h = consignment.service_end.since(consignment.service_start);
             let blocked_h = now.since(consignment.service_end);
             let node_stats = &mut self.stats.nodes[node.index()];

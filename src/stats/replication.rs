@@ -39,7 +39,8 @@ pub struct NodeStats {
 /// Time spent in one stage of a route (a node visit or a leg), TEU-weighted.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StageStats {
-    /// Queue wait at the node, hours (0 for legs).
+    /// Queue wait at the node, hours (0 for legs). For the route's first node it includes time
+    /// held at the origin because the node's yard was full.
     pub wait_h: Welford,
     /// Service at the node or travel on the leg, hours.
     pub service_h: Welford,
