@@ -57,13 +57,15 @@ impl Table {
 fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
     match estimate {
         None => "-".to_string(),
-        Some(e) if e.half_width.is_finite() => {
-            format!(
-                "{:.decimals$} ± {:.decimals$}",
-                e.mean * scale,
-                e.half_width * scale
-            )
-        }
+        Some(Estimate {
+            mean,
+            half_width: Some(half_width),
+            ..
+        }) => format!(
+            "{:.decimals$} ± {:.decimals$}",
+            mean * scale,
+            half_width * scale
+        ),
         Some(e) => format!("{:.decimals$}", e.mean * scale),
     }
 }

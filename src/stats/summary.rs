@@ -30,8 +30,8 @@ pub struct Estimate {
     pub mean: f64,
     /// Sample standard deviation over replications (0 with one replication).
     pub sd: f64,
-    /// Half-width of the 95% confidence interval of the mean (infinite with one replication).
-    pub half_width: f64,
+    /// Half-width of the 95% confidence interval of the mean (`null` with one replication).
+    pub half_width: Option<f64>,
 }
 
 impl Estimate {
@@ -44,18 +44,18 @@ impl Estimate {
             n,
             mean,
             sd,
-            half_width: half_width(sd, n),
+            half_width: (n >= 2).then(|| half_width(sd, n)),
         })
     }
 
-    /// Lower end of the 95% confidence interval.
-    pub fn low(&self) -> f64 {
-        self.mean - self.half_width
+    /// Lower end of the 95% confidence interval, if there is one.
+    pub fn low(&self) -> Option<f64> {
+        self.half_width.map(|h| self.mean - h)
     }
 
-    /// Upper end of the 95% confidence interval.
-    pub fn high(&self) -> f64 {
-        self.mean + self.half_width
+    /// Upper end of the 95% confidence interval, if there is one.
+    pub fn high(&self) -> Option<f64> {
+        self.half_width.map(|h| self.mean + h)
     }
 }
 

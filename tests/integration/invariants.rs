@@ -332,3 +332,32 @@ fn route_stages_add_up_to_the_end_to_end_time() {
         "stage wait {gate_wait:.2} h should include origin waits beyond the node queue {node_wait:.2} h ({origin_waits} TEU held at horizons)"
     );
 }
+
+#[test]
+fn summary_json_round_trips() {
+    // Result files are read back later (merging shards, redrawing charts): nothing may be lost.
+    let loaded = scenario::builtin();
+    for replications in [1, 3] {
+        let outcome = experiment::run(
+            &loaded.model,
+            RunConfig {
+                replications,
+                seed: 8,
+            },
+            |_| {},
+        );
+        let report = corridor::report::RunReport::new(
+            &loaded,
+            &outcome,
+            vec!["corridor".into(), "run".into()],
+        );
+        let json = report.to_json();
+        let back: corridor::report::RunReport = serde_json::from_str(&json).unwrap();
+        let again = back.to_json();
+        let first_difference = json.bytes().zip(again.bytes()).position(|(a, b)| a != b);
+        assert!(
+            again == json,
+            "summary.json changes on a round trip, first at byte {first_difference:?}"
+        );
+    }
+}
