@@ -16,6 +16,8 @@
 //!   relative-error guarantees", VLDB 2019): any quantile is returned within 0.5% of a value of
 //!   the right rank, and merging is adding bucket counts.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 /// Weighted running mean and variance.
@@ -154,16 +156,38 @@ impl Default for Histogram {
     }
 }
 
+/// Bucket geometry, computed once: the ratio between bucket bounds, its logarithm, and the index
+/// offset of the lowest bucket.
+struct Geometry {
+    gamma: f64,
+    ln_gamma: f64,
+    offset: i64,
+    n_buckets: usize,
+}
+
+static GEOMETRY: LazyLock<Geometry> = LazyLock::new(|| {
+    let gamma = (1.0 + HISTOGRAM_RELATIVE_ACCURACY) / (1.0 - HISTOGRAM_RELATIVE_ACCURACY);
+    let ln_gamma = gamma.ln();
+    let offset = (HISTOGRAM_MIN.ln() / ln_gamma).floor() as i64;
+    let n_buckets = ((HISTOGRAM_MAX.ln() / ln_gamma).ceil() as i64 - offset + 1) as usize;
+    Geometry {
+        gamma,
+        ln_gamma,
+        offset,
+        n_buckets,
+    }
+});
+
 fn gamma() -> f64 {
-    (1.0 + HISTOGRAM_RELATIVE_ACCURACY) / (1.0 - HISTOGRAM_RELATIVE_ACCURACY)
+    GEOMETRY.gamma
 }
 
 fn bucket_offset() -> i64 {
-    (HISTOGRAM_MIN.ln() / gamma().ln()).floor() as i64
+    GEOMETRY.offset
 }
 
 fn n_buckets() -> usize {
-    ((HISTOGRAM_MAX.ln() / gamma().ln()).ceil() as i64 - bucket_offset() + 1) as usize
+    GEOMETRY.n_buckets
 }
 
 impl Histogram {
@@ -185,7 +209,8 @@ impl Histogram {
             return;
         }
         let value = value.min(HISTOGRAM_MAX);
-        let index = (value.ln() / gamma().ln()).ceil() as i64 - bucket_offset();
+        let geometry = &*GEOMETRY;
+        let index = (value.ln() / geometry.ln_gamma).ceil() as i64 - geometry.offset;
         let index = (index.max(0) as usize).min(self.counts.len() - 1);
         self.counts[index] += weight;
     }
