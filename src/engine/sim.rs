@@ -249,7 +249,7 @@ impl<'m> Simulation<'m> {
         let rng = &mut self.arrival_rngs[flow_id.index()];
         // Thinning (Lewis and Shedler 1979): accept a candidate of the peak-rate process with
         // probability rate(t) / peak rate.
-        let accepted = !flow.is_seasonal() || {
+        let accepted = !flow.seasonal || {
             let u: f64 = rng.random();
             u * flow.max_factor < flow.seasonality[month_of(self.now)]
         };
@@ -546,21 +546,9 @@ impl<'m> Simulation<'m> {
         let now = self.now.hours();
         self.in_window = true;
         for node_stats in &mut self.stats.nodes {
-            let mut fresh = NodeStats {
-                queue: node_stats.queue,
-                in_node: node_stats.in_node,
-                busy: node_stats.busy,
-                blocked: node_stats.blocked,
-                yard_teu: node_stats.yard_teu,
-                ..NodeStats::default()
-            };
-            for level in [
-                &mut fresh.queue,
-                &mut fresh.in_node,
-                &mut fresh.busy,
-                &mut fresh.blocked,
-                &mut fresh.yard_teu,
-            ] {
+            let mut fresh = NodeStats::default();
+            for (level, current) in fresh.levels_mut().into_iter().zip(node_stats.levels_mut()) {
+                *level = *current;
                 level.restart(now);
             }
             *node_stats = fresh;
@@ -586,13 +574,7 @@ impl<'m> Simulation<'m> {
             self.on_warmup_end();
         }
         for node_stats in &mut self.stats.nodes {
-            for level in [
-                &mut node_stats.queue,
-                &mut node_stats.in_node,
-                &mut node_stats.busy,
-                &mut node_stats.blocked,
-                &mut node_stats.yard_teu,
-            ] {
+            for level in node_stats.levels_mut() {
                 level.close(now);
             }
         }

@@ -191,6 +191,8 @@ pub struct Flow {
     pub seasonality: [f64; 12],
     /// Largest factor in `seasonality` (the thinning envelope).
     pub max_factor: f64,
+    /// Whether any month's factor differs from 1 (only then are arrivals thinned).
+    pub seasonal: bool,
     /// Policy when the first node is full.
     pub when_full: WhenFull,
     /// Stream of interarrival times and thinning draws.
@@ -203,11 +205,6 @@ impl Flow {
     /// Mean arrivals per hour averaged over the year.
     pub fn mean_arrivals_per_hour(&self) -> f64 {
         self.teu_per_year / f64::from(self.arrival.teu_per_arrival()) / HOURS_PER_YEAR
-    }
-
-    /// Whether the rate varies by month.
-    pub fn is_seasonal(&self) -> bool {
-        self.seasonality.iter().any(|f| (*f - 1.0).abs() > 1e-12)
     }
 }
 

@@ -808,6 +808,7 @@ fn compile_flow(
         arrival,
         seasonality,
         max_factor,
+        seasonal: seasonality.iter().any(|f| (*f - 1.0).abs() > 1e-12),
         when_full: match spec.when_full {
             WhenFullSpec::Wait => WhenFull::Wait,
             WhenFullSpec::Refuse => WhenFull::Refuse,

@@ -36,6 +36,19 @@ pub struct NodeStats {
     pub yard_teu: TimeAverage,
 }
 
+impl NodeStats {
+    /// The time-weighted levels, which the engine restarts at the warm-up and closes at the horizon.
+    pub fn levels_mut(&mut self) -> [&mut TimeAverage; 5] {
+        [
+            &mut self.queue,
+            &mut self.in_node,
+            &mut self.busy,
+            &mut self.blocked,
+            &mut self.yard_teu,
+        ]
+    }
+}
+
 /// Time spent in one stage of a route (a node visit or a leg), TEU-weighted.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StageStats {
