@@ -18,6 +18,8 @@ pub struct Args {
 pub enum Command {
     /// Run the Monte Carlo replications of a scenario and write the results.
     Run(RunArgs),
+    /// Combine the partial results of `run --shard` into the results of the whole run.
+    Merge(MergeArgs),
     /// Check scenario files and list every problem found.
     Validate(ValidateArgs),
     /// Print the built-in default scenario (a starting point for your own).
@@ -43,12 +45,49 @@ pub struct RunArgs {
     /// Replications and seed.
     #[command(flatten)]
     pub replication: ReplicationArgs,
-    /// Directory for the result files.
+    /// Output directory and verbosity.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Precision mode: add replications in batches until the 95% CI half-width of every main
+    /// KPI (throughput and mean transit time of each route) is at most this fraction of its mean
+    /// (e.g. 0.02). --replications sets the first batch.
+    #[arg(long, value_name = "FRACTION")]
+    pub target_ci: Option<f64>,
+    /// Precision mode: never run more replications than this [default: 10000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub max_replications: Option<u32>,
+    /// Run only shard INDEX of COUNT (replications INDEX, INDEX+COUNT, ...; INDEX from 0) and write
+    /// a partial result for `corridor merge`.
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub shard: Option<String>,
+}
+
+/// Flags for where results go.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Directory for the result files; must be empty or absent unless --force.
     #[arg(long, short = 'o', default_value = "corridor-out")]
     pub out: PathBuf,
-    /// Print nothing but errors.
+    /// Write into a non-empty --out, replacing result files of the same names.
+    #[arg(long)]
+    pub force: bool,
+    /// Print nothing but errors (no tables, no progress bar).
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// `corridor merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard result directories (one per shard, each written by `run --shard`).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Output directory and verbosity.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `corridor validate`.

@@ -1,7 +1,9 @@
 //! Command-line front end (binary only): argument definitions and one module per subcommand.
 
 mod args;
+mod merge;
 mod print_default;
+mod progress;
 mod run;
 mod validate;
 
@@ -16,6 +18,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
     match args.command {
         Command::Run(run_args) => run::run(run_args),
+        Command::Merge(merge_args) => merge::run(merge_args),
         Command::Validate(validate_args) => validate::run(validate_args),
         Command::PrintDefault => print_default::run(),
     }

@@ -1,14 +1,25 @@
-//! `corridor run`: load, run the replications, write `summary.json`, print the tables.
+//! `corridor run`: load, check flags and the output directory, run the replications in parallel
+//! (a fixed number, to a target precision, or one shard), write the result files, print tables.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
 
-use anyhow::Context;
-use corridor::experiment::{self, RunConfig};
-use corridor::report::{RunReport, table, write_atomically};
-use corridor::scenario;
+use anyhow::{Context, bail};
+use corridor::experiment::parallel::default_threads;
+use corridor::experiment::{self, Plan, PrecisionTarget, RunConfig, Runner, ShardSpec};
+use corridor::model::Model;
+use corridor::report::output::Collector;
+use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
+use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
+use corridor::scenario::{self, LoadedScenario};
 
 use super::args::RunArgs;
+use super::progress::Progress;
+
+/// Cap on replications in precision mode unless --max-replications says otherwise.
+const DEFAULT_MAX_REPLICATIONS: u32 = 10_000;
 
 /// Runs the `run` subcommand.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -23,22 +34,188 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(seed) = args.replication.seed {
         config.seed = seed;
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output directory {}", args.out.display()))?;
+    let shard = match &args.shard {
+        Some(text) => Some(
+            text.parse::<ShardSpec>()
+                .with_context(|| format!("invalid --shard {text}"))?,
+        ),
+        None => None,
+    };
+    let plan = match args.target_ci {
+        None if args.max_replications.is_some() => {
+            bail!("--max-replications applies only with --target-ci");
+        }
+        None => Plan::Fixed(config.replications),
+        Some(target) => {
+            if !(target.is_finite() && target > 0.0) {
+                bail!("--target-ci must be a positive fraction such as 0.02 (2%), not {target}");
+            }
+            if shard.is_some() {
+                bail!(
+                    "--target-ci cannot be combined with --shard: precision mode decides the number of replications as results come in, which independent shards cannot do"
+                );
+            }
+            if config.replications < 2 {
+                bail!(
+                    "--target-ci needs a first batch of at least 2 replications (--replications)"
+                );
+            }
+            let max_replications = args.max_replications.unwrap_or(DEFAULT_MAX_REPLICATIONS);
+            if max_replications < config.replications {
+                bail!(
+                    "--max-replications {max_replications} is below the first batch of {} replications",
+                    config.replications
+                );
+            }
+            Plan::Precision(PrecisionTarget {
+                relative_half_width: target,
+                initial: config.replications,
+                max_replications,
+            })
+        }
+    };
+    // Refuse a non-empty output directory before any simulation.
+    let out = OutputDir::claim(&args.output.out, args.output.force)?;
+    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let runner = Runner::new(threads).context("cannot start worker threads")?;
+    let model = experiment::seeded(&loaded.model, config);
+    let progress = Progress::new(args.output.quiet);
+    match shard {
+        Some(shard) => run_shard(
+            &args, &loaded, &model, config, shard, &runner, out, &progress,
+        ),
+        None => run_full(&args, &loaded, &model, plan, &runner, out, &progress),
+    }
+}
 
-    let outcome = experiment::run(&loaded.model, config, |_| {});
-    let report = RunReport::new(&loaded, &outcome, std::env::args().collect());
-    let summary_path = args.out.join("summary.json");
-    write_atomically(&summary_path, report.to_json().as_bytes())
-        .with_context(|| format!("cannot write {}", summary_path.display()))?;
-
-    if !args.quiet {
+fn run_full(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    model: &Model,
+    plan: Plan,
+    runner: &Runner,
+    out: OutputDir,
+    progress: &Progress,
+) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let out_path = out.path().to_path_buf();
+    let mut collector = Collector::new(model, out)
+        .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    let (aggregate, writers, _) = collector.parts();
+    let precision = experiment::run_aggregated(
+        model,
+        runner,
+        plan,
+        aggregate,
+        |replication| {
+            writers.write(model, replication)?;
+            progress.inc();
+            Ok::<(), std::io::Error>(())
+        },
+        |total| progress.set_total(total),
+    )
+    .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    let provenance = Provenance {
+        scenario: ScenarioInfo::of(loaded),
+        seed: model.settings.seed,
+        command_line: std::env::args().collect(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+    };
+    let (report, _files) = collector
+        .finish(provenance, precision)
+        .with_context(|| format!("cannot write results to {}", out_path.display()))?;
+    progress.finish();
+    if !args.output.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(table::render(&report).as_bytes())?;
-        writeln!(stdout, "\nWrote {}", summary_path.display())?;
+        if let Some(precision) = &report.precision {
+            stdout.write_all(b"\n")?;
+            stdout.write_all(table::render_precision(precision).as_bytes())?;
+        }
+        writeln!(stdout, "\nWrote results to {}", out_path.display())?;
     }
-    if !outcome.summary.conservation.holds_in_every_replication {
-        anyhow::bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");
+    if !report.summary.conservation.holds_in_every_replication {
+        bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scenario's text, checked against the hash of what was loaded.
+fn scenario_text(path: Option<&Path>, loaded: &LoadedScenario) -> anyhow::Result<String> {
+    let Some(path) = path else {
+        return Ok(scenario::BUILTIN_TEXT.to_string());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
+    let again = scenario::from_str(&text, &loaded.file)?;
+    if again.hash != loaded.hash {
+        bail!(
+            "scenario file {} changed while it was being read",
+            path.display()
+        );
+    }
+    Ok(text)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_shard(
+    args: &RunArgs,
+    loaded: &LoadedScenario,
+    model: &Model,
+    config: RunConfig,
+    shard: ShardSpec,
+    runner: &Runner,
+    out: OutputDir,
+    progress: &Progress,
+) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let text = scenario_text(args.scenario.as_deref(), loaded)?;
+    let out_path = out.path().to_path_buf();
+    let which = shard.replications(u64::from(config.replications));
+    let mut writer = ShardWriter::create(out)
+        .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    progress.set_total(which.count);
+    let mut conservation_failed = false;
+    runner
+        .run_in_order(
+            model,
+            which,
+            // Serialize on the worker threads; the writer only compresses.
+            |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),
+            |(holds, line)| {
+                conservation_failed |= !holds;
+                writer.write_encoded(&line)?;
+                progress.inc();
+                Ok::<(), std::io::Error>(())
+            },
+        )
+        .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    let manifest = ShardManifest {
+        format: SHARD_FORMAT.to_string(),
+        corridor_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: ScenarioInfo::of(loaded),
+        scenario_text: text,
+        seed: config.seed,
+        replications: config.replications,
+        shard,
+        shard_replications: writer.written(),
+        command_line: std::env::args().collect(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+    };
+    writer
+        .finish(&manifest)
+        .with_context(|| format!("cannot write results to {}", out_path.display()))?;
+    progress.finish();
+    if !args.output.quiet {
+        println!(
+            "Shard {shard}: {} of {} replications written to {} (combine the shards with `corridor merge`)",
+            manifest.shard_replications,
+            config.replications,
+            out_path.display()
+        );
+    }
+    if conservation_failed {
+        bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,8 +3,23 @@
 //! Replication `r` of a run seeded `s` is a pure function of `(model, s, r)`: it draws only from
 //! the random streams derived from those numbers. Replications are summarised in index order, so
 //! a run's summary does not depend on how the replications were scheduled.
+//!
+//! - [`run`]: the sequential reference, one thread, summary only.
+//! - [`run_aggregated`]: the real thing: replications on a [`Runner`]'s threads, handed over in
+//!   order to an [`Aggregate`], for a fixed count or until a [`PrecisionTarget`] is met.
+//! - [`shard`]: which replications a shard runs.
+
+pub mod aggregate;
+pub mod parallel;
+pub mod precision;
+pub mod shard;
 
 use std::time::Instant;
+
+pub use aggregate::{Aggregate, Replication, Results};
+pub use parallel::{Replications, Runner};
+pub use precision::{PrecisionReport, PrecisionTarget};
+pub use shard::ShardSpec;
 
 use crate::engine::Simulation;
 use crate::model::Model;
@@ -47,9 +62,7 @@ pub struct RunOutcome {
 /// display); pass `|_| {}` when not needed.
 pub fn run(model: &Model, config: RunConfig, mut on_replication: impl FnMut(u32)) -> RunOutcome {
     let started = Instant::now();
-    let mut seeded = model.clone();
-    seeded.settings.seed = config.seed;
-    seeded.settings.replications = config.replications;
+    let seeded = seeded(model, config);
     let mut simulation = Simulation::new(&seeded);
     let mut builder = SummaryBuilder::new(&seeded);
     for replication in 0..config.replications {
@@ -61,5 +74,88 @@ pub fn run(model: &Model, config: RunConfig, mut on_replication: impl FnMut(u32)
         summary: builder.finish(&seeded),
         config,
         wall_s: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// A copy of `model` whose settings carry `config`'s seed and replication count (replications draw
+/// their random streams from `model.settings.seed`).
+pub fn seeded(model: &Model, config: RunConfig) -> Model {
+    let mut seeded = model.clone();
+    seeded.settings.seed = config.seed;
+    seeded.settings.replications = config.replications;
+    seeded
+}
+
+/// How many replications to run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Plan {
+    /// Exactly this many.
+    Fixed(u32),
+    /// Batches until the main KPIs reach the target precision.
+    Precision(PrecisionTarget),
+}
+
+/// Runs replications of `model` (seeded with [`seeded`]) on `runner` and adds them, in
+/// replication order, to `aggregate`, which must be empty or hold replications `0..k` of the same
+/// model and seed (they are continued from `k`).
+///
+/// `each` sees every replication just before it is aggregated (to stream it to files); an error
+/// from it stops the run. `planned` is told the total number of replications planned whenever it
+/// changes (for a progress display). Returns the precision report in precision mode.
+pub fn run_aggregated<E>(
+    model: &Model,
+    runner: &Runner,
+    plan: Plan,
+    aggregate: &mut Aggregate,
+    mut each: impl FnMut(&Replication) -> Result<(), E>,
+    mut planned: impl FnMut(u64),
+) -> Result<Option<PrecisionReport>, E> {
+    let columns = aggregate.columns().clone();
+    let mut run_to = |aggregate: &mut Aggregate, total: u64| {
+        let done = aggregate.replications();
+        planned(total);
+        runner.run_in_order(
+            model,
+            Replications::range(done, total.saturating_sub(done)),
+            |stats| aggregate::prepare(model, &columns, stats),
+            |replication| {
+                each(&replication)?;
+                aggregate.add(model, &replication);
+                Ok(())
+            },
+        )
+    };
+    match plan {
+        Plan::Fixed(replications) => {
+            run_to(aggregate, u64::from(replications))?;
+            Ok(None)
+        }
+        Plan::Precision(target) => {
+            let max = u64::from(target.max_replications);
+            let mut total = u64::from(target.initial.max(2)).min(max);
+            let mut batch_totals = Vec::new();
+            loop {
+                run_to(aggregate, total)?;
+                batch_totals.push(total);
+                let kpis = precision::main_kpis(&aggregate.summary(model));
+                let achieved = precision::meets(&kpis, target.relative_half_width);
+                if achieved || total >= max {
+                    return Ok(Some(PrecisionReport {
+                        target_relative_half_width: target.relative_half_width,
+                        max_replications: target.max_replications,
+                        achieved,
+                        replications_used: total,
+                        batch_totals,
+                        kpis,
+                    }));
+                }
+                total = precision::next_total(
+                    total,
+                    precision::worst(&kpis),
+                    target.relative_half_width,
+                    max,
+                );
+            }
+        }
     }
 }

@@ -1,13 +1,11 @@
 //! `summary.json`: the machine-readable result of a run.
 
-use std::io::Write;
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::RunOutcome;
+use crate::experiment::{PrecisionReport, Results, RunOutcome};
 use crate::scenario::LoadedScenario;
 use crate::stats::Summary;
+use crate::stats::kpi::KpiSummary;
 
 /// Where the results came from.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,6 +41,41 @@ pub struct RunReport {
     pub wall_time_s: f64,
     /// Results.
     pub summary: Summary,
+    /// Every per-replication KPI (the columns of `replications.csv`) across replications: mean,
+    /// sd, 95% CI and percentiles.
+    #[serde(default)]
+    pub across_replications: Vec<KpiSummary>,
+    /// How precision mode went (`--target-ci`), absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionReport>,
+}
+
+impl ScenarioInfo {
+    /// The description of `scenario`.
+    pub fn of(scenario: &LoadedScenario) -> ScenarioInfo {
+        let settings = &scenario.model.settings;
+        ScenarioInfo {
+            name: settings.name.clone(),
+            description: settings.description.clone(),
+            file: scenario.file.clone(),
+            sha256: scenario.hash.clone(),
+            horizon_days: settings.horizon.days(),
+            warmup_days: settings.warmup.days(),
+        }
+    }
+}
+
+/// Where a report's results came from and how they were made.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    /// The scenario.
+    pub scenario: ScenarioInfo,
+    /// Base seed.
+    pub seed: u64,
+    /// Command line.
+    pub command_line: Vec<String>,
+    /// Wall-clock time, seconds.
+    pub wall_time_s: f64,
 }
 
 impl RunReport {
@@ -52,22 +85,35 @@ impl RunReport {
         outcome: &RunOutcome,
         command_line: Vec<String>,
     ) -> RunReport {
-        let settings = &scenario.model.settings;
         RunReport {
             corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: ScenarioInfo {
-                name: settings.name.clone(),
-                description: settings.description.clone(),
-                file: scenario.file.clone(),
-                sha256: scenario.hash.clone(),
-                horizon_days: settings.horizon.days(),
-                warmup_days: settings.warmup.days(),
-            },
+            scenario: ScenarioInfo::of(scenario),
             seed: outcome.config.seed,
             replications: outcome.config.replications,
             command_line,
             wall_time_s: outcome.wall_s,
             summary: outcome.summary.clone(),
+            across_replications: Vec::new(),
+            precision: None,
+        }
+    }
+
+    /// The report of aggregated `results`.
+    pub fn from_results(
+        provenance: Provenance,
+        results: &Results,
+        precision: Option<PrecisionReport>,
+    ) -> RunReport {
+        RunReport {
+            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: provenance.scenario,
+            seed: provenance.seed,
+            replications: u32::try_from(results.summary.replications).unwrap_or(u32::MAX),
+            command_line: provenance.command_line,
+            wall_time_s: provenance.wall_time_s,
+            summary: results.summary.clone(),
+            across_replications: results.kpis.clone(),
+            precision,
         }
     }
 
@@ -75,28 +121,4 @@ impl RunReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("report types serialize")
     }
-}
-
-/// Writes `contents` to `path` through a temporary file in the same directory and a rename, so
-/// that readers see either the old file or the whole new one, never a half-written file.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("output");
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

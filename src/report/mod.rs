@@ -1,7 +1,12 @@
 //! Reports: everything that turns results into files or text. Reports read result types
 //! ([`Summary`](crate::stats::Summary), [`RunReport`]) only, never the engine.
 
+pub mod csv;
+pub mod files;
 pub mod json;
+pub mod output;
+pub mod shard;
 pub mod table;
 
-pub use json::{RunReport, ScenarioInfo, write_atomically};
+pub use files::{AtomicFile, OutputDir, OutputDirError, write_atomically};
+pub use json::{Provenance, RunReport, ScenarioInfo};

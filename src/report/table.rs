@@ -226,3 +226,37 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
     }
     table.render(out);
 }
+
+/// Renders how precision mode went.
+pub fn render_precision(precision: &crate::experiment::PrecisionReport) -> String {
+    let mut out = String::new();
+    let batches: Vec<String> = precision
+        .batch_totals
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let _ = writeln!(
+        out,
+        "Precision mode: target 95% CI half-width <= {:.2}% of the mean; {} after {} replications (batch totals {}, cap {}).",
+        100.0 * precision.target_relative_half_width,
+        if precision.achieved {
+            "reached"
+        } else {
+            "NOT reached"
+        },
+        precision.replications_used,
+        batches.join(", "),
+        precision.max_replications
+    );
+    let mut table = Table::new(&["main KPI", "mean", "CI half-width % of mean"]);
+    for kpi in &precision.kpis {
+        table.row(vec![
+            kpi.kpi.clone(),
+            format!("{:.2}", kpi.mean),
+            kpi.relative_half_width
+                .map_or("-".into(), |r| format!("{:.2}", 100.0 * r)),
+        ]);
+    }
+    table.render(&mut out);
+    out
+}

@@ -2,7 +2,10 @@
 //! across replications with confidence intervals.
 
 pub mod accumulators;
+pub mod daily;
+pub mod kpi;
 pub mod replication;
+pub mod sketch;
 pub mod summary;
 
 pub use accumulators::{Histogram, TimeAverage, Welford};

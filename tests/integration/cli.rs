@@ -33,12 +33,26 @@ fn run_default_scenario_writes_summary_json() {
             .unwrap()
             > 0.0
     );
-    // No temporary files are left behind.
-    let names: Vec<String> = std::fs::read_dir(out.path())
+    // Every result file is there and no temporary file is left behind.
+    let mut names: Vec<String> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["summary.json"]);
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "disruptions.csv",
+            "flows.csv",
+            "kpis.csv",
+            "nodes.csv",
+            "replications.csv",
+            "routes.csv",
+            "stages.csv",
+            "summary.json",
+            "throughput_daily.csv"
+        ]
+    );
 }
 
 #[test]

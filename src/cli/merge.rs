@@ -1,0 +1,68 @@
+//! `corridor merge`: combine shard results into the results of the whole run, through the same
+//! aggregation as `corridor run`.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use corridor::experiment::{self, RunConfig, aggregate};
+use corridor::report::output::Collector;
+use corridor::report::shard::ShardSet;
+use corridor::report::{OutputDir, Provenance, table};
+
+use super::args::MergeArgs;
+use super::progress::Progress;
+
+/// Runs the `merge` subcommand.
+pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let shards = ShardSet::open(&args.shards)?;
+    let out = OutputDir::claim(&args.output.out, args.output.force)?;
+    let out_path = out.path().to_path_buf();
+    let manifest = shards.manifest();
+    let config = RunConfig {
+        replications: manifest.replications,
+        seed: manifest.seed,
+    };
+    let model = experiment::seeded(&shards.scenario().model, config);
+    let mut collector = Collector::new(&model, out)
+        .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    let columns = collector.parts().0.columns().clone();
+    let progress = Progress::new(args.output.quiet);
+    progress.set_total(u64::from(config.replications));
+    shards.replay(|stats| {
+        let replication = aggregate::prepare(&model, &columns, stats);
+        collector
+            .add(&replication)
+            .with_context(|| format!("cannot write to {}", out_path.display()))?;
+        progress.inc();
+        Ok::<(), anyhow::Error>(())
+    })?;
+    let provenance = Provenance {
+        scenario: manifest.scenario.clone(),
+        seed: manifest.seed,
+        command_line: std::env::args().collect(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+    };
+    let (report, _files) = collector
+        .finish(provenance, None)
+        .with_context(|| format!("cannot write results to {}", out_path.display()))?;
+    progress.finish();
+    if !args.output.quiet {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(table::render(&report).as_bytes())?;
+        writeln!(
+            stdout,
+            "\nMerged {} shards ({} replications, {:.2} s of shard wall time) into {}",
+            manifest.shard.count,
+            config.replications,
+            shards.shard_wall_time_s(),
+            out_path.display()
+        )?;
+    }
+    if !report.summary.conservation.holds_in_every_replication {
+        bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");
+    }
+    Ok(ExitCode::SUCCESS)
+}

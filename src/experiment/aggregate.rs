@@ -1,0 +1,99 @@
+//! The one aggregation path: every way of producing results (a run on any number of threads, a
+//! run to a target precision, a merge of shards) feeds replications, in replication order, into
+//! an [`Aggregate`].
+
+use crate::model::Model;
+use crate::stats::ReplicationStats;
+use crate::stats::Summary;
+use crate::stats::daily::DailyThroughput;
+use crate::stats::kpi::{AcrossReplications, KpiColumns, KpiSummary};
+use crate::stats::summary::SummaryBuilder;
+
+/// One replication ready to aggregate: its statistics and its KPI row (computed on the worker
+/// thread, because it involves histogram quantiles).
+#[derive(Clone, Debug)]
+pub struct Replication {
+    /// What the replication measured.
+    pub stats: ReplicationStats,
+    /// The values of every [`KpiColumns`] column.
+    pub kpi_row: Vec<Option<f64>>,
+}
+
+/// Computes the KPI row of `stats`.
+pub fn prepare(model: &Model, columns: &KpiColumns, stats: ReplicationStats) -> Replication {
+    let mut kpi_row = Vec::with_capacity(columns.len());
+    columns.row(model, &stats, &mut kpi_row);
+    Replication { stats, kpi_row }
+}
+
+/// Everything a run reports, aggregated over replications.
+#[derive(Clone, Debug)]
+pub struct Results {
+    /// Per-entity estimates and pooled distributions.
+    pub summary: Summary,
+    /// Every KPI across replications: mean, sd, CI and percentiles.
+    pub kpis: Vec<KpiSummary>,
+    /// TEU delivered per day and route.
+    pub daily: DailyThroughput,
+}
+
+/// Streaming aggregation of replications `0, 1, 2, ...` in that order.
+#[derive(Clone, Debug)]
+pub struct Aggregate {
+    builder: SummaryBuilder,
+    kpis: AcrossReplications,
+    daily: DailyThroughput,
+    added: u64,
+}
+
+impl Aggregate {
+    /// An empty aggregate for `model`.
+    pub fn new(model: &Model) -> Aggregate {
+        Aggregate {
+            builder: SummaryBuilder::new(model),
+            kpis: AcrossReplications::new(KpiColumns::new(model)),
+            daily: DailyThroughput::new(model.routes.len()),
+            added: 0,
+        }
+    }
+
+    /// The KPI columns.
+    pub fn columns(&self) -> &KpiColumns {
+        self.kpis.columns()
+    }
+
+    /// Replications added so far.
+    pub fn replications(&self) -> u64 {
+        self.added
+    }
+
+    /// Adds the next replication.
+    ///
+    /// # Panics
+    /// If `replication` is not the next index: order is what makes results reproducible, so a
+    /// caller that breaks it has a bug.
+    pub fn add(&mut self, model: &Model, replication: &Replication) {
+        assert_eq!(
+            replication.stats.replication, self.added,
+            "replications must be aggregated in order"
+        );
+        self.builder.add(model, &replication.stats);
+        self.kpis.add(&replication.kpi_row);
+        self.daily.add(&replication.stats);
+        self.added += 1;
+    }
+
+    /// The summary of the replications added so far (cheap enough to call after every batch).
+    pub fn summary(&self, model: &Model) -> Summary {
+        self.builder.finish(model)
+    }
+
+    /// All results of the replications added so far.
+    pub fn results(&self, model: &Model) -> Results {
+        Results {
+            summary: self.builder.finish(model),
+            kpis: self.kpis.finish(),
+            daily: self.daily.clone(),
+        }
+    }
+}

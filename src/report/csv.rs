@@ -1,0 +1,421 @@
+//! Tidy CSV result files: one observation per row, one variable per column, units in column names
+//! (`_h` hours, `_teu` TEU, `_per_day`), empty cells where a value does not exist, numbers with
+//! the shortest decimal text that reads back to the same `f64`.
+//!
+//! - `replications.csv`: one row per replication, every KPI (streamed during the run).
+//! - `disruptions.csv`: one row per disruption episode per replication (streamed).
+//! - `kpis.csv`: one row per KPI: mean, sd, 95% CI and percentiles across replications.
+//! - `nodes.csv`, `routes.csv`, `stages.csv`, `flows.csv`: one row per entity; for each KPI `k`
+//!   the columns `k` (mean over replications), `k_sd`, `k_ci95_low`, `k_ci95_high`.
+//! - `throughput_daily.csv`: one row per route and simulated day: mean TEU delivered and its CI.
+
+use std::fmt::Write as _;
+use std::io;
+
+use ::csv::{ByteRecord, Writer};
+
+use super::files::{AtomicFile, OutputDir};
+use crate::experiment::{Replication, Results};
+use crate::model::Model;
+use crate::stats::kpi::{KpiColumns, KpiSummary, PERCENTILES, Scope};
+use crate::stats::summary::Estimate;
+use crate::stats::{ReplicationStats, Summary};
+
+/// `replications.csv`.
+pub const REPLICATIONS_CSV: &str = "replications.csv";
+/// `disruptions.csv`.
+pub const DISRUPTIONS_CSV: &str = "disruptions.csv";
+/// `kpis.csv`.
+pub const KPIS_CSV: &str = "kpis.csv";
+/// `nodes.csv`.
+pub const NODES_CSV: &str = "nodes.csv";
+/// `routes.csv`.
+pub const ROUTES_CSV: &str = "routes.csv";
+/// `stages.csv`.
+pub const STAGES_CSV: &str = "stages.csv";
+/// `flows.csv`.
+pub const FLOWS_CSV: &str = "flows.csv";
+/// `throughput_daily.csv`.
+pub const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
+
+fn csv_err(err: ::csv::Error) -> io::Error {
+    match err.into_kind() {
+        ::csv::ErrorKind::Io(err) => err,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+fn into_file(writer: Writer<AtomicFile>) -> io::Result<AtomicFile> {
+    writer.into_inner().map_err(|e| e.into_error())
+}
+
+/// Builds CSV records field by field, formatting numbers without allocating.
+#[derive(Default)]
+struct Record {
+    record: ByteRecord,
+    buf: String,
+}
+
+impl Record {
+    fn clear(&mut self) {
+        self.record.clear();
+    }
+
+    fn text(&mut self, value: &str) {
+        self.record.push_field(value.as_bytes());
+    }
+
+    fn display(&mut self, value: impl std::fmt::Display) {
+        self.buf.clear();
+        let _ = write!(self.buf, "{value}");
+        self.record.push_field(self.buf.as_bytes());
+    }
+
+    fn float(&mut self, value: Option<f64>) {
+        match value {
+            Some(v) if v.is_finite() => self.display(v),
+            _ => self.text(""),
+        }
+    }
+
+    fn write(&self, writer: &mut Writer<AtomicFile>) -> io::Result<()> {
+        writer.write_byte_record(&self.record).map_err(csv_err)
+    }
+}
+
+/// The disruption episodes of one replication: `(disruption id, start_h, end_h)`.
+fn disruption_episodes<'a>(
+    _model: &'a Model,
+    _stats: &'a ReplicationStats,
+) -> impl Iterator<Item = (&'a str, f64, f64)> + 'a {
+    // The engine records no disruptions yet; issue #3 adds them.
+    std::iter::empty()
+}
+
+/// The files written one row per replication while a run goes on.
+pub struct ReplicationWriters {
+    replications: Writer<AtomicFile>,
+    disruptions: Writer<AtomicFile>,
+    record: Record,
+}
+
+impl std::fmt::Debug for ReplicationWriters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplicationWriters").finish_non_exhaustive()
+    }
+}
+
+/// Integer columns of `replications.csv` before the KPIs.
+const REPLICATION_HEADER: [&str; 7] = [
+    "replication",
+    "events",
+    "generated_teu_total",
+    "delivered_teu_total",
+    "refused_teu_total",
+    "in_system_teu_at_end",
+    "conservation_holds",
+];
+
+impl ReplicationWriters {
+    /// Starts the streamed files in `out` (under temporary names until [`Self::commit`]).
+    pub fn create(out: &OutputDir, columns: &KpiColumns) -> io::Result<ReplicationWriters> {
+        let mut replications = Writer::from_writer(out.create(REPLICATIONS_CSV)?);
+        let mut record = Record::default();
+        for name in REPLICATION_HEADER {
+            record.text(name);
+        }
+        for column in columns.columns() {
+            record.text(&column.name());
+        }
+        record.write(&mut replications)?;
+        let mut disruptions = Writer::from_writer(out.create(DISRUPTIONS_CSV)?);
+        disruptions
+            .write_record(["replication", "disruption", "start_h", "end_h"])
+            .map_err(csv_err)?;
+        Ok(ReplicationWriters {
+            replications,
+            disruptions,
+            record,
+        })
+    }
+
+    /// Writes the rows of one replication.
+    pub fn write(&mut self, model: &Model, replication: &Replication) -> io::Result<()> {
+        let stats = &replication.stats;
+        let c = &stats.conservation;
+        let record = &mut self.record;
+        record.clear();
+        record.display(stats.replication);
+        record.display(stats.events);
+        record.display(c.generated_teu);
+        record.display(c.delivered_teu);
+        record.display(c.refused_teu);
+        record.display(c.in_system_teu());
+        record.display(c.holds());
+        for value in &replication.kpi_row {
+            record.float(*value);
+        }
+        record.write(&mut self.replications)?;
+        for (id, start_h, end_h) in disruption_episodes(model, stats) {
+            record.clear();
+            record.display(stats.replication);
+            record.text(id);
+            record.display(start_h);
+            record.display(end_h);
+            record.write(&mut self.disruptions)?;
+        }
+        Ok(())
+    }
+
+    /// Finishes the streamed files and gives them their final names.
+    pub fn commit(self) -> io::Result<()> {
+        into_file(self.replications)?.commit()?;
+        into_file(self.disruptions)?.commit()?;
+        Ok(())
+    }
+}
+
+/// Suffixes of the columns written for each KPI in the per-entity files.
+const ESTIMATE_SUFFIXES: [&str; 4] = ["", "_sd", "_ci95_low", "_ci95_high"];
+
+fn push_estimate(record: &mut Record, estimate: &Option<Estimate>) {
+    record.float(estimate.map(|e| e.mean));
+    record.float(estimate.map(|e| e.sd));
+    record.float(estimate.and_then(|e| e.low()));
+    record.float(estimate.and_then(|e| e.high()));
+}
+
+/// The KPIs of `scope` grouped by entity, in order.
+fn by_entity(kpis: &[KpiSummary], scope: Scope) -> Vec<Vec<&KpiSummary>> {
+    let mut groups: Vec<Vec<&KpiSummary>> = Vec::new();
+    for kpi in kpis.iter().filter(|k| k.scope == scope) {
+        match groups.last_mut() {
+            Some(group) if group[0].entity == kpi.entity => group.push(kpi),
+            _ => groups.push(vec![kpi]),
+        }
+    }
+    groups
+}
+
+/// Writes one per-entity file: `lead` columns from `lead_values(i)`, the pivoted KPIs, then
+/// `tail` columns from `tail_values(i)`.
+fn write_entities(
+    out: &OutputDir,
+    name: &str,
+    groups: &[Vec<&KpiSummary>],
+    lead: &[&str],
+    mut lead_values: impl FnMut(usize, &mut Record),
+    tail: &[&str],
+    mut tail_values: impl FnMut(usize, &mut Record),
+) -> io::Result<AtomicFile> {
+    let mut writer = Writer::from_writer(out.create(name)?);
+    let mut record = Record::default();
+    for column in lead {
+        record.text(column);
+    }
+    if let Some(first) = groups.first() {
+        for kpi in first {
+            for suffix in ESTIMATE_SUFFIXES {
+                record.text(&format!("{}{suffix}", kpi.kpi));
+            }
+        }
+    }
+    for column in tail {
+        record.text(column);
+    }
+    record.write(&mut writer)?;
+    for (i, group) in groups.iter().enumerate() {
+        record.clear();
+        lead_values(i, &mut record);
+        for kpi in group {
+            push_estimate(&mut record, &kpi.estimate);
+        }
+        tail_values(i, &mut record);
+        record.write(&mut writer)?;
+    }
+    into_file(writer)
+}
+
+fn write_kpis(out: &OutputDir, kpis: &[KpiSummary]) -> io::Result<AtomicFile> {
+    let mut writer = Writer::from_writer(out.create(KPIS_CSV)?);
+    let mut record = Record::default();
+    for column in [
+        "scope",
+        "entity",
+        "kpi",
+        "n",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+    ] {
+        record.text(column);
+    }
+    for q in PERCENTILES {
+        record.text(&format!("p{:02}", (q * 100.0).round() as u32));
+    }
+    record.text("min");
+    record.text("max");
+    record.write(&mut writer)?;
+    for kpi in kpis {
+        record.clear();
+        record.text(kpi.scope.as_str());
+        record.text(&kpi.entity);
+        record.text(&kpi.kpi);
+        record.display(kpi.estimate.map_or(0, |e| e.n));
+        push_estimate(&mut record, &kpi.estimate);
+        for i in 0..PERCENTILES.len() {
+            record.float(kpi.percentiles.map(|p| p[i]));
+        }
+        record.float(kpi.min);
+        record.float(kpi.max);
+        record.write(&mut writer)?;
+    }
+    into_file(writer)
+}
+
+fn write_daily(out: &OutputDir, model: &Model, results: &Results) -> io::Result<AtomicFile> {
+    let mut writer = Writer::from_writer(out.create(THROUGHPUT_DAILY_CSV)?);
+    writer
+        .write_record([
+            "route",
+            "day",
+            "warmup",
+            "replications",
+            "delivered_teu",
+            "delivered_teu_sd",
+            "delivered_teu_ci95_low",
+            "delivered_teu_ci95_high",
+        ])
+        .map_err(csv_err)?;
+    let warmup_days = model.settings.warmup.days();
+    let mut record = Record::default();
+    for (route, days) in model.routes.iter().zip(&results.daily.routes) {
+        for (day, sums) in days.iter().enumerate() {
+            record.clear();
+            record.text(&route.id);
+            record.display(day);
+            record.display((day as f64) < warmup_days);
+            record.display(sums.n);
+            let mean = sums.mean();
+            let half_width = sums.half_width();
+            record.float(mean);
+            record.float(sums.sd());
+            record.float(mean.zip(half_width).map(|(m, h)| m - h));
+            record.float(mean.zip(half_width).map(|(m, h)| m + h));
+            record.write(&mut writer)?;
+        }
+    }
+    into_file(writer)
+}
+
+/// Writes the files computed at the end of a run (everything but the streamed files and
+/// `summary.json`), under temporary names; the caller commits them.
+pub fn write_tables(
+    out: &OutputDir,
+    model: &Model,
+    results: &Results,
+) -> io::Result<Vec<AtomicFile>> {
+    let summary: &Summary = &results.summary;
+    let kpis = &results.kpis;
+    let mut files = vec![write_kpis(out, kpis)?];
+
+    let nodes = by_entity(kpis, Scope::Node);
+    files.push(write_entities(
+        out,
+        NODES_CSV,
+        &nodes,
+        &["node", "name", "kind", "servers", "yard_capacity_teu"],
+        |i, r| {
+            let node = &summary.nodes[i];
+            r.text(&node.id);
+            r.text(&node.name);
+            r.text(serde_plain_kind(node.kind));
+            r.float(node.servers.map(f64::from));
+            r.float(node.yard_capacity_teu.map(|c| c as f64));
+        },
+        &["wait_p50_pooled_h", "wait_p95_pooled_h"],
+        |i, r| {
+            r.float(summary.nodes[i].wait_p50_pooled_h);
+            r.float(summary.nodes[i].wait_p95_pooled_h);
+        },
+    )?);
+
+    let routes = by_entity(kpis, Scope::Route);
+    let mut tail = vec![];
+    for suffix in ESTIMATE_SUFFIXES {
+        tail.push(format!("throughput_teu_per_year{suffix}"));
+    }
+    tail.push("transit_p50_pooled_h".into());
+    tail.push("transit_p95_pooled_h".into());
+    let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
+    files.push(write_entities(
+        out,
+        ROUTES_CSV,
+        &routes,
+        &["route", "nodes"],
+        |i, r| {
+            r.text(&summary.routes[i].id);
+            r.text(&summary.routes[i].nodes.join(" "));
+        },
+        &tail,
+        |i, r| {
+            let route = &summary.routes[i];
+            push_estimate(r, &route.throughput_teu_per_year);
+            r.float(route.transit_p50_pooled_h);
+            r.float(route.transit_p95_pooled_h);
+        },
+    )?);
+
+    let stages = by_entity(kpis, Scope::Stage);
+    let stage_rows: Vec<(String, usize, String, String)> = summary
+        .routes
+        .iter()
+        .flat_map(|route| {
+            route
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (route.id.clone(), i, s.kind.clone(), s.id.clone()))
+        })
+        .collect();
+    files.push(write_entities(
+        out,
+        STAGES_CSV,
+        &stages,
+        &["route", "stage_index", "kind", "stage"],
+        |i, r| {
+            let (route, index, kind, id) = &stage_rows[i];
+            r.text(route);
+            r.display(index);
+            r.text(kind);
+            r.text(id);
+        },
+        &[],
+        |_, _| {},
+    )?);
+
+    let flows = by_entity(kpis, Scope::Flow);
+    files.push(write_entities(
+        out,
+        FLOWS_CSV,
+        &flows,
+        &["flow"],
+        |i, r| r.text(&summary.flows[i].id),
+        &[],
+        |_, _| {},
+    )?);
+
+    files.push(write_daily(out, model, results)?);
+    Ok(files)
+}
+
+fn serde_plain_kind(kind: crate::model::NodeKind) -> &'static str {
+    use crate::model::NodeKind::*;
+    match kind {
+        Terminal => "terminal",
+        Border => "border",
+        Port => "port",
+        Yard => "yard",
+    }
+}
