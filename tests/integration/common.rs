@@ -85,3 +85,57 @@ teu_per_year = {teu}
         teu = lambda_per_h * 8760.0
     )
 }
+
+/// The `corridor` binary.
+pub fn corridor() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("corridor").expect("binary builds")
+}
+
+/// `summary.json` of `dir` without the fields that describe the invocation (command line, wall
+/// time), pretty-printed.
+pub fn normalized_summary(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json exists");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("summary.json is JSON");
+    let object = json.as_object_mut().expect("an object");
+    assert!(object.remove("command_line").is_some());
+    assert!(object.remove("wall_time_s").is_some());
+    serde_json::to_string_pretty(&json).unwrap()
+}
+
+/// The file names in `dir`, sorted.
+pub fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Asserts that two result directories hold the same files with the same bytes, except for the
+/// command line and wall time in `summary.json`.
+pub fn assert_same_results(a: &std::path::Path, b: &std::path::Path) {
+    let names = file_names(a);
+    assert_eq!(names, file_names(b), "{} vs {}", a.display(), b.display());
+    assert!(names.contains(&"summary.json".to_string()));
+    for name in &names {
+        if name == "summary.json" {
+            assert_eq!(
+                normalized_summary(a),
+                normalized_summary(b),
+                "summary.json differs"
+            );
+        } else {
+            let (x, y) = (
+                std::fs::read(a.join(name)).unwrap(),
+                std::fs::read(b.join(name)).unwrap(),
+            );
+            assert!(
+                x == y,
+                "{name} differs between {} and {}",
+                a.display(),
+                b.display()
+            );
+        }
+    }
+}

@@ -5,6 +5,9 @@
 //! - `invariants`: conservation, determinism, stream independence, properties on random networks.
 //! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
+//! - `parallel`: thread count never changes results; precision mode.
+//! - `output`: result files, refusing non-empty output directories, atomic writes.
+//! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
 //!
 //! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
 //! independent replications (see `common::assert_in_ci`), never a fudge factor.
@@ -13,4 +16,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod invariants;
+mod output;
+mod parallel;
 mod queueing;
+mod shard;

@@ -1,0 +1,215 @@
+//! Parallel replications and precision mode: results never depend on the thread count.
+
+use corridor::experiment::{
+    self, Aggregate, Plan, PrecisionTarget, RunConfig, Runner, run_aggregated,
+};
+use corridor::model::Model;
+use corridor::scenario;
+use corridor::stats::kpi::Scope;
+
+use crate::common::{assert_same_results, corridor};
+
+fn aggregate_with(
+    model: &Model,
+    threads: usize,
+    plan: Plan,
+) -> (Aggregate, Option<experiment::PrecisionReport>) {
+    let runner = Runner::new(threads).unwrap();
+    let mut aggregate = Aggregate::new(model);
+    let mut seen = Vec::new();
+    let precision = run_aggregated(
+        model,
+        &runner,
+        plan,
+        &mut aggregate,
+        |replication| {
+            seen.push(replication.stats.replication);
+            Ok::<(), ()>(())
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(seen, (0..seen.len() as u64).collect::<Vec<_>>(), "in order");
+    (aggregate, precision)
+}
+
+#[test]
+fn one_two_and_four_threads_write_identical_files() {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    for (dir, threads) in dirs.iter().zip(["1", "2", "4"]) {
+        corridor()
+            .args([
+                "run",
+                "-q",
+                "-r",
+                "6",
+                "-s",
+                "11",
+                "--threads",
+                threads,
+                "-o",
+            ])
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    assert_same_results(dirs[0].path(), dirs[1].path());
+    assert_same_results(dirs[0].path(), dirs[2].path());
+}
+
+#[test]
+fn parallel_aggregation_equals_the_sequential_reference() {
+    let loaded = scenario::builtin();
+    let config = RunConfig {
+        replications: 5,
+        seed: 21,
+    };
+    let reference = experiment::run(&loaded.model, config, |_| {});
+    let model = experiment::seeded(&loaded.model, config);
+    for threads in [1, 3] {
+        let (aggregate, precision) = aggregate_with(&model, threads, Plan::Fixed(5));
+        assert!(precision.is_none());
+        assert_eq!(
+            serde_json::to_string(&aggregate.summary(&model)).unwrap(),
+            serde_json::to_string(&reference.summary).unwrap(),
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
+fn kpi_estimates_are_the_summary_estimates_bit_for_bit() {
+    let model = experiment::seeded(
+        &scenario::builtin().model,
+        RunConfig {
+            replications: 4,
+            seed: 5,
+        },
+    );
+    let (aggregate, _) = aggregate_with(&model, 2, Plan::Fixed(4));
+    let results = aggregate.results(&model);
+    let summary = serde_json::to_value(&results.summary).unwrap();
+    let mut compared = 0;
+    for kpi in &results.kpis {
+        let list = match kpi.scope {
+            Scope::Node => "nodes",
+            Scope::Route => "routes",
+            Scope::Flow => "flows",
+            Scope::Stage => continue,
+        };
+        let entity = summary[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == kpi.entity.as_str())
+            .unwrap();
+        // KPIs only in the per-replication table (e.g. arrived_teu) have no summary field.
+        let Some(field) = entity.get(&kpi.kpi) else {
+            continue;
+        };
+        let expected: Option<corridor::stats::Estimate> =
+            serde_json::from_value(field.clone()).unwrap();
+        assert_eq!(
+            kpi.estimate, expected,
+            "{:?} {} {}",
+            kpi.scope, kpi.entity, kpi.kpi
+        );
+        compared += 1;
+    }
+    assert!(compared > 50, "compared {compared}");
+    // Percentiles across replications are ordered and within the extremes.
+    for kpi in results.kpis.iter().filter(|k| k.percentiles.is_some()) {
+        let p = kpi.percentiles.unwrap();
+        assert!(p.windows(2).all(|w| w[0] <= w[1]), "{kpi:?}");
+        assert!(
+            kpi.min.unwrap() <= p[0] && p[4] <= kpi.max.unwrap(),
+            "{kpi:?}"
+        );
+    }
+}
+
+#[test]
+fn precision_mode_is_deterministic_and_equals_a_fixed_run_of_its_length() {
+    let model = experiment::seeded(
+        &scenario::builtin().model,
+        RunConfig {
+            replications: 5,
+            seed: 8,
+        },
+    );
+    let plan = Plan::Precision(PrecisionTarget {
+        relative_half_width: 0.03,
+        initial: 5,
+        max_replications: 200,
+    });
+    let (one, report_one) = aggregate_with(&model, 1, plan);
+    let (two, report_two) = aggregate_with(&model, 2, plan);
+    let report = report_one.unwrap();
+    assert_eq!(Some(&report), report_two.as_ref());
+    assert!(report.achieved, "{report:?}");
+    assert!(
+        report.batch_totals.len() >= 2,
+        "5 replications are not enough: {report:?}"
+    );
+    assert_eq!(report.batch_totals.last(), Some(&report.replications_used));
+    assert!(
+        report
+            .kpis
+            .iter()
+            .all(|k| k.relative_half_width.unwrap() <= 0.03)
+    );
+    // Before the last batch the target was not met (otherwise it would have stopped).
+    let used = report.replications_used as u32;
+    let summary = |a: &Aggregate| serde_json::to_string(&a.summary(&model)).unwrap();
+    assert_eq!(summary(&one), summary(&two));
+    let (fixed, _) = aggregate_with(&model, 2, Plan::Fixed(used));
+    assert_eq!(summary(&one), summary(&fixed));
+}
+
+#[test]
+fn precision_mode_stops_at_the_cap_and_says_so() {
+    let model = scenario::builtin().model;
+    let plan = Plan::Precision(PrecisionTarget {
+        relative_half_width: 1e-6,
+        initial: 3,
+        max_replications: 9,
+    });
+    let (aggregate, report) = aggregate_with(&model, 2, plan);
+    let report = report.unwrap();
+    assert!(!report.achieved);
+    assert_eq!(report.replications_used, 9);
+    assert_eq!(aggregate.replications(), 9);
+    assert_eq!(report.batch_totals, [3, 9]);
+}
+
+#[test]
+fn precision_mode_reports_on_stdout_and_in_summary_json() {
+    let dir = tempfile::tempdir().unwrap();
+    corridor()
+        .args([
+            "run",
+            "-r",
+            "4",
+            "--target-ci",
+            "0.05",
+            "--max-replications",
+            "40",
+            "-o",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "Precision mode: target 95% CI half-width <= 5.00%",
+        ))
+        .stdout(predicates::str::contains(
+            "route/khorgos-aktau/throughput_teu_per_day",
+        ));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let used = json["precision"]["replications_used"].as_u64().unwrap();
+    assert!(used > 4 && used <= 40);
+    assert_eq!(json["replications"].as_u64(), Some(used));
+    assert_eq!(json["summary"]["replications"].as_u64(), Some(used));
+}
