@@ -56,7 +56,7 @@ fn unknown_field() {
     check(
         "unknown_field.toml",
         &[
-            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `gauge_change`",
+            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`",
         ],
     );
 }
@@ -188,7 +188,7 @@ fn wrong_distribution_keys() {
 fn unknown_section() {
     check(
         "unknown_section.toml",
-        &["34:3: ship: unknown section; allowed: scenario, node, leg, route, flow"],
+        &["34:3: ship: unknown section; allowed: scenario, node, leg, route, flow, disruption"],
     );
 }
 
@@ -196,9 +196,7 @@ fn unknown_section() {
 fn reserved_section() {
     check(
         "reserved_section.toml",
-        &[
-            "34:3: disruption: is reserved for a later version of Corridor and not supported by this one",
-        ],
+        &["34:2: sweep: is reserved for a later version of Corridor and not supported by this one"],
     );
 }
 
