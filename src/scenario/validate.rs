@@ -111,6 +111,19 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
     }
     let compiled_disruptions =
         operations::compile_disruptions(&disruptions, &node_ids, &leg_ids, diags);
+    // Fleets need only the legs, so their problems are reported even when something else failed.
+    let mut compiled_legs: Option<Vec<Leg>> = compiled_legs.into_iter().collect();
+    let fleets = match &mut compiled_legs {
+        Some(legs) => {
+            let fleet_specs: Vec<(String, Option<&Spanned<FleetSpec>>)> = legs
+                .iter()
+                .zip(&leg_specs)
+                .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
+                .collect();
+            operations::compile_fleets(&fleet_specs, legs, &leg_ids, diags)
+        }
+        None => Vec::new(),
+    };
     if node_specs.is_empty() && !root.get_ref().contains_key("node") {
         diags.push(Some(0..0), "node", "at least one [[node]] is required");
     }
@@ -128,7 +141,7 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
         .collect();
     let settings = settings?;
     let nodes: Vec<Node> = compiled_nodes.into_iter().collect::<Option<_>>()?;
-    let mut legs: Vec<Leg> = compiled_legs.into_iter().collect::<Option<_>>()?;
+    let legs: Vec<Leg> = compiled_legs?;
     let routes: Vec<Route> = compiled_routes.into_iter().collect::<Option<_>>()?;
     let flows: Vec<Flow> = compiled_flows.into_iter().collect::<Option<_>>()?;
     let mut all_disruptions: Vec<Disruption> = hours.into_iter().collect::<Option<_>>()?;
@@ -140,12 +153,6 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
     if !diags.is_empty() {
         return None;
     }
-    let fleet_specs: Vec<(String, Option<&Spanned<FleetSpec>>)> = legs
-        .iter()
-        .zip(&leg_specs)
-        .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
-        .collect();
-    let fleets = operations::compile_fleets(&fleet_specs, &mut legs, &leg_ids, diags);
     let berth_spans: HashMap<String, Span> = nodes
         .iter()
         .zip(&node_specs)
