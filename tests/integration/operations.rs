@@ -321,12 +321,15 @@ fn a_closed_leg_holds_cargo_until_it_reopens() {
     // Service 1 h (unlimited servers), then 1 h on the leg: normally delivered 2 h after
     // arrival. The leg is closed from hour 100 to hour 150, so nothing is delivered between
     // hours 101 and 151, and cargo served meanwhile is delivered at 151.
+    let start = 100.0;
     let text = GATE.replace("EXTRA", "").replace(
         "DISRUPTION",
-        "[[disruption]]\nid = \"works\"\nlegs = [\"gate->sink\"]\nstart_day = 4.1666666666666667\nduration = 50",
+        &format!(
+            "[[disruption]]\nid = \"works\"\nlegs = [\"gate->sink\"]\nstart_day = {}\nduration = 50",
+            start / 24.0
+        ),
     );
     let (log, stats) = observe(&text, 0);
-    let start = 4.1666666666666667 * 24.0;
     let end = start + 50.0;
     assert!(
         log.deliveries
@@ -395,7 +398,8 @@ fn overlapping_closures_take_the_strictest() {
     // other 200 h, and no service starts while closed.
     let text = GATE.replace("EXTRA", "").replace(
         "DISRUPTION",
-        "[[disruption]]\nid = \"slow\"\nnodes = [\"gate\"]\ncapacity_factor = 0.5\nstart_day = 0\nduration = 240\n\n[[disruption]]\nid = \"shut\"\nnodes = [\"gate\"]\nstart_day = 4.1666666666666667\nduration = 40",
+        &format!("[[disruption]]\nid = \"slow\"\nnodes = [\"gate\"]\ncapacity_factor = 0.5\nstart_day = 0\nduration = 240\n\n[[disruption]]\nid = \"shut\"\nnodes = [\"gate\"]\nstart_day = {}\nduration = 40",
+        100.0 / 24.0),
     );
     let (log, stats) = observe(&text, 0);
     let target = &stats.targets[0];
