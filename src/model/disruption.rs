@@ -62,6 +62,9 @@ pub struct Disruption {
     pub timing: Timing,
     /// Length of an episode, hours (unused for [`Timing::Daily`]).
     pub duration: Dist,
+    /// Delay added, when an episode starts, to each vessel at sea heading to a target node
+    /// (sheltering from the storm), hours.
+    pub shelter: Option<Dist>,
     /// Whether episodes go to the per-replication disruption log (operating hours do not).
     pub logged: bool,
     /// Stream of start times and durations.

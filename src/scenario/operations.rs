@@ -424,6 +424,7 @@ pub fn compile_hours(
             closed_h,
         },
         duration: Dist::constant(closed_h).expect("a valid closure length"),
+        shelter: None,
         logged: false,
         stream: StreamId::from_name(&format!("hours/{node_id}")),
     })
@@ -625,6 +626,20 @@ fn compile_disruption(
         }
     };
     let duration = compile_dist(&spec.duration, &format!("{path}.duration"), diags);
+    let shelter = match &spec.shelter {
+        None => None,
+        Some(d) => {
+            if spec.nodes.is_empty() {
+                diags.push(
+                    span_of(d),
+                    format!("{path}.shelter"),
+                    "delays vessels heading to a target node; list the ports in nodes = [...]",
+                );
+                ok = false;
+            }
+            Some(compile_dist(d, &format!("{path}.shelter"), diags))
+        }
+    };
     if !ok {
         return None;
     }
@@ -635,6 +650,10 @@ fn compile_disruption(
         blocks,
         timing,
         duration: duration?,
+        shelter: match shelter {
+            None => None,
+            Some(dist) => Some(dist?),
+        },
         logged: true,
         stream: StreamId::from_name(&format!("disruption/{id}")),
     })

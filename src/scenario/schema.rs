@@ -140,6 +140,8 @@ pub struct DisruptionSpec {
     pub start_day: Option<Spanned<f64>>,
     /// Length of an episode.
     pub duration: Spanned<DistSpec>,
+    /// Extra time for vessels at sea heading to a target node when an episode starts.
+    pub shelter: Option<Spanned<DistSpec>>,
 }
 
 /// `[[route]]`: an ordered path of nodes.

@@ -413,3 +413,25 @@ fn overlapping_closures_take_the_strictest() {
     );
     assert_eq!(stats.disruption_log.len(), 2);
 }
+
+#[test]
+fn vessels_at_sea_shelter_when_a_storm_hits_their_destination() {
+    // Cargo is plentiful, so the vessel sails at once (t ≈ 0) and is due at the far port at
+    // t ≈ 4. A storm at the far port at t = 2 (lasting 30 minutes) makes it shelter for 10 h.
+    let fleet = "[leg.fleet]\nvessels = 1\ncapacity_teu = 10";
+    let flow = format!(
+        "teu_per_year = 876000\n\n[[disruption]]\nid = \"storm\"\nnodes = [\"far\"]\nstart_day = {}\nduration = 0.5\nshelter = 10",
+        2.0 / 24.0
+    );
+    let (log, _) = observe(&two_ports(2.0, fleet, &flow), 0);
+    let first_departure = log.departures[0].0;
+    assert!(first_departure < 0.1);
+    let first_delivery = log.deliveries[0].0;
+    assert!(
+        (first_delivery - (first_departure + 14.0)).abs() < 1e-9,
+        "delivered at {first_delivery}"
+    );
+    // Without the shelter the same vessel is there at +4 h.
+    let (calm, _) = observe(&two_ports(2.0, fleet, "teu_per_year = 876000"), 0);
+    assert!((calm.deliveries[0].0 - (first_departure + 4.0)).abs() < 1e-9);
+}

@@ -122,6 +122,11 @@ impl<'m> Simulation<'m> {
             });
         }
         self.events.schedule(end, Event::DisruptionEnd(d));
+        for &target in &disruption.targets {
+            if let Target::Node(node) = target {
+                self.shelter_vessels_heading_to(node, d as usize);
+            }
+        }
         self.apply_episode(d, true, observer);
     }
 

@@ -63,6 +63,8 @@ pub(super) struct Vehicle {
     slot_due: bool,
     /// When it started waiting for a berth.
     since: SimTime,
+    /// When its live pending event is due.
+    due: SimTime,
 }
 
 impl Vehicle {
@@ -110,6 +112,7 @@ pub(super) fn build(model: &Model) -> (Vec<Vehicle>, Vec<FleetState>) {
                 timer_expired: false,
                 slot_due: false,
                 since: SimTime::ZERO,
+                due: SimTime::ZERO,
             });
         }
         let leg = model.leg(fleet.leg);
@@ -172,13 +175,47 @@ impl<'m> Simulation<'m> {
     }
 
     fn schedule_vehicle(&mut self, v: u32, delay_h: f64) {
+        self.schedule_vehicle_at(v, self.now.after(delay_h));
+    }
+
+    fn schedule_vehicle_at(&mut self, v: u32, due: SimTime) {
         let vehicle = &mut self.vehicles[v as usize];
         vehicle.token = vehicle.token.wrapping_add(1);
+        vehicle.due = due;
         let event = Event::Vehicle {
             vehicle: v,
             token: vehicle.token,
         };
-        self.events.schedule(self.now.after(delay_h), event);
+        self.events.schedule(due, event);
+    }
+
+    /// Delays every vessel at sea heading to `node` by a draw of `shelter` (disruption `d`'s
+    /// stream), in vehicle order.
+    pub(super) fn shelter_vessels_heading_to(&mut self, node: NodeId, d: usize) {
+        let Some(shelter) = &self.model.disruptions[d].shelter else {
+            return;
+        };
+        for v in 0..self.vehicles.len() {
+            let vehicle = &self.vehicles[v];
+            if vehicle.phase != Phase::Voyage
+                || self.model.fleet(vehicle.fleet).kind != VehicleKind::Vessel
+            {
+                continue;
+            }
+            let state = &self.fleets[vehicle.fleet.index()];
+            // A vessel on a voyage that left home is heading to the far end, and vice versa.
+            let heading_to = if vehicle.at_home {
+                state.far
+            } else {
+                state.home
+            };
+            if heading_to != node {
+                continue;
+            }
+            let delay_h = shelter.sample(&mut self.disruption_rngs[d]);
+            let due = self.vehicles[v].due.after(delay_h);
+            self.schedule_vehicle_at(v as u32, due);
+        }
     }
 
     /// Voids the vehicle's pending event (its load timer).
