@@ -5,7 +5,8 @@
 //! - `replications.csv`: one row per replication, every KPI (streamed during the run).
 //! - `disruptions.csv`: one row per disruption episode per replication (streamed).
 //! - `kpis.csv`: one row per KPI: mean, sd, 95% CI and percentiles across replications.
-//! - `nodes.csv`, `routes.csv`, `stages.csv`, `flows.csv`: one row per entity; for each KPI `k`
+//! - `nodes.csv`, `routes.csv`, `stages.csv`, `flows.csv`, `fleets.csv`, `targets.csv` (nodes and
+//!   legs that disruptions close or slow): one row per entity; for each KPI `k`
 //!   the columns `k` (mean over replications), `k_sd`, `k_ci95_low`, `k_ci95_high`.
 //! - `throughput_daily.csv`: one row per route and simulated day: mean TEU delivered and its CI.
 
@@ -17,7 +18,10 @@ use ::csv::{ByteRecord, Writer};
 use super::files::{AtomicFile, OutputDir};
 use crate::experiment::{Replication, Results};
 use crate::model::Model;
-use crate::stats::kpi::{KpiColumns, KpiSummary, PERCENTILES, Scope};
+use crate::stats::kpi::{
+    FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS, PERCENTILES, ROUTE_KPIS, STAGE_KPIS,
+    Scope, TARGET_KPIS,
+};
 use crate::stats::summary::Estimate;
 use crate::stats::{ReplicationStats, Summary};
 
@@ -35,6 +39,10 @@ pub const ROUTES_CSV: &str = "routes.csv";
 pub const STAGES_CSV: &str = "stages.csv";
 /// `flows.csv`.
 pub const FLOWS_CSV: &str = "flows.csv";
+/// `fleets.csv`.
+pub const FLEETS_CSV: &str = "fleets.csv";
+/// `targets.csv`.
+pub const TARGETS_CSV: &str = "targets.csv";
 /// `throughput_daily.csv`.
 pub const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
 
@@ -85,11 +93,16 @@ impl Record {
 
 /// The disruption episodes of one replication: `(disruption id, start_h, end_h)`.
 fn disruption_episodes<'a>(
-    _model: &'a Model,
-    _stats: &'a ReplicationStats,
+    model: &'a Model,
+    stats: &'a ReplicationStats,
 ) -> impl Iterator<Item = (&'a str, f64, f64)> + 'a {
-    // The engine records no disruptions yet; issue #3 adds them.
-    std::iter::empty()
+    stats.disruption_log.iter().map(|record| {
+        (
+            model.disruptions[record.disruption as usize].id.as_str(),
+            record.start_h,
+            record.end_h,
+        )
+    })
 }
 
 /// The files written one row per replication while a run goes on.
@@ -203,6 +216,7 @@ fn write_entities(
     out: &OutputDir,
     name: &str,
     groups: &[Vec<&KpiSummary>],
+    kpi_names: &[&str],
     lead: &[&str],
     mut lead_values: impl FnMut(usize, &mut Record),
     tail: &[&str],
@@ -213,11 +227,9 @@ fn write_entities(
     for column in lead {
         record.text(column);
     }
-    if let Some(first) = groups.first() {
-        for kpi in first {
-            for suffix in ESTIMATE_SUFFIXES {
-                record.text(&format!("{}{suffix}", kpi.kpi));
-            }
+    for kpi in kpi_names {
+        for suffix in ESTIMATE_SUFFIXES {
+            record.text(&format!("{kpi}{suffix}"));
         }
     }
     for column in tail {
@@ -225,6 +237,13 @@ fn write_entities(
     }
     record.write(&mut writer)?;
     for (i, group) in groups.iter().enumerate() {
+        assert!(
+            group
+                .iter()
+                .map(|k| k.kpi.as_str())
+                .eq(kpi_names.iter().copied()),
+            "{name}: KPIs out of step with the header"
+        );
         record.clear();
         lead_values(i, &mut record);
         for kpi in group {
@@ -325,6 +344,7 @@ pub fn write_tables(
         out,
         NODES_CSV,
         &nodes,
+        &NODE_KPIS,
         &["node", "name", "kind", "servers", "yard_capacity_teu"],
         |i, r| {
             let node = &summary.nodes[i];
@@ -353,6 +373,7 @@ pub fn write_tables(
         out,
         ROUTES_CSV,
         &routes,
+        &ROUTE_KPIS,
         &["route", "nodes"],
         |i, r| {
             r.text(&summary.routes[i].id);
@@ -383,6 +404,7 @@ pub fn write_tables(
         out,
         STAGES_CSV,
         &stages,
+        &STAGE_KPIS,
         &["route", "stage_index", "kind", "stage"],
         |i, r| {
             let (route, index, kind, id) = &stage_rows[i];
@@ -400,8 +422,46 @@ pub fn write_tables(
         out,
         FLOWS_CSV,
         &flows,
+        &FLOW_KPIS,
         &["flow"],
         |i, r| r.text(&summary.flows[i].id),
+        &[],
+        |_, _| {},
+    )?);
+
+    let fleets = by_entity(kpis, Scope::Fleet);
+    files.push(write_entities(
+        out,
+        FLEETS_CSV,
+        &fleets,
+        &FLEET_KPIS,
+        &["fleet", "kind", "vehicles", "capacity_teu", "max_load_teu"],
+        |i, r| {
+            let fleet = &summary.fleets[i];
+            r.text(&fleet.id);
+            r.text(match fleet.kind {
+                crate::model::VehicleKind::Vessel => "vessel",
+                crate::model::VehicleKind::Train => "train",
+            });
+            r.display(fleet.vehicles);
+            r.display(fleet.capacity_teu);
+            r.display(fleet.max_load_teu);
+        },
+        &[],
+        |_, _| {},
+    )?);
+
+    let targets = by_entity(kpis, Scope::Target);
+    files.push(write_entities(
+        out,
+        TARGETS_CSV,
+        &targets,
+        &TARGET_KPIS,
+        &["kind", "target"],
+        |i, r| {
+            r.text(&summary.targets[i].kind);
+            r.text(&summary.targets[i].id);
+        },
         &[],
         |_, _| {},
     )?);

@@ -28,6 +28,12 @@ pub enum Scope {
     Stage,
     /// A flow.
     Flow,
+    /// A fleet (vessels or trains of a leg).
+    Fleet,
+    /// A node or leg that disruptions close or slow.
+    Target,
+    /// A logged disruption.
+    Disruption,
 }
 
 impl Scope {
@@ -38,6 +44,9 @@ impl Scope {
             Scope::Route => "route",
             Scope::Stage => "stage",
             Scope::Flow => "flow",
+            Scope::Fleet => "fleet",
+            Scope::Target => "target",
+            Scope::Disruption => "disruption",
         }
     }
 }
@@ -61,13 +70,14 @@ impl KpiColumn {
 }
 
 /// Node KPIs in column order.
-pub const NODE_KPIS: [&str; 16] = [
+pub const NODE_KPIS: [&str; 17] = [
     "arrivals_per_day",
     "wait_mean_h",
     "wait_p50_h",
     "wait_p95_h",
     "service_mean_h",
     "blocked_mean_h",
+    "dispatch_mean_h",
     "sojourn_mean_h",
     "utilization",
     "busy_servers_mean",
@@ -90,13 +100,32 @@ pub const ROUTE_KPIS: [&str; 5] = [
 ];
 
 /// Stage KPIs in column order.
-pub const STAGE_KPIS: [&str; 3] = ["wait_h", "service_h", "blocked_h"];
+pub const STAGE_KPIS: [&str; 4] = ["wait_h", "service_h", "blocked_h", "dispatch_h"];
 
 /// Flow KPIs in column order.
 pub const FLOW_KPIS: [&str; 2] = ["generated_teu", "refused_teu"];
 
-/// The per-replication KPIs of a model, in a fixed order: nodes, routes, stages, flows, each in
-/// scenario order.
+/// Fleet KPIs in column order.
+pub const FLEET_KPIS: [&str; 9] = [
+    "departures",
+    "teu_per_year",
+    "mean_load_teu",
+    "achieved_load_factor",
+    "utilization",
+    "cargo_wait_mean_h",
+    "berth_wait_mean_h",
+    "back_teu",
+    "missed_slots",
+];
+
+/// Disruption-target KPIs in column order.
+pub const TARGET_KPIS: [&str; 2] = ["closed_h", "slowed_h"];
+
+/// Logged-disruption KPIs in column order.
+pub const DISRUPTION_KPIS: [&str; 2] = ["episodes", "duration_mean_h"];
+
+/// The per-replication KPIs of a model, in a fixed order: nodes, routes, stages, flows, fleets,
+/// disruption targets, logged disruptions, each in scenario order.
 #[derive(Clone, Debug)]
 pub struct KpiColumns {
     columns: Vec<KpiColumn>,
@@ -133,6 +162,15 @@ impl KpiColumns {
         for flow in &model.flows {
             push(Scope::Flow, &flow.id, &FLOW_KPIS);
         }
+        for fleet in &model.fleets {
+            push(Scope::Fleet, &fleet.id, &FLEET_KPIS);
+        }
+        for target in model.disruption_targets() {
+            push(Scope::Target, model.target_name(target), &TARGET_KPIS);
+        }
+        for disruption in model.disruptions.iter().filter(|d| d.logged) {
+            push(Scope::Disruption, &disruption.id, &DISRUPTION_KPIS);
+        }
         KpiColumns { columns }
     }
 
@@ -164,6 +202,7 @@ impl KpiColumns {
                 stats.wait_hist.quantile(0.95),
                 stats.service_h.mean(),
                 stats.blocked_h.mean(),
+                stats.dispatch_h.mean(),
                 stats.sojourn_h.mean(),
                 node.servers
                     .map(|servers| stats.busy.mean() / f64::from(servers)),
@@ -192,6 +231,7 @@ impl KpiColumns {
                     stage.wait_h.mean(),
                     stage.service_h.mean(),
                     stage.blocked_h.mean(),
+                    stage.dispatch_h.mean(),
                 ]);
             }
         }
@@ -200,6 +240,40 @@ impl KpiColumns {
                 Some(stats.generated_teu as f64),
                 Some(stats.refused_teu as f64),
             ]);
+        }
+        for (stats, fleet) in rep.fleets.iter().zip(&model.fleets) {
+            out.extend([
+                Some(stats.departures as f64),
+                Some(stats.departed_teu as f64 / window_days * 365.0),
+                stats.load_teu.mean(),
+                (stats.departures > 0).then(|| {
+                    stats.departed_teu as f64
+                        / (stats.departures as f64 * f64::from(fleet.capacity_teu))
+                }),
+                Some(stats.away.mean() / f64::from(fleet.vehicles)),
+                stats.cargo_wait_h.mean(),
+                stats.berth_wait_h.mean(),
+                Some(stats.back_teu as f64),
+                Some(stats.missed_slots as f64),
+            ]);
+        }
+        for stats in &rep.targets {
+            out.extend([
+                Some(stats.closed.mean() * rep.window_h),
+                Some(stats.slowed.mean() * rep.window_h),
+            ]);
+        }
+        // Episode lengths in log order, as the summary builder accumulates them.
+        let mut episodes = vec![Welford::default(); model.disruptions.len()];
+        for record in &rep.disruption_log {
+            episodes[record.disruption as usize].add(record.end_h - record.start_h);
+        }
+        for (durations, _) in episodes
+            .iter()
+            .zip(&model.disruptions)
+            .filter(|(_, d)| d.logged)
+        {
+            out.extend([Some(durations.weight), durations.mean()]);
         }
         assert_eq!(
             out.len(),

@@ -43,6 +43,7 @@ fn run_default_scenario_writes_summary_json() {
         names,
         [
             "disruptions.csv",
+            "fleets.csv",
             "flows.csv",
             "kpis.csv",
             "nodes.csv",
@@ -50,6 +51,7 @@ fn run_default_scenario_writes_summary_json() {
             "routes.csv",
             "stages.csv",
             "summary.json",
+            "targets.csv",
             "throughput_daily.csv"
         ]
     );

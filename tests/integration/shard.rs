@@ -147,3 +147,43 @@ fn bad_shard_values_are_errors_without_output() {
         ));
     assert!(!out.exists());
 }
+
+#[test]
+fn fleets_and_disruption_logs_are_identical_across_threads_and_shards() {
+    let scenario = crate::parallel::FERRY_STORMS;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        corridor()
+            .args(["run", "-q", scenario, "-r", "5", "-o"])
+            .arg(&out)
+            .args(extra)
+            .assert()
+            .success();
+        out
+    };
+    let single = run("single", &["-j", "1"]);
+    let threads = run("threads", &["-j", "3"]);
+    let a = run("a", &["--shard", "0/2"]);
+    let b = run("b", &["--shard", "1/2"]);
+    let merged = dir.path().join("merged");
+    merge(&[&b, &a], &merged).success();
+    assert_same_results(&single, &threads);
+    assert_same_results(&single, &merged);
+    let episodes = std::fs::read_to_string(single.join("disruptions.csv")).unwrap();
+    assert!(episodes.lines().count() > 5, "{episodes}");
+    assert!(
+        episodes
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(1) == Some("storm"))
+    );
+    let fleets = std::fs::read_to_string(single.join("fleets.csv")).unwrap();
+    assert!(
+        fleets
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("sea,vessel,2,60,")
+    );
+}
