@@ -212,16 +212,27 @@ fn by_entity(kpis: &[KpiSummary], scope: Scope) -> Vec<Vec<&KpiSummary>> {
 
 /// Writes one per-entity file: `lead` columns from `lead_values(i)`, the pivoted KPIs, then
 /// `tail` columns from `tail_values(i)`.
+/// The columns of a per-entity file.
+struct Layout<'a> {
+    name: &'a str,
+    lead: &'a [&'a str],
+    kpi_names: &'a [&'a str],
+    tail: &'a [&'a str],
+}
+
 fn write_entities(
     out: &OutputDir,
-    name: &str,
+    layout: Layout<'_>,
     groups: &[Vec<&KpiSummary>],
-    kpi_names: &[&str],
-    lead: &[&str],
     mut lead_values: impl FnMut(usize, &mut Record),
-    tail: &[&str],
     mut tail_values: impl FnMut(usize, &mut Record),
 ) -> io::Result<AtomicFile> {
+    let Layout {
+        name,
+        lead,
+        kpi_names,
+        tail,
+    } = layout;
     let mut writer = Writer::from_writer(out.create(name)?);
     let mut record = Record::default();
     for column in lead {
@@ -342,10 +353,13 @@ pub fn write_tables(
     let nodes = by_entity(kpis, Scope::Node);
     files.push(write_entities(
         out,
-        NODES_CSV,
+        Layout {
+            name: NODES_CSV,
+            lead: &["node", "name", "kind", "servers", "yard_capacity_teu"],
+            kpi_names: &NODE_KPIS,
+            tail: &["wait_p50_pooled_h", "wait_p95_pooled_h"],
+        },
         &nodes,
-        &NODE_KPIS,
-        &["node", "name", "kind", "servers", "yard_capacity_teu"],
         |i, r| {
             let node = &summary.nodes[i];
             r.text(&node.id);
@@ -354,7 +368,6 @@ pub fn write_tables(
             r.float(node.servers.map(f64::from));
             r.float(node.yard_capacity_teu.map(|c| c as f64));
         },
-        &["wait_p50_pooled_h", "wait_p95_pooled_h"],
         |i, r| {
             r.float(summary.nodes[i].wait_p50_pooled_h);
             r.float(summary.nodes[i].wait_p95_pooled_h);
@@ -371,15 +384,17 @@ pub fn write_tables(
     let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
     files.push(write_entities(
         out,
-        ROUTES_CSV,
+        Layout {
+            name: ROUTES_CSV,
+            lead: &["route", "nodes"],
+            kpi_names: &ROUTE_KPIS,
+            tail: &tail,
+        },
         &routes,
-        &ROUTE_KPIS,
-        &["route", "nodes"],
         |i, r| {
             r.text(&summary.routes[i].id);
             r.text(&summary.routes[i].nodes.join(" "));
         },
-        &tail,
         |i, r| {
             let route = &summary.routes[i];
             push_estimate(r, &route.throughput_teu_per_year);
@@ -402,10 +417,13 @@ pub fn write_tables(
         .collect();
     files.push(write_entities(
         out,
-        STAGES_CSV,
+        Layout {
+            name: STAGES_CSV,
+            lead: &["route", "stage_index", "kind", "stage"],
+            kpi_names: &STAGE_KPIS,
+            tail: &[],
+        },
         &stages,
-        &STAGE_KPIS,
-        &["route", "stage_index", "kind", "stage"],
         |i, r| {
             let (route, index, kind, id) = &stage_rows[i];
             r.text(route);
@@ -413,29 +431,33 @@ pub fn write_tables(
             r.text(kind);
             r.text(id);
         },
-        &[],
         |_, _| {},
     )?);
 
     let flows = by_entity(kpis, Scope::Flow);
     files.push(write_entities(
         out,
-        FLOWS_CSV,
+        Layout {
+            name: FLOWS_CSV,
+            lead: &["flow"],
+            kpi_names: &FLOW_KPIS,
+            tail: &[],
+        },
         &flows,
-        &FLOW_KPIS,
-        &["flow"],
         |i, r| r.text(&summary.flows[i].id),
-        &[],
         |_, _| {},
     )?);
 
     let fleets = by_entity(kpis, Scope::Fleet);
     files.push(write_entities(
         out,
-        FLEETS_CSV,
+        Layout {
+            name: FLEETS_CSV,
+            lead: &["fleet", "kind", "vehicles", "capacity_teu", "max_load_teu"],
+            kpi_names: &FLEET_KPIS,
+            tail: &[],
+        },
         &fleets,
-        &FLEET_KPIS,
-        &["fleet", "kind", "vehicles", "capacity_teu", "max_load_teu"],
         |i, r| {
             let fleet = &summary.fleets[i];
             r.text(&fleet.id);
@@ -447,22 +469,23 @@ pub fn write_tables(
             r.display(fleet.capacity_teu);
             r.display(fleet.max_load_teu);
         },
-        &[],
         |_, _| {},
     )?);
 
     let targets = by_entity(kpis, Scope::Target);
     files.push(write_entities(
         out,
-        TARGETS_CSV,
+        Layout {
+            name: TARGETS_CSV,
+            lead: &["kind", "target"],
+            kpi_names: &TARGET_KPIS,
+            tail: &[],
+        },
         &targets,
-        &TARGET_KPIS,
-        &["kind", "target"],
         |i, r| {
             r.text(&summary.targets[i].kind);
             r.text(&summary.targets[i].id);
         },
-        &[],
         |_, _| {},
     )?);
 
