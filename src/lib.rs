@@ -6,13 +6,14 @@
 //! ```text
 //! scenario.toml --scenario::load--> LoadedScenario { Model, file, hash }
 //!                                       |
-//!                 experiment::run (replication r = pure function of model, seed, r)
+//!   experiment::run_aggregated (threads; replication r = pure function of model, seed, r)
 //!                                       |
 //!            engine::Simulation (event queue + clock + processes) --> stats::ReplicationStats
+//!                                       |  (handed over in replication order)
+//!    experiment::Aggregate: SummaryBuilder (mean, sd, 95% CI, pooled histograms), KPIs across
+//!                           replications (percentiles), daily throughput
 //!                                       |
-//!               stats::summary::SummaryBuilder (mean, sd, 95% CI, pooled histograms)
-//!                                       |
-//!                         report: summary.json, text tables
+//!      report: summary.json, tidy CSV files, text tables; shard files and their merge
 //! ```
 //! - [`scenario`] parses and checks scenario files and compiles them into a [`model::Model`].
 //! - [`model`] is the checked world: nodes, legs, routes, flows with dense ids and built
