@@ -4,10 +4,10 @@
 
 use crate::model::Model;
 use crate::stats::ReplicationStats;
-use crate::stats::Summary;
 use crate::stats::daily::DailyThroughput;
 use crate::stats::kpi::{AcrossReplications, KpiColumns, KpiSummary};
 use crate::stats::summary::SummaryBuilder;
+use crate::stats::{Histogram, Summary};
 
 /// One replication ready to aggregate: its statistics and its KPI row (computed on the worker
 /// thread, because it involves histogram quantiles).
@@ -35,6 +35,9 @@ pub struct Results {
     pub kpis: Vec<KpiSummary>,
     /// TEU delivered per day and route.
     pub daily: DailyThroughput,
+    /// Per route, the end-to-end times of every TEU delivered in any replication's window
+    /// (merged histograms: integer counts, exact in any order).
+    pub transit_pooled: Vec<Histogram>,
 }
 
 /// Streaming aggregation of replications `0, 1, 2, ...` in that order.
@@ -43,6 +46,7 @@ pub struct Aggregate {
     builder: SummaryBuilder,
     kpis: AcrossReplications,
     daily: DailyThroughput,
+    transit_pooled: Vec<Histogram>,
     added: u64,
 }
 
@@ -53,6 +57,7 @@ impl Aggregate {
             builder: SummaryBuilder::new(model),
             kpis: AcrossReplications::new(KpiColumns::new(model)),
             daily: DailyThroughput::new(model.routes.len()),
+            transit_pooled: vec![Histogram::new(); model.routes.len()],
             added: 0,
         }
     }
@@ -80,6 +85,13 @@ impl Aggregate {
         self.builder.add(model, &replication.stats);
         self.kpis.add(&replication.kpi_row);
         self.daily.add(&replication.stats);
+        for (pooled, route) in self
+            .transit_pooled
+            .iter_mut()
+            .zip(&replication.stats.routes)
+        {
+            pooled.merge(&route.transit_hist);
+        }
         self.added += 1;
     }
 
@@ -94,6 +106,7 @@ impl Aggregate {
             summary: self.builder.finish(model),
             kpis: self.kpis.finish(),
             daily: self.daily.clone(),
+            transit_pooled: self.transit_pooled.clone(),
         }
     }
 }

@@ -52,7 +52,8 @@ fn run_default_scenario_writes_summary_json() {
             "stages.csv",
             "summary.json",
             "targets.csv",
-            "throughput_daily.csv"
+            "throughput_daily.csv",
+            "transit_distribution.csv"
         ]
     );
 }

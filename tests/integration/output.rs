@@ -201,3 +201,46 @@ fn a_run_that_fails_to_write_leaves_no_partial_files() {
     // No temporary files, no result files: only what was there before.
     assert_eq!(file_names(dir.path()), ["replications.csv"]);
 }
+
+#[test]
+fn transit_distribution_is_the_pooled_histogram() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), "3");
+    let (header, rows) = read_csv(&dir.path().join("transit_distribution.csv"));
+    assert_eq!(
+        header,
+        [
+            "route",
+            "transit_low_h",
+            "transit_high_h",
+            "teu",
+            "cumulative_share"
+        ]
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    for route in json["summary"]["routes"].as_array().unwrap() {
+        let id = route["id"].as_str().unwrap();
+        let buckets: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == id).collect();
+        // All TEU delivered in the windows of the 3 replications.
+        let teu: f64 = buckets.iter().map(|r| r[3].parse::<f64>().unwrap()).sum();
+        let delivered = route["delivered_teu"]["mean"].as_f64().unwrap() * 3.0;
+        assert!(
+            (teu - delivered).abs() < 1e-6 * delivered,
+            "{id}: {teu} vs {delivered}"
+        );
+        assert_eq!(buckets.last().unwrap()[4], "1");
+        // The pooled median of the summary lies in the bucket where the share passes 1/2.
+        let median = route["transit_p50_pooled_h"].as_f64().unwrap();
+        let bucket = buckets
+            .iter()
+            .find(|r| r[4].parse::<f64>().unwrap() >= 0.5)
+            .unwrap();
+        let (low, high): (f64, f64) = (bucket[1].parse().unwrap(), bucket[2].parse().unwrap());
+        assert!(
+            low <= median && median <= high,
+            "{id}: {median} not in [{low}, {high}]"
+        );
+    }
+}
