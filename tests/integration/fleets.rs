@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use corridor::engine::{Observer, SimTime, Simulation};
 use corridor::model::{FleetId, Model, NodeId, Target};
+use corridor::stats::ReplicationStats;
 use proptest::prelude::*;
 
 use crate::analytic::{
@@ -319,34 +320,73 @@ fn no_departure_from_a_closed_port_and_backlog_leaves_on_reopening() {
 
 // ------------------------------------------------------------------------- random networks
 
-/// Tracks which nodes and legs are closed (to departures) and checks every departure.
+/// Tracks which nodes and legs are closed (to departures) and checks every departure against
+/// the fleet's capacity, its departure rule and the closures.
 struct DepartureChecker<'m> {
     model: &'m Model,
-    /// Usable load of each fleet, computed from the scenario's own numbers.
-    max_load: Vec<u32>,
+    /// The fleets as generated (the test computes usable loads from these, not from the model).
+    fleets: Vec<FleetParams>,
     departures_closed: HashMap<Target, bool>,
+    /// When each target last opened to departures, hours.
+    opened_at: HashMap<Target, f64>,
     departures: u64,
     violations: Vec<String>,
 }
 
 impl<'m> DepartureChecker<'m> {
-    fn new(model: &'m Model, max_load: Vec<u32>) -> Self {
+    fn new(model: &'m Model, fleets: Vec<FleetParams>) -> Self {
         DepartureChecker {
             model,
-            max_load,
+            fleets,
             departures_closed: HashMap::new(),
+            opened_at: HashMap::new(),
             departures: 0,
             violations: Vec::new(),
         }
     }
+
+    /// Checks the departure rule of a departure from home at `t` with `load` aboard.
+    fn check_rule(&mut self, fleet: FleetId, t: f64, load: u32) {
+        let params = &self.fleets[fleet.index()];
+        let spec = self.model.fleet(fleet);
+        let origin = self.model.leg(spec.leg).from;
+        match params.policy {
+            // Plain when_full: the usable load, always.
+            0 if load != params.max_load() => self.violations.push(format!(
+                "fleet {} (when_full, no timer) left at {t} h with {load} of {} TEU",
+                spec.id,
+                params.max_load()
+            )),
+            // A schedule without loading time leaves at a weekly slot (Monday 00:00 is t = 0), or
+            // when its origin or leg reopens after a slot passed while closed.
+            3 if params.load_time.is_none() => {
+                let week_h = t.rem_euclid(168.0);
+                let at_slot = SLOTS_H.iter().any(|s| (week_h - s).abs() < 1e-6);
+                let at_reopening = [Target::Node(origin), Target::Leg(spec.leg)]
+                    .iter()
+                    .any(|target| self.opened_at.get(target) == Some(&t));
+                if !at_slot && !at_reopening {
+                    self.violations.push(format!(
+                        "fleet {} (schedule) left at {t} h (week hour {week_h}), neither a slot nor a reopening",
+                        spec.id
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
 }
+
+/// The weekly slots the generator gives scheduled fleets, hours from Monday 00:00:
+/// mon 08:00, wed 14:30, fri 22:00.
+const SLOTS_H: [f64; 3] = [8.0, 48.0 + 14.5, 96.0 + 22.0];
 
 impl Observer for DepartureChecker<'_> {
     fn departed(&mut self, time: SimTime, fleet: FleetId, node: NodeId, load_teu: u32) {
         self.departures += 1;
         let t = time.hours();
         let spec = self.model.fleet(fleet);
-        let max = self.max_load[fleet.index()];
+        let max = self.fleets[fleet.index()].max_load();
         if load_teu > max {
             self.violations.push(format!(
                 "fleet {} left {} at {t} h with {load_teu} TEU > floor(capacity x load factor) = {max}",
@@ -360,6 +400,7 @@ impl Observer for DepartureChecker<'_> {
                 self.violations
                     .push(format!("fleet {} left home empty at {t} h", spec.id));
             }
+            self.check_rule(fleet, t, load_teu);
             Some(spec.leg)
         } else if spec.return_leg.is_some() {
             spec.return_leg
@@ -401,7 +442,7 @@ impl Observer for DepartureChecker<'_> {
 
     fn target_changed(
         &mut self,
-        _time: SimTime,
+        time: SimTime,
         target: Target,
         closed: bool,
         departures_closed: bool,
@@ -411,8 +452,12 @@ impl Observer for DepartureChecker<'_> {
             self.violations
                 .push("closed implies closed to departures".to_string());
         }
-        self.departures_closed
-            .insert(target, closed || departures_closed);
+        let was_closed = self.departures_closed.get(&target) == Some(&true);
+        let now_closed = closed || departures_closed;
+        if was_closed && !now_closed {
+            self.opened_at.insert(target, time.hours());
+        }
+        self.departures_closed.insert(target, now_closed);
     }
 }
 
@@ -637,11 +682,10 @@ proptest! {
     ) {
         let model = model(&text);
         prop_assert_eq!(model.fleets.len(), fleets.len());
-        let max_load: Vec<u32> = fleets.iter().map(FleetParams::max_load).collect();
-        for (fleet, &max) in model.fleets.iter().zip(&max_load) {
-            prop_assert_eq!(fleet.max_load_teu, max, "usable load of {}", fleet.id);
+        for (fleet, params) in model.fleets.iter().zip(&fleets) {
+            prop_assert_eq!(fleet.max_load_teu, params.max_load(), "usable load of {}", fleet.id);
         }
-        let mut checker = DepartureChecker::new(&model, max_load);
+        let mut checker = DepartureChecker::new(&model, fleets.clone());
         let stats = Simulation::new(&model).run_observed(0, &mut checker);
         prop_assert!(checker.violations.is_empty(), "{:#?}", &checker.violations[..checker.violations.len().min(10)]);
         // TEU conservation, counting cargo aboard vehicles that have left their origin.
@@ -654,5 +698,46 @@ proptest! {
             }
             prop_assert!(fleet_stats.departed_teu <= u64::from(params.max_load()) * fleet_stats.departures);
         }
+        check_closed_hours_against_the_log(&model, &stats)?;
     }
+}
+
+/// For every disruption target without operating hours: the hours closed equal the union of the
+/// logged episodes of the closing disruptions on it, and the hours slowed equal the union of the
+/// slowing episodes minus the closed time (overlaps counted once, clipped to the window).
+fn check_closed_hours_against_the_log(
+    model: &Model,
+    stats: &ReplicationStats,
+) -> Result<(), TestCaseError> {
+    let from = model.settings.warmup.hours();
+    let to = model.settings.horizon.hours();
+    for (i, &target) in model.disruption_targets().iter().enumerate() {
+        let on_target: Vec<usize> = (0..model.disruptions.len())
+            .filter(|&d| model.disruptions[d].targets.contains(&target))
+            .collect();
+        if on_target.iter().any(|&d| !model.disruptions[d].logged) {
+            continue;
+        }
+        let windows = |closing: bool| -> Vec<(f64, f64)> {
+            stats
+                .disruption_log
+                .iter()
+                .filter(|r| on_target.contains(&(r.disruption as usize)))
+                .filter(|r| (model.disruptions[r.disruption as usize].capacity_factor == 0.0) == closing)
+                .map(|r| (r.start_h, r.end_h))
+                .collect()
+        };
+        let closed = windows(true);
+        let mut all = closed.clone();
+        all.extend(windows(false));
+        let closed_h = union_length(&closed, from, to);
+        let slowed_h = union_length(&all, from, to) - closed_h;
+        let target_stats = &stats.targets[i];
+        let name = model.target_name(target);
+        let got_closed = target_stats.closed.mean() * stats.window_h;
+        let got_slowed = target_stats.slowed.mean() * stats.window_h;
+        prop_assert!((got_closed - closed_h).abs() < 1e-6, "{name}: closed {got_closed} h, log says {closed_h}");
+        prop_assert!((got_slowed - slowed_h).abs() < 1e-6, "{name}: slowed {got_slowed} h, log says {slowed_h}");
+    }
+    Ok(())
 }
