@@ -17,6 +17,8 @@ mod analytic;
 mod bad_input;
 mod cli;
 mod common;
+mod disruptions;
+mod fleets;
 mod invariants;
 mod operations;
 mod queueing;
