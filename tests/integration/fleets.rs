@@ -723,7 +723,9 @@ fn check_closed_hours_against_the_log(
                 .disruption_log
                 .iter()
                 .filter(|r| on_target.contains(&(r.disruption as usize)))
-                .filter(|r| (model.disruptions[r.disruption as usize].capacity_factor == 0.0) == closing)
+                .filter(|r| {
+                    (model.disruptions[r.disruption as usize].capacity_factor == 0.0) == closing
+                })
                 .map(|r| (r.start_h, r.end_h))
                 .collect()
         };
@@ -736,8 +738,14 @@ fn check_closed_hours_against_the_log(
         let name = model.target_name(target);
         let got_closed = target_stats.closed.mean() * stats.window_h;
         let got_slowed = target_stats.slowed.mean() * stats.window_h;
-        prop_assert!((got_closed - closed_h).abs() < 1e-6, "{name}: closed {got_closed} h, log says {closed_h}");
-        prop_assert!((got_slowed - slowed_h).abs() < 1e-6, "{name}: slowed {got_slowed} h, log says {slowed_h}");
+        prop_assert!(
+            (got_closed - closed_h).abs() < 1e-6,
+            "{name}: closed {got_closed} h, log says {closed_h}"
+        );
+        prop_assert!(
+            (got_slowed - slowed_h).abs() < 1e-6,
+            "{name}: slowed {got_slowed} h, log says {slowed_h}"
+        );
     }
     Ok(())
 }
