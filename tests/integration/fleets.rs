@@ -9,6 +9,7 @@ use corridor::engine::{Observer, SimTime, Simulation};
 use corridor::model::{FleetId, Model, NodeId, Target};
 use corridor::stats::ReplicationStats;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 use crate::analytic::{
     BULK_K, BULK_LAMBDA, BULK_ROUND_TRIP_H, bulk_service, in_union, union_length,
@@ -161,6 +162,82 @@ fn load_factor_and_trains_give_the_same_ferry() {
             assert_eq!(a.routes[0].transit_h.mean(), b.routes[0].transit_h.mean());
         }
     }
+}
+
+/// Transshipment: vessels of fleet `a-b` unload at `b`, whose one berth the fleet `b-c` also
+/// uses to load. The cargo must get through.
+const TRANSSHIPMENT: &str = r#"
+[scenario]
+name = "transship"
+horizon_days = 30
+seed = 1
+
+[[node]]
+id = "a"
+kind = "port"
+
+[[node]]
+id = "b"
+kind = "port"
+berths = 1
+
+[[node]]
+id = "c"
+kind = "port"
+
+[[leg]]
+id = "a-b"
+from = "a"
+to = "b"
+mode = "sea"
+transit = 10
+[leg.fleet]
+vessels = 1
+capacity_teu = 10
+max_wait_h = 4
+
+[[leg]]
+id = "b-c"
+from = "b"
+to = "c"
+mode = "sea"
+transit = 10
+[leg.fleet]
+vessels = 1
+capacity_teu = 10
+max_wait_h = 4
+
+[[route]]
+id = "r"
+nodes = ["a", "b", "c"]
+
+[[flow]]
+id = "f"
+route = "r"
+teu_per_year = 8760
+"#;
+
+#[test]
+#[ignore = "ENGINE BUG (reported to the lead): the idle b-c vessel takes b's only berth at t = 0 \
+            and keeps it while waiting for cargo; the a-b vessel bringing that cargo waits at \
+            anchorage for the berth forever, so nothing is ever delivered"]
+fn transshipment_port_with_one_berth_delivers() {
+    // Demand is 24 TEU a day and each fleet can move 10 TEU per ~20 h round trip (12 TEU a day),
+    // so the route is overloaded, but it must deliver: about 12 TEU a day reach c.
+    let model = model(TRANSSHIPMENT);
+    let stats = Simulation::new(&model).run(0);
+    assert!(stats.conservation.holds());
+    assert!(
+        stats.fleets[0].departures > 10,
+        "a-b departed {} times in 30 days",
+        stats.fleets[0].departures
+    );
+    assert!(
+        stats.routes[0].delivered_teu > 100,
+        "delivered {} TEU in 30 days: {:?}",
+        stats.routes[0].delivered_teu,
+        stats.conservation
+    );
 }
 
 /// A ferry with a long voyage: at the horizon, cargo is aboard vessels at sea.
@@ -552,7 +629,12 @@ fn fleet_toml(fleet: &FleetParams, return_leg: Option<&str>) -> String {
 /// by the first fleet, flows on contiguous stretches of the chain, and random or scheduled
 /// disruptions (closing or slowing; on nodes possibly closing departures only), plus operating
 /// hours on some nodes.
-fn random_fleet_network() -> impl Strategy<Value = (String, Vec<FleetParams>)> {
+///
+/// With `drain`, demand stops after February (seasonality) and the run lasts a year with no
+/// warm-up, demand is a two-hundredth (every node can clear the backlog even when slowed), vessels are 20 TEU larger and always have a timer or a
+/// schedule, and there is no return leg, so that every TEU generated is delivered or refused by
+/// the horizon.
+fn random_fleet_network(drain: bool) -> impl Strategy<Value = (String, Vec<FleetParams>)> {
     let node = (
         proptest::option::of(1u32..4),
         proptest::option::of(0.2f64..4.0),
@@ -578,10 +660,24 @@ fn random_fleet_network() -> impl Strategy<Value = (String, Vec<FleetParams>)> {
         any::<u64>(),
     )
         .prop_map(
-            |(nodes, legs, first_fleet, with_back, flows, disruptions, seed)| {
+            move |(nodes, legs, first_fleet, with_back, flows, disruptions, seed)| {
+                let with_back = with_back && !drain;
                 let n = nodes.len();
                 let leg_fleets: Vec<Option<FleetParams>> = (1..n)
                     .map(|i| if i == 1 { Some(first_fleet.clone()) } else { legs[i - 1].1.clone() })
+                    .map(|fleet| {
+                        fleet.map(|mut f| {
+                            if drain {
+                                // Plain when_full could strand a part load once demand stops,
+                                // and the fleets must clear the backlog well before the horizon.
+                                if f.policy == 0 {
+                                    f.policy = 1;
+                                }
+                                f.capacity += 20;
+                            }
+                            f
+                        })
+                    })
                     .collect();
                 // Berths only where a vessel fleet calls (validation rejects them elsewhere).
                 let vessels_call = |node: usize| {
@@ -589,8 +685,9 @@ fn random_fleet_network() -> impl Strategy<Value = (String, Vec<FleetParams>)> {
                         fleet.as_ref().is_some_and(|f| f.vessels) && (node == l || node == l + 1)
                     })
                 };
+                let (horizon, warmup) = if drain { (365, 0) } else { (60, 5) };
                 let mut text = format!(
-                    "[scenario]\nname = \"random-fleets\"\nhorizon_days = 60\nwarmup_days = 5\nseed = {seed}\n"
+                    "[scenario]\nname = \"random-fleets\"\nhorizon_days = {horizon}\nwarmup_days = {warmup}\nseed = {seed}\n"
                 );
                 for (i, (servers, service, berths, hours)) in nodes.iter().enumerate() {
                     text += &format!("\n[[node]]\nid = \"n{i}\"\nkind = \"port\"\n");
@@ -600,7 +697,16 @@ fn random_fleet_network() -> impl Strategy<Value = (String, Vec<FleetParams>)> {
                     if let Some(mean) = service {
                         text += &format!("service = {{ dist = \"exponential\", mean = {mean} }}\n");
                     }
-                    if let Some(berths) = berths.filter(|_| vessels_call(i)) {
+                    // Known engine limitation (see `transshipment_port_with_one_berth_delivers`):
+                    // an idle vessel holds its home berth against vessels of another fleet that
+                    // come to unload, which deadlocks; drained runs must not contain it.
+                    let shared_home = |node: usize| {
+                        node >= 1
+                            && leg_fleets[node - 1].as_ref().is_some_and(|f| f.vessels)
+                            && leg_fleets.get(node).is_some_and(|f| f.as_ref().is_some_and(|f| f.vessels))
+                    };
+                    let allowed = |_: &u32| vessels_call(i) && !(drain && shared_home(i));
+                    if let Some(berths) = berths.filter(allowed) {
                         text += &format!("berths = {berths}\n");
                     }
                     if *hours == 0 {
@@ -637,7 +743,11 @@ fn random_fleet_network() -> impl Strategy<Value = (String, Vec<FleetParams>)> {
                     let end = (start + 1 + b % (n - 1 - start)).min(n - 1);
                     let route: Vec<String> = (start..=end).map(|i| format!("\"n{i}\"")).collect();
                     text += &format!("\n[[route]]\nid = \"r{k}\"\nnodes = [{}]\n", route.join(", "));
+                    let teu = if drain { teu / 200.0 } else { *teu };
                     text += &format!("\n[[flow]]\nid = \"f{k}\"\nroute = \"r{k}\"\nteu_per_year = {teu}\n");
+                    if drain {
+                        text += "seasonality = [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n";
+                    }
                     if *trains {
                         text += "arrivals = \"block_trains\"\ntrain_teu = 30\n";
                     }
@@ -674,11 +784,16 @@ fn random_fleet_network() -> impl Strategy<Value = (String, Vec<FleetParams>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI reproducible; raise `cases` (or change the seed) locally to explore.
+    #![proptest_config(ProptestConfig {
+        cases: 40,
+        rng_seed: RngSeed::Fixed(0x1553_0003),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn random_fleet_networks_respect_capacity_conservation_and_closures(
-        (text, fleets) in random_fleet_network()
+        (text, fleets) in random_fleet_network(false)
     ) {
         let model = model(&text);
         prop_assert_eq!(model.fleets.len(), fleets.len());
@@ -699,6 +814,50 @@ proptest! {
             prop_assert!(fleet_stats.departed_teu <= u64::from(params.max_load()) * fleet_stats.departures);
         }
         check_closed_hours_against_the_log(&model, &stats)?;
+    }
+
+    #[test]
+    fn drained_fleet_networks_deliver_everything_and_stages_add_up(
+        (text, _fleets) in random_fleet_network(true)
+    ) {
+        let model = model(&text);
+        let stats = Simulation::new(&model).run(0);
+        let c = stats.conservation;
+        prop_assert!(c.holds(), "{:?}", c);
+        prop_assert_eq!(c.in_system_teu(), 0, "cargo left in the system after demand stopped: {:?}", c);
+        // With no warm-up and everything delivered, each stage of a route (node wait, service,
+        // held, wait for a vehicle; leg travel including anchorage and unloading) is recorded
+        // once for every delivered TEU, and the stages add up to the end-to-end time exactly.
+        for (route, route_stats) in model.routes.iter().zip(&stats.routes) {
+            let delivered = route_stats.delivered_teu as f64;
+            prop_assert_eq!(route_stats.transit_h.weight, delivered);
+            if delivered == 0.0 {
+                continue;
+            }
+            let mut total = 0.0;
+            for (s, stage) in route_stats.stages.iter().enumerate() {
+                for (what, w) in [
+                    ("wait", &stage.wait_h),
+                    ("service", &stage.service_h),
+                    ("blocked", &stage.blocked_h),
+                    ("dispatch", &stage.dispatch_h),
+                ] {
+                    prop_assert!(
+                        w.weight == 0.0 || w.weight == delivered,
+                        "route {} stage {s} {what}: weight {} for {delivered} TEU delivered",
+                        route.id,
+                        w.weight
+                    );
+                    total += w.weight * w.mean;
+                }
+            }
+            let transit = route_stats.transit_h.weight * route_stats.transit_h.mean;
+            prop_assert!(
+                (total - transit).abs() <= 1e-9 * transit.max(1.0),
+                "route {}: stages add up to {total} TEU-h, end-to-end {transit} TEU-h",
+                route.id
+            );
+        }
     }
 }
 
