@@ -295,6 +295,70 @@ pub fn bulk_service_monte_carlo(
     batch_means(&waits, 50)
 }
 
+/// One vessel that never fills (capacity far above any load) and leaves `max_wait_h` hours after
+/// its first container boards, with a deterministic round trip of `round_trip_h`; Poisson
+/// containers at `lambda` per hour. Returns (mean wait from arrival to departure, mean load).
+///
+/// # Derivation
+/// Each departure clears the port, so departures are regeneration points and cycles are
+/// i.i.d. (renewal-reward). During the round trip `N ~ Poisson(lambda R)` containers arrive, each
+/// at a uniform time, so each waits `R/2` on average for the vessel and then `W` for the timer
+/// (which starts when the vessel returns and the first of them boards). If `N = 0` (probability
+/// `exp(-lambda R)`) the timer starts at the next arrival, which waits `W`. Either way a window
+/// of `W` follows the first boarding, in which `Poisson(lambda W)` more arrive, waiting `W/2` on
+/// average. Hence, per cycle,
+/// `E[total wait] = lambda R (R/2 + W) + lambda W^2 / 2 + exp(-lambda R) W` and
+/// `E[load] = lambda R + lambda W + exp(-lambda R)`; the mean wait is their ratio.
+pub fn timer_service(lambda: f64, round_trip_h: f64, max_wait_h: f64) -> (f64, f64) {
+    let (r, w) = (round_trip_h, max_wait_h);
+    let empty = (-lambda * r).exp();
+    let total = lambda * r * (r / 2.0 + w) + lambda * w * w / 2.0 + empty * w;
+    let load = lambda * r + lambda * w + empty;
+    (total / load, load)
+}
+
+/// The timer model simulated directly; returns the mean wait and its standard error.
+pub fn timer_service_monte_carlo(
+    lambda: f64,
+    round_trip_h: f64,
+    max_wait_h: f64,
+    departures: usize,
+    seed: u64,
+) -> (f64, f64) {
+    let mut rng = SplitMix::new(seed);
+    let mut next_arrival = rng.exponential(1.0 / lambda);
+    let mut back_at = 0.0;
+    let mut per_departure = Vec::with_capacity(departures);
+    for _ in 0..departures {
+        let first = f64::max(next_arrival, back_at);
+        let depart_at = first + max_wait_h;
+        let mut total = 0.0;
+        let mut count = 0.0;
+        while next_arrival <= depart_at {
+            total += depart_at - next_arrival;
+            count += 1.0;
+            next_arrival += rng.exponential(1.0 / lambda);
+        }
+        per_departure.push((total, count));
+        back_at = depart_at + round_trip_h;
+    }
+    // Ratio estimator over batches of departures.
+    let batches = 50;
+    let size = departures / batches;
+    let ratios: Vec<f64> = per_departure
+        .chunks_exact(size)
+        .map(|chunk| {
+            let (t, c) = chunk
+                .iter()
+                .fold((0.0, 0.0), |(t, c), (dt, dc)| (t + dt, c + dc));
+            t / c
+        })
+        .collect();
+    let mean = ratios.iter().sum::<f64>() / batches as f64;
+    let var = ratios.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (batches - 1) as f64;
+    (mean, (var / batches as f64).sqrt())
+}
+
 // ---------------------------------------------------------------------------- M/M/1 with storms
 
 /// The exact solution of the M/M/1 queue with storm closures.
@@ -652,6 +716,33 @@ fn bulk_service_matches_a_direct_monte_carlo() {
         assert!(
             (mean - exact).abs() < 4.0 * se,
             "lambda={lambda} K={k} R={r}: exact {exact:.5}, Monte Carlo {mean:.5} ± {se:.5}"
+        );
+    }
+}
+
+#[test]
+fn timer_service_limits_and_monte_carlo() {
+    // No timer: a container arriving during the trip waits R/2 on average, and one finding the
+    // vessel idle leaves at once.
+    let (wait, load) = timer_service(0.5, 8.0, 0.0);
+    let expected = 0.5 * 8.0 * 4.0 / (0.5 * 8.0 + (-4.0f64).exp());
+    assert!((wait - expected).abs() < 1e-12 && (load - 4.0 - (-4.0f64).exp()).abs() < 1e-12);
+    // Instant return: the first container of a batch waits W, the others W/2 on average.
+    let (wait, load) = timer_service(2.0, 0.0, 3.0);
+    assert!((load - 7.0).abs() < 1e-12);
+    assert!((wait - (2.0 * 9.0 / 2.0 + 3.0) / 7.0).abs() < 1e-12);
+    for (lambda, r, w, seed) in [
+        (0.5, 8.0, 6.0, 21),
+        (0.2, 8.0, 6.0, 22),
+        (3.0, 1.0, 0.5, 23),
+    ] {
+        let (exact, _) = timer_service(lambda, r, w);
+        let (mean, se) = timer_service_monte_carlo(lambda, r, w, 200_000, seed);
+        eprintln!("timer lambda={lambda} R={r} W={w}: exact {exact:.5}, MC {mean:.5} ± {se:.5}");
+        assert!(se < 0.01 * exact);
+        assert!(
+            (mean - exact).abs() < 4.0 * se,
+            "exact {exact}, MC {mean} ± {se}"
         );
     }
 }

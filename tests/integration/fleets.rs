@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 
 use crate::analytic::{
-    BULK_K, BULK_LAMBDA, BULK_ROUND_TRIP_H, bulk_service, in_union, union_length,
+    BULK_K, BULK_LAMBDA, BULK_ROUND_TRIP_H, bulk_service, in_union, timer_service, union_length,
 };
 use crate::common::{assert_in_ci, model, replications};
 
@@ -131,6 +131,32 @@ fn one_ferry_departs_full_and_shuttles() {
         );
     }
     assert!(stats.conservation.holds());
+}
+
+#[test]
+fn one_ferry_with_a_timer_matches_the_exact_wait() {
+    // The same ferry, now 200 TEU (it never fills) leaving 6 h after its first container
+    // boards, with containers at 0.5 per hour: see `analytic::timer_service`.
+    let (lambda, round_trip, max_wait) = (0.5, 8.0, 6.0);
+    let (exact_wait, exact_load) = timer_service(lambda, round_trip, max_wait);
+    let text = ONE_FERRY
+        .replace(
+            "capacity_teu = 10\nload_factor = 1\ndeparture = \"when_full\"",
+            "capacity_teu = 200\nmax_wait_h = 6",
+        )
+        .replace("teu_per_year = 8760", "teu_per_year = 4380");
+    assert!(text.contains("max_wait_h = 6") && text.contains("teu_per_year = 4380"));
+    let reps = replications(&model(&text), 20);
+    let waits: Vec<f64> = reps
+        .iter()
+        .map(|r| r.fleets[0].cargo_wait_h.mean().expect("departures"))
+        .collect();
+    assert_in_ci("timer ferry mean wait for a vessel", &waits, exact_wait);
+    let loads: Vec<f64> = reps
+        .iter()
+        .map(|r| r.fleets[0].load_teu.mean().expect("departures"))
+        .collect();
+    assert_in_ci("timer ferry mean load", &loads, exact_load);
 }
 
 #[test]
