@@ -97,6 +97,9 @@ fn one_ferry_mean_wait_matches_bulk_service() {
         .map(|r| r.fleets[0].departures as f64 * 10.0 / r.window_h)
         .collect();
     assert_in_ci("one-ferry departures per 10 h", &departures, 1.0);
+    // Utilization: away R = 8 h of every K / lambda = 10 h cycle.
+    let away: Vec<f64> = reps.iter().map(|r| r.fleets[0].away.mean()).collect();
+    assert_in_ci("one-ferry share of time away", &away, 0.8);
 }
 
 #[test]
@@ -157,6 +160,13 @@ fn one_ferry_with_a_timer_matches_the_exact_wait() {
         .map(|r| r.fleets[0].load_teu.mean().expect("departures"))
         .collect();
     assert_in_ci("timer ferry mean load", &loads, exact_load);
+    // A cycle lasts load / lambda on average, of which the vessel is away R.
+    let away: Vec<f64> = reps.iter().map(|r| r.fleets[0].away.mean()).collect();
+    assert_in_ci(
+        "timer ferry share of time away",
+        &away,
+        round_trip * lambda / exact_load,
+    );
 }
 
 #[test]
