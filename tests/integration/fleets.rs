@@ -664,7 +664,7 @@ fn fleet_toml(fleet: &FleetParams, return_leg: Option<&str>) -> String {
 /// always with a fleet, the others maybe), an optional return leg `back` from n1 to n0 carried
 /// by the first fleet, flows on contiguous stretches of the chain, and random or scheduled
 /// disruptions (closing or slowing; on nodes possibly closing departures only), plus operating
-/// hours on some nodes.
+/// hours on some nodes and yard limits on some nodes where no fleet unloads.
 ///
 /// With `drain`, demand stops after February (seasonality) and the run lasts a year with no
 /// warm-up, demand is a two-hundredth (every node can clear the backlog even when slowed), vessels are 20 TEU larger and always have a timer or a
@@ -747,6 +747,11 @@ fn random_fleet_network(drain: bool) -> impl Strategy<Value = (String, Vec<Fleet
                     }
                     if *hours == 0 {
                         text += "hours = { open = \"06:00\", close = \"22:30\" }\n";
+                    }
+                    // Yards (backpressure) where no fleet unloads (validation forbids them there).
+                    let fleet_unloads = if i == 0 { with_back } else { leg_fleets[i - 1].is_some() };
+                    if (1..=2).contains(hours) && !fleet_unloads {
+                        text += &format!("yard_capacity = {}\n", 60 * u32::from(*hours));
                     }
                 }
                 let mut fleets = Vec::new();
