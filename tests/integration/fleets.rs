@@ -667,9 +667,9 @@ fn fleet_toml(fleet: &FleetParams, return_leg: Option<&str>) -> String {
 /// hours on some nodes and yard limits on some nodes where no fleet unloads.
 ///
 /// With `drain`, demand stops after February (seasonality) and the run lasts a year with no
-/// warm-up, demand is a two-hundredth (every node can clear the backlog even when slowed), vessels are 20 TEU larger and always have a timer or a
-/// schedule, and there is no return leg, so that every TEU generated is delivered or refused by
-/// the horizon.
+/// warm-up; demand is a two-hundredth (every node can clear the backlog even when slowed),
+/// vehicles are 20 TEU larger and always have a timer or a schedule, and there is no return
+/// leg, so that every TEU generated is delivered or refused by the horizon.
 fn random_fleet_network(drain: bool) -> impl Strategy<Value = (String, Vec<FleetParams>)> {
     let node = (
         proptest::option::of(1u32..4),
