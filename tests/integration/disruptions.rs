@@ -114,6 +114,29 @@ fn closure_schedule_refuses_exactly_the_arrivals_in_its_windows() {
 }
 
 #[test]
+fn only_a_full_closure_refuses_cargo() {
+    // A departures-only closure and a slow-down leave the gate open to arriving cargo.
+    for variant in [
+        GATE_CLOSURES.replace("duration = 30", "duration = 30\nblocks = \"departures\""),
+        GATE_CLOSURES.replace("duration = 30", "duration = 30\ncapacity_factor = 0.5"),
+    ] {
+        let model = model(&format!("{GATE}{variant}"));
+        let mut log = EntryLog::default();
+        let stats = Simulation::new(&model).run_observed(0, &mut log);
+        // Only the two other windows, [144, 164) and [492, 504), still close the gate.
+        let windows = [(144.0, 164.0), (492.0, 504.0)];
+        let inside: Vec<f64> = log
+            .generated
+            .iter()
+            .copied()
+            .filter(|&t| in_union(&windows, t))
+            .collect();
+        assert_eq!(log.refused, inside);
+        assert_eq!(stats.flows[0].refused_teu, inside.len() as u64);
+    }
+}
+
+#[test]
 fn closure_schedule_refuses_lambda_times_the_union_of_its_windows() {
     // On average the windows refuse lambda x 56 h = 560 TEU; a double-counted overlap (6 h)
     // would make it 620.
