@@ -276,6 +276,74 @@ fn transshipment_port_with_one_berth_delivers() {
     );
 }
 
+/// Two vessel fleets based at `a`, which has one berth; only `a-b` has cargo.
+const SHARED_HOME: &str = r#"
+[scenario]
+name = "shared-home"
+horizon_days = 30
+seed = 1
+
+[[node]]
+id = "a"
+kind = "port"
+berths = 1
+
+[[node]]
+id = "b"
+kind = "port"
+
+[[node]]
+id = "c"
+kind = "port"
+
+[[leg]]
+id = "a-c"
+from = "a"
+to = "c"
+mode = "sea"
+transit = 10
+[leg.fleet]
+vessels = 1
+capacity_teu = 10
+max_wait_h = 4
+
+[[leg]]
+id = "a-b"
+from = "a"
+to = "b"
+mode = "sea"
+transit = 10
+[leg.fleet]
+vessels = 1
+capacity_teu = 10
+max_wait_h = 4
+
+[[route]]
+id = "r"
+nodes = ["a", "b"]
+
+[[flow]]
+id = "f"
+route = "r"
+teu_per_year = 8760
+"#;
+
+#[test]
+#[ignore = "ENGINE BUG (reported to the lead): the idle, empty a-c vessel takes a's only berth \
+            at t = 0 and never leaves it (no cargo ever comes for it), so the a-b vessel never \
+            berths and nothing is delivered"]
+fn an_idle_vessel_does_not_starve_another_fleet_of_its_berth() {
+    let model = model(SHARED_HOME);
+    let stats = Simulation::new(&model).run(0);
+    assert!(stats.conservation.holds());
+    assert!(
+        stats.routes[0].delivered_teu > 100,
+        "delivered {} TEU in 30 days: {:?}",
+        stats.routes[0].delivered_teu,
+        stats.conservation
+    );
+}
+
 /// A ferry with a long voyage: at the horizon, cargo is aboard vessels at sea.
 const AT_SEA: &str = r#"
 [scenario]
