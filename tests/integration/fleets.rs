@@ -254,9 +254,6 @@ teu_per_year = 8760
 "#;
 
 #[test]
-#[ignore = "ENGINE BUG (reported to the lead): the idle b-c vessel takes b's only berth at t = 0 \
-            and keeps it while waiting for cargo; the a-b vessel bringing that cargo waits at \
-            anchorage for the berth forever, so nothing is ever delivered"]
 fn transshipment_port_with_one_berth_delivers() {
     // Demand is 24 TEU a day and each fleet can move 10 TEU per ~20 h round trip (12 TEU a day),
     // so the route is overloaded, but it must deliver: about 12 TEU a day reach c.
@@ -329,9 +326,6 @@ teu_per_year = 8760
 "#;
 
 #[test]
-#[ignore = "ENGINE BUG (reported to the lead): the idle, empty a-c vessel takes a's only berth \
-            at t = 0 and never leaves it (no cargo ever comes for it), so the a-b vessel never \
-            berths and nothing is delivered"]
 fn an_idle_vessel_does_not_starve_another_fleet_of_its_berth() {
     let model = model(SHARED_HOME);
     let stats = Simulation::new(&model).run(0);
@@ -801,22 +795,14 @@ fn random_fleet_network(drain: bool) -> impl Strategy<Value = (String, Vec<Fleet
                     if let Some(mean) = service {
                         text += &format!("service = {{ dist = \"exponential\", mean = {mean} }}\n");
                     }
-                    // Known engine limitation (see `transshipment_port_with_one_berth_delivers`):
-                    // an idle vessel holds its home berth against vessels of another fleet that
-                    // come to unload, which deadlocks; drained runs must not contain it.
-                    let shared_home = |node: usize| {
-                        node >= 1
-                            && leg_fleets[node - 1].as_ref().is_some_and(|f| f.vessels)
-                            && leg_fleets.get(node).is_some_and(|f| f.as_ref().is_some_and(|f| f.vessels))
-                    };
-                    let allowed = |_: &u32| vessels_call(i) && !(drain && shared_home(i));
+                    let allowed = |_: &u32| vessels_call(i);
                     if let Some(berths) = berths.filter(allowed) {
                         text += &format!("berths = {berths}\n");
                     }
                     if *hours == 0 {
                         text += "hours = { open = \"06:00\", close = \"22:30\" }\n";
                     }
-                    // Yards (backpressure) where no fleet unloads (validation forbids them there).
+                    // Yards (backpressure) only where no fleet unloads (vehicles unload even into a full yard).
                     let fleet_unloads = if i == 0 { with_back } else { leg_fleets[i - 1].is_some() };
                     if (1..=2).contains(hours) && !fleet_unloads {
                         text += &format!("yard_capacity = {}\n", 60 * u32::from(*hours));
