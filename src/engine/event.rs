@@ -1,11 +1,11 @@
 //! The closed set of things that can happen in a replication.
 //!
-//! Events are small `Copy` values (8 bytes plus the tag) matched in one place,
+//! Events are small `Copy` values (at most two `u32`s plus the tag) matched in one place,
 //! [`Simulation::handle`](super::Simulation); there is no boxed closure or allocation per event.
 //! Cargo-related events carry only the consignment's arena id: where it is, which route it is on
 //! and which stage it has reached are read from the consignment itself.
 
-use crate::model::FlowId;
+use crate::model::{FleetId, FlowId};
 
 /// Dense index of a consignment in the engine's cargo arena (reused after delivery).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,4 +30,20 @@ pub enum Event {
     LegEnd(CargoId),
     /// The warm-up ends: statistics windows restart.
     WarmupEnd,
+    /// A vehicle's current timed activity ends (unloading, loading, a voyage, or its load
+    /// timer). Stale unless `token` is the vehicle's current token.
+    Vehicle {
+        /// Index of the vehicle among all fleets' vehicles.
+        vehicle: u32,
+        /// The vehicle's token when the event was scheduled.
+        token: u32,
+    },
+    /// A fleet's vehicles are placed at home at the start of a replication.
+    FleetStart(FleetId),
+    /// A weekly departure slot of a scheduled fleet.
+    Slot(FleetId),
+    /// A disruption episode may start (random starts are thinned on handling).
+    DisruptionStart(u32),
+    /// A disruption episode ends.
+    DisruptionEnd(u32),
 }

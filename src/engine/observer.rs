@@ -3,7 +3,7 @@
 //! The engine is generic over its observer, so the default [`NoObserver`] compiles to nothing.
 
 use crate::engine::time::SimTime;
-use crate::model::{FlowId, NodeId, RouteId};
+use crate::model::{FleetId, FlowId, NodeId, RouteId, Target};
 
 /// Receives notifications from the engine. Every method has an empty default.
 pub trait Observer {
@@ -15,6 +15,19 @@ pub trait Observer {
     fn service_started(&mut self, _time: SimTime, _node: NodeId, _wait_h: f64) {}
     /// A consignment completed its route after `transit_h` hours.
     fn delivered(&mut self, _time: SimTime, _route: RouteId, _teu: u32, _transit_h: f64) {}
+    /// A vehicle of `fleet` left `node` with `load_teu` TEU aboard.
+    fn departed(&mut self, _time: SimTime, _fleet: FleetId, _node: NodeId, _load_teu: u32) {}
+    /// A disruption target's state changed: whether it is closed to everything, whether it is
+    /// closed to departures (true whenever `closed` is), and its capacity factor (1 when normal).
+    fn target_changed(
+        &mut self,
+        _time: SimTime,
+        _target: Target,
+        _closed: bool,
+        _departures_closed: bool,
+        _factor: f64,
+    ) {
+    }
 }
 
 /// The observer that observes nothing.

@@ -6,11 +6,7 @@
 //! [`StreamId`], and every invariant the engine relies on has been checked. It is built once and
 //! shared read-only by all replications. It knows nothing of TOML.
 
-pub mod dist;
-
 use rand::distr::weighted::WeightedIndex;
-
-pub use dist::Dist;
 
 use crate::engine::rng::StreamId;
 use crate::engine::time::{HOURS_PER_DAY, HOURS_PER_YEAR, SimTime};
@@ -30,6 +26,14 @@ macro_rules! dense_id {
         }
     };
 }
+
+pub mod disruption;
+pub mod dist;
+pub mod fleet;
+
+pub use disruption::{Blocks, Disruption, Target, Timing};
+pub use dist::Dist;
+pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleKind};
 
 dense_id!(
     /// Index of a [`Node`] in [`Model::nodes`].
@@ -87,6 +91,11 @@ pub struct Node {
     pub servers: Option<u32>,
     /// Handling time of one consignment, hours.
     pub service: Dist,
+    /// Whether the node does nothing to cargo (unlimited servers, zero service): cargo passes
+    /// straight through without a service event.
+    pub pass_through: bool,
+    /// Vessel berths; `None` is unlimited. Only vessels use berths; cargo uses `servers`.
+    pub berths: Option<u32>,
     /// Yard capacity in TEU; `None` is unlimited. It bounds the TEU at the node (queued, in
     /// service or held) plus the TEU travelling to it, for which space is reserved when they leave
     /// the upstream node.
@@ -100,7 +109,7 @@ pub struct Node {
 /// A one-way movement between two nodes.
 #[derive(Clone, Debug)]
 pub struct Leg {
-    /// `"from->to"`.
+    /// The `id` from the scenario file, or `"from->to"`.
     pub id: String,
     /// Origin node.
     pub from: NodeId,
@@ -110,10 +119,15 @@ pub struct Leg {
     pub mode: Mode,
     /// Length, if given (informational).
     pub distance_km: Option<f64>,
-    /// Travel time of one consignment, hours (legs have unlimited capacity).
+    /// Travel time of one consignment (or one loaded vehicle), hours. Without a fleet, legs have
+    /// unlimited capacity.
     pub transit: Dist,
     /// Stream of the transit times.
     pub transit_stream: StreamId,
+    /// The fleet that carries this leg's cargo, and which way.
+    pub fleet: Option<(FleetId, Direction)>,
+    /// Whether the transit is always zero (cargo moves on at once, without an event).
+    pub instant: bool,
 }
 
 /// An ordered path of nodes, joined by legs.
@@ -238,6 +252,10 @@ pub struct Model {
     pub routes: Vec<Route>,
     /// Flows, indexed by [`FlowId`].
     pub flows: Vec<Flow>,
+    /// Fleets, indexed by [`FleetId`].
+    pub fleets: Vec<Fleet>,
+    /// Disruptions, including operating hours.
+    pub disruptions: Vec<Disruption>,
 }
 
 impl Model {
@@ -273,6 +291,42 @@ impl Model {
     #[inline]
     pub fn route(&self, id: RouteId) -> &Route {
         &self.routes[id.index()]
+    }
+
+    /// The fleet with dense id `id`.
+    #[inline]
+    pub fn fleet(&self, id: FleetId) -> &Fleet {
+        &self.fleets[id.index()]
+    }
+
+    /// Every node and leg that some disruption (or operating hours) acts on: nodes first, each in
+    /// model order. Per-target statistics follow this order.
+    pub fn disruption_targets(&self) -> Vec<Target> {
+        let mut targets: Vec<Target> = self
+            .disruptions
+            .iter()
+            .flat_map(|d| d.targets.iter().copied())
+            .collect();
+        targets.sort_by_key(|t| self.target_index(*t));
+        targets.dedup();
+        targets
+    }
+
+    /// The scenario id of a disruption target.
+    pub fn target_name(&self, target: Target) -> &str {
+        match target {
+            Target::Node(node) => &self.node(node).id,
+            Target::Leg(leg) => &self.leg(leg).id,
+        }
+    }
+
+    /// Dense index of a disruption target among all nodes and legs (nodes first).
+    #[inline]
+    pub fn target_index(&self, target: Target) -> usize {
+        match target {
+            Target::Node(node) => node.index(),
+            Target::Leg(leg) => self.nodes.len() + leg.index(),
+        }
     }
 }
 

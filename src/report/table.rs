@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::json::RunReport;
+use crate::model::VehicleKind;
 use crate::stats::Estimate;
 use crate::stats::summary::RouteSummary;
 
@@ -146,6 +147,56 @@ pub fn render(report: &RunReport) -> String {
     }
     routes.render(&mut out);
 
+    if !summary.fleets.is_empty() {
+        out.push('\n');
+        let mut fleets = Table::new(&[
+            "fleet",
+            "vehicles",
+            "departures",
+            "TEU/yr",
+            "mean load TEU",
+            "load factor %",
+            "utilization %",
+            "cargo wait h",
+            "anchorage h",
+        ]);
+        for fleet in &summary.fleets {
+            fleets.row(vec![
+                fleet.id.clone(),
+                format!(
+                    "{} x {} TEU {}",
+                    fleet.vehicles,
+                    fleet.capacity_teu,
+                    match fleet.kind {
+                        VehicleKind::Vessel => "vessels",
+                        VehicleKind::Train => "trains",
+                    }
+                ),
+                pm(&fleet.departures, 1.0, 0),
+                pm(&fleet.teu_per_year, 1.0, 0),
+                mean(&fleet.mean_load_teu, 1.0, 0),
+                pm(&fleet.achieved_load_factor, 100.0, 1),
+                pm(&fleet.utilization, 100.0, 1),
+                pm(&fleet.cargo_wait_mean_h, 1.0, 1),
+                mean(&fleet.berth_wait_mean_h, 1.0, 1),
+            ]);
+        }
+        fleets.render(&mut out);
+    }
+
+    if !summary.targets.is_empty() {
+        out.push('\n');
+        let mut targets = Table::new(&["disrupted", "closed days", "slowed days"]);
+        for target in &summary.targets {
+            targets.row(vec![
+                format!("{} ({})", target.id, target.kind),
+                pm(&target.closed_h, 1.0 / 24.0, 1),
+                pm(&target.slowed_h, 1.0 / 24.0, 1),
+            ]);
+        }
+        targets.render(&mut out);
+    }
+
     for route in summary.routes.iter().filter(|r| r.stages.len() > 1) {
         out.push('\n');
         render_stages(route, &mut out);
@@ -179,7 +230,7 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
         .stages
         .iter()
         .map(|s| {
-            [s.wait_h, s.service_h, s.blocked_h]
+            [s.wait_h, s.service_h, s.blocked_h, s.dispatch_h]
                 .iter()
                 .flatten()
                 .map(|e| e.mean)
@@ -191,14 +242,20 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
         "wait h",
         "service/travel h",
         "blocked h",
+        "vehicle wait h",
         "share %",
     ]);
     for stage in &route.stages {
-        let stage_total: f64 = [stage.wait_h, stage.service_h, stage.blocked_h]
-            .iter()
-            .flatten()
-            .map(|e| e.mean)
-            .sum();
+        let stage_total: f64 = [
+            stage.wait_h,
+            stage.service_h,
+            stage.blocked_h,
+            stage.dispatch_h,
+        ]
+        .iter()
+        .flatten()
+        .map(|e| e.mean)
+        .sum();
         let label = if stage.kind == "leg" {
             format!("  {} (leg)", stage.id)
         } else {
@@ -216,6 +273,11 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
                 "".into()
             } else {
                 mean(&stage.blocked_h, 1.0, 2)
+            },
+            if stage.kind == "leg" {
+                "".into()
+            } else {
+                mean(&stage.dispatch_h, 1.0, 2)
             },
             if total > 0.0 {
                 format!("{:.1}", 100.0 * stage_total / total)

@@ -31,6 +31,7 @@
 //! ```
 
 pub mod error;
+mod operations;
 pub mod schema;
 pub mod validate;
 

@@ -42,19 +42,35 @@ pub struct NodeSpec {
     pub kind: NodeKind,
     /// Parallel servers (default: unlimited).
     pub servers: Option<Spanned<i64>>,
-    /// Handling time per consignment.
-    pub service: Spanned<DistSpec>,
+    /// Handling time per consignment (default: 0, no handling).
+    pub service: Option<Spanned<DistSpec>>,
     /// Yard capacity in TEU (default: unlimited).
     pub yard_capacity: Option<Spanned<i64>>,
+    /// Vessel berths (default: unlimited).
+    pub berths: Option<Spanned<i64>>,
+    /// Daily operating hours (default: always open).
+    pub hours: Option<Spanned<HoursSpec>>,
     /// Whether the node changes gauge (informational).
     #[serde(default)]
     pub gauge_change: bool,
+}
+
+/// `hours = { open = "08:00", close = "20:00" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursSpec {
+    /// Opening time of day, `"HH:MM"`.
+    pub open: String,
+    /// Closing time of day, `"HH:MM"`.
+    pub close: String,
 }
 
 /// `[[leg]]`: a one-way movement between two nodes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LegSpec {
+    /// Id (default: `"from->to"`).
+    pub id: Option<Spanned<String>>,
     /// Origin node id.
     pub from: Spanned<String>,
     /// Destination node id.
@@ -65,6 +81,67 @@ pub struct LegSpec {
     pub distance_km: Option<Spanned<f64>>,
     /// Travel time.
     pub transit: Spanned<DistSpec>,
+    /// Vehicles that carry the leg's cargo (default: none, unlimited capacity).
+    pub fleet: Option<Spanned<FleetSpec>>,
+}
+
+/// `[leg.fleet]`: vessels or trains shuttling on a leg.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSpec {
+    /// Number of vessels (use either this or `trains`).
+    pub vessels: Option<Spanned<i64>>,
+    /// Number of trains.
+    pub trains: Option<Spanned<i64>>,
+    /// Nominal capacity per vehicle, TEU.
+    pub capacity_teu: Spanned<i64>,
+    /// Usable share of the capacity (default 1).
+    pub load_factor: Option<Spanned<f64>>,
+    /// `"when_full"` (default) or `"schedule"`.
+    pub departure: Option<Spanned<String>>,
+    /// Leave once this many TEU are aboard (default: the usable capacity).
+    pub depart_at_teu: Option<Spanned<i64>>,
+    /// Leave this long after the first TEU boarded, hours.
+    pub max_wait_h: Option<Spanned<f64>>,
+    /// Weekly departure slots such as `"mon 08:00"`.
+    pub schedule: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Berth time per vehicle after the decision to leave (default 0).
+    pub load_time: Option<Spanned<DistSpec>>,
+    /// Berth time per vehicle to unload (default 0).
+    pub unload_time: Option<Spanned<DistSpec>>,
+    /// Empty trip home (default: the leg's transit).
+    #[serde(rename = "return")]
+    pub return_time: Option<Spanned<DistSpec>>,
+    /// Id of a leg back whose cargo the fleet carries home.
+    pub return_leg: Option<Spanned<String>>,
+}
+
+/// `[[disruption]]`: episodes that close or slow nodes and legs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionSpec {
+    /// Unique id.
+    pub id: Spanned<String>,
+    /// Target node ids.
+    #[serde(default)]
+    pub nodes: Vec<Spanned<String>>,
+    /// Target leg ids.
+    #[serde(default)]
+    pub legs: Vec<Spanned<String>>,
+    /// Capacity left while active (default 0, closed).
+    pub capacity_factor: Option<Spanned<f64>>,
+    /// `"all"` (default) or `"departures"`.
+    pub blocks: Option<Spanned<String>>,
+    /// Poisson starts per year.
+    pub rate_per_year: Option<Spanned<f64>>,
+    /// Expected starts in each month, January first.
+    pub monthly_rates: Option<Spanned<Vec<f64>>>,
+    /// Start of a single scheduled episode, days from the beginning of the run.
+    pub start_day: Option<Spanned<f64>>,
+    /// Length of an episode.
+    pub duration: Spanned<DistSpec>,
+    /// Extra time for vessels at sea heading to a target node when an episode starts.
+    pub shelter: Option<Spanned<DistSpec>>,
 }
 
 /// `[[route]]`: an ordered path of nodes.

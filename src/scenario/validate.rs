@@ -13,28 +13,22 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::error::Diagnostics;
+use super::operations;
 use super::schema::{
-    ArrivalSpec, DistSpec, DistTable, FlowSpec, LegSpec, NodeSpec, RouteSpec, ScenarioSpec,
-    WhenFullSpec,
+    ArrivalSpec, DisruptionSpec, DistSpec, DistTable, FleetSpec, FlowSpec, LegSpec, NodeSpec,
+    RouteSpec, ScenarioSpec, WhenFullSpec,
 };
 use crate::engine::rng::StreamId;
 use crate::engine::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{
-    ArrivalKind, Dist, Flow, Leg, LegId, MONTH_DAYS, Model, Node, NodeId, Route, RouteId,
-    RunSettings, WhenFull,
+    ArrivalKind, Disruption, Dist, Flow, Leg, LegId, MONTH_DAYS, Model, Node, NodeId, Route,
+    RouteId, RunSettings, WhenFull,
 };
 
 /// Sections this version understands.
-const SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow"];
+const SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
 /// Sections the format reserves for features that are planned but not in this version.
-const RESERVED: &[&str] = &[
-    "extends",
-    "fleet",
-    "disruption",
-    "uncertain",
-    "sweep",
-    "experiment",
-];
+const RESERVED: &[&str] = &["extends", "uncertain", "sweep", "experiment"];
 
 /// Default base seed.
 pub const DEFAULT_SEED: u64 = 1;
@@ -43,26 +37,28 @@ pub const DEFAULT_REPLICATIONS: u32 = 10;
 
 type Span = Range<usize>;
 
-fn span_of<T>(value: &Spanned<T>) -> Option<Span> {
+pub(super) fn span_of<T>(value: &Spanned<T>) -> Option<Span> {
     Some(value.span())
 }
 
 /// Checks the parsed document `root` (from `text`) and compiles it.
 pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Option<Model> {
     let mut scenario: Option<ScenarioSpec> = None;
-    let mut nodes: Vec<NodeSpec> = Vec::new();
-    let mut legs: Vec<LegSpec> = Vec::new();
+    let mut node_specs: Vec<NodeSpec> = Vec::new();
+    let mut leg_specs: Vec<LegSpec> = Vec::new();
     let mut routes: Vec<RouteSpec> = Vec::new();
     let mut flows: Vec<FlowSpec> = Vec::new();
+    let mut disruptions: Vec<DisruptionSpec> = Vec::new();
 
     for (key, value) in root.get_ref().iter() {
         let name = key.get_ref().as_ref();
         match name {
             "scenario" => scenario = parse_one(value, "scenario", diags),
-            "node" => nodes = parse_array(value, "node", diags),
-            "leg" => legs = parse_array(value, "leg", diags),
+            "node" => node_specs = parse_array(value, "node", diags),
+            "leg" => leg_specs = parse_array(value, "leg", diags),
             "route" => routes = parse_array(value, "route", diags),
             "flow" => flows = parse_array(value, "flow", diags),
+            "disruption" => disruptions = parse_array(value, "disruption", diags),
             _ if RESERVED.contains(&name) => diags.push(
                 Some(key.span()),
                 name,
@@ -91,22 +87,51 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
     };
     // Elements that failed to parse still declare their ids, so references to them do not
     // cascade into "unknown node" errors.
-    let mut node_ids = check_nodes(&nodes, diags);
+    let mut node_ids = check_nodes(&node_specs, diags);
     add_raw_ids(root, "node", &mut node_ids);
-    let compiled_nodes: Vec<Option<Node>> =
-        nodes.iter().map(|spec| compile_node(spec, diags)).collect();
-    let (leg_index, compiled_legs) = check_legs(&legs, &node_ids, diags);
+    let compiled_nodes: Vec<Option<Node>> = node_specs
+        .iter()
+        .map(|spec| compile_node(spec, diags))
+        .collect();
+    let (leg_index, mut leg_ids, compiled_legs) = check_legs(&leg_specs, &node_ids, diags);
+    add_raw_ids(root, "leg", &mut leg_ids);
     let (mut route_ids, compiled_routes) = check_routes(&routes, &node_ids, &leg_index, diags);
     add_raw_ids(root, "route", &mut route_ids);
     let compiled_flows = check_flows(&flows, &route_ids, diags);
-    if nodes.is_empty() && !root.get_ref().contains_key("node") {
+    let mut hours = Vec::new();
+    for (i, spec) in node_specs.iter().enumerate() {
+        if let Some(spec_hours) = &spec.hours {
+            hours.push(operations::compile_hours(
+                NodeId(i as u32),
+                spec.id.get_ref(),
+                spec_hours,
+                diags,
+            ));
+        }
+    }
+    let compiled_disruptions =
+        operations::compile_disruptions(&disruptions, &node_ids, &leg_ids, diags);
+    // Fleets need only the legs, so their problems are reported even when something else failed.
+    let mut compiled_legs: Option<Vec<Leg>> = compiled_legs.into_iter().collect();
+    let fleets = match &mut compiled_legs {
+        Some(legs) => {
+            let fleet_specs: Vec<(String, Option<&Spanned<FleetSpec>>)> = legs
+                .iter()
+                .zip(&leg_specs)
+                .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
+                .collect();
+            operations::compile_fleets(&fleet_specs, legs, &leg_ids, diags)
+        }
+        None => Vec::new(),
+    };
+    if node_specs.is_empty() && !root.get_ref().contains_key("node") {
         diags.push(Some(0..0), "node", "at least one [[node]] is required");
     }
     if flows.is_empty() && !root.get_ref().contains_key("flow") {
         diags.push(Some(0..0), "flow", "at least one [[flow]] is required");
     }
 
-    let yard_spans: HashMap<String, Span> = nodes
+    let yard_spans: HashMap<String, Span> = node_specs
         .iter()
         .filter_map(|n| {
             n.yard_capacity
@@ -116,9 +141,24 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
         .collect();
     let settings = settings?;
     let nodes: Vec<Node> = compiled_nodes.into_iter().collect::<Option<_>>()?;
-    let legs: Vec<Leg> = compiled_legs.into_iter().collect::<Option<_>>()?;
+    let legs: Vec<Leg> = compiled_legs?;
     let routes: Vec<Route> = compiled_routes.into_iter().collect::<Option<_>>()?;
     let flows: Vec<Flow> = compiled_flows.into_iter().collect::<Option<_>>()?;
+    let mut all_disruptions: Vec<Disruption> = hours.into_iter().collect::<Option<_>>()?;
+    all_disruptions.extend(
+        compiled_disruptions
+            .into_iter()
+            .collect::<Option<Vec<_>>>()?,
+    );
+    if !diags.is_empty() {
+        return None;
+    }
+    let berth_spans: HashMap<String, Span> = nodes
+        .iter()
+        .zip(&node_specs)
+        .filter_map(|(node, spec)| spec.berths.as_ref().map(|b| (node.id.clone(), b.span())))
+        .collect();
+    operations::check_berths_used(&nodes, &berth_spans, &legs, &fleets, diags);
     if !diags.is_empty() {
         return None;
     }
@@ -128,6 +168,8 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
         legs,
         routes,
         flows,
+        fleets,
+        disruptions: all_disruptions,
     };
     check_yards_fit_consignments(&model, &yard_spans, diags);
     diags.is_empty().then_some(model)
@@ -361,7 +403,7 @@ fn check_id(id: &Spanned<String>, section: &str, diags: &mut Diagnostics<'_>) ->
 }
 
 /// Collects unique ids, reporting duplicates.
-fn unique_ids<'s>(
+pub(super) fn unique_ids<'s>(
     ids: impl Iterator<Item = &'s Spanned<String>>,
     section: &str,
     diags: &mut Diagnostics<'_>,
@@ -428,13 +470,37 @@ fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Option<Node> {
             }
         },
     };
-    let service = compile_dist(&spec.service, &format!("{path}.service"), diags);
+    let berths = match &spec.berths {
+        None => None,
+        Some(value) => match u32::try_from(*value.get_ref()) {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                diags.push(
+                    span_of(value),
+                    format!("{path}.berths"),
+                    format!(
+                        "must be at least 1, got {} (leave berths out for unlimited berths)",
+                        value.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+        },
+    };
+    let service = match &spec.service {
+        Some(service) => compile_dist(service, &format!("{path}.service"), diags),
+        None => Some(Dist::constant(0.0).expect("0 is a valid constant")),
+    };
+    let service = service?;
     Some(Node {
         id: id.clone(),
         name: spec.name.clone().unwrap_or_else(|| id.clone()),
         kind: spec.kind,
         servers,
-        service: service?,
+        pass_through: servers.is_none() && service.mean() == 0.0,
+        berths,
+        service,
         yard_capacity_teu,
         gauge_change: spec.gauge_change,
         service_stream: StreamId::from_name(&format!("node/{id}/service")),
@@ -467,7 +533,7 @@ fn resolve_node(
     found
 }
 
-fn sorted_keys(map: &HashMap<String, u32>) -> String {
+pub(super) fn sorted_keys(map: &HashMap<String, u32>) -> String {
     let mut keys: Vec<&String> = map.keys().collect();
     keys.sort();
     if keys.is_empty() {
@@ -483,11 +549,25 @@ fn check_legs(
     legs: &[LegSpec],
     node_ids: &HashMap<String, u32>,
     diags: &mut Diagnostics<'_>,
-) -> (LegIndex, Vec<Option<Leg>>) {
+) -> (LegIndex, HashMap<String, u32>, Vec<Option<Leg>>) {
     let mut index = LegIndex::new();
+    let mut ids: HashMap<String, u32> = HashMap::new();
     let mut compiled = Vec::new();
-    for spec in legs {
-        let id = format!("{}->{}", spec.from.get_ref(), spec.to.get_ref());
+    for (i, spec) in legs.iter().enumerate() {
+        let id = match &spec.id {
+            Some(id) => {
+                check_id(id, "leg", diags);
+                id.get_ref().clone()
+            }
+            None => format!("{}->{}", spec.from.get_ref(), spec.to.get_ref()),
+        };
+        if ids.insert(id.clone(), i as u32).is_some() {
+            diags.push(
+                spec.id.as_ref().and_then(span_of),
+                format!("leg \"{id}\""),
+                "duplicate id: ids must be unique within their section",
+            );
+        }
         let path = format!("leg \"{id}\"");
         let from = resolve_node(&spec.from, node_ids, &format!("{path}.from"), diags);
         let to = resolve_node(&spec.to, node_ids, &format!("{path}.to"), diags);
@@ -535,13 +615,15 @@ fn check_legs(
                 to: NodeId(to),
                 mode: spec.mode,
                 distance_km: spec.distance_km.as_ref().map(|d| *d.get_ref()),
+                instant: transit.mean() == 0.0,
                 transit,
                 transit_stream: StreamId::from_name(&format!("leg/{id}/transit")),
+                fleet: None,
             }),
             _ => None,
         });
     }
-    (index, compiled)
+    (index, ids, compiled)
 }
 
 // ---------------------------------------------------------------------------- [[route]]
@@ -885,7 +967,11 @@ const MAX_TEU_PER_YEAR: f64 = 1e9;
 const FAMILIES: &str = "constant, exponential, uniform, triangular, normal, lognormal, gamma, weibull, pert, empirical";
 
 /// Checks a distribution and builds it, converting to hours.
-fn compile_dist(spec: &Spanned<DistSpec>, path: &str, diags: &mut Diagnostics<'_>) -> Option<Dist> {
+pub(super) fn compile_dist(
+    spec: &Spanned<DistSpec>,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Dist> {
     let span = spec.span();
     let result = match spec.get_ref() {
         DistSpec::Number(value) => Dist::constant(*value).map_err(|e| format!("constant {e}")),

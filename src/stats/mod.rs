@@ -7,6 +7,7 @@ pub mod summary;
 
 pub use accumulators::{Histogram, TimeAverage, Welford};
 pub use replication::{
-    Conservation, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
+    Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
+    StageStats, TargetStats,
 };
 pub use summary::{Estimate, Summary};

@@ -22,6 +22,9 @@ pub struct NodeStats {
     pub service_h: Welford,
     /// Time held after service because the next node was full, hours, per departure.
     pub blocked_h: Welford,
+    /// Time from leaving the server to the departure of the vehicle carrying it on, hours, per
+    /// departure (0 unless the next leg has a fleet).
+    pub dispatch_h: Welford,
     /// Time from arrival to departure, hours, per departure.
     pub sojourn_h: Welford,
     /// Consignments waiting for a server.
@@ -57,8 +60,10 @@ pub struct StageStats {
     pub wait_h: Welford,
     /// Service at the node or travel on the leg, hours.
     pub service_h: Welford,
-    /// Held at the node by a full next node, hours (0 for legs).
+    /// Held at the node by a full next node or a closed next leg, hours (0 for legs).
     pub blocked_h: Welford,
+    /// Waiting at the node for a vehicle of the next leg's fleet to leave, hours (0 for legs).
+    pub dispatch_h: Welford,
 }
 
 /// Statistics of one route in one replication.
@@ -101,20 +106,67 @@ pub struct Conservation {
     pub waiting_entry_teu: u64,
     /// TEU at nodes (queued, in service or held).
     pub at_nodes_teu: u64,
-    /// TEU travelling on legs.
+    /// TEU travelling on legs without a fleet.
     pub on_legs_teu: u64,
+    /// TEU aboard vehicles that have left their origin node (at sea, at anchorage, unloading).
+    pub aboard_teu: u64,
 }
 
 impl Conservation {
     /// TEU still in the system at the end.
     pub fn in_system_teu(&self) -> u64 {
-        self.waiting_entry_teu + self.at_nodes_teu + self.on_legs_teu
+        self.waiting_entry_teu + self.at_nodes_teu + self.on_legs_teu + self.aboard_teu
     }
 
     /// Whether generated = delivered + in the system + refused.
     pub fn holds(&self) -> bool {
         self.generated_teu == self.delivered_teu + self.in_system_teu() + self.refused_teu
     }
+}
+
+/// Statistics of one fleet in one replication.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FleetStats {
+    /// Departures from home with cargo.
+    pub departures: u64,
+    /// TEU carried out from home.
+    pub departed_teu: u64,
+    /// TEU per departure from home.
+    pub load_teu: Welford,
+    /// Departures back home with return cargo.
+    pub back_departures: u64,
+    /// TEU carried back home on the return leg.
+    pub back_teu: u64,
+    /// Cargo waiting at the origin for a vehicle to leave (from leaving the server to departure),
+    /// hours, per TEU, both directions.
+    pub cargo_wait_h: Welford,
+    /// Loaded vehicles waiting for a berth or for the port to open before unloading (at
+    /// anchorage), hours, per berthing with cargo aboard.
+    pub berth_wait_h: Welford,
+    /// Weekly slots that passed with no loaded vehicle ready (schedule policy only).
+    pub missed_slots: u64,
+    /// Vehicles away from home (travelling, at the far end, on the way back).
+    pub away: TimeAverage,
+}
+
+/// Closure and slow-down time of one disruption target in one replication.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TargetStats {
+    /// 1 while the target is closed (fully or for departures), else 0.
+    pub closed: TimeAverage,
+    /// 1 while the target is slowed (open with capacity factor below 1), else 0.
+    pub slowed: TimeAverage,
+}
+
+/// One episode of a logged disruption (whole run, warm-up included).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisruptionRecord {
+    /// Index into `Model::disruptions`.
+    pub disruption: u32,
+    /// Start, hours from the beginning of the run.
+    pub start_h: f64,
+    /// Scheduled end, hours (may lie beyond the horizon).
+    pub end_h: f64,
 }
 
 /// Everything one replication measured.
@@ -132,6 +184,12 @@ pub struct ReplicationStats {
     pub routes: Vec<RouteStats>,
     /// Per flow, indexed like `Model::flows`.
     pub flows: Vec<FlowStats>,
+    /// Per fleet, indexed like `Model::fleets`.
+    pub fleets: Vec<FleetStats>,
+    /// Per disruption target, in the order of `Model::disruption_targets`.
+    pub targets: Vec<TargetStats>,
+    /// Episodes of logged disruptions, in start order.
+    pub disruption_log: Vec<DisruptionRecord>,
     /// TEU bookkeeping at the end of the run.
     pub conservation: Conservation,
 }

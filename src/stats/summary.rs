@@ -16,7 +16,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use super::accumulators::{Histogram, Welford};
 use super::replication::ReplicationStats;
 use crate::engine::time::HOURS_PER_DAY;
-use crate::model::{Model, NodeKind};
+use crate::model::{Model, NodeKind, Target, VehicleKind};
 
 /// Confidence level of every interval in a summary.
 pub const CONFIDENCE: f64 = 0.95;
@@ -89,6 +89,8 @@ pub struct NodeSummary {
     pub servers: Option<u32>,
     /// Yard capacity, TEU (`null` = unlimited).
     pub yard_capacity_teu: Option<u64>,
+    /// Vessel berths (`null` = unlimited).
+    pub berths: Option<u32>,
     /// Consignments arriving per day.
     pub arrivals_per_day: Option<Estimate>,
     /// Mean queue wait before service, hours.
@@ -105,6 +107,8 @@ pub struct NodeSummary {
     pub service_mean_h: Option<Estimate>,
     /// Mean time held by a full next node, hours per departure.
     pub blocked_mean_h: Option<Estimate>,
+    /// Mean time waiting for a vehicle of the next leg's fleet to leave, hours per departure.
+    pub dispatch_mean_h: Option<Estimate>,
     /// Mean time at the node from arrival to departure, hours.
     pub sojourn_mean_h: Option<Estimate>,
     /// Fraction of server capacity spent serving (`null` for unlimited servers).
@@ -136,8 +140,10 @@ pub struct StageSummary {
     pub wait_h: Option<Estimate>,
     /// Mean service (node) or travel (leg) time, hours per TEU.
     pub service_h: Option<Estimate>,
-    /// Mean time held by a full next node, hours per TEU.
+    /// Mean time held by a full next node or closed next leg, hours per TEU.
     pub blocked_h: Option<Estimate>,
+    /// Mean time waiting for a vehicle of the next leg's fleet to leave, hours per TEU.
+    pub dispatch_h: Option<Estimate>,
 }
 
 /// Per-route results across replications.
@@ -178,6 +184,63 @@ pub struct FlowSummary {
     pub refused_teu: Option<Estimate>,
 }
 
+/// Per-fleet results across replications.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FleetSummary {
+    /// The id of the leg the fleet serves.
+    pub id: String,
+    /// Vessels or trains.
+    pub kind: VehicleKind,
+    /// Number of vehicles.
+    pub vehicles: u32,
+    /// Nominal capacity per vehicle, TEU.
+    pub capacity_teu: u32,
+    /// Most TEU a vehicle carries (capacity times load factor).
+    pub max_load_teu: u32,
+    /// Departures from home in the window.
+    pub departures: Option<Estimate>,
+    /// TEU carried out from home per 365-day year.
+    pub teu_per_year: Option<Estimate>,
+    /// Mean TEU per departure.
+    pub mean_load_teu: Option<Estimate>,
+    /// TEU carried / (departures x nominal capacity).
+    pub achieved_load_factor: Option<Estimate>,
+    /// Share of vehicle time away from home (travelling, at the far end, returning).
+    pub utilization: Option<Estimate>,
+    /// Mean wait of cargo for its vehicle to leave, hours per TEU.
+    pub cargo_wait_mean_h: Option<Estimate>,
+    /// Mean wait of a loaded vehicle for a berth or an open port before unloading, hours.
+    pub berth_wait_mean_h: Option<Estimate>,
+    /// TEU carried back home on the return leg in the window.
+    pub back_teu: Option<Estimate>,
+    /// Weekly slots missed (scheduled fleets).
+    pub missed_slots: Option<Estimate>,
+}
+
+/// Closure time of one disruption target across replications.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TargetSummary {
+    /// `node` or `leg`.
+    pub kind: String,
+    /// Node or leg id.
+    pub id: String,
+    /// Hours closed in the window.
+    pub closed_h: Option<Estimate>,
+    /// Hours slowed (open below full capacity) in the window.
+    pub slowed_h: Option<Estimate>,
+}
+
+/// Episodes of one logged disruption across replications.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DisruptionSummary {
+    /// Disruption id.
+    pub id: String,
+    /// Episodes started per replication (whole run).
+    pub episodes: Option<Estimate>,
+    /// Mean episode length, hours.
+    pub duration_mean_h: Option<Estimate>,
+}
+
 /// TEU conservation over all replications (whole runs, warm-up included).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConservationSummary {
@@ -191,6 +254,8 @@ pub struct ConservationSummary {
     pub delivered_teu: u64,
     /// Sum over replications of TEU still in the system at the horizon.
     pub in_system_teu: u64,
+    /// Of which aboard vehicles that had left their origin.
+    pub aboard_teu: u64,
     /// Sum over replications of TEU refused.
     pub refused_teu: u64,
 }
@@ -210,6 +275,12 @@ pub struct Summary {
     pub routes: Vec<RouteSummary>,
     /// Per flow, in scenario order.
     pub flows: Vec<FlowSummary>,
+    /// Per fleet, in scenario order.
+    pub fleets: Vec<FleetSummary>,
+    /// Per disruption target (nodes, then legs).
+    pub targets: Vec<TargetSummary>,
+    /// Per logged disruption, in scenario order.
+    pub disruptions: Vec<DisruptionSummary>,
     /// TEU conservation.
     pub conservation: ConservationSummary,
 }
@@ -223,6 +294,7 @@ struct NodeAcc {
     wait_pooled: Histogram,
     service_mean: Welford,
     blocked_mean: Welford,
+    dispatch_mean: Welford,
     sojourn_mean: Welford,
     utilization: Welford,
     busy: Welford,
@@ -239,6 +311,32 @@ struct StageAcc {
     wait: Welford,
     service: Welford,
     blocked: Welford,
+    dispatch: Welford,
+}
+
+#[derive(Clone, Debug, Default)]
+struct FleetAcc {
+    departures: Welford,
+    teu_per_year: Welford,
+    mean_load: Welford,
+    load_factor: Welford,
+    utilization: Welford,
+    cargo_wait: Welford,
+    berth_wait: Welford,
+    back_teu: Welford,
+    missed_slots: Welford,
+}
+
+#[derive(Clone, Debug, Default)]
+struct TargetAcc {
+    closed_h: Welford,
+    slowed_h: Welford,
+}
+
+#[derive(Clone, Debug, Default)]
+struct DisruptionAcc {
+    episodes: Welford,
+    duration: Welford,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -274,6 +372,9 @@ pub struct SummaryBuilder {
     nodes: Vec<NodeAcc>,
     routes: Vec<RouteAcc>,
     flows: Vec<FlowAcc>,
+    fleets: Vec<FleetAcc>,
+    targets: Vec<TargetAcc>,
+    disruptions: Vec<DisruptionAcc>,
     conservation: ConservationSummary,
 }
 
@@ -294,12 +395,16 @@ impl SummaryBuilder {
                 })
                 .collect(),
             flows: vec![FlowAcc::default(); model.flows.len()],
+            fleets: vec![FleetAcc::default(); model.fleets.len()],
+            targets: vec![TargetAcc::default(); model.disruption_targets().len()],
+            disruptions: vec![DisruptionAcc::default(); model.disruptions.len()],
             conservation: ConservationSummary {
                 holds_in_every_replication: true,
                 failed_replications: Vec::new(),
                 generated_teu: 0,
                 delivered_teu: 0,
                 in_system_teu: 0,
+                aboard_teu: 0,
                 refused_teu: 0,
             },
         }
@@ -319,6 +424,7 @@ impl SummaryBuilder {
             acc.wait_pooled.merge(&stats.wait_hist);
             add_opt(&mut acc.service_mean, stats.service_h.mean());
             add_opt(&mut acc.blocked_mean, stats.blocked_h.mean());
+            add_opt(&mut acc.dispatch_mean, stats.dispatch_h.mean());
             add_opt(&mut acc.sojourn_mean, stats.sojourn_h.mean());
             if let Some(servers) = node.servers {
                 acc.utilization.add(stats.busy.mean() / f64::from(servers));
@@ -343,11 +449,42 @@ impl SummaryBuilder {
                 add_opt(&mut stage_acc.wait, stage.wait_h.mean());
                 add_opt(&mut stage_acc.service, stage.service_h.mean());
                 add_opt(&mut stage_acc.blocked, stage.blocked_h.mean());
+                add_opt(&mut stage_acc.dispatch, stage.dispatch_h.mean());
             }
         }
         for (acc, stats) in self.flows.iter_mut().zip(&rep.flows) {
             acc.generated.add(stats.generated_teu as f64);
             acc.refused.add(stats.refused_teu as f64);
+        }
+        for ((acc, stats), fleet) in self.fleets.iter_mut().zip(&rep.fleets).zip(&model.fleets) {
+            acc.departures.add(stats.departures as f64);
+            acc.teu_per_year
+                .add(stats.departed_teu as f64 / window_days * 365.0);
+            add_opt(&mut acc.mean_load, stats.load_teu.mean());
+            if stats.departures > 0 {
+                acc.load_factor.add(
+                    stats.departed_teu as f64
+                        / (stats.departures as f64 * f64::from(fleet.capacity_teu)),
+                );
+            }
+            acc.utilization
+                .add(stats.away.mean() / f64::from(fleet.vehicles));
+            add_opt(&mut acc.cargo_wait, stats.cargo_wait_h.mean());
+            add_opt(&mut acc.berth_wait, stats.berth_wait_h.mean());
+            acc.back_teu.add(stats.back_teu as f64);
+            acc.missed_slots.add(stats.missed_slots as f64);
+        }
+        for (acc, stats) in self.targets.iter_mut().zip(&rep.targets) {
+            acc.closed_h.add(stats.closed.mean() * rep.window_h);
+            acc.slowed_h.add(stats.slowed.mean() * rep.window_h);
+        }
+        let mut episodes = vec![Welford::default(); self.disruptions.len()];
+        for record in &rep.disruption_log {
+            episodes[record.disruption as usize].add(record.end_h - record.start_h);
+        }
+        for (acc, durations) in self.disruptions.iter_mut().zip(episodes) {
+            acc.episodes.add(durations.weight);
+            add_opt(&mut acc.duration, durations.mean());
         }
         let conservation = &rep.conservation;
         if !conservation.holds() {
@@ -357,6 +494,7 @@ impl SummaryBuilder {
         self.conservation.generated_teu += conservation.generated_teu;
         self.conservation.delivered_teu += conservation.delivered_teu;
         self.conservation.in_system_teu += conservation.in_system_teu();
+        self.conservation.aboard_teu += conservation.aboard_teu;
         self.conservation.refused_teu += conservation.refused_teu;
     }
 
@@ -373,6 +511,7 @@ impl SummaryBuilder {
                 kind: node.kind,
                 servers: node.servers,
                 yard_capacity_teu: node.yard_capacity_teu,
+                berths: node.berths,
                 arrivals_per_day: est(&acc.arrivals_per_day),
                 wait_mean_h: est(&acc.wait_mean),
                 wait_p50_h: est(&acc.wait_p50),
@@ -381,6 +520,7 @@ impl SummaryBuilder {
                 wait_p95_pooled_h: acc.wait_pooled.quantile(0.95),
                 service_mean_h: est(&acc.service_mean),
                 blocked_mean_h: est(&acc.blocked_mean),
+                dispatch_mean_h: est(&acc.dispatch_mean),
                 sojourn_mean_h: est(&acc.sojourn_mean),
                 utilization: est(&acc.utilization),
                 busy_servers_mean: est(&acc.busy),
@@ -413,6 +553,7 @@ impl SummaryBuilder {
                             wait_h: est(&stage.wait),
                             service_h: est(&stage.service),
                             blocked_h: est(&stage.blocked),
+                            dispatch_h: est(&stage.dispatch),
                         }
                     })
                     .collect();
@@ -451,6 +592,53 @@ impl SummaryBuilder {
                 refused_teu: est(&acc.refused),
             })
             .collect();
+        let fleets = self
+            .fleets
+            .iter()
+            .zip(&model.fleets)
+            .map(|(acc, fleet)| FleetSummary {
+                id: fleet.id.clone(),
+                kind: fleet.kind,
+                vehicles: fleet.vehicles,
+                capacity_teu: fleet.capacity_teu,
+                max_load_teu: fleet.max_load_teu,
+                departures: est(&acc.departures),
+                teu_per_year: est(&acc.teu_per_year),
+                mean_load_teu: est(&acc.mean_load),
+                achieved_load_factor: est(&acc.load_factor),
+                utilization: est(&acc.utilization),
+                cargo_wait_mean_h: est(&acc.cargo_wait),
+                berth_wait_mean_h: est(&acc.berth_wait),
+                back_teu: est(&acc.back_teu),
+                missed_slots: est(&acc.missed_slots),
+            })
+            .collect();
+        let targets = self
+            .targets
+            .iter()
+            .zip(model.disruption_targets())
+            .map(|(acc, target)| TargetSummary {
+                kind: match target {
+                    Target::Node(_) => "node",
+                    Target::Leg(_) => "leg",
+                }
+                .to_string(),
+                id: model.target_name(target).to_string(),
+                closed_h: est(&acc.closed_h),
+                slowed_h: est(&acc.slowed_h),
+            })
+            .collect();
+        let disruptions = self
+            .disruptions
+            .iter()
+            .zip(&model.disruptions)
+            .filter(|(_, disruption)| disruption.logged)
+            .map(|(acc, disruption)| DisruptionSummary {
+                id: disruption.id.clone(),
+                episodes: est(&acc.episodes),
+                duration_mean_h: est(&acc.duration),
+            })
+            .collect();
         Summary {
             replications: self.replications,
             events: self.events,
@@ -458,6 +646,9 @@ impl SummaryBuilder {
             nodes,
             routes,
             flows,
+            fleets,
+            targets,
+            disruptions,
             conservation: self.conservation.clone(),
         }
     }

@@ -56,7 +56,7 @@ fn unknown_field() {
     check(
         "unknown_field.toml",
         &[
-            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `gauge_change`",
+            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`",
         ],
     );
 }
@@ -188,7 +188,7 @@ fn wrong_distribution_keys() {
 fn unknown_section() {
     check(
         "unknown_section.toml",
-        &["34:3: ship: unknown section; allowed: scenario, node, leg, route, flow"],
+        &["34:3: ship: unknown section; allowed: scenario, node, leg, route, flow, disruption"],
     );
 }
 
@@ -196,9 +196,7 @@ fn unknown_section() {
 fn reserved_section() {
     check(
         "reserved_section.toml",
-        &[
-            "34:3: disruption: is reserved for a later version of Corridor and not supported by this one",
-        ],
+        &["34:2: sweep: is reserved for a later version of Corridor and not supported by this one"],
     );
 }
 
@@ -295,6 +293,39 @@ fn missing_file_is_a_clear_error() {
         "{err}"
     );
     assert!(err.to_string().contains("does_not_exist.toml"), "{err}");
+}
+
+#[test]
+fn bad_fleet() {
+    check(
+        "bad_fleet.toml",
+        &[
+            "9:10: node \"port\".berths: must be at least 1, got 0 (leave berths out for unlimited berths)",
+            "29:15: leg \"sea\".fleet.load_factor: leaves less than 1 TEU of 10 TEU usable; raise load_factor or capacity_teu",
+            "31:13: leg \"sea\".fleet.schedule: \"mon 8:00\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
+            "31:25: leg \"sea\".fleet.schedule: \"fri 25:00\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
+            "32:14: leg \"sea\".fleet.max_wait_h: is only used with departure = \"when_full\"",
+            "33:14: leg \"sea\".fleet.return_leg: leg \"far-yard\" does not run back from the fleet leg's destination to its origin",
+            "43:10: leg \"far-yard\".fleet: give either vessels or trains, not both",
+        ],
+    );
+}
+
+#[test]
+fn bad_disruption() {
+    check(
+        "bad_disruption.toml",
+        &[
+            "11:9: node \"border\".hours.open: \"8am\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"",
+            "24:20: disruption \"storm\".nodes: unknown node \"port\"; known: \"border\"",
+            "25:19: disruption \"storm\".capacity_factor: must be at least 0 (closed) and below 1 (slowed), got 1",
+            "30:6: disruption \"closure\": give exactly one of rate_per_year, monthly_rates (random starts) or start_day (one scheduled episode); got rate_per_year, start_day",
+            "31:9: disruption \"closure\".legs: unknown leg \"border->port\"; known: (none)",
+            "32:10: disruption \"closure\".blocks: \"departures\" applies to nodes only; a closed leg always stops departures onto it",
+            "38:6: disruption \"nothing\": has no target: list node ids in nodes = [...] and/or leg ids in legs = [...]",
+            "39:17: disruption \"nothing\".monthly_rates: must be 12 expected starts per month (January first), each at least 0 and not all 0",
+        ],
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Where new tests go:
 //! - `queueing`: the engine against exact queueing-theory results.
 //! - `invariants`: conservation, determinism, stream independence, properties on random networks.
+//! - `operations`: exact behaviour of fleets, disruptions and operating hours, event by event.
 //! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //!
@@ -13,4 +14,5 @@ mod bad_input;
 mod cli;
 mod common;
 mod invariants;
+mod operations;
 mod queueing;

@@ -12,11 +12,20 @@
 //!   joins the node's FIFO of space requests. Requests are granted strictly in FIFO order as
 //!   space frees. Cargo that finds the first node of its route full waits at the origin (or is
 //!   refused, per flow).
-//! - **Legs** have unlimited capacity: each consignment travels for one draw of the transit time.
+//! - **Legs** without a fleet have unlimited capacity: each consignment travels for one draw of
+//!   the transit time. Zero-time steps (a pass-through node, a zero-transit leg) happen at once,
+//!   without an event.
+//! - **Fleets** (see [`fleet`]): cargo for a leg with a fleet leaves its server and waits at the
+//!   node for a vehicle; vehicles load, leave under the fleet's departure rule, travel, unload and
+//!   come back.
+//! - **Disruptions** (see [`disrupt`]): closures and slow-downs of nodes and legs.
 //! - **Delivered** means the consignment finished service at the last node of its route.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.
 //! - **Randomness:** each flow, node and leg draws from its own stream (see [`rng`](super::rng)).
+
+mod disrupt;
+mod fleet;
 
 use std::collections::VecDeque;
 
@@ -28,8 +37,13 @@ use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
 use super::rng::{Stream, stream};
 use super::time::SimTime;
-use crate::model::{FlowId, Model, NodeId, RouteId, WhenFull, month_of};
-use crate::stats::{Conservation, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats};
+use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull, month_of};
+use crate::stats::{
+    Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
+    TargetStats,
+};
+use disrupt::TargetState;
+use fleet::{FleetState, Vehicle};
 
 /// Where a live consignment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,10 +56,16 @@ enum Location {
     Queued,
     /// Being served at a node.
     InService,
-    /// Served, holding its server until the next node has space.
+    /// Served, holding its server until the next node has space or the next leg opens.
     Blocked,
-    /// Travelling on a leg.
+    /// Travelling on a leg without a fleet.
     OnLeg,
+    /// Served and off its server, waiting at the node for a vehicle of the next leg's fleet.
+    AwaitingVehicle,
+    /// Aboard a vehicle that has not yet left the node.
+    Loaded,
+    /// Aboard a vehicle that has left the node (travelling, at anchorage or unloading).
+    Aboard,
 }
 
 /// A group of TEU that moves as one: a container or a block train.
@@ -60,7 +80,11 @@ struct Consignment {
     node_arrival: SimTime,
     service_start: SimTime,
     service_end: SimTime,
+    /// When it left its server (equal to `service_end` unless it was held).
+    released: SimTime,
     leg_start: SimTime,
+    /// Whether space is already reserved at the next node (held only by a closed leg).
+    reserved: bool,
 }
 
 const FREE_SLOT: Consignment = Consignment {
@@ -72,7 +96,9 @@ const FREE_SLOT: Consignment = Consignment {
     node_arrival: SimTime::ZERO,
     service_start: SimTime::ZERO,
     service_end: SimTime::ZERO,
+    released: SimTime::ZERO,
     leg_start: SimTime::ZERO,
+    reserved: false,
 };
 
 /// Mutable state of one node.
@@ -92,6 +118,12 @@ struct NodeState {
     present_teu: u64,
     /// Consignments waiting for space here, FIFO.
     space_waiters: VecDeque<CargoId>,
+    /// Free vessel berths (u32::MAX when unlimited).
+    berths_free: u32,
+    /// Vessels waiting for a berth (or for the port to open), FIFO.
+    berth_queue: VecDeque<u32>,
+    /// Trains waiting for the node to open before unloading or loading, FIFO.
+    gate_queue: VecDeque<u32>,
 }
 
 /// Runs replications of one model, reusing its allocations from one replication to the next.
@@ -109,6 +141,17 @@ pub struct Simulation<'m> {
     transit_rngs: Vec<Stream>,
     /// Interarrival law of each flow's envelope (peak-month) Poisson process.
     envelopes: Vec<Exp<f64>>,
+    /// Consignments held at a node because their next leg is closed, per leg, FIFO.
+    leg_waiters: Vec<VecDeque<CargoId>>,
+    /// Vehicles of all fleets.
+    vehicles: Vec<Vehicle>,
+    fleets: Vec<FleetState>,
+    fleet_rngs: Vec<Stream>,
+    /// Closure state of every node and leg (indexed by `Model::target_index`).
+    targets: Vec<TargetState>,
+    /// Position of each node or leg in the per-target statistics (usize::MAX if never disrupted).
+    target_slots: Vec<usize>,
+    disruption_rngs: Vec<Stream>,
     stats: ReplicationStats,
     totals: Conservation,
 }
@@ -125,6 +168,11 @@ impl<'m> Simulation<'m> {
             })
             .collect();
         let placeholder = stream(0, 0, crate::engine::rng::StreamId(0));
+        let (vehicles, fleets) = fleet::build(model);
+        let mut target_slots = vec![usize::MAX; model.nodes.len() + model.legs.len()];
+        for (slot, target) in model.disruption_targets().into_iter().enumerate() {
+            target_slots[model.target_index(target)] = slot;
+        }
         Simulation {
             model,
             now: SimTime::ZERO,
@@ -136,8 +184,15 @@ impl<'m> Simulation<'m> {
             arrival_rngs: vec![placeholder.clone(); model.flows.len()],
             route_rngs: vec![placeholder.clone(); model.flows.len()],
             service_rngs: vec![placeholder.clone(); model.nodes.len()],
-            transit_rngs: vec![placeholder; model.legs.len()],
+            transit_rngs: vec![placeholder.clone(); model.legs.len()],
             envelopes,
+            leg_waiters: vec![VecDeque::new(); model.legs.len()],
+            vehicles,
+            fleets,
+            fleet_rngs: vec![placeholder.clone(); model.fleets.len()],
+            targets: vec![TargetState::default(); model.nodes.len() + model.legs.len()],
+            target_slots,
+            disruption_rngs: vec![placeholder; model.disruptions.len()],
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
         }
@@ -167,7 +222,7 @@ impl<'m> Simulation<'m> {
             self.handle(event, observer);
         }
         self.now = horizon;
-        self.finish()
+        self.finish(observer)
     }
 
     fn reset(&mut self, replication: u64) {
@@ -187,6 +242,12 @@ impl<'m> Simulation<'m> {
             state.in_node = 0;
             state.occupancy_teu = 0;
             state.present_teu = 0;
+            state.berths_free = node.berths.unwrap_or(u32::MAX);
+            state.berth_queue.clear();
+            state.gate_queue.clear();
+        }
+        for waiters in &mut self.leg_waiters {
+            waiters.clear();
         }
         for (i, flow) in model.flows.iter().enumerate() {
             self.arrival_rngs[i] = stream(seed, replication, flow.arrival_stream);
@@ -197,6 +258,12 @@ impl<'m> Simulation<'m> {
         }
         for (i, leg) in model.legs.iter().enumerate() {
             self.transit_rngs[i] = stream(seed, replication, leg.transit_stream);
+        }
+        for (i, fleet) in model.fleets.iter().enumerate() {
+            self.fleet_rngs[i] = stream(seed, replication, fleet.stream);
+        }
+        for (i, disruption) in model.disruptions.iter().enumerate() {
+            self.disruption_rngs[i] = stream(seed, replication, disruption.stream);
         }
         let horizon_days = model.settings.horizon.days().ceil() as usize;
         self.stats = ReplicationStats {
@@ -214,6 +281,9 @@ impl<'m> Simulation<'m> {
                 })
                 .collect(),
             flows: vec![FlowStats::default(); model.flows.len()],
+            fleets: vec![FleetStats::default(); model.fleets.len()],
+            targets: vec![TargetStats::default(); model.disruption_targets().len()],
+            disruption_log: Vec::new(),
             conservation: Conservation::default(),
         };
         self.totals = Conservation::default();
@@ -229,6 +299,8 @@ impl<'m> Simulation<'m> {
         } else {
             self.in_window = true;
         }
+        self.reset_disruptions();
+        self.reset_fleets();
     }
 
     #[inline]
@@ -236,8 +308,13 @@ impl<'m> Simulation<'m> {
         match event {
             Event::Arrival(flow) => self.on_arrival(flow, observer),
             Event::ServiceEnd(cargo) => self.on_service_end(cargo, observer),
-            Event::LegEnd(cargo) => self.on_leg_end(cargo),
+            Event::LegEnd(cargo) => self.on_leg_end(cargo, observer),
             Event::WarmupEnd => self.on_warmup_end(),
+            Event::Vehicle { vehicle, token } => self.on_vehicle(vehicle, token, observer),
+            Event::FleetStart(fleet) => self.on_fleet_start(fleet, observer),
+            Event::Slot(fleet) => self.on_slot(fleet, observer),
+            Event::DisruptionStart(d) => self.on_disruption_start(d, observer),
+            Event::DisruptionEnd(d) => self.on_disruption_end(d, observer),
         }
     }
 
@@ -270,22 +347,28 @@ impl<'m> Simulation<'m> {
         }
         observer.generated(self.now, flow_id, route, teu);
         let first_node = model.route(route).nodes[0];
-        if self.can_admit(first_node, teu) {
+        let closed = self.targets[first_node.index()].closed;
+        if !closed && self.can_admit(first_node, teu) {
             let cargo = self.new_cargo(route, teu);
             self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
-            self.arrive_at_node(cargo, first_node);
+            self.arrive_at_node(cargo, first_node, observer);
         } else if flow.when_full == WhenFull::Refuse {
             self.totals.refused_teu += u64::from(teu);
             if self.in_window {
                 self.stats.flows[flow_id.index()].refused_teu += u64::from(teu);
             }
             observer.refused(self.now, flow_id, teu);
-        } else {
+        } else if !self.can_admit(first_node, teu) {
             let cargo = self.new_cargo(route, teu);
             self.cargo[cargo.index()].location = Location::WaitingEntry;
             self.nodes[first_node.index()]
                 .space_waiters
                 .push_back(cargo);
+        } else {
+            // Closed but with room: it enters and queues until the node opens.
+            let cargo = self.new_cargo(route, teu);
+            self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
+            self.arrive_at_node(cargo, first_node, observer);
         }
     }
 
@@ -299,8 +382,14 @@ impl<'m> Simulation<'m> {
             node_arrival: self.now,
             service_start: self.now,
             service_end: self.now,
+            released: self.now,
             leg_start: self.now,
+            reserved: false,
         };
+        self.insert_cargo(consignment)
+    }
+
+    fn insert_cargo(&mut self, consignment: Consignment) -> CargoId {
         match self.free_slots.pop() {
             Some(slot) => {
                 self.cargo[slot as usize] = consignment;
@@ -328,7 +417,7 @@ impl<'m> Simulation<'m> {
         state.space_waiters.is_empty() && fits(state, teu)
     }
 
-    fn arrive_at_node(&mut self, cargo: CargoId, node: NodeId) {
+    fn arrive_at_node<O: Observer>(&mut self, cargo: CargoId, node: NodeId, observer: &mut O) {
         let now = self.now;
         let teu = {
             let consignment = &mut self.cargo[cargo.index()];
@@ -343,35 +432,46 @@ impl<'m> Simulation<'m> {
             node_stats.arrivals += 1;
             node_stats.arrived_teu += u64::from(teu);
         }
-        if state.busy + state.blocked < state.servers {
-            self.start_service(cargo, node);
+        let state = &self.nodes[node.index()];
+        if state.busy + state.blocked < state.servers && !self.targets[node.index()].closed {
+            self.start_service(cargo, node, observer);
         } else {
             self.cargo[cargo.index()].location = Location::Queued;
             self.nodes[node.index()].queue.push_back(cargo);
+            self.record_levels(node);
         }
-        self.record_levels(node);
     }
 
-    fn start_service(&mut self, cargo: CargoId, node: NodeId) {
+    fn start_service<O: Observer>(&mut self, cargo: CargoId, node: NodeId, observer: &mut O) {
         let now = self.now;
-        let service_h = self
-            .model
-            .node(node)
-            .service
-            .sample(&mut self.service_rngs[node.index()]);
+        let model_node = self.model.node(node);
+        let service_h = if model_node.pass_through {
+            0.0
+        } else {
+            model_node
+                .service
+                .sample(&mut self.service_rngs[node.index()])
+                / self.targets[node.index()].factor
+        };
         let consignment = &mut self.cargo[cargo.index()];
         consignment.location = Location::InService;
         consignment.service_start = now;
         let wait_h = now.since(consignment.node_arrival);
         self.nodes[node.index()].busy += 1;
+        self.record_levels(node);
         if self.in_window {
             let node_stats = &mut self.stats.nodes[node.index()];
             node_stats.wait_h.add(wait_h);
             node_stats.wait_hist.add(wait_h, 1);
             node_stats.service_h.add(service_h);
         }
-        self.events
-            .schedule(now.after(service_h), Event::ServiceEnd(cargo));
+        observer.service_started(now, node, wait_h);
+        if model_node.pass_through {
+            self.on_service_end(cargo, observer);
+        } else {
+            self.events
+                .schedule(now.after(service_h), Event::ServiceEnd(cargo));
+        }
     }
 
     fn on_service_end<O: Observer>(&mut self, cargo: CargoId, observer: &mut O) {
@@ -387,7 +487,8 @@ impl<'m> Simulation<'m> {
             // Delivered.
             let route_id = consignment.route;
             let transit_h = now.since(consignment.created);
-            self.leave_node(cargo, node);
+            self.free_server(cargo, node, observer);
+            self.exit_node(cargo, node, observer);
             self.totals.delivered_teu += u64::from(teu);
             let day = now.days() as usize;
             let route_stats = &mut self.stats.routes[route_id.index()];
@@ -406,22 +507,52 @@ impl<'m> Simulation<'m> {
             self.release_cargo(cargo);
             return;
         }
-        let next = route.nodes[stage + 1];
-        if self.can_admit(next, teu) {
+        let leg = route.legs[stage];
+        if let Some((fleet, direction)) = model.leg(leg).fleet {
+            self.free_server(cargo, node, observer);
+            self.cargo[cargo.index()].location = Location::AwaitingVehicle;
+            self.fleets[fleet.index()].queues[direction as usize].push_back(cargo);
+            if direction == Direction::Out {
+                self.board_loaders(fleet, observer);
+            }
+            return;
+        }
+        self.move_on(cargo, node, leg, observer);
+    }
+
+    /// A served consignment at `node` (in service or held) heads for `leg` (no fleet): it leaves
+    /// if the leg is open and the next node has room, else it is held on its server.
+    fn move_on<O: Observer>(&mut self, cargo: CargoId, node: NodeId, leg: LegId, observer: &mut O) {
+        let model = self.model;
+        let teu = self.cargo[cargo.index()].teu;
+        let next = model.leg(leg).to;
+        if self.targets[model.nodes.len() + leg.index()].closed {
+            self.hold(cargo, node);
+            self.leg_waiters[leg.index()].push_back(cargo);
+        } else if self.can_admit(next, teu) {
             self.nodes[next.index()].occupancy_teu += u64::from(teu);
-            self.depart(cargo);
+            self.depart(cargo, observer);
         } else {
-            self.cargo[cargo.index()].location = Location::Blocked;
+            self.hold(cargo, node);
+            self.nodes[next.index()].space_waiters.push_back(cargo);
+        }
+    }
+
+    /// Keeps a served consignment on its server ("blocked").
+    fn hold(&mut self, cargo: CargoId, node: NodeId) {
+        let consignment = &mut self.cargo[cargo.index()];
+        if consignment.location == Location::InService {
+            consignment.location = Location::Blocked;
             let state = &mut self.nodes[node.index()];
             state.busy -= 1;
             state.blocked += 1;
-            self.nodes[next.index()].space_waiters.push_back(cargo);
             self.record_levels(node);
         }
     }
 
-    /// Sends a served consignment, with space reserved at the next node, onto its next leg.
-    fn depart(&mut self, cargo: CargoId) {
+    /// Sends a served consignment, with space reserved at the next node, onto its next leg (no
+    /// fleet); if the leg has closed meanwhile it waits, keeping its reservation.
+    fn depart<O: Observer>(&mut self, cargo: CargoId, observer: &mut O) {
         let model = self.model;
         let now = self.now;
         let consignment = self.cargo[cargo.index()];
@@ -429,30 +560,69 @@ impl<'m> Simulation<'m> {
         let stage = consignment.stage as usize;
         let node = route.nodes[stage];
         let leg = route.legs[stage];
-        self.leave_node(cargo, node);
-        let transit_h = model
-            .leg(leg)
-            .transit
-            .sample(&mut self.transit_rngs[leg.index()]);
+        let leg_state = &self.targets[model.nodes.len() + leg.index()];
+        if leg_state.closed {
+            self.hold(cargo, node);
+            self.cargo[cargo.index()].reserved = true;
+            self.leg_waiters[leg.index()].push_back(cargo);
+            return;
+        }
+        let factor = leg_state.factor;
+        self.free_server(cargo, node, observer);
+        self.exit_node(cargo, node, observer);
         let consignment = &mut self.cargo[cargo.index()];
         consignment.location = Location::OnLeg;
         consignment.leg_start = now;
-        self.events
-            .schedule(now.after(transit_h), Event::LegEnd(cargo));
+        consignment.reserved = false;
+        let model_leg = model.leg(leg);
+        if model_leg.instant {
+            self.on_leg_end(cargo, observer);
+        } else {
+            let transit_h = model_leg
+                .transit
+                .sample(&mut self.transit_rngs[leg.index()])
+                / factor;
+            self.events
+                .schedule(now.after(transit_h), Event::LegEnd(cargo));
+        }
     }
 
-    /// Removes a served (or blocked) consignment from `node`, records its stage, and lets the
-    /// node start its next service and grant waiting space requests.
-    fn leave_node(&mut self, cargo: CargoId, node: NodeId) {
+    /// Frees the server a consignment holds at `node` (in service or blocked) and starts the
+    /// next service if the node is open.
+    fn free_server<O: Observer>(&mut self, cargo: CargoId, node: NodeId, observer: &mut O) {
+        let consignment = &mut self.cargo[cargo.index()];
+        consignment.released = self.now;
+        let state = &mut self.nodes[node.index()];
+        match consignment.location {
+            Location::Blocked => state.blocked -= 1,
+            Location::InService => state.busy -= 1,
+            other => unreachable!("freeing a server held by cargo in state {other:?}"),
+        }
+        self.start_next_service(node, observer);
+    }
+
+    /// Starts queued services at `node` while servers are free and the node is open.
+    fn start_next_service<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
+        while !self.targets[node.index()].closed {
+            let state = &mut self.nodes[node.index()];
+            if state.busy + state.blocked >= state.servers {
+                break;
+            }
+            let Some(next) = state.queue.pop_front() else {
+                break;
+            };
+            self.start_service(next, node, observer);
+        }
+        self.record_levels(node);
+    }
+
+    /// Removes a consignment that has left its server from `node`, records its stage, and grants
+    /// waiting space requests.
+    fn exit_node<O: Observer>(&mut self, cargo: CargoId, node: NodeId, observer: &mut O) {
         let now = self.now;
         let consignment = self.cargo[cargo.index()];
         let teu = consignment.teu;
         let state = &mut self.nodes[node.index()];
-        if consignment.location == Location::Blocked {
-            state.blocked -= 1;
-        } else {
-            state.busy -= 1;
-        }
         state.in_node -= 1;
         state.occupancy_teu -= u64::from(teu);
         state.present_teu -= u64::from(teu);
@@ -466,31 +636,28 @@ impl<'m> Simulation<'m> {
             };
             let wait_h = consignment.service_start.since(queued_since);
             let service_h = consignment.service_end.since(consignment.service_start);
-            let blocked_h = now.since(consignment.service_end);
+            let blocked_h = consignment.released.since(consignment.service_end);
+            let dispatch_h = now.since(consignment.released);
             let node_stats = &mut self.stats.nodes[node.index()];
             node_stats
                 .sojourn_h
                 .add(now.since(consignment.node_arrival));
             node_stats.blocked_h.add(blocked_h);
+            node_stats.dispatch_h.add(dispatch_h);
             let weight = f64::from(teu);
             let stage = &mut self.stats.routes[consignment.route.index()].stages
                 [2 * consignment.stage as usize];
             stage.wait_h.add_weighted(wait_h, weight);
             stage.service_h.add_weighted(service_h, weight);
             stage.blocked_h.add_weighted(blocked_h, weight);
-        }
-        let state = &mut self.nodes[node.index()];
-        if state.busy + state.blocked < state.servers
-            && let Some(next) = state.queue.pop_front()
-        {
-            self.start_service(next, node);
+            stage.dispatch_h.add_weighted(dispatch_h, weight);
         }
         self.record_levels(node);
-        self.grant_space(node);
+        self.grant_space(node, observer);
     }
 
     /// Grants queued space requests at `node` in FIFO order while they fit.
-    fn grant_space(&mut self, node: NodeId) {
+    fn grant_space<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
         loop {
             let state = &self.nodes[node.index()];
             let Some(&waiter) = state.space_waiters.front() else {
@@ -504,14 +671,28 @@ impl<'m> Simulation<'m> {
             state.space_waiters.pop_front();
             state.occupancy_teu += u64::from(consignment.teu);
             match consignment.location {
-                Location::WaitingEntry => self.arrive_at_node(waiter, node),
-                Location::Blocked => self.depart(waiter),
+                Location::WaitingEntry => self.arrive_at_node(waiter, node, observer),
+                Location::Blocked => self.depart(waiter, observer),
                 other => unreachable!("space requested by cargo in state {other:?}"),
             }
         }
     }
 
-    fn on_leg_end(&mut self, cargo: CargoId) {
+    /// Lets consignments held by a closed leg move on once it reopens.
+    fn release_leg_waiters<O: Observer>(&mut self, leg: LegId, observer: &mut O) {
+        let waiting = std::mem::take(&mut self.leg_waiters[leg.index()]);
+        for cargo in waiting {
+            let consignment = self.cargo[cargo.index()];
+            let node = self.model.route(consignment.route).nodes[consignment.stage as usize];
+            if consignment.reserved {
+                self.depart(cargo, observer);
+            } else {
+                self.move_on(cargo, node, leg, observer);
+            }
+        }
+    }
+
+    fn on_leg_end<O: Observer>(&mut self, cargo: CargoId, observer: &mut O) {
         let model = self.model;
         let now = self.now;
         let consignment = &mut self.cargo[cargo.index()];
@@ -525,7 +706,7 @@ impl<'m> Simulation<'m> {
                 .service_h
                 .add_weighted(transit_h, f64::from(consignment.teu));
         }
-        self.arrive_at_node(cargo, node);
+        self.arrive_at_node(cargo, node, observer);
     }
 
     // ---------------------------------------------------------------- statistics
@@ -565,9 +746,21 @@ impl<'m> Simulation<'m> {
         for flow_stats in &mut self.stats.flows {
             *flow_stats = FlowStats::default();
         }
+        for fleet_stats in &mut self.stats.fleets {
+            let mut away = fleet_stats.away;
+            away.restart(now);
+            *fleet_stats = FleetStats {
+                away,
+                ..FleetStats::default()
+            };
+        }
+        for target_stats in &mut self.stats.targets {
+            target_stats.closed.restart(now);
+            target_stats.slowed.restart(now);
+        }
     }
 
-    fn finish(&mut self) -> ReplicationStats {
+    fn finish<O: Observer>(&mut self, _observer: &mut O) -> ReplicationStats {
         let now = self.now.hours();
         if !self.in_window {
             // The warm-up reaches the horizon: an empty window (validation forbids this).
@@ -578,22 +771,42 @@ impl<'m> Simulation<'m> {
                 level.close(now);
             }
         }
+        for fleet_stats in &mut self.stats.fleets {
+            fleet_stats.away.close(now);
+        }
+        for target_stats in &mut self.stats.targets {
+            target_stats.closed.close(now);
+            target_stats.slowed.close(now);
+        }
         let mut conservation = self.totals;
         for consignment in &self.cargo {
             let teu = u64::from(consignment.teu);
             match consignment.location {
                 Location::Free => {}
                 Location::WaitingEntry => conservation.waiting_entry_teu += teu,
-                Location::Queued | Location::InService | Location::Blocked => {
-                    conservation.at_nodes_teu += teu
-                }
+                Location::Queued
+                | Location::InService
+                | Location::Blocked
+                | Location::AwaitingVehicle
+                | Location::Loaded => conservation.at_nodes_teu += teu,
                 Location::OnLeg => conservation.on_legs_teu += teu,
+                Location::Aboard => conservation.aboard_teu += teu,
             }
         }
         let at_nodes: u64 = self.nodes.iter().map(|state| state.present_teu).sum();
         assert_eq!(
             at_nodes, conservation.at_nodes_teu,
             "node occupancy disagrees with the cargo arena"
+        );
+        let aboard: u64 = self
+            .vehicles
+            .iter()
+            .filter(|v| v.departed())
+            .map(|v| u64::from(v.load_teu))
+            .sum();
+        assert_eq!(
+            aboard, conservation.aboard_teu,
+            "vehicle loads disagree with the cargo arena"
         );
         assert!(conservation.holds(), "TEU not conserved: {conservation:?}");
         self.stats.conservation = conservation;

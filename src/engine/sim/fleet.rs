@@ -1,0 +1,648 @@
+//! Vehicles: the fleets that carry cargo on legs with a `[leg.fleet]`.
+//!
+//! # Semantics
+//! - All vehicles start empty at the fleet's *home* (the origin of its leg) at time 0, in FIFO
+//!   order.
+//! - A vessel needs a berth (a unit of the node's `berths`) to load or unload; vessels wait for
+//!   one in FIFO order, and no vessel berths while the node is closed. Trains need no berth, but
+//!   like vessels they wait while the node is closed.
+//! - A vehicle at a berth at home is a *loader*. Cargo waiting for the leg boards the oldest
+//!   loader with room at once; a consignment larger than the room left is split.
+//! - A loader leaves when the node and the leg are open for departures, it has at least 1 TEU
+//!   aboard, and its rule fires: `depart_at_teu` reached or its `max_wait_h` timer (started at
+//!   the first boarding) expired; or, for a scheduled fleet, a weekly slot has come. It then holds
+//!   the berth for `load_time` (boarding closed) and sails as soon as the node and leg are open.
+//! - At the far end it waits for a berth, unloads for `unload_time`, and its cargo arrives at the
+//!   node. With a `return_leg` it then takes the cargo waiting there for the return leg (up to its
+//!   capacity), holds the berth for `load_time` if it took any, and leaves without waiting for
+//!   more. The trip home takes the return leg's transit, or the fleet's `return` time.
+//! - Back home it queues for a berth, unloads any return cargo and becomes a loader again.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+
+use super::{Location, Simulation};
+use crate::engine::event::{CargoId, Event};
+use crate::engine::observer::Observer;
+use crate::engine::time::SimTime;
+use crate::model::{DeparturePolicy, Direction, FleetId, Model, NodeId, VehicleKind};
+
+/// Hours in a week (schedule slots repeat weekly).
+const HOURS_PER_WEEK: f64 = 168.0;
+
+/// What a vehicle is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Not yet placed (before the fleet's start event).
+    Idle,
+    /// Waiting for a berth or for the node to open.
+    WaitBerth,
+    /// Unloading at a berth.
+    Unloading,
+    /// At a berth at home, taking cargo.
+    Loading,
+    /// Holding the berth for `load_time` after the decision to leave.
+    Finishing,
+    /// Loaded and waiting for the node or leg to open.
+    Ready,
+    /// Travelling between the two ends.
+    Voyage,
+}
+
+/// One vehicle of a fleet.
+#[derive(Clone, Debug)]
+pub(super) struct Vehicle {
+    fleet: FleetId,
+    phase: Phase,
+    at_home: bool,
+    cargo: Vec<CargoId>,
+    pub(super) load_teu: u32,
+    /// Only the pending event carrying this token is live.
+    token: u32,
+    timer_expired: bool,
+    slot_due: bool,
+    /// When it started waiting for a berth.
+    since: SimTime,
+    /// When its live pending event is due.
+    due: SimTime,
+}
+
+impl Vehicle {
+    /// Whether its cargo has left the origin node (travelling, at anchorage or unloading).
+    pub(super) fn departed(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Voyage | Phase::WaitBerth | Phase::Unloading
+        )
+    }
+}
+
+/// Mutable state of one fleet.
+#[derive(Clone, Debug)]
+pub(super) struct FleetState {
+    /// Indices of its vehicles in the simulation's vehicle list.
+    vehicles: Range<u32>,
+    /// Cargo waiting at home for the outbound leg (`Direction::Out`) and at the far end for the
+    /// return leg (`Direction::Back`), FIFO.
+    pub(super) queues: [VecDeque<CargoId>; 2],
+    /// Vehicles at a berth at home taking cargo, oldest first.
+    loaders: VecDeque<u32>,
+    home: NodeId,
+    far: NodeId,
+    /// Whether `load_time` is always zero.
+    instant_load: bool,
+    /// Next schedule slot: (week, index into the slots).
+    next_slot: (u64, usize),
+}
+
+/// Builds the vehicles and fleet states of `model`.
+pub(super) fn build(model: &Model) -> (Vec<Vehicle>, Vec<FleetState>) {
+    let mut vehicles = Vec::new();
+    let mut fleets = Vec::new();
+    for (i, fleet) in model.fleets.iter().enumerate() {
+        let first = vehicles.len() as u32;
+        for _ in 0..fleet.vehicles {
+            vehicles.push(Vehicle {
+                fleet: FleetId(i as u32),
+                phase: Phase::Idle,
+                at_home: true,
+                cargo: Vec::new(),
+                load_teu: 0,
+                token: 0,
+                timer_expired: false,
+                slot_due: false,
+                since: SimTime::ZERO,
+                due: SimTime::ZERO,
+            });
+        }
+        let leg = model.leg(fleet.leg);
+        fleets.push(FleetState {
+            vehicles: first..vehicles.len() as u32,
+            queues: [VecDeque::new(), VecDeque::new()],
+            loaders: VecDeque::new(),
+            home: leg.from,
+            far: leg.to,
+            instant_load: fleet.load_time.mean() == 0.0,
+            next_slot: (0, 0),
+        });
+    }
+    (vehicles, fleets)
+}
+
+impl<'m> Simulation<'m> {
+    pub(super) fn reset_fleets(&mut self) {
+        for (i, state) in self.fleets.iter_mut().enumerate() {
+            state.queues[0].clear();
+            state.queues[1].clear();
+            state.loaders.clear();
+            state.next_slot = (0, 0);
+            self.events
+                .schedule(SimTime::ZERO, Event::FleetStart(FleetId(i as u32)));
+            if let DeparturePolicy::Schedule { slots_h } = &self.model.fleets[i].policy {
+                self.events.schedule(
+                    SimTime::from_hours(slots_h[0]),
+                    Event::Slot(FleetId(i as u32)),
+                );
+            }
+        }
+        for vehicle in &mut self.vehicles {
+            vehicle.phase = Phase::Idle;
+            vehicle.at_home = true;
+            vehicle.cargo.clear();
+            vehicle.load_teu = 0;
+            vehicle.timer_expired = false;
+            vehicle.slot_due = false;
+        }
+    }
+
+    pub(super) fn on_fleet_start<O: Observer>(&mut self, fleet: FleetId, observer: &mut O) {
+        let state = &self.fleets[fleet.index()];
+        let home = state.home;
+        for v in state.vehicles.clone() {
+            self.queue_for_berth(v, home);
+        }
+        self.admit_vehicles(home, observer);
+    }
+
+    fn vehicle_node(&self, v: u32) -> NodeId {
+        let vehicle = &self.vehicles[v as usize];
+        let state = &self.fleets[vehicle.fleet.index()];
+        if vehicle.at_home {
+            state.home
+        } else {
+            state.far
+        }
+    }
+
+    fn schedule_vehicle(&mut self, v: u32, delay_h: f64) {
+        self.schedule_vehicle_at(v, self.now.after(delay_h));
+    }
+
+    fn schedule_vehicle_at(&mut self, v: u32, due: SimTime) {
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.token = vehicle.token.wrapping_add(1);
+        vehicle.due = due;
+        let event = Event::Vehicle {
+            vehicle: v,
+            token: vehicle.token,
+        };
+        self.events.schedule(due, event);
+    }
+
+    /// Delays every vessel at sea heading to `node` by a draw of `shelter` (disruption `d`'s
+    /// stream), in vehicle order.
+    pub(super) fn shelter_vessels_heading_to(&mut self, node: NodeId, d: usize) {
+        let Some(shelter) = &self.model.disruptions[d].shelter else {
+            return;
+        };
+        for v in 0..self.vehicles.len() {
+            let vehicle = &self.vehicles[v];
+            if vehicle.phase != Phase::Voyage
+                || self.model.fleet(vehicle.fleet).kind != VehicleKind::Vessel
+            {
+                continue;
+            }
+            let state = &self.fleets[vehicle.fleet.index()];
+            // A vessel on a voyage that left home is heading to the far end, and vice versa.
+            let heading_to = if vehicle.at_home {
+                state.far
+            } else {
+                state.home
+            };
+            if heading_to != node {
+                continue;
+            }
+            let delay_h = shelter.sample(&mut self.disruption_rngs[d]);
+            let due = self.vehicles[v].due.after(delay_h);
+            self.schedule_vehicle_at(v as u32, due);
+        }
+    }
+
+    /// Voids the vehicle's pending event (its load timer).
+    fn invalidate(&mut self, v: u32) {
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.token = vehicle.token.wrapping_add(1);
+    }
+
+    pub(super) fn on_vehicle<O: Observer>(&mut self, v: u32, token: u32, observer: &mut O) {
+        let vehicle = &self.vehicles[v as usize];
+        if vehicle.token != token {
+            return;
+        }
+        match vehicle.phase {
+            Phase::Unloading => self.unloading_done(v, observer),
+            Phase::Finishing => self.ready(v, observer),
+            Phase::Voyage => self.voyage_end(v, observer),
+            Phase::Loading => {
+                self.vehicles[v as usize].timer_expired = true;
+                self.check_departure(v, observer);
+            }
+            other => unreachable!("vehicle event in phase {other:?}"),
+        }
+    }
+
+    // ------------------------------------------------------------ berths
+
+    /// Puts a vehicle in the FIFO for a berth (vessels) or for the node to open (trains). The
+    /// caller then calls [`admit_vehicles`](Self::admit_vehicles).
+    fn queue_for_berth(&mut self, v: u32, node: NodeId) {
+        let now = self.now;
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.phase = Phase::WaitBerth;
+        vehicle.since = now;
+        let is_vessel = self.model.fleet(vehicle.fleet).kind == VehicleKind::Vessel;
+        let state = &mut self.nodes[node.index()];
+        if is_vessel {
+            state.berth_queue.push_back(v);
+        } else {
+            state.gate_queue.push_back(v);
+        }
+    }
+
+    /// Berths waiting vessels while berths are free, and lets waiting trains in, if the node is
+    /// open.
+    pub(super) fn admit_vehicles<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
+        loop {
+            if self.targets[node.index()].closed {
+                return;
+            }
+            let state = &mut self.nodes[node.index()];
+            let next = if let Some(v) = state.gate_queue.pop_front() {
+                v
+            } else if state.berths_free > 0
+                && let Some(v) = state.berth_queue.pop_front()
+            {
+                if state.berths_free != u32::MAX {
+                    state.berths_free -= 1;
+                }
+                v
+            } else {
+                return;
+            };
+            self.berthed(next, observer);
+        }
+    }
+
+    fn berthed<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let now = self.now;
+        let vehicle = &self.vehicles[v as usize];
+        let fleet = vehicle.fleet;
+        if vehicle.load_teu > 0 {
+            if self.in_window {
+                self.stats.fleets[fleet.index()]
+                    .berth_wait_h
+                    .add(now.since(vehicle.since));
+            }
+            self.vehicles[v as usize].phase = Phase::Unloading;
+            let node = self.vehicle_node(v);
+            let unload_h = self
+                .model
+                .fleet(fleet)
+                .unload_time
+                .sample(&mut self.fleet_rngs[fleet.index()])
+                / self.targets[node.index()].factor;
+            self.schedule_vehicle(v, unload_h);
+        } else {
+            self.after_unload(v, observer);
+        }
+    }
+
+    fn unloading_done<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let node = self.vehicle_node(v);
+        let mut cargo = std::mem::take(&mut self.vehicles[v as usize].cargo);
+        self.vehicles[v as usize].load_teu = 0;
+        for &c in &cargo {
+            self.arrive_from_vehicle(c, node, observer);
+        }
+        cargo.clear();
+        self.vehicles[v as usize].cargo = cargo;
+        self.after_unload(v, observer);
+    }
+
+    /// A consignment unloaded at `node` ends its leg and arrives there. Vehicles always unload:
+    /// the node's yard limit applies to cargo arriving by land.
+    fn arrive_from_vehicle<O: Observer>(&mut self, cargo: CargoId, node: NodeId, observer: &mut O) {
+        let now = self.now;
+        let consignment = &mut self.cargo[cargo.index()];
+        let travelled_stage = 2 * consignment.stage as usize + 1;
+        consignment.stage += 1;
+        let teu = consignment.teu;
+        if self.in_window {
+            let transit_h = now.since(consignment.leg_start);
+            self.stats.routes[consignment.route.index()].stages[travelled_stage]
+                .service_h
+                .add_weighted(transit_h, f64::from(teu));
+        }
+        self.nodes[node.index()].occupancy_teu += u64::from(teu);
+        self.arrive_at_node(cargo, node, observer);
+    }
+
+    fn after_unload<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let vehicle = &mut self.vehicles[v as usize];
+        let fleet = vehicle.fleet;
+        if vehicle.at_home {
+            vehicle.phase = Phase::Loading;
+            vehicle.timer_expired = false;
+            vehicle.slot_due = false;
+            self.fleets[fleet.index()].loaders.push_back(v);
+            self.board_loaders(fleet, observer);
+            if self.vehicles[v as usize].phase == Phase::Loading {
+                self.check_departure(v, observer);
+            }
+        } else if self.model.fleet(fleet).return_leg.is_some() {
+            vehicle.phase = Phase::Loading;
+            while self.fill_one(v, Direction::Back) {}
+            if self.vehicles[v as usize].load_teu > 0 {
+                self.finishing(v, observer);
+            } else {
+                self.ready(v, observer);
+            }
+        } else {
+            self.ready(v, observer);
+        }
+    }
+
+    // ------------------------------------------------------------ loading
+
+    /// Boards the head of the fleet's queue in `direction` onto `v`, splitting it if it does not
+    /// fit. Returns whether anything boarded.
+    fn fill_one(&mut self, v: u32, direction: Direction) -> bool {
+        let vehicle = &self.vehicles[v as usize];
+        let fleet = vehicle.fleet;
+        let first = vehicle.load_teu == 0;
+        let spec = self.model.fleet(fleet);
+        let room = spec.max_load_teu - vehicle.load_teu;
+        if room == 0 {
+            return false;
+        }
+        let queue = &mut self.fleets[fleet.index()].queues[direction as usize];
+        let Some(&head) = queue.front() else {
+            return false;
+        };
+        let boarding = if self.cargo[head.index()].teu <= room {
+            queue.pop_front();
+            head
+        } else {
+            // Split: `room` TEU board, the rest keeps its place at the head of the queue.
+            let mut piece = self.cargo[head.index()];
+            piece.teu = room;
+            self.cargo[head.index()].teu -= room;
+            let node = self.model.route(piece.route).nodes[piece.stage as usize];
+            self.nodes[node.index()].in_node += 1;
+            self.insert_cargo(piece)
+        };
+        let teu = self.cargo[boarding.index()].teu;
+        self.cargo[boarding.index()].location = Location::Loaded;
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.cargo.push(boarding);
+        vehicle.load_teu += teu;
+        if first
+            && direction == Direction::Out
+            && let DeparturePolicy::WhenFull {
+                max_wait_h: Some(wait_h),
+            } = spec.policy
+        {
+            self.schedule_vehicle(v, wait_h);
+        }
+        true
+    }
+
+    /// Boards waiting outbound cargo onto the loaders at home, oldest loader first, and lets
+    /// loaders whose rule fires leave.
+    pub(super) fn board_loaders<O: Observer>(&mut self, fleet: FleetId, observer: &mut O) {
+        let mut i = 0;
+        loop {
+            let state = &self.fleets[fleet.index()];
+            if state.queues[Direction::Out as usize].is_empty() {
+                return;
+            }
+            let Some(&v) = state.loaders.get(i) else {
+                return;
+            };
+            let mut boarded = false;
+            while self.fill_one(v, Direction::Out) {
+                boarded = true;
+            }
+            if !(boarded && self.check_departure(v, observer)) {
+                i += 1;
+            }
+        }
+    }
+
+    /// Sends loader `v` off (to `load_time`, then sailing) if its departure rule fires and its
+    /// node and leg are open. Returns whether it stopped loading.
+    fn check_departure<O: Observer>(&mut self, v: u32, observer: &mut O) -> bool {
+        let vehicle = &self.vehicles[v as usize];
+        debug_assert!(vehicle.at_home && vehicle.phase == Phase::Loading);
+        let fleet = vehicle.fleet;
+        let spec = self.model.fleet(fleet);
+        let triggered = match spec.policy {
+            DeparturePolicy::WhenFull { .. } => {
+                vehicle.load_teu >= spec.depart_at_teu || vehicle.timer_expired
+            }
+            DeparturePolicy::Schedule { .. } => vehicle.slot_due,
+        };
+        if vehicle.load_teu == 0 || !triggered || !self.departures_open(v) {
+            return false;
+        }
+        let loaders = &mut self.fleets[fleet.index()].loaders;
+        let position = loaders
+            .iter()
+            .position(|&l| l == v)
+            .expect("a loading vehicle is among the loaders");
+        loaders.remove(position);
+        self.finishing(v, observer);
+        true
+    }
+
+    /// Whether vehicle `v` may leave its node now.
+    fn departures_open(&self, v: u32) -> bool {
+        let vehicle = &self.vehicles[v as usize];
+        let spec = self.model.fleet(vehicle.fleet);
+        let node = self.vehicle_node(v);
+        let leg = if vehicle.at_home {
+            spec.leg
+        } else {
+            spec.return_leg.unwrap_or(spec.leg)
+        };
+        !self.targets[node.index()].departures_closed
+            && !self.targets[self.model.nodes.len() + leg.index()].closed
+    }
+
+    fn finishing<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let fleet = self.vehicles[v as usize].fleet;
+        self.vehicles[v as usize].phase = Phase::Finishing;
+        if self.fleets[fleet.index()].instant_load {
+            self.invalidate(v);
+            self.ready(v, observer);
+        } else {
+            let node = self.vehicle_node(v);
+            let load_h = self
+                .model
+                .fleet(fleet)
+                .load_time
+                .sample(&mut self.fleet_rngs[fleet.index()])
+                / self.targets[node.index()].factor;
+            self.schedule_vehicle(v, load_h);
+        }
+    }
+
+    fn ready<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        self.vehicles[v as usize].phase = Phase::Ready;
+        self.try_depart(v, observer);
+    }
+
+    fn try_depart<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        if self.departures_open(v) {
+            self.depart_vehicle(v, observer);
+        }
+    }
+
+    fn depart_vehicle<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let model = self.model;
+        let now = self.now;
+        let node = self.vehicle_node(v);
+        let vehicle = &mut self.vehicles[v as usize];
+        let fleet = vehicle.fleet;
+        let spec = model.fleet(fleet);
+        let at_home = vehicle.at_home;
+        let load = vehicle.load_teu;
+        vehicle.phase = Phase::Voyage;
+        let cargo = std::mem::take(&mut vehicle.cargo);
+        if spec.kind == VehicleKind::Vessel {
+            let state = &mut self.nodes[node.index()];
+            // Unlimited berths stay at u32::MAX.
+            state.berths_free = state.berths_free.saturating_add(1);
+        }
+        for &c in &cargo {
+            let consignment = &self.cargo[c.index()];
+            if self.in_window {
+                let wait_h = now.since(consignment.released);
+                self.stats.fleets[fleet.index()]
+                    .cargo_wait_h
+                    .add_weighted(wait_h, f64::from(consignment.teu));
+            }
+            self.exit_node(c, node, observer);
+            let consignment = &mut self.cargo[c.index()];
+            consignment.location = Location::Aboard;
+            consignment.leg_start = now;
+        }
+        self.vehicles[v as usize].cargo = cargo;
+        if self.in_window {
+            let stats = &mut self.stats.fleets[fleet.index()];
+            if at_home {
+                stats.departures += 1;
+                stats.departed_teu += u64::from(load);
+                stats.load_teu.add(f64::from(load));
+            } else if load > 0 {
+                stats.back_departures += 1;
+                stats.back_teu += u64::from(load);
+            }
+        }
+        observer.departed(now, fleet, node, load);
+        let travel_h = if at_home {
+            self.draw_transit(spec.leg)
+        } else if let Some(back) = spec.return_leg {
+            self.draw_transit(back)
+        } else {
+            spec.return_time.sample(&mut self.fleet_rngs[fleet.index()])
+                / self.targets[model.nodes.len() + spec.leg.index()].factor
+        };
+        if at_home {
+            self.record_away(fleet);
+        }
+        self.schedule_vehicle(v, travel_h);
+        self.admit_vehicles(node, observer);
+    }
+
+    fn draw_transit(&mut self, leg: crate::model::LegId) -> f64 {
+        self.model
+            .leg(leg)
+            .transit
+            .sample(&mut self.transit_rngs[leg.index()])
+            / self.targets[self.model.nodes.len() + leg.index()].factor
+    }
+
+    /// Records the number of the fleet's vehicles away from home.
+    fn record_away(&mut self, fleet: FleetId) {
+        let now = self.now.hours();
+        let range = &self.fleets[fleet.index()].vehicles;
+        let vehicles = &self.vehicles[range.start as usize..range.end as usize];
+        let away = vehicles
+            .iter()
+            .filter(|v| !v.at_home || v.phase == Phase::Voyage)
+            .count();
+        self.stats.fleets[fleet.index()].away.set(now, away as f64);
+    }
+
+    fn voyage_end<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.at_home = !vehicle.at_home;
+        let fleet = vehicle.fleet;
+        let home_again = vehicle.at_home;
+        let node = self.vehicle_node(v);
+        self.queue_for_berth(v, node);
+        if home_again {
+            self.record_away(fleet);
+        }
+        self.admit_vehicles(node, observer);
+    }
+
+    // ------------------------------------------------------------ schedules and reopening
+
+    pub(super) fn on_slot<O: Observer>(&mut self, fleet: FleetId, observer: &mut O) {
+        let DeparturePolicy::Schedule { slots_h } = &self.model.fleet(fleet).policy else {
+            unreachable!("slots belong to scheduled fleets");
+        };
+        let state = &mut self.fleets[fleet.index()];
+        let (mut week, mut index) = state.next_slot;
+        index += 1;
+        if index == slots_h.len() {
+            index = 0;
+            week += 1;
+        }
+        state.next_slot = (week, index);
+        let next = SimTime::from_hours(week as f64 * HOURS_PER_WEEK + slots_h[index]);
+        self.events.schedule(next, Event::Slot(fleet));
+        let loaded = state
+            .loaders
+            .iter()
+            .copied()
+            .find(|&v| self.vehicles[v as usize].load_teu > 0);
+        match loaded {
+            Some(v) => {
+                self.vehicles[v as usize].slot_due = true;
+                self.check_departure(v, observer);
+            }
+            None => {
+                if self.in_window {
+                    self.stats.fleets[fleet.index()].missed_slots += 1;
+                }
+            }
+        }
+    }
+
+    /// Re-checks every vehicle of the fleets that call at `node` (after it reopens for
+    /// departures).
+    pub(super) fn recheck_fleets_at<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
+        for f in 0..self.fleets.len() {
+            let state = &self.fleets[f];
+            if state.home == node || state.far == node {
+                self.recheck_fleet(FleetId(f as u32), observer);
+            }
+        }
+    }
+
+    /// Re-checks loaders and vehicles ready to leave (after a node or leg reopens).
+    pub(super) fn recheck_fleet<O: Observer>(&mut self, fleet: FleetId, observer: &mut O) {
+        for v in self.fleets[fleet.index()].vehicles.clone() {
+            match self.vehicles[v as usize].phase {
+                Phase::Loading if self.vehicles[v as usize].at_home => {
+                    self.check_departure(v, observer);
+                }
+                Phase::Ready => self.try_depart(v, observer),
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Disruptions: closures and slow-downs of nodes and legs, random or scheduled, and operating
+//! hours (which the model compiles into a daily closure).
+
+use super::{Dist, LegId, NodeId};
+use crate::engine::rng::StreamId;
+
+/// What a disruption acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A node (border, terminal, port).
+    Node(NodeId),
+    /// A leg, with its fleet if it has one.
+    Leg(LegId),
+}
+
+/// What a closure stops at a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocks {
+    /// No service starts, no vessel berths, no vehicle departs.
+    All,
+    /// Only vehicle departures stop (arrivals, boarding and service continue).
+    Departures,
+}
+
+/// When a disruption's episodes start.
+#[derive(Clone, Debug)]
+pub enum Timing {
+    /// Poisson starts with a monthly rate, per hour (thinned from the largest).
+    Random {
+        /// Starts per hour in each month, January first.
+        rate_per_h: [f64; 12],
+        /// The largest of `rate_per_h` (the thinning envelope).
+        max_rate_per_h: f64,
+    },
+    /// One episode at a fixed time.
+    Scheduled {
+        /// Start, hours from the beginning of the run.
+        start_h: f64,
+    },
+    /// Every day, closed for `closed_h` hours from `closes_at_h` (operating hours).
+    Daily {
+        /// Time of day the node closes, hours after midnight.
+        closes_at_h: f64,
+        /// Length of the nightly closure, hours, in `(0, 24)`.
+        closed_h: f64,
+    },
+}
+
+/// A disruption: episodes that close or slow its targets.
+#[derive(Clone, Debug)]
+pub struct Disruption {
+    /// The id from the scenario file (`hours/<node>` for operating hours).
+    pub id: String,
+    /// What it acts on.
+    pub targets: Vec<Target>,
+    /// Share of capacity left while active: 0 closes, `(0, 1)` slows (times started while slowed
+    /// are divided by the factor).
+    pub capacity_factor: f64,
+    /// What a closure stops at a node.
+    pub blocks: Blocks,
+    /// When episodes start.
+    pub timing: Timing,
+    /// Length of an episode, hours (unused for [`Timing::Daily`]).
+    pub duration: Dist,
+    /// Delay added, when an episode starts, to each vessel at sea heading to a target node
+    /// (sheltering from the storm), hours.
+    pub shelter: Option<Dist>,
+    /// Whether episodes go to the per-replication disruption log (operating hours do not).
+    pub logged: bool,
+    /// Stream of start times and durations.
+    pub stream: StreamId,
+}
