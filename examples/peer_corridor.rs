@@ -92,6 +92,7 @@ struct Shape {
     terminal: usize,
     route: usize,
     flow: usize,
+    fleet: usize,
 }
 
 fn shape(model: &Model) -> anyhow::Result<Shape> {
@@ -112,11 +113,17 @@ fn shape(model: &Model) -> anyhow::Result<Shape> {
         model.settings.warmup.hours() == 0.0,
         "the peer model has no warm-up"
     );
+    ensure!(
+        model.fleets.len() == 1,
+        "the peer model has one fleet (the ferry); this scenario has {}",
+        model.fleets.len()
+    );
     Ok(Shape {
         border: route.nodes[0].index(),
         terminal: route.nodes[1].index(),
         route: 0,
         flow: 0,
+        fleet: 0,
     })
 }
 
@@ -153,8 +160,15 @@ fn report<'m>(
     years: f64,
 ) -> anyhow::Result<Report<'m>> {
     let route = &stats.routes[shape.route];
-    // TODO(issue 3): fleet departures, load and wait, and the disruption log, once the engine has them.
-    let (wait_ferry, departures, mean_load, closures) = (None, 0, None, 0);
+    let fleet = &stats.fleets[shape.fleet];
+    let horizon = model.settings.horizon.hours();
+    // Episodes are logged when they start, so all lie before the horizon; the filter only
+    // makes the peer spec's "onsets before T" explicit.
+    let closures = stats
+        .disruption_log
+        .iter()
+        .filter(|record| record.start_h < horizon)
+        .count() as u64;
     Ok(Report {
         model: "corridor",
         implementation: "corridor",
@@ -177,9 +191,9 @@ fn report<'m>(
         e2e_p95: route.transit_hist.quantile(0.95),
         wait_border: stats.nodes[shape.border].wait_h.mean(),
         wait_terminal: stats.nodes[shape.terminal].wait_h.mean(),
-        wait_ferry,
-        departures,
-        mean_load,
+        wait_ferry: fleet.cargo_wait_h.mean(),
+        departures: fleet.departures,
+        mean_load: fleet.load_teu.mean(),
         closures,
     })
 }
@@ -187,7 +201,7 @@ fn report<'m>(
 /// The run must be what it claims to be before it is printed.
 fn check(
     model: &Model,
-    _shape: &Shape,
+    shape: &Shape,
     stats: &ReplicationStats,
     line: &Report<'_>,
 ) -> anyhow::Result<()> {
@@ -213,6 +227,23 @@ fn check(
         stats.replication,
         line.delivered,
         line.arrivals
+    );
+    // No vessel over capacity: the TEU carried out fit in the departures.
+    let fleet = &stats.fleets[shape.fleet];
+    let max_load = u64::from(model.fleets[shape.fleet].max_load_teu);
+    ensure!(
+        fleet.departed_teu <= fleet.departures * max_load,
+        "replication {}: {} TEU left in {} departures of at most {max_load} TEU",
+        stats.replication,
+        fleet.departed_teu,
+        fleet.departures
+    );
+    ensure!(
+        line.delivered <= fleet.departed_teu,
+        "replication {}: delivered {} TEU but only {} left on the ferry",
+        stats.replication,
+        line.delivered,
+        fleet.departed_teu
     );
     ensure!(
         line.wall_s.is_finite() && line.wall_s >= 0.0,
