@@ -2,7 +2,7 @@
 """Compares Corridor with the SimPy peer on the CORRIDOR model (benches/peers/peer_spec.md §1b).
 
 Input: files of lines `CASE<TAB>JSON`, where JSON is one run as printed by
-`benches/peers/simpy_models.py corridor` ("impl": "simpy") or by
+`benches/peers/simpy_corridor.py` ("impl": "simpy") or by
 `examples/peer_corridor.rs` ("impl": "corridor"); benches/peers/run_peers.sh writes them.
 
 Output (Markdown):
@@ -10,8 +10,8 @@ Output (Markdown):
    implementation, the difference, and whether the two agree: Welch's two-sample t test at the
    5% level, i.e. |mean_simpy - mean_corridor| <= t(0.975, Welch df) * sqrt(s1^2/n1 + s2^2/n2).
    With 11 statistics x 2 cases, about one "no" is expected by chance alone.
-2. per case and implementation: median wall time per simulated year (ms) and events per
-   simulated year, and the speed ratio SimPy/Corridor of the medians.
+2. per case and implementation: median wall and CPU time per simulated year (ms) and events per
+   simulated year, and the speed ratios SimPy/Corridor of the medians.
 
 Standard library only. Usage: compare_corridor.py RESULTS_FILE...
 """
@@ -137,6 +137,10 @@ def fmt(x):
     return f"{x:.4f}"
 
 
+def fmt_ms(x):
+    return f"{x:.2f}" if x is not None else "n/a"
+
+
 def load(paths):
     runs = {}
     for path in paths:
@@ -190,27 +194,37 @@ def main(argv):
           f"(about {0.05 * tests:.1f} disagreements expected by chance if the models are equal).\n")
 
     print("Speed (medians over the runs; one run = one simulated year, single-threaded):\n")
-    print("| case | implementation | runs | median ms per simulated year | events per simulated year | SimPy/Corridor |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| case | implementation | runs | wall ms per simulated year | CPU ms per simulated year | "
+          "events per simulated year | SimPy/Corridor (wall) | SimPy/Corridor (CPU) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for case in sorted(runs):
         medians = {}
         for impl in IMPLS:
             records = runs[case].get(impl, [])
             if not records:
                 continue
-            ms = statistics.median(1000.0 * r["wall_s"] / (r["horizon"] / HOURS_PER_YEAR) for r in records)
+            years = [r["horizon"] / HOURS_PER_YEAR for r in records]
+            wall = statistics.median(1000.0 * r["wall_s"] / y for r, y in zip(records, years))
+            cpus = [1000.0 * r["cpu_s"] / y for r, y in zip(records, years) if r.get("cpu_s") is not None]
+            cpu = statistics.median(cpus) if cpus else None
             key = "events" if impl == "corridor" else "kernel_events"
-            events = statistics.median(r[key] / (r["horizon"] / HOURS_PER_YEAR) for r in records)
-            medians[impl] = (len(records), ms, events)
-        ratio = (
-            f"{medians['simpy'][1] / medians['corridor'][1]:.1f}x"
-            if "simpy" in medians and "corridor" in medians
-            else "n/a"
-        )
-        for impl, (n, ms, events) in medians.items():
-            print(f"| {case} | {impl} | {n} | {ms:.2f} | {events:,.0f} | {ratio if impl == 'corridor' else ''} |")
-    print("\nEvents: SimPy's kernel events (Environment.step pops, see peer_spec.md §2); "
-          "Corridor's event-queue pops (ReplicationStats::events).")
+            events = statistics.median(r[key] / y for r, y in zip(records, years))
+            medians[impl] = (len(records), wall, cpu, events)
+
+        def ratio(column):
+            if "simpy" not in medians or "corridor" not in medians:
+                return "n/a"
+            simpy, corridor = medians["simpy"][column], medians["corridor"][column]
+            return f"{simpy / corridor:.1f}x" if simpy and corridor else "n/a"
+
+        ratios = (ratio(1), ratio(2))
+        for impl, (n, wall, cpu, events) in medians.items():
+            cells = ratios if impl == "corridor" else ("", "")
+            print(f"| {case} | {impl} | {n} | {wall:.2f} | {fmt_ms(cpu)} | {events:,.0f} | {cells[0]} | {cells[1]} |")
+    print("\nWall: wall_s, as in peer_spec.md §2. CPU: the thread's CPU time over the same region "
+          "(steadier when other jobs share the machine).")
+    print("Events: SimPy's kernel events (Environment.step pops, peer_spec.md §2); "
+          "Corridor's event-queue pops (ReplicationStats::events), which match the spec events.")
     return 0
 
 

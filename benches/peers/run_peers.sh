@@ -6,12 +6,13 @@
 #    Each implementation runs RUNS times per configuration (default 3); the script prints a
 #    Markdown table of medians and the speed ratio Corridor/SimPy (of median events/s).
 # 2. CORRIDOR reference model (benches/peers/peer_spec.md §1b), cases A and B: the SimPy model
-#    (benches/peers/simpy_models.py corridor, seeds 1..SEEDS) against Corridor running the scenario
-#    files benches/peers/corridor_a.toml and corridor_b.toml (examples/peer_corridor.rs,
-#    replications 0..SEEDS-1, single-threaded). benches/peers/compare_corridor.py prints the
-#    agreement table (mean +- 95% CI per statistic, Welch test) and the time per simulated year.
-#    The raw runs are kept in target/peers/corridor_runs.tsv. SimPy takes about 1.5 s per
-#    simulated year on case A, so the default 20 seeds x 2 cases take about a minute.
+#    (benches/peers/simpy_models.py, run by simpy_corridor.py, seeds 1..SEEDS) against Corridor
+#    running the scenario files benches/peers/corridor_a.toml and corridor_b.toml
+#    (examples/peer_corridor.rs, replications 0..SEEDS-1, single-threaded).
+#    benches/peers/compare_corridor.py prints the agreement table (mean +- 95% CI per statistic,
+#    Welch test) and the wall and CPU time per simulated year. The raw runs are kept in
+#    target/peers/corridor_runs.tsv. SimPy takes about 1.5 s per simulated year on case A, so
+#    the default 20 seeds x 2 cases take about a minute.
 #
 # Usage: benches/peers/run_peers.sh [hold] [corridor]    (default: both; from anywhere in the repo)
 # Environment: RUNS (default 3), SEED (default 1), SEEDS (default 20), PYTHON (default python3,
@@ -129,7 +130,7 @@ if $run_corridor; then
             echo "CORRIDOR case $case_name: simpy seed $seed/$SEEDS" >&2
             # shellcheck disable=SC2086 # simpy_args is a list of words
             printf '%s\t%s\n' "$case_name" \
-                "$("$venv_python" benches/peers/simpy_models.py corridor --seed "$seed" $simpy_args)" >>"$corridor_results"
+                "$("$venv_python" benches/peers/simpy_corridor.py --seed "$seed" $simpy_args)" >>"$corridor_results"
         done
     done
     echo >&2
