@@ -14,12 +14,14 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             Ok(loaded) => {
                 let model = &loaded.model;
                 println!(
-                    "{}: ok ({} nodes, {} legs, {} routes, {} flows)",
+                    "{}: ok ({} nodes, {} legs, {} routes, {} flows, {} fleets, {} disruptions)",
                     path.display(),
                     model.nodes.len(),
                     model.legs.len(),
                     model.routes.len(),
-                    model.flows.len()
+                    model.flows.len(),
+                    model.fleets.len(),
+                    model.disruptions.iter().filter(|d| d.logged).count()
                 );
             }
             Err(err) => {

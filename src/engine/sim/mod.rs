@@ -141,6 +141,10 @@ pub struct Simulation<'m> {
     transit_rngs: Vec<Stream>,
     /// Interarrival law of each flow's envelope (peak-month) Poisson process.
     envelopes: Vec<Exp<f64>>,
+    /// Whether each node's levels changed during the current event.
+    dirty: Vec<bool>,
+    /// The nodes whose levels changed during the current event.
+    dirty_nodes: Vec<NodeId>,
     /// Consignments held at a node because their next leg is closed, per leg, FIFO.
     leg_waiters: Vec<VecDeque<CargoId>>,
     /// Vehicles of all fleets.
@@ -186,6 +190,8 @@ impl<'m> Simulation<'m> {
             service_rngs: vec![placeholder.clone(); model.nodes.len()],
             transit_rngs: vec![placeholder.clone(); model.legs.len()],
             envelopes,
+            dirty: vec![false; model.nodes.len()],
+            dirty_nodes: Vec::with_capacity(model.nodes.len()),
             leg_waiters: vec![VecDeque::new(); model.legs.len()],
             vehicles,
             fleets,
@@ -220,6 +226,7 @@ impl<'m> Simulation<'m> {
             self.now = time;
             self.stats.events += 1;
             self.handle(event, observer);
+            self.flush_levels();
         }
         self.now = horizon;
         self.finish(observer)
@@ -249,6 +256,8 @@ impl<'m> Simulation<'m> {
         for waiters in &mut self.leg_waiters {
             waiters.clear();
         }
+        self.dirty.fill(false);
+        self.dirty_nodes.clear();
         for (i, flow) in model.flows.iter().enumerate() {
             self.arrival_rngs[i] = stream(seed, replication, flow.arrival_stream);
             self.route_rngs[i] = stream(seed, replication, flow.route_stream);
@@ -438,7 +447,7 @@ impl<'m> Simulation<'m> {
         } else {
             self.cargo[cargo.index()].location = Location::Queued;
             self.nodes[node.index()].queue.push_back(cargo);
-            self.record_levels(node);
+            self.touch(node);
         }
     }
 
@@ -458,7 +467,7 @@ impl<'m> Simulation<'m> {
         consignment.service_start = now;
         let wait_h = now.since(consignment.node_arrival);
         self.nodes[node.index()].busy += 1;
-        self.record_levels(node);
+        self.touch(node);
         if self.in_window {
             let node_stats = &mut self.stats.nodes[node.index()];
             node_stats.wait_h.add(wait_h);
@@ -546,7 +555,7 @@ impl<'m> Simulation<'m> {
             let state = &mut self.nodes[node.index()];
             state.busy -= 1;
             state.blocked += 1;
-            self.record_levels(node);
+            self.touch(node);
         }
     }
 
@@ -613,7 +622,7 @@ impl<'m> Simulation<'m> {
             };
             self.start_service(next, node, observer);
         }
-        self.record_levels(node);
+        self.touch(node);
     }
 
     /// Removes a consignment that has left its server from `node`, records its stage, and grants
@@ -652,7 +661,7 @@ impl<'m> Simulation<'m> {
             stage.blocked_h.add_weighted(blocked_h, weight);
             stage.dispatch_h.add_weighted(dispatch_h, weight);
         }
-        self.record_levels(node);
+        self.touch(node);
         self.grant_space(node, observer);
     }
 
@@ -710,6 +719,26 @@ impl<'m> Simulation<'m> {
     }
 
     // ---------------------------------------------------------------- statistics
+
+    /// Notes that `node`'s levels changed; they are recorded once, after the current event.
+    #[inline]
+    fn touch(&mut self, node: NodeId) {
+        let flag = &mut self.dirty[node.index()];
+        if !*flag {
+            *flag = true;
+            self.dirty_nodes.push(node);
+        }
+    }
+
+    /// Records the levels of every node changed by the event just handled. Intermediate states
+    /// within one instant last no time, so they neither add to averages nor count as maxima.
+    #[inline]
+    fn flush_levels(&mut self) {
+        while let Some(node) = self.dirty_nodes.pop() {
+            self.dirty[node.index()] = false;
+            self.record_levels(node);
+        }
+    }
 
     #[inline]
     fn record_levels(&mut self, node: NodeId) {
