@@ -6,13 +6,19 @@
 //! - `operations`: exact behaviour of fleets, disruptions and operating hours, event by event.
 //! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
+//! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
+//! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
+//! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //!
 //! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
 //! independent replications (see `common::assert_in_ci`), never a fudge factor.
 
+mod analytic;
 mod bad_input;
 mod cli;
 mod common;
+mod disruptions;
+mod fleets;
 mod invariants;
 mod operations;
 mod queueing;

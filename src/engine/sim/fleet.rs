@@ -260,12 +260,13 @@ impl<'m> Simulation<'m> {
     }
 
     /// Berths waiting vessels while berths are free, and lets waiting trains in, if the node is
-    /// open.
+    /// open. An empty loader gives up its berth to a waiting vessel with work to do there.
     pub(super) fn admit_vehicles<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
         loop {
             if self.targets[node.index()].closed {
                 return;
             }
+            self.make_room_for_work(node);
             let state = &mut self.nodes[node.index()];
             let next = if let Some(v) = state.gate_queue.pop_front() {
                 v
@@ -280,6 +281,64 @@ impl<'m> Simulation<'m> {
                 return;
             };
             self.berthed(next, observer);
+        }
+    }
+
+    /// If every berth at `node` is taken and the vessel first in line has cargo to unload or to
+    /// load there, an empty loader at `node` leaves its berth and queues again (at the back).
+    /// Without this an idle vessel waiting for cargo could hold a berth forever and starve
+    /// another fleet (or the vessel bringing that very cargo). The vessel that takes the berth
+    /// has work, so it cannot be displaced in turn, and nothing ping-pongs.
+    fn make_room_for_work(&mut self, node: NodeId) {
+        let state = &self.nodes[node.index()];
+        if state.berths_free > 0 {
+            return;
+        }
+        let Some(&head) = state.berth_queue.front() else {
+            return;
+        };
+        if !self.has_work_at(head, node) {
+            return;
+        }
+        for f in 0..self.fleets.len() {
+            let fleet = &self.fleets[f];
+            if fleet.home != node || self.model.fleets[f].kind != VehicleKind::Vessel {
+                continue;
+            }
+            let Some(position) = fleet
+                .loaders
+                .iter()
+                .position(|&l| self.vehicles[l as usize].load_teu == 0)
+            else {
+                continue;
+            };
+            let idle = self.fleets[f]
+                .loaders
+                .remove(position)
+                .expect("position is in range");
+            self.invalidate(idle);
+            let now = self.now;
+            let vehicle = &mut self.vehicles[idle as usize];
+            vehicle.phase = Phase::WaitBerth;
+            vehicle.since = now;
+            let state = &mut self.nodes[node.index()];
+            state.berths_free += 1;
+            state.berth_queue.push_back(idle);
+            return;
+        }
+    }
+
+    /// Whether vessel `v`, waiting at `node`, has cargo to unload or waiting cargo to load there.
+    fn has_work_at(&self, v: u32, node: NodeId) -> bool {
+        let vehicle = &self.vehicles[v as usize];
+        if vehicle.load_teu > 0 {
+            return true;
+        }
+        let fleet = &self.fleets[vehicle.fleet.index()];
+        if node == fleet.home {
+            !fleet.queues[Direction::Out as usize].is_empty()
+        } else {
+            !fleet.queues[Direction::Back as usize].is_empty()
         }
     }
 

@@ -523,6 +523,12 @@ impl<'m> Simulation<'m> {
             self.fleets[fleet.index()].queues[direction as usize].push_back(cargo);
             if direction == Direction::Out {
                 self.board_loaders(fleet, observer);
+                // No loader took it: its vessel may be waiting behind an idle one.
+                if !self.fleets[fleet.index()].queues[0].is_empty()
+                    && !self.nodes[node.index()].berth_queue.is_empty()
+                {
+                    self.admit_vehicles(node, observer);
+                }
             }
             return;
         }
