@@ -435,3 +435,69 @@ fn vessels_at_sea_shelter_when_a_storm_hits_their_destination() {
     let (calm, _) = observe(&two_ports(2.0, fleet, "teu_per_year = 876000"), 0);
     assert!((calm.deliveries[0].0 - (first_departure + 4.0)).abs() < 1e-9);
 }
+
+#[test]
+fn idle_vessels_do_not_block_a_berth_from_a_vessel_with_cargo() {
+    // n1 has one berth and is home to two vessels of its own fleet (one loads at the berth, one
+    // waits for it, both idle: no cargo is ever routed beyond n1). The vessel from n0 bringing
+    // cargo must still berth and unload (found by the drained-network property test).
+    let text = r#"
+[scenario]
+name = "head of line"
+horizon_days = 30
+seed = 0
+
+[[node]]
+id = "n0"
+kind = "port"
+
+[[node]]
+id = "n1"
+kind = "port"
+berths = 1
+
+[[node]]
+id = "n2"
+kind = "port"
+
+[[leg]]
+id = "l0"
+from = "n0"
+to = "n1"
+mode = "sea"
+transit = 2
+[leg.fleet]
+vessels = 1
+capacity_teu = 12
+max_wait_h = 4
+
+[[leg]]
+id = "l1"
+from = "n1"
+to = "n2"
+mode = "sea"
+transit = 2
+[leg.fleet]
+vessels = 2
+capacity_teu = 12
+max_wait_h = 4
+
+[[route]]
+id = "r0"
+nodes = ["n0", "n1"]
+
+[[flow]]
+id = "f0"
+route = "r0"
+teu_per_year = 8760
+"#;
+    let (log, stats) = observe(text, 0);
+    assert!(!log.departures.is_empty());
+    // About 24 TEU a day arrive; all but the last few hours' worth are delivered.
+    assert!(
+        stats.routes[0].delivered_teu > 600,
+        "{}",
+        stats.routes[0].delivered_teu
+    );
+    assert!(stats.conservation.in_system_teu() < 40);
+}
