@@ -9,13 +9,19 @@
 //! - `parallel`: thread count never changes results; precision mode.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
+//! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
+//! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
+//! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //!
 //! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
 //! independent replications (see `common::assert_in_ci`), never a fudge factor.
 
+mod analytic;
 mod bad_input;
 mod cli;
 mod common;
+mod disruptions;
+mod fleets;
 mod invariants;
 mod operations;
 mod output;

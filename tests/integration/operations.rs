@@ -435,3 +435,115 @@ fn vessels_at_sea_shelter_when_a_storm_hits_their_destination() {
     let (calm, _) = observe(&two_ports(2.0, fleet, "teu_per_year = 876000"), 0);
     assert!((calm.deliveries[0].0 - (first_departure + 4.0)).abs() < 1e-9);
 }
+
+#[test]
+fn idle_vessels_do_not_block_a_berth_from_a_vessel_with_cargo() {
+    // n1 has one berth and is home to two vessels of its own fleet (one loads at the berth, one
+    // waits for it, both idle: no cargo is ever routed beyond n1). The vessel from n0 bringing
+    // cargo must still berth and unload (found by the drained-network property test).
+    let text = r#"
+[scenario]
+name = "head of line"
+horizon_days = 30
+seed = 0
+
+[[node]]
+id = "n0"
+kind = "port"
+
+[[node]]
+id = "n1"
+kind = "port"
+berths = 1
+
+[[node]]
+id = "n2"
+kind = "port"
+
+[[leg]]
+id = "l0"
+from = "n0"
+to = "n1"
+mode = "sea"
+transit = 2
+[leg.fleet]
+vessels = 1
+capacity_teu = 12
+max_wait_h = 4
+
+[[leg]]
+id = "l1"
+from = "n1"
+to = "n2"
+mode = "sea"
+transit = 2
+[leg.fleet]
+vessels = 2
+capacity_teu = 12
+max_wait_h = 4
+
+[[route]]
+id = "r0"
+nodes = ["n0", "n1"]
+
+[[flow]]
+id = "f0"
+route = "r0"
+teu_per_year = 8760
+"#;
+    let (log, stats) = observe(text, 0);
+    assert!(!log.departures.is_empty());
+    // About 24 TEU a day arrive; all but the last few hours' worth are delivered.
+    assert!(
+        stats.routes[0].delivered_teu > 600,
+        "{}",
+        stats.routes[0].delivered_teu
+    );
+    assert!(stats.conservation.in_system_teu() < 40);
+}
+
+#[test]
+fn a_port_without_handling_lets_unloaded_cargo_through_while_closed() {
+    // The vessel sails at t ≈ 0, arrives at t ≈ 4 and unloads for 10 h. A closure of the far
+    // port from t = 6 to t = 56 lets the unloading finish; the far port does no handling, so the
+    // cargo is delivered when unloading ends, not when the port reopens. The next vessel call
+    // (after the return trip) must wait for the reopening to berth.
+    let fleet = "[leg.fleet]\nvessels = 1\ncapacity_teu = 10\nunload_time = 10";
+    for blocks in ["all", "vehicles"] {
+        let flow = format!(
+            "teu_per_year = 876000\n\n[[disruption]]\nid = \"storm\"\nnodes = [\"far\"]\nblocks = \"{blocks}\"\nstart_day = {}\nduration = 50",
+            6.0 / 24.0
+        );
+        let (log, _) = observe(&two_ports(4.0, fleet, &flow), 0);
+        let first = log.departures[0].0;
+        assert!(
+            (log.deliveries[0].0 - (first + 14.0)).abs() < 1e-9,
+            "{blocks}"
+        );
+        assert!(
+            log.deliveries.iter().skip(10).all(|d| d.0 >= 56.0),
+            "{blocks}"
+        );
+    }
+}
+
+#[test]
+fn closing_a_port_to_vehicles_keeps_its_cargo_handling_going() {
+    // Service at the gate goes on during a "vehicles" closure, but stops during an "all" one.
+    let starts_during = |blocks: &str| {
+        let text = GATE.replace("EXTRA", "").replace(
+            "DISRUPTION",
+            &format!(
+                "[[disruption]]\nid = \"storm\"\nnodes = [\"gate\"]\nblocks = \"{blocks}\"\nstart_day = {}\nduration = 40",
+                100.0 / 24.0
+            ),
+        );
+        let (log, _) = observe(&text, 0);
+        log.service_starts
+            .iter()
+            .filter(|s| s.1 == 0 && s.0 > 100.0 && s.0 < 140.0)
+            .count()
+    };
+    assert!(starts_during("vehicles") > 100);
+    assert_eq!(starts_during("all"), 0);
+}

@@ -74,8 +74,13 @@ fn replications_csv_has_one_row_per_replication_with_units_in_names() {
     let (header, rows) = read_csv(&dir.path().join("replications.csv"));
     assert_eq!(rows.len(), 3);
     assert_eq!(&header[..2], ["replication", "events"]);
-    assert!(header.contains(&"node/khorgos-gateway/wait_mean_h".to_string()));
-    assert!(header.contains(&"route/khorgos-aktau/throughput_teu_per_day".to_string()));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let node = json["summary"]["nodes"][0]["id"].as_str().unwrap();
+    let route = json["summary"]["routes"][0]["id"].as_str().unwrap();
+    assert!(header.contains(&format!("node/{node}/wait_mean_h")));
+    assert!(header.contains(&format!("route/{route}/throughput_teu_per_day")));
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(row[0], i.to_string());
         assert_eq!(row.len(), header.len());
@@ -90,7 +95,7 @@ fn replications_csv_has_one_row_per_replication_with_units_in_names() {
     // The KPI table's mean of a column is the mean of that column.
     let column = header
         .iter()
-        .position(|h| h == "route/khorgos-aktau/delivered_teu")
+        .position(|h| *h == format!("route/{route}/delivered_teu"))
         .unwrap();
     let mean: f64 = rows
         .iter()
@@ -100,7 +105,7 @@ fn replications_csv_has_one_row_per_replication_with_units_in_names() {
     let (kpi_header, kpis) = read_csv(&dir.path().join("kpis.csv"));
     let row = kpis
         .iter()
-        .find(|r| r[1] == "khorgos-aktau" && r[2] == "delivered_teu")
+        .find(|r| r[1] == route && r[2] == "delivered_teu")
         .unwrap();
     let kpi_mean: f64 = row[kpi_header.iter().position(|h| h == "mean").unwrap()]
         .parse()
@@ -115,8 +120,12 @@ fn replications_csv_has_one_row_per_replication_with_units_in_names() {
 fn entity_files_have_one_row_per_entity_and_ci_columns() {
     let dir = tempfile::tempdir().unwrap();
     run_into(dir.path(), "3");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let count = |list: &str| json["summary"][list].as_array().unwrap().len();
     let (header, rows) = read_csv(&dir.path().join("nodes.csv"));
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), count("nodes"));
     for column in [
         "node",
         "kind",
@@ -138,11 +147,15 @@ fn entity_files_have_one_row_per_entity_and_ci_columns() {
         assert!(low <= mean && mean <= high);
     }
     let (header, rows) = read_csv(&dir.path().join("routes.csv"));
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), count("routes"));
     assert!(header.contains(&"transit_mean_h_ci95_high".to_string()));
     assert!(header.contains(&"throughput_teu_per_year".to_string()));
     let (_, rows) = read_csv(&dir.path().join("flows.csv"));
-    assert_eq!(rows.len(), 3);
+    assert_eq!(rows.len(), count("flows"));
+    let (_, rows) = read_csv(&dir.path().join("fleets.csv"));
+    assert_eq!(rows.len(), count("fleets"));
+    let (_, rows) = read_csv(&dir.path().join("targets.csv"));
+    assert_eq!(rows.len(), count("targets"));
     let (header, _) = read_csv(&dir.path().join("disruptions.csv"));
     assert_eq!(header, ["replication", "disruption", "start_h", "end_h"]);
 }

@@ -153,9 +153,9 @@ fn precision_mode_is_deterministic_and_equals_a_fixed_run_of_its_length() {
         },
     );
     let plan = Plan::Precision(PrecisionTarget {
-        relative_half_width: 0.03,
+        relative_half_width: 0.05,
         initial: 5,
-        max_replications: 200,
+        max_replications: 500,
     });
     let (one, report_one) = aggregate_with(&model, 1, plan);
     let (two, report_two) = aggregate_with(&model, 2, plan);
@@ -171,7 +171,7 @@ fn precision_mode_is_deterministic_and_equals_a_fixed_run_of_its_length() {
         report
             .kpis
             .iter()
-            .all(|k| k.relative_half_width.unwrap() <= 0.03)
+            .all(|k| k.relative_half_width.unwrap() <= 0.05)
     );
     // Before the last batch the target was not met (otherwise it would have stopped).
     let used = report.replications_used as u32;
@@ -217,9 +217,9 @@ fn precision_mode_reports_on_stdout_and_in_summary_json() {
         .stdout(predicates::str::contains(
             "Precision mode: target 95% CI half-width <= 5.00%",
         ))
-        .stdout(predicates::str::contains(
-            "route/khorgos-aktau/throughput_teu_per_day",
-        ));
+        .stdout(predicates::str::contains("main KPI"))
+        .stdout(predicates::str::contains("/throughput_teu_per_day"))
+        .stdout(predicates::str::contains("/transit_mean_h"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
             .unwrap();

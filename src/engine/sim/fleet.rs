@@ -259,27 +259,93 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    /// Berths waiting vessels while berths are free, and lets waiting trains in, if the node is
+    /// Lets waiting trains in and berths waiting vessels while berths are free, if the node is
     /// open.
+    ///
+    /// Vessels berth in FIFO order, except that vessels with work at the node (cargo to unload,
+    /// or cargo waiting for them to load) go before vessels without, and an empty loader gives up
+    /// its berth (queueing again) when a vessel with work is waiting and every berth is taken.
+    /// Without this an idle vessel waiting for cargo could hold a berth forever and starve another
+    /// fleet, or the vessel bringing that very cargo. A vessel that takes a berth this way has
+    /// work, so it cannot be displaced in turn, and nothing ping-pongs.
     pub(super) fn admit_vehicles<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
         loop {
-            if self.targets[node.index()].closed {
+            if self.targets[node.index()].berthing_closed {
+                return;
+            }
+            if let Some(v) = self.nodes[node.index()].gate_queue.pop_front() {
+                self.berthed(v, observer);
+                continue;
+            }
+            let queue = &self.nodes[node.index()].berth_queue;
+            let Some((position, has_work)) = queue
+                .iter()
+                .position(|&v| self.has_work_at(v, node))
+                .map(|p| (p, true))
+                .or_else(|| (!queue.is_empty()).then_some((0, false)))
+            else {
+                return;
+            };
+            if self.nodes[node.index()].berths_free == 0
+                && !(has_work && self.evict_empty_loader(node))
+            {
                 return;
             }
             let state = &mut self.nodes[node.index()];
-            let next = if let Some(v) = state.gate_queue.pop_front() {
-                v
-            } else if state.berths_free > 0
-                && let Some(v) = state.berth_queue.pop_front()
-            {
-                if state.berths_free != u32::MAX {
-                    state.berths_free -= 1;
-                }
-                v
-            } else {
-                return;
+            let v = state
+                .berth_queue
+                .remove(position)
+                .expect("position is in range");
+            if state.berths_free != u32::MAX {
+                state.berths_free -= 1;
+            }
+            self.berthed(v, observer);
+        }
+    }
+
+    /// Sends an empty vessel loader at `node` back to the berth queue, freeing its berth.
+    /// Returns whether there was one.
+    fn evict_empty_loader(&mut self, node: NodeId) -> bool {
+        for f in 0..self.fleets.len() {
+            let fleet = &self.fleets[f];
+            if fleet.home != node || self.model.fleets[f].kind != VehicleKind::Vessel {
+                continue;
+            }
+            let Some(position) = fleet
+                .loaders
+                .iter()
+                .position(|&l| self.vehicles[l as usize].load_teu == 0)
+            else {
+                continue;
             };
-            self.berthed(next, observer);
+            let idle = self.fleets[f]
+                .loaders
+                .remove(position)
+                .expect("position is in range");
+            self.invalidate(idle);
+            let now = self.now;
+            let vehicle = &mut self.vehicles[idle as usize];
+            vehicle.phase = Phase::WaitBerth;
+            vehicle.since = now;
+            let state = &mut self.nodes[node.index()];
+            state.berths_free += 1;
+            state.berth_queue.push_back(idle);
+            return true;
+        }
+        false
+    }
+
+    /// Whether vessel `v`, waiting at `node`, has cargo to unload or waiting cargo to load there.
+    fn has_work_at(&self, v: u32, node: NodeId) -> bool {
+        let vehicle = &self.vehicles[v as usize];
+        if vehicle.load_teu > 0 {
+            return true;
+        }
+        let fleet = &self.fleets[vehicle.fleet.index()];
+        if node == fleet.home {
+            !fleet.queues[Direction::Out as usize].is_empty()
+        } else {
+            !fleet.queues[Direction::Back as usize].is_empty()
         }
     }
 

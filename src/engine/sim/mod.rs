@@ -442,7 +442,9 @@ impl<'m> Simulation<'m> {
             node_stats.arrived_teu += u64::from(teu);
         }
         let state = &self.nodes[node.index()];
-        if state.busy + state.blocked < state.servers && !self.targets[node.index()].closed {
+        // A node without handling has nothing to stop: cargo passes even while it is closed.
+        let held = self.targets[node.index()].closed && !self.model.node(node).pass_through;
+        if state.busy + state.blocked < state.servers && !held {
             self.start_service(cargo, node, observer);
         } else {
             self.cargo[cargo.index()].location = Location::Queued;
@@ -523,6 +525,12 @@ impl<'m> Simulation<'m> {
             self.fleets[fleet.index()].queues[direction as usize].push_back(cargo);
             if direction == Direction::Out {
                 self.board_loaders(fleet, observer);
+                // No loader took it: its vessel may be waiting behind an idle one.
+                if !self.fleets[fleet.index()].queues[0].is_empty()
+                    && !self.nodes[node.index()].berth_queue.is_empty()
+                {
+                    self.admit_vehicles(node, observer);
+                }
             }
             return;
         }
