@@ -18,6 +18,8 @@ pub enum Target {
 pub enum Blocks {
     /// No service starts, no vessel berths, no vehicle departs.
     All,
+    /// Vehicles neither berth (or unload) nor leave; cargo handling continues.
+    Vehicles,
     /// Only vehicle departures stop (arrivals, boarding and service continue).
     Departures,
 }

@@ -521,13 +521,13 @@ fn compile_disruption(
     };
     let blocks = match spec.blocks.as_ref().map(|b| b.get_ref().as_str()) {
         None | Some("all") => Blocks::All,
-        Some("departures") => {
+        Some(name @ ("departures" | "vehicles")) => {
             let span = spec.blocks.as_ref().and_then(span_of);
             if capacity_factor > 0.0 {
                 diags.push(
                     span.clone(),
                     format!("{path}.blocks"),
-                    "\"departures\" closes departures, so capacity_factor must be 0",
+                    format!("\"{name}\" is a kind of closure, so capacity_factor must be 0"),
                 );
                 ok = false;
             }
@@ -535,17 +535,25 @@ fn compile_disruption(
                 diags.push(
                     span,
                     format!("{path}.blocks"),
-                    "\"departures\" applies to nodes only; a closed leg always stops departures onto it",
+                    format!(
+                        "\"{name}\" applies to nodes only; a closed leg always stops departures onto it"
+                    ),
                 );
                 ok = false;
             }
-            Blocks::Departures
+            if name == "departures" {
+                Blocks::Departures
+            } else {
+                Blocks::Vehicles
+            }
         }
         Some(other) => {
             diags.push(
                 spec.blocks.as_ref().and_then(span_of),
                 format!("{path}.blocks"),
-                format!("unknown value \"{other}\"; allowed: \"all\" (default), \"departures\""),
+                format!(
+                    "unknown value \"{other}\"; allowed: \"all\" (default), \"vehicles\", \"departures\""
+                ),
             );
             ok = false;
             Blocks::All

@@ -71,7 +71,7 @@ fn validate_accepts_shipped_scenarios() {
         ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("ok (6 nodes"));
+        .stdout(predicate::str::contains("ok (9 nodes"));
 }
 
 #[test]

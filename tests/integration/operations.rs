@@ -501,3 +501,49 @@ teu_per_year = 8760
     );
     assert!(stats.conservation.in_system_teu() < 40);
 }
+
+#[test]
+fn a_port_without_handling_lets_unloaded_cargo_through_while_closed() {
+    // The vessel sails at t ≈ 0, arrives at t ≈ 4 and unloads for 10 h. A closure of the far
+    // port from t = 6 to t = 56 lets the unloading finish; the far port does no handling, so the
+    // cargo is delivered when unloading ends, not when the port reopens. The next vessel call
+    // (after the return trip) must wait for the reopening to berth.
+    let fleet = "[leg.fleet]\nvessels = 1\ncapacity_teu = 10\nunload_time = 10";
+    for blocks in ["all", "vehicles"] {
+        let flow = format!(
+            "teu_per_year = 876000\n\n[[disruption]]\nid = \"storm\"\nnodes = [\"far\"]\nblocks = \"{blocks}\"\nstart_day = {}\nduration = 50",
+            6.0 / 24.0
+        );
+        let (log, _) = observe(&two_ports(4.0, fleet, &flow), 0);
+        let first = log.departures[0].0;
+        assert!(
+            (log.deliveries[0].0 - (first + 14.0)).abs() < 1e-9,
+            "{blocks}"
+        );
+        assert!(
+            log.deliveries.iter().skip(10).all(|d| d.0 >= 56.0),
+            "{blocks}"
+        );
+    }
+}
+
+#[test]
+fn closing_a_port_to_vehicles_keeps_its_cargo_handling_going() {
+    // Service at the gate goes on during a "vehicles" closure, but stops during an "all" one.
+    let starts_during = |blocks: &str| {
+        let text = GATE.replace("EXTRA", "").replace(
+            "DISRUPTION",
+            &format!(
+                "[[disruption]]\nid = \"storm\"\nnodes = [\"gate\"]\nblocks = \"{blocks}\"\nstart_day = {}\nduration = 40",
+                100.0 / 24.0
+            ),
+        );
+        let (log, _) = observe(&text, 0);
+        log.service_starts
+            .iter()
+            .filter(|s| s.1 == 0 && s.0 > 100.0 && s.0 < 140.0)
+            .count()
+    };
+    assert!(starts_during("vehicles") > 100);
+    assert_eq!(starts_during("all"), 0);
+}

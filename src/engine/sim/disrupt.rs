@@ -7,7 +7,8 @@
 //!   episode (`capacity_factor = 0`, `blocks = "all"`) is active, closed to departures while any
 //!   closing episode is active, and otherwise runs at the smallest active capacity factor.
 //! - A closed node starts no service (service in progress finishes), berths no vessel and lets
-//!   no vehicle leave. A closed leg lets nothing start travelling on it. A slowed target divides
+//!   no vehicle leave; a node without handling (a pass-through) lets cargo through even then.
+//!   `blocks = "vehicles"` stops only berthing and departures, `"departures"` only departures. A closed leg lets nothing start travelling on it. A slowed target divides
 //!   the service, berth or travel times that *start* while it is slowed by the factor.
 //! - When a target reopens, everything it held back is retried at once in FIFO order.
 
@@ -25,7 +26,9 @@ use rand_distr::{Distribution, Exp};
 pub(super) struct TargetState {
     /// No service starts, no vessel berths, nothing departs.
     pub(super) closed: bool,
-    /// No vehicle departs (true whenever `closed` is).
+    /// No vehicle berths or starts unloading (true whenever `closed` is).
+    pub(super) berthing_closed: bool,
+    /// No vehicle departs (true whenever `berthing_closed` is).
     pub(super) departures_closed: bool,
     /// Capacity factor for times that start now (1 when normal).
     pub(super) factor: f64,
@@ -37,6 +40,7 @@ impl Default for TargetState {
     fn default() -> TargetState {
         TargetState {
             closed: false,
+            berthing_closed: false,
             departures_closed: false,
             factor: 1.0,
             active: Vec::new(),
@@ -149,8 +153,9 @@ impl<'m> Simulation<'m> {
                     state.active.push((d, 1));
                 }
             }
-            let (was_closed, was_departures_closed) = (state.closed, state.departures_closed);
+            let was = (state.closed, state.berthing_closed, state.departures_closed);
             let mut closed = false;
+            let mut berthing_closed = false;
             let mut departures_closed = false;
             let mut factor: f64 = 1.0;
             for &(id, count) in &state.active {
@@ -160,12 +165,14 @@ impl<'m> Simulation<'m> {
                 let other = &model.disruptions[id as usize];
                 if other.capacity_factor == 0.0 {
                     departures_closed = true;
+                    berthing_closed |= other.blocks != Blocks::Departures;
                     closed |= other.blocks == Blocks::All;
                 } else {
                     factor = factor.min(other.capacity_factor);
                 }
             }
             state.closed = closed;
+            state.berthing_closed = berthing_closed;
             state.departures_closed = departures_closed;
             state.factor = factor;
             let slot = self.target_slots[index];
@@ -185,16 +192,18 @@ impl<'m> Simulation<'m> {
             observer.target_changed(self.now, target, closed, departures_closed, factor);
             match target {
                 Target::Node(node) => {
-                    if was_closed && !closed {
+                    if was.0 && !closed {
                         self.start_next_service(node, observer);
+                    }
+                    if was.1 && !berthing_closed {
                         self.admit_vehicles(node, observer);
                     }
-                    if was_departures_closed && !departures_closed {
+                    if was.2 && !departures_closed {
                         self.recheck_fleets_at(node, observer);
                     }
                 }
                 Target::Leg(leg) => {
-                    if was_closed && !closed {
+                    if was.0 && !closed {
                         self.release_leg_waiters(leg, observer);
                         if let Some((fleet, _)) = model.leg(leg).fleet {
                             self.recheck_fleet(fleet, observer);

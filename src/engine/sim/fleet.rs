@@ -270,7 +270,7 @@ impl<'m> Simulation<'m> {
     /// work, so it cannot be displaced in turn, and nothing ping-pongs.
     pub(super) fn admit_vehicles<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
         loop {
-            if self.targets[node.index()].closed {
+            if self.targets[node.index()].berthing_closed {
                 return;
             }
             if let Some(v) = self.nodes[node.index()].gate_queue.pop_front() {

@@ -442,7 +442,9 @@ impl<'m> Simulation<'m> {
             node_stats.arrived_teu += u64::from(teu);
         }
         let state = &self.nodes[node.index()];
-        if state.busy + state.blocked < state.servers && !self.targets[node.index()].closed {
+        // A node without handling has nothing to stop: cargo passes even while it is closed.
+        let held = self.targets[node.index()].closed && !self.model.node(node).pass_through;
+        if state.busy + state.blocked < state.servers && !held {
             self.start_service(cargo, node, observer);
         } else {
             self.cargo[cargo.index()].location = Location::Queued;
