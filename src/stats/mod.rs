@@ -5,7 +5,7 @@ pub mod accumulators;
 pub mod replication;
 pub mod summary;
 
-pub use accumulators::{Histogram, TimeAverage, Welford};
+pub use accumulators::{Histogram, Moments, TimeAverage, Welford};
 pub use replication::{
     Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
     StageStats, TargetStats,
