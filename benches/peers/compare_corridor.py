@@ -224,7 +224,7 @@ def main(argv):
     print("\nWall: wall_s, as in peer_spec.md §2. CPU: the thread's CPU time over the same region "
           "(steadier when other jobs share the machine).")
     print("Events: SimPy's kernel events (Environment.step pops, peer_spec.md §2); "
-          "Corridor's event-queue pops (ReplicationStats::events), which match the spec events.")
+          "Corridor's event-queue pops (ReplicationStats::events), close to the spec events of peer_spec.md §1b.")
     return 0
 
 

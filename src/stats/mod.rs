@@ -8,7 +8,7 @@ pub mod replication;
 pub mod sketch;
 pub mod summary;
 
-pub use accumulators::{Histogram, TimeAverage, Welford};
+pub use accumulators::{Histogram, Moments, TimeAverage, Welford};
 pub use replication::{
     Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
     StageStats, TargetStats,

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::accumulators::{Histogram, TimeAverage, Welford};
+use super::accumulators::{Histogram, Moments, TimeAverage};
 
 /// Statistics of one node in one replication.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -15,18 +15,18 @@ pub struct NodeStats {
     /// TEU that arrived at the node.
     pub arrived_teu: u64,
     /// Queue wait before service starts, hours, per consignment whose service started.
-    pub wait_h: Welford,
+    pub wait_h: Moments,
     /// Distribution of the queue wait.
     pub wait_hist: Histogram,
     /// Service time, hours, per consignment whose service started.
-    pub service_h: Welford,
+    pub service_h: Moments,
     /// Time held after service because the next node was full, hours, per departure.
-    pub blocked_h: Welford,
+    pub blocked_h: Moments,
     /// Time from leaving the server to the departure of the vehicle carrying it on, hours, per
     /// departure (0 unless the next leg has a fleet).
-    pub dispatch_h: Welford,
+    pub dispatch_h: Moments,
     /// Time from arrival to departure, hours, per departure.
-    pub sojourn_h: Welford,
+    pub sojourn_h: Moments,
     /// Consignments waiting for a server.
     pub queue: TimeAverage,
     /// Consignments at the node (waiting, in service or held).
@@ -57,13 +57,13 @@ impl NodeStats {
 pub struct StageStats {
     /// Queue wait at the node, hours (0 for legs). For the route's first node it includes time
     /// held at the origin because the node's yard was full.
-    pub wait_h: Welford,
+    pub wait_h: Moments,
     /// Service at the node or travel on the leg, hours.
-    pub service_h: Welford,
+    pub service_h: Moments,
     /// Held at the node by a full next node or a closed next leg, hours (0 for legs).
-    pub blocked_h: Welford,
+    pub blocked_h: Moments,
     /// Waiting at the node for a vehicle of the next leg's fleet to leave, hours (0 for legs).
-    pub dispatch_h: Welford,
+    pub dispatch_h: Moments,
 }
 
 /// Statistics of one route in one replication.
@@ -74,7 +74,7 @@ pub struct RouteStats {
     /// TEU delivered.
     pub delivered_teu: u64,
     /// End-to-end time from generation to delivery, hours, per TEU.
-    pub transit_h: Welford,
+    pub transit_h: Moments,
     /// Distribution of the end-to-end time, per TEU.
     pub transit_hist: Histogram,
     /// Stages in route order: node 0, leg 0, node 1, leg 1, ..., last node.
@@ -132,17 +132,17 @@ pub struct FleetStats {
     /// TEU carried out from home.
     pub departed_teu: u64,
     /// TEU per departure from home.
-    pub load_teu: Welford,
+    pub load_teu: Moments,
     /// Departures back home with return cargo.
     pub back_departures: u64,
     /// TEU carried back home on the return leg.
     pub back_teu: u64,
     /// Cargo waiting at the origin for a vehicle to leave (from leaving the server to departure),
     /// hours, per TEU, both directions.
-    pub cargo_wait_h: Welford,
+    pub cargo_wait_h: Moments,
     /// Loaded vehicles waiting for a berth or for the port to open before unloading (at
     /// anchorage), hours, per berthing with cargo aboard.
-    pub berth_wait_h: Welford,
+    pub berth_wait_h: Moments,
     /// Weekly slots that passed with no loaded vehicle ready (schedule policy only).
     pub missed_slots: u64,
     /// Vehicles away from home (travelling, at the far end, on the way back).

@@ -943,10 +943,10 @@ proptest! {
                         route.id,
                         w.weight
                     );
-                    total += w.weight * w.mean;
+                    total += w.weight * w.mean().unwrap_or(0.0);
                 }
             }
-            let transit = route_stats.transit_h.weight * route_stats.transit_h.mean;
+            let transit = route_stats.transit_h.weight * route_stats.transit_h.mean().unwrap_or(0.0);
             prop_assert!(
                 (total - transit).abs() <= 1e-9 * transit.max(1.0),
                 "route {}: stages add up to {total} TEU-h, end-to-end {transit} TEU-h",

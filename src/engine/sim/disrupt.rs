@@ -48,6 +48,24 @@ impl Default for TargetState {
     }
 }
 
+impl TargetState {
+    /// Stretches a duration that starts now by the capacity factor.
+    #[inline]
+    pub(super) fn stretch(&self, duration_h: f64) -> f64 {
+        stretch(duration_h, self.factor)
+    }
+}
+
+/// `duration_h / factor`, without the division when the factor is 1 (the usual case).
+#[inline]
+pub(super) fn stretch(duration_h: f64, factor: f64) -> f64 {
+    if factor < 1.0 {
+        duration_h / factor
+    } else {
+        duration_h
+    }
+}
+
 impl<'m> Simulation<'m> {
     pub(super) fn reset_disruptions(&mut self) {
         for state in &mut self.targets {

@@ -365,8 +365,8 @@ impl<'m> Simulation<'m> {
                 .model
                 .fleet(fleet)
                 .unload_time
-                .sample(&mut self.fleet_rngs[fleet.index()])
-                / self.targets[node.index()].factor;
+                .sample(&mut self.fleet_rngs[fleet.index()]);
+            let unload_h = self.targets[node.index()].stretch(unload_h);
             self.schedule_vehicle(v, unload_h);
         } else {
             self.after_unload(v, observer);
@@ -547,8 +547,8 @@ impl<'m> Simulation<'m> {
                 .model
                 .fleet(fleet)
                 .load_time
-                .sample(&mut self.fleet_rngs[fleet.index()])
-                / self.targets[node.index()].factor;
+                .sample(&mut self.fleet_rngs[fleet.index()]);
+            let load_h = self.targets[node.index()].stretch(load_h);
             self.schedule_vehicle(v, load_h);
         }
     }
@@ -611,8 +611,8 @@ impl<'m> Simulation<'m> {
         } else if let Some(back) = spec.return_leg {
             self.draw_transit(back)
         } else {
-            spec.return_time.sample(&mut self.fleet_rngs[fleet.index()])
-                / self.targets[model.nodes.len() + spec.leg.index()].factor
+            let return_h = spec.return_time.sample(&mut self.fleet_rngs[fleet.index()]);
+            self.targets[model.nodes.len() + spec.leg.index()].stretch(return_h)
         };
         if at_home {
             self.record_away(fleet);
@@ -622,11 +622,12 @@ impl<'m> Simulation<'m> {
     }
 
     fn draw_transit(&mut self, leg: crate::model::LegId) -> f64 {
-        self.model
+        let transit_h = self
+            .model
             .leg(leg)
             .transit
-            .sample(&mut self.transit_rngs[leg.index()])
-            / self.targets[self.model.nodes.len() + leg.index()].factor
+            .sample(&mut self.transit_rngs[leg.index()]);
+        self.targets[self.model.nodes.len() + leg.index()].stretch(transit_h)
     }
 
     /// Records the number of the fleet's vehicles away from home.

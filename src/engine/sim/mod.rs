@@ -459,10 +459,10 @@ impl<'m> Simulation<'m> {
         let service_h = if model_node.pass_through {
             0.0
         } else {
-            model_node
+            let service_h = model_node
                 .service
-                .sample(&mut self.service_rngs[node.index()])
-                / self.targets[node.index()].factor
+                .sample(&mut self.service_rngs[node.index()]);
+            self.targets[node.index()].stretch(service_h)
         };
         let consignment = &mut self.cargo[cargo.index()];
         consignment.location = Location::InService;
@@ -597,8 +597,8 @@ impl<'m> Simulation<'m> {
         } else {
             let transit_h = model_leg
                 .transit
-                .sample(&mut self.transit_rngs[leg.index()])
-                / factor;
+                .sample(&mut self.transit_rngs[leg.index()]);
+            let transit_h = disrupt::stretch(transit_h, factor);
             self.events
                 .schedule(now.after(transit_h), Event::LegEnd(cargo));
         }
