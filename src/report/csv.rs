@@ -19,7 +19,7 @@ use ::csv::{ByteRecord, Writer};
 
 use super::files::{AtomicFile, OutputDir};
 use crate::experiment::{Replication, Results};
-use crate::model::Model;
+use crate::model::{Model, Target};
 use crate::stats::kpi::{
     FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS, PERCENTILES, ROUTE_KPIS, STAGE_KPIS,
     Scope, TARGET_KPIS,
@@ -95,17 +95,27 @@ impl Record {
     }
 }
 
-/// The disruption episodes of one replication: `(disruption id, start_h, end_h)`.
+/// The disruption episodes of one replication, one item per episode and target:
+/// `(disruption id, target kind, target id, start_h, end_h)`.
 fn disruption_episodes<'a>(
     model: &'a Model,
     stats: &'a ReplicationStats,
-) -> impl Iterator<Item = (&'a str, f64, f64)> + 'a {
-    stats.disruption_log.iter().map(|record| {
-        (
-            model.disruptions[record.disruption as usize].id.as_str(),
-            record.start_h,
-            record.end_h,
-        )
+) -> impl Iterator<Item = (&'a str, &'static str, &'a str, f64, f64)> + 'a {
+    stats.disruption_log.iter().flat_map(move |record| {
+        let disruption = &model.disruptions[record.disruption as usize];
+        disruption.targets.iter().map(move |&target| {
+            let kind = match target {
+                Target::Node(_) => "node",
+                Target::Leg(_) => "leg",
+            };
+            (
+                disruption.id.as_str(),
+                kind,
+                model.target_name(target),
+                record.start_h,
+                record.end_h,
+            )
+        })
     })
 }
 
@@ -147,7 +157,14 @@ impl ReplicationWriters {
         record.write(&mut replications)?;
         let mut disruptions = Writer::from_writer(out.create(DISRUPTIONS_CSV)?);
         disruptions
-            .write_record(["replication", "disruption", "start_h", "end_h"])
+            .write_record([
+                "replication",
+                "disruption",
+                "target_kind",
+                "target",
+                "start_h",
+                "end_h",
+            ])
             .map_err(csv_err)?;
         Ok(ReplicationWriters {
             replications,
@@ -173,10 +190,12 @@ impl ReplicationWriters {
             record.float(*value);
         }
         record.write(&mut self.replications)?;
-        for (id, start_h, end_h) in disruption_episodes(model, stats) {
+        for (id, kind, target, start_h, end_h) in disruption_episodes(model, stats) {
             record.clear();
             record.display(stats.replication);
             record.text(id);
+            record.text(kind);
+            record.text(target);
             record.display(start_h);
             record.display(end_h);
             record.write(&mut self.disruptions)?;

@@ -156,8 +156,27 @@ fn entity_files_have_one_row_per_entity_and_ci_columns() {
     assert_eq!(rows.len(), count("fleets"));
     let (_, rows) = read_csv(&dir.path().join("targets.csv"));
     assert_eq!(rows.len(), count("targets"));
-    let (header, _) = read_csv(&dir.path().join("disruptions.csv"));
-    assert_eq!(header, ["replication", "disruption", "start_h", "end_h"]);
+    let (header, episodes) = read_csv(&dir.path().join("disruptions.csv"));
+    assert_eq!(
+        header,
+        [
+            "replication",
+            "disruption",
+            "target_kind",
+            "target",
+            "start_h",
+            "end_h"
+        ]
+    );
+    // One row per episode and target; every target is a disrupted node or leg of targets.csv.
+    let (_, targets) = read_csv(&dir.path().join("targets.csv"));
+    assert!(!episodes.is_empty());
+    for row in &episodes {
+        assert!(
+            targets.iter().any(|t| t[0] == row[2] && t[1] == row[3]),
+            "{row:?}"
+        );
+    }
 }
 
 #[test]
