@@ -434,60 +434,30 @@ fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Option<Node> {
     let id = spec.id.get_ref();
     let path = format!("node \"{id}\"");
     let mut ok = true;
-    let servers = match &spec.servers {
-        None => None,
-        Some(value) => match u32::try_from(*value.get_ref()) {
-            Ok(n) if n >= 1 => Some(n),
-            _ => {
-                diags.push(
-                    span_of(value),
-                    format!("{path}.servers"),
-                    format!(
-                        "must be at least 1, got {} (leave servers out for unlimited servers)",
-                        value.get_ref()
-                    ),
-                );
-                ok = false;
-                None
-            }
-        },
-    };
-    let yard_capacity_teu = match &spec.yard_capacity {
-        None => None,
-        Some(value) => match u64::try_from(*value.get_ref()) {
-            Ok(n) if n >= 1 => Some(n),
-            _ => {
-                diags.push(
-                    span_of(value),
-                    format!("{path}.yard_capacity"),
-                    format!(
-                        "must be at least 1 TEU, got {} (leave it out for an unlimited yard)",
-                        value.get_ref()
-                    ),
-                );
-                ok = false;
-                None
-            }
-        },
-    };
-    let berths = match &spec.berths {
-        None => None,
-        Some(value) => match u32::try_from(*value.get_ref()) {
-            Ok(n) if n >= 1 => Some(n),
-            _ => {
-                diags.push(
-                    span_of(value),
-                    format!("{path}.berths"),
-                    format!(
-                        "must be at least 1, got {} (leave berths out for unlimited berths)",
-                        value.get_ref()
-                    ),
-                );
-                ok = false;
-                None
-            }
-        },
-    };
+    let servers = optional_count(
+        &spec.servers,
+        format!("{path}.servers"),
+        "1",
+        "leave servers out for unlimited servers",
+        diags,
+        &mut ok,
+    );
+    let yard_capacity_teu = optional_count(
+        &spec.yard_capacity,
+        format!("{path}.yard_capacity"),
+        "1 TEU",
+        "leave it out for an unlimited yard",
+        diags,
+        &mut ok,
+    );
+    let berths = optional_count(
+        &spec.berths,
+        format!("{path}.berths"),
+        "1",
+        "leave berths out for unlimited berths",
+        diags,
+        &mut ok,
+    );
     let service = match &spec.service {
         Some(service) => compile_dist(service, &format!("{path}.service"), diags),
         None => Some(Dist::constant(0.0).expect("0 is a valid constant")),
@@ -506,6 +476,33 @@ fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Option<Node> {
         service_stream: StreamId::from_name(&format!("node/{id}/service")),
     })
     .filter(|_| ok)
+}
+
+/// An optional whole number of at least 1 (servers, berths, yard TEU) that fits in `T`; `None`
+/// when absent. A bad value is reported (with `hint` on what leaving it out means) and clears
+/// `ok`.
+fn optional_count<T: TryFrom<i64>>(
+    value: &Option<Spanned<i64>>,
+    path: String,
+    minimum: &str,
+    hint: &str,
+    diags: &mut Diagnostics<'_>,
+    ok: &mut bool,
+) -> Option<T> {
+    let value = value.as_ref()?;
+    let n = *value.get_ref();
+    match T::try_from(n) {
+        Ok(count) if n >= 1 => Some(count),
+        _ => {
+            diags.push(
+                span_of(value),
+                path,
+                format!("must be at least {minimum}, got {n} ({hint})"),
+            );
+            *ok = false;
+            None
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------- [[leg]]
