@@ -5,7 +5,7 @@
 use crate::model::Model;
 use crate::stats::ReplicationStats;
 use crate::stats::daily::DailyThroughput;
-use crate::stats::kpi::{AcrossReplications, KpiColumns, KpiSummary};
+use crate::stats::kpi::{KpiColumns, KpiSummary};
 use crate::stats::summary::SummaryBuilder;
 use crate::stats::{Histogram, Summary};
 
@@ -44,9 +44,7 @@ pub struct Results {
 #[derive(Clone, Debug)]
 pub struct Aggregate {
     builder: SummaryBuilder,
-    kpis: AcrossReplications,
     daily: DailyThroughput,
-    transit_pooled: Vec<Histogram>,
     added: u64,
 }
 
@@ -55,16 +53,14 @@ impl Aggregate {
     pub fn new(model: &Model) -> Aggregate {
         Aggregate {
             builder: SummaryBuilder::new(model),
-            kpis: AcrossReplications::new(KpiColumns::new(model)),
             daily: DailyThroughput::new(model.routes.len()),
-            transit_pooled: vec![Histogram::new(); model.routes.len()],
             added: 0,
         }
     }
 
     /// The KPI columns.
     pub fn columns(&self) -> &KpiColumns {
-        self.kpis.columns()
+        self.builder.columns()
     }
 
     /// Replications added so far.
@@ -77,21 +73,14 @@ impl Aggregate {
     /// # Panics
     /// If `replication` is not the next index: order is what makes results reproducible, so a
     /// caller that breaks it has a bug.
-    pub fn add(&mut self, model: &Model, replication: &Replication) {
+    pub fn add(&mut self, replication: &Replication) {
         assert_eq!(
             replication.stats.replication, self.added,
             "replications must be aggregated in order"
         );
-        self.builder.add(model, &replication.stats);
-        self.kpis.add(&replication.kpi_row);
+        self.builder
+            .add_with_row(&replication.stats, &replication.kpi_row);
         self.daily.add(&replication.stats);
-        for (pooled, route) in self
-            .transit_pooled
-            .iter_mut()
-            .zip(&replication.stats.routes)
-        {
-            pooled.merge(&route.transit_hist);
-        }
         self.added += 1;
     }
 
@@ -104,9 +93,9 @@ impl Aggregate {
     pub fn results(&self, model: &Model) -> Results {
         Results {
             summary: self.builder.finish(model),
-            kpis: self.kpis.finish(),
+            kpis: self.builder.kpis(),
             daily: self.daily.clone(),
-            transit_pooled: self.transit_pooled.clone(),
+            transit_pooled: self.builder.transit_pooled().to_vec(),
         }
     }
 }

@@ -120,7 +120,7 @@ pub fn run_aggregated<E>(
             |stats| aggregate::prepare(model, &columns, stats),
             |replication| {
                 each(&replication)?;
-                aggregate.add(model, &replication);
+                aggregate.add(&replication);
                 Ok(())
             },
         )

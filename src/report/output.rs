@@ -45,7 +45,7 @@ impl<'m> Collector<'m> {
     /// Adds the next replication (in replication order).
     pub fn add(&mut self, replication: &Replication) -> io::Result<()> {
         self.writers.write(self.model, replication)?;
-        self.aggregate.add(self.model, replication);
+        self.aggregate.add(replication);
         Ok(())
     }
 

@@ -1,11 +1,11 @@
 //! Key figures per replication as a flat row, and their distribution across replications.
 //!
 //! [`KpiColumns`] names every per-replication KPI of a model (the columns of `replications.csv`),
-//! [`KpiColumns::row`] computes one replication's values exactly as
-//! [`SummaryBuilder`](super::summary::SummaryBuilder) does, and [`AcrossReplications`] summarises
-//! each column over replications: mean, sd and 95% CI (Welford in replication order, so the
-//! numbers are bit-identical to the [`Summary`](super::Summary)'s estimates) plus percentiles from
-//! a [`QuantileSketch`] (integer counts, independent of order).
+//! [`KpiColumns::row`] computes one replication's values (the only place these formulas live),
+//! and [`AcrossReplications`] summarises each column over replications: mean, sd and 95% CI
+//! (Welford in replication order) plus percentiles from a [`QuantileSketch`] (integer counts,
+//! independent of order). [`SummaryBuilder`](super::summary::SummaryBuilder) reads the
+//! [`Summary`](super::Summary)'s per-entity estimates out of these columns.
 
 use serde::{Deserialize, Serialize};
 
@@ -190,7 +190,7 @@ impl KpiColumns {
     }
 
     /// One replication's values, in column order (`None` where the replication has no value,
-    /// e.g. no wait observed). Values are computed exactly as the summary builder computes them.
+    /// e.g. no wait observed).
     pub fn row(&self, model: &Model, rep: &ReplicationStats, out: &mut Vec<Option<f64>>) {
         out.clear();
         let window_days = rep.window_h / HOURS_PER_DAY;
@@ -340,6 +340,11 @@ impl AcrossReplications {
     /// The columns.
     pub fn columns(&self) -> &KpiColumns {
         &self.columns
+    }
+
+    /// Mean and variance of each column so far, in column order.
+    pub fn moments(&self) -> &[Welford] {
+        &self.moments
     }
 
     /// Adds one replication's row; rows must come in replication order.

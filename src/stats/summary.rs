@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::accumulators::{Histogram, Welford};
+use super::kpi::{
+    AcrossReplications, DISRUPTION_KPIS, FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS,
+    ROUTE_KPIS, STAGE_KPIS, TARGET_KPIS, stage_ids,
+};
 use super::replication::ReplicationStats;
 use crate::engine::time::HOURS_PER_DAY;
 use crate::model::{Model, NodeKind, Target, VehicleKind};
@@ -285,97 +289,24 @@ pub struct Summary {
     pub conservation: ConservationSummary,
 }
 
-#[derive(Clone, Debug, Default)]
-struct NodeAcc {
-    arrivals_per_day: Welford,
-    wait_mean: Welford,
-    wait_p50: Welford,
-    wait_p95: Welford,
-    wait_pooled: Histogram,
-    service_mean: Welford,
-    blocked_mean: Welford,
-    dispatch_mean: Welford,
-    sojourn_mean: Welford,
-    utilization: Welford,
-    busy: Welford,
-    blocked_servers: Welford,
-    queue_mean: Welford,
-    queue_max: Welford,
-    in_node_mean: Welford,
-    yard_mean: Welford,
-    yard_max: Welford,
-}
-
-#[derive(Clone, Debug, Default)]
-struct StageAcc {
-    wait: Welford,
-    service: Welford,
-    blocked: Welford,
-    dispatch: Welford,
-}
-
-#[derive(Clone, Debug, Default)]
-struct FleetAcc {
-    departures: Welford,
-    teu_per_year: Welford,
-    mean_load: Welford,
-    load_factor: Welford,
-    utilization: Welford,
-    cargo_wait: Welford,
-    berth_wait: Welford,
-    back_teu: Welford,
-    missed_slots: Welford,
-}
-
-#[derive(Clone, Debug, Default)]
-struct TargetAcc {
-    closed_h: Welford,
-    slowed_h: Welford,
-}
-
-#[derive(Clone, Debug, Default)]
-struct DisruptionAcc {
-    episodes: Welford,
-    duration: Welford,
-}
-
-#[derive(Clone, Debug, Default)]
-struct RouteAcc {
-    delivered_teu: Welford,
-    throughput_per_day: Welford,
-    transit_mean: Welford,
-    transit_p50: Welford,
-    transit_p95: Welford,
-    transit_pooled: Histogram,
-    stages: Vec<StageAcc>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct FlowAcc {
-    generated: Welford,
-    refused: Welford,
-}
-
-/// Adds `value` to `acc` when it exists.
-fn add_opt(acc: &mut Welford, value: Option<f64>) {
-    if let Some(value) = value {
-        acc.add(value);
-    }
-}
-
 /// Accumulates replications, in order, into a [`Summary`].
+///
+/// The per-replication figures are the KPI columns of [`KpiColumns`]: they are computed in one
+/// place ([`KpiColumns::row`]) and summarised over replications by [`AcrossReplications`]; the
+/// builder adds what is not a column (pooled distributions, event counts, conservation) and reads
+/// the entity summaries out of the columns. Memory does not grow with the replications.
 #[derive(Clone, Debug)]
 pub struct SummaryBuilder {
     replications: u64,
     events: u64,
     window_h: f64,
-    nodes: Vec<NodeAcc>,
-    routes: Vec<RouteAcc>,
-    flows: Vec<FlowAcc>,
-    fleets: Vec<FleetAcc>,
-    targets: Vec<TargetAcc>,
-    disruptions: Vec<DisruptionAcc>,
+    across: AcrossReplications,
+    /// Per node, the queue waits of every replication merged.
+    wait_pooled: Vec<Histogram>,
+    /// Per route, the end-to-end times of every replication merged.
+    transit_pooled: Vec<Histogram>,
     conservation: ConservationSummary,
+    row: Vec<Option<f64>>,
 }
 
 impl SummaryBuilder {
@@ -385,19 +316,9 @@ impl SummaryBuilder {
             replications: 0,
             events: 0,
             window_h: model.settings.horizon.since(model.settings.warmup),
-            nodes: vec![NodeAcc::default(); model.nodes.len()],
-            routes: model
-                .routes
-                .iter()
-                .map(|route| RouteAcc {
-                    stages: vec![StageAcc::default(); 2 * route.nodes.len() - 1],
-                    ..RouteAcc::default()
-                })
-                .collect(),
-            flows: vec![FlowAcc::default(); model.flows.len()],
-            fleets: vec![FleetAcc::default(); model.fleets.len()],
-            targets: vec![TargetAcc::default(); model.disruption_targets().len()],
-            disruptions: vec![DisruptionAcc::default(); model.disruptions.len()],
+            across: AcrossReplications::new(KpiColumns::new(model)),
+            wait_pooled: vec![Histogram::new(); model.nodes.len()],
+            transit_pooled: vec![Histogram::new(); model.routes.len()],
             conservation: ConservationSummary {
                 holds_in_every_replication: true,
                 failed_replications: Vec::new(),
@@ -407,84 +328,34 @@ impl SummaryBuilder {
                 aboard_teu: 0,
                 refused_teu: 0,
             },
+            row: Vec::new(),
         }
+    }
+
+    /// The KPI columns.
+    pub fn columns(&self) -> &KpiColumns {
+        self.across.columns()
     }
 
     /// Adds one replication's statistics.
     pub fn add(&mut self, model: &Model, rep: &ReplicationStats) {
+        let mut row = std::mem::take(&mut self.row);
+        self.across.columns().row(model, rep, &mut row);
+        self.add_with_row(rep, &row);
+        self.row = row;
+    }
+
+    /// Adds one replication's statistics whose KPI row (from [`KpiColumns::row`]) is already
+    /// computed.
+    pub fn add_with_row(&mut self, rep: &ReplicationStats, row: &[Option<f64>]) {
         self.replications += 1;
         self.events += rep.events;
-        let window_days = rep.window_h / HOURS_PER_DAY;
-        for ((acc, stats), node) in self.nodes.iter_mut().zip(&rep.nodes).zip(&model.nodes) {
-            acc.arrivals_per_day
-                .add(stats.arrivals as f64 / window_days);
-            add_opt(&mut acc.wait_mean, stats.wait_h.mean());
-            add_opt(&mut acc.wait_p50, stats.wait_hist.quantile(0.5));
-            add_opt(&mut acc.wait_p95, stats.wait_hist.quantile(0.95));
-            acc.wait_pooled.merge(&stats.wait_hist);
-            add_opt(&mut acc.service_mean, stats.service_h.mean());
-            add_opt(&mut acc.blocked_mean, stats.blocked_h.mean());
-            add_opt(&mut acc.dispatch_mean, stats.dispatch_h.mean());
-            add_opt(&mut acc.sojourn_mean, stats.sojourn_h.mean());
-            if let Some(servers) = node.servers {
-                acc.utilization.add(stats.busy.mean() / f64::from(servers));
-            }
-            acc.busy.add(stats.busy.mean());
-            acc.blocked_servers.add(stats.blocked.mean());
-            acc.queue_mean.add(stats.queue.mean());
-            acc.queue_max.add(stats.queue.max);
-            acc.in_node_mean.add(stats.in_node.mean());
-            acc.yard_mean.add(stats.yard_teu.mean());
-            acc.yard_max.add(stats.yard_teu.max);
+        self.across.add(row);
+        for (pooled, node) in self.wait_pooled.iter_mut().zip(&rep.nodes) {
+            pooled.merge(&node.wait_hist);
         }
-        for (acc, stats) in self.routes.iter_mut().zip(&rep.routes) {
-            acc.delivered_teu.add(stats.delivered_teu as f64);
-            acc.throughput_per_day
-                .add(stats.delivered_teu as f64 / window_days);
-            add_opt(&mut acc.transit_mean, stats.transit_h.mean());
-            add_opt(&mut acc.transit_p50, stats.transit_hist.quantile(0.5));
-            add_opt(&mut acc.transit_p95, stats.transit_hist.quantile(0.95));
-            acc.transit_pooled.merge(&stats.transit_hist);
-            for (stage_acc, stage) in acc.stages.iter_mut().zip(&stats.stages) {
-                add_opt(&mut stage_acc.wait, stage.wait_h.mean());
-                add_opt(&mut stage_acc.service, stage.service_h.mean());
-                add_opt(&mut stage_acc.blocked, stage.blocked_h.mean());
-                add_opt(&mut stage_acc.dispatch, stage.dispatch_h.mean());
-            }
-        }
-        for (acc, stats) in self.flows.iter_mut().zip(&rep.flows) {
-            acc.generated.add(stats.generated_teu as f64);
-            acc.refused.add(stats.refused_teu as f64);
-        }
-        for ((acc, stats), fleet) in self.fleets.iter_mut().zip(&rep.fleets).zip(&model.fleets) {
-            acc.departures.add(stats.departures as f64);
-            acc.teu_per_year
-                .add(stats.departed_teu as f64 / window_days * 365.0);
-            add_opt(&mut acc.mean_load, stats.load_teu.mean());
-            if stats.departures > 0 {
-                acc.load_factor.add(
-                    stats.departed_teu as f64
-                        / (stats.departures as f64 * f64::from(fleet.capacity_teu)),
-                );
-            }
-            acc.utilization
-                .add(stats.away.mean() / f64::from(fleet.vehicles));
-            add_opt(&mut acc.cargo_wait, stats.cargo_wait_h.mean());
-            add_opt(&mut acc.berth_wait, stats.berth_wait_h.mean());
-            acc.back_teu.add(stats.back_teu as f64);
-            acc.missed_slots.add(stats.missed_slots as f64);
-        }
-        for (acc, stats) in self.targets.iter_mut().zip(&rep.targets) {
-            acc.closed_h.add(stats.closed.mean() * rep.window_h);
-            acc.slowed_h.add(stats.slowed.mean() * rep.window_h);
-        }
-        let mut episodes = vec![Welford::default(); self.disruptions.len()];
-        for record in &rep.disruption_log {
-            episodes[record.disruption as usize].add(record.end_h - record.start_h);
-        }
-        for (acc, durations) in self.disruptions.iter_mut().zip(episodes) {
-            acc.episodes.add(durations.weight);
-            add_opt(&mut acc.duration, durations.mean());
+        for (pooled, route) in self.transit_pooled.iter_mut().zip(&rep.routes) {
+            pooled.merge(&route.transit_hist);
         }
         let conservation = &rep.conservation;
         if !conservation.holds() {
@@ -498,67 +369,97 @@ impl SummaryBuilder {
         self.conservation.refused_teu += conservation.refused_teu;
     }
 
+    /// Every KPI column summarised across replications.
+    pub fn kpis(&self) -> Vec<KpiSummary> {
+        self.across.finish()
+    }
+
+    /// Per route, the end-to-end times of every TEU delivered in any replication's window.
+    pub fn transit_pooled(&self) -> &[Histogram] {
+        &self.transit_pooled
+    }
+
     /// The summary of everything added so far.
     pub fn finish(&self, model: &Model) -> Summary {
+        // The columns come in the fixed order of `KpiColumns::new`; read them in that order.
+        let moments = self.across.moments();
+        let mut next = 0;
+        let mut take = |count: usize| {
+            let group = &moments[next..next + count];
+            next += count;
+            group
+        };
         let est = Estimate::from_welford;
-        let nodes = self
+        let nodes = model
             .nodes
             .iter()
-            .zip(&model.nodes)
-            .map(|(acc, node)| NodeSummary {
-                id: node.id.clone(),
-                name: node.name.clone(),
-                kind: node.kind,
-                servers: node.servers,
-                yard_capacity_teu: node.yard_capacity_teu,
-                berths: node.berths,
-                arrivals_per_day: est(&acc.arrivals_per_day),
-                wait_mean_h: est(&acc.wait_mean),
-                wait_p50_h: est(&acc.wait_p50),
-                wait_p95_h: est(&acc.wait_p95),
-                wait_p50_pooled_h: acc.wait_pooled.quantile(0.5),
-                wait_p95_pooled_h: acc.wait_pooled.quantile(0.95),
-                service_mean_h: est(&acc.service_mean),
-                blocked_mean_h: est(&acc.blocked_mean),
-                dispatch_mean_h: est(&acc.dispatch_mean),
-                sojourn_mean_h: est(&acc.sojourn_mean),
-                utilization: est(&acc.utilization),
-                busy_servers_mean: est(&acc.busy),
-                blocked_servers_mean: est(&acc.blocked_servers),
-                queue_mean: est(&acc.queue_mean),
-                queue_max: est(&acc.queue_max),
-                in_node_mean: est(&acc.in_node_mean),
-                yard_mean_teu: est(&acc.yard_mean),
-                yard_max_teu: est(&acc.yard_max),
+            .zip(&self.wait_pooled)
+            .map(|(node, wait_pooled)| {
+                let k = take(NODE_KPIS.len());
+                NodeSummary {
+                    id: node.id.clone(),
+                    name: node.name.clone(),
+                    kind: node.kind,
+                    servers: node.servers,
+                    yard_capacity_teu: node.yard_capacity_teu,
+                    berths: node.berths,
+                    arrivals_per_day: est(&k[0]),
+                    wait_mean_h: est(&k[1]),
+                    wait_p50_h: est(&k[2]),
+                    wait_p95_h: est(&k[3]),
+                    wait_p50_pooled_h: wait_pooled.quantile(0.5),
+                    wait_p95_pooled_h: wait_pooled.quantile(0.95),
+                    service_mean_h: est(&k[4]),
+                    blocked_mean_h: est(&k[5]),
+                    dispatch_mean_h: est(&k[6]),
+                    sojourn_mean_h: est(&k[7]),
+                    utilization: est(&k[8]),
+                    busy_servers_mean: est(&k[9]),
+                    blocked_servers_mean: est(&k[10]),
+                    queue_mean: est(&k[11]),
+                    queue_max: est(&k[12]),
+                    in_node_mean: est(&k[13]),
+                    yard_mean_teu: est(&k[14]),
+                    yard_max_teu: est(&k[15]),
+                }
             })
             .collect();
-        let routes = self
+        let route_columns: Vec<&[Welford]> = model
             .routes
             .iter()
-            .zip(&model.routes)
-            .map(|(acc, route)| {
-                let stages = acc
-                    .stages
-                    .iter()
+            .map(|_| take(ROUTE_KPIS.len()))
+            .collect();
+        let stage_columns: Vec<Vec<&[Welford]>> = model
+            .routes
+            .iter()
+            .map(|route| {
+                (0..2 * route.nodes.len() - 1)
+                    .map(|_| take(STAGE_KPIS.len()))
+                    .collect()
+            })
+            .collect();
+        let routes = model
+            .routes
+            .iter()
+            .zip(route_columns)
+            .zip(stage_columns)
+            .zip(&self.transit_pooled)
+            .map(|(((route, k), stage_columns), transit_pooled)| {
+                let stages = stage_ids(model, route)
+                    .into_iter()
+                    .zip(stage_columns)
                     .enumerate()
-                    .map(|(i, stage)| {
-                        let (kind, id) = if i % 2 == 0 {
-                            ("node", model.node(route.nodes[i / 2]).id.clone())
-                        } else {
-                            ("leg", model.leg(route.legs[i / 2]).id.clone())
-                        };
-                        StageSummary {
-                            kind: kind.to_string(),
-                            id,
-                            wait_h: est(&stage.wait),
-                            service_h: est(&stage.service),
-                            blocked_h: est(&stage.blocked),
-                            dispatch_h: est(&stage.dispatch),
-                        }
+                    .map(|(i, (id, s))| StageSummary {
+                        kind: if i % 2 == 0 { "node" } else { "leg" }.to_string(),
+                        id,
+                        wait_h: est(&s[0]),
+                        service_h: est(&s[1]),
+                        blocked_h: est(&s[2]),
+                        dispatch_h: est(&s[3]),
                     })
                     .collect();
                 let per_year = {
-                    let mut scaled = acc.throughput_per_day;
+                    let mut scaled = k[1];
                     scaled.mean *= 365.0;
                     scaled.m2 *= 365.0 * 365.0;
                     scaled
@@ -570,75 +471,84 @@ impl SummaryBuilder {
                         .iter()
                         .map(|n| model.node(*n).id.clone())
                         .collect(),
-                    delivered_teu: est(&acc.delivered_teu),
-                    throughput_teu_per_day: est(&acc.throughput_per_day),
+                    delivered_teu: est(&k[0]),
+                    throughput_teu_per_day: est(&k[1]),
                     throughput_teu_per_year: est(&per_year),
-                    transit_mean_h: est(&acc.transit_mean),
-                    transit_p50_h: est(&acc.transit_p50),
-                    transit_p95_h: est(&acc.transit_p95),
-                    transit_p50_pooled_h: acc.transit_pooled.quantile(0.5),
-                    transit_p95_pooled_h: acc.transit_pooled.quantile(0.95),
+                    transit_mean_h: est(&k[2]),
+                    transit_p50_h: est(&k[3]),
+                    transit_p95_h: est(&k[4]),
+                    transit_p50_pooled_h: transit_pooled.quantile(0.5),
+                    transit_p95_pooled_h: transit_pooled.quantile(0.95),
                     stages,
                 }
             })
             .collect();
-        let flows = self
+        let flows = model
             .flows
             .iter()
-            .zip(&model.flows)
-            .map(|(acc, flow)| FlowSummary {
-                id: flow.id.clone(),
-                generated_teu: est(&acc.generated),
-                refused_teu: est(&acc.refused),
+            .map(|flow| {
+                let k = take(FLOW_KPIS.len());
+                FlowSummary {
+                    id: flow.id.clone(),
+                    generated_teu: est(&k[0]),
+                    refused_teu: est(&k[1]),
+                }
             })
             .collect();
-        let fleets = self
+        let fleets = model
             .fleets
             .iter()
-            .zip(&model.fleets)
-            .map(|(acc, fleet)| FleetSummary {
-                id: fleet.id.clone(),
-                kind: fleet.kind,
-                vehicles: fleet.vehicles,
-                capacity_teu: fleet.capacity_teu,
-                max_load_teu: fleet.max_load_teu,
-                departures: est(&acc.departures),
-                teu_per_year: est(&acc.teu_per_year),
-                mean_load_teu: est(&acc.mean_load),
-                achieved_load_factor: est(&acc.load_factor),
-                utilization: est(&acc.utilization),
-                cargo_wait_mean_h: est(&acc.cargo_wait),
-                berth_wait_mean_h: est(&acc.berth_wait),
-                back_teu: est(&acc.back_teu),
-                missed_slots: est(&acc.missed_slots),
-            })
-            .collect();
-        let targets = self
-            .targets
-            .iter()
-            .zip(model.disruption_targets())
-            .map(|(acc, target)| TargetSummary {
-                kind: match target {
-                    Target::Node(_) => "node",
-                    Target::Leg(_) => "leg",
+            .map(|fleet| {
+                let k = take(FLEET_KPIS.len());
+                FleetSummary {
+                    id: fleet.id.clone(),
+                    kind: fleet.kind,
+                    vehicles: fleet.vehicles,
+                    capacity_teu: fleet.capacity_teu,
+                    max_load_teu: fleet.max_load_teu,
+                    departures: est(&k[0]),
+                    teu_per_year: est(&k[1]),
+                    mean_load_teu: est(&k[2]),
+                    achieved_load_factor: est(&k[3]),
+                    utilization: est(&k[4]),
+                    cargo_wait_mean_h: est(&k[5]),
+                    berth_wait_mean_h: est(&k[6]),
+                    back_teu: est(&k[7]),
+                    missed_slots: est(&k[8]),
                 }
-                .to_string(),
-                id: model.target_name(target).to_string(),
-                closed_h: est(&acc.closed_h),
-                slowed_h: est(&acc.slowed_h),
             })
             .collect();
-        let disruptions = self
+        let targets = model
+            .disruption_targets()
+            .into_iter()
+            .map(|target| {
+                let k = take(TARGET_KPIS.len());
+                TargetSummary {
+                    kind: match target {
+                        Target::Node(_) => "node",
+                        Target::Leg(_) => "leg",
+                    }
+                    .to_string(),
+                    id: model.target_name(target).to_string(),
+                    closed_h: est(&k[0]),
+                    slowed_h: est(&k[1]),
+                }
+            })
+            .collect();
+        let disruptions = model
             .disruptions
             .iter()
-            .zip(&model.disruptions)
-            .filter(|(_, disruption)| disruption.logged)
-            .map(|(acc, disruption)| DisruptionSummary {
-                id: disruption.id.clone(),
-                episodes: est(&acc.episodes),
-                duration_mean_h: est(&acc.duration),
+            .filter(|disruption| disruption.logged)
+            .map(|disruption| {
+                let k = take(DISRUPTION_KPIS.len());
+                DisruptionSummary {
+                    id: disruption.id.clone(),
+                    episodes: est(&k[0]),
+                    duration_mean_h: est(&k[1]),
+                }
             })
             .collect();
+        debug_assert_eq!(next, moments.len(), "every KPI column is read once");
         Summary {
             replications: self.replications,
             events: self.events,
