@@ -40,6 +40,7 @@
 pub mod engine;
 pub mod experiment;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod stats;

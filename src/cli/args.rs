@@ -22,6 +22,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// Check scenario files and list every problem found.
     Validate(ValidateArgs),
+    /// Redraw the charts and report.html of a result directory from its saved result files.
+    Plot(PlotArgs),
     /// Print the built-in default scenario (a starting point for your own).
     PrintDefault,
 }
@@ -63,6 +65,54 @@ pub struct RunArgs {
     /// a partial result for `corridor merge`.
     #[arg(long, value_name = "INDEX/COUNT")]
     pub shard: Option<String>,
+    /// Charts and report.
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+/// Flags for the charts and the report drawn after a run or a merge.
+#[derive(Debug, clap::Args)]
+pub struct ChartArgs {
+    /// Write only the result files: no charts/ and no report.html (`corridor plot` draws them
+    /// later).
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Chart size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WIDTHxHEIGHT", default_value = "1600x900", value_parser = parse_size)]
+    pub chart_size: (u32, u32),
+}
+
+/// `corridor plot`.
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    /// Result directory written by `corridor run` or `corridor merge`.
+    pub dir: PathBuf,
+    /// Chart size in pixels, WIDTHxHEIGHT.
+    #[arg(long, value_name = "WIDTHxHEIGHT", default_value = "1600x900", value_parser = parse_size)]
+    pub chart_size: (u32, u32),
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Parses `WIDTHxHEIGHT`.
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let range = corridor::plot::SIZE_RANGE;
+    let fail = || {
+        format!(
+            "expected WIDTHxHEIGHT in pixels, each from {} to {}, e.g. 1600x900",
+            range.start(),
+            range.end()
+        )
+    };
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(fail)?;
+    let w: u32 = w.trim().parse().map_err(|_| fail())?;
+    let h: u32 = h.trim().parse().map_err(|_| fail())?;
+    if range.contains(&w) && range.contains(&h) {
+        Ok((w, h))
+    } else {
+        Err(fail())
+    }
 }
 
 /// Flags for where results go.
@@ -88,6 +138,9 @@ pub struct MergeArgs {
     /// Output directory and verbosity.
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Charts and report.
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }
 
 /// `corridor validate`.

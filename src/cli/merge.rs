@@ -49,6 +49,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .finish(provenance, None)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
+    super::plot::after_run(&out_path, &args.charts)?;
     if !args.output.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(table::render(&report).as_bytes())?;

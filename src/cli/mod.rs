@@ -2,6 +2,7 @@
 
 mod args;
 mod merge;
+mod plot;
 mod print_default;
 mod progress;
 mod run;
@@ -20,6 +21,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Run(run_args) => run::run(run_args),
         Command::Merge(merge_args) => merge::run(merge_args),
         Command::Validate(validate_args) => validate::run(validate_args),
+        Command::Plot(plot_args) => plot::run(plot_args),
         Command::PrintDefault => print_default::run(),
     }
 }

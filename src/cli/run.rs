@@ -125,6 +125,7 @@ fn run_full(
         .finish(provenance, precision)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
+    super::plot::after_run(&out_path, &args.charts)?;
     if !args.output.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(table::render(&report).as_bytes())?;

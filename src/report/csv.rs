@@ -47,6 +47,12 @@ pub const FLEETS_CSV: &str = "fleets.csv";
 pub const TARGETS_CSV: &str = "targets.csv";
 /// `transit_distribution.csv`.
 pub const TRANSIT_DISTRIBUTION_CSV: &str = "transit_distribution.csv";
+/// `throughput_weekly.csv`.
+pub const THROUGHPUT_WEEKLY_CSV: &str = "throughput_weekly.csv";
+/// `fleet_weekly.csv`.
+pub const FLEET_WEEKLY_CSV: &str = "fleet_weekly.csv";
+/// `node_daily.csv`.
+pub const NODE_DAILY_CSV: &str = "node_daily.csv";
 /// `throughput_daily.csv`.
 pub const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
 

@@ -112,14 +112,19 @@ pub fn file_names(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// Asserts that two result directories hold the same files with the same bytes, except for the
-/// command line and wall time in `summary.json`.
+/// Asserts that two result directories hold the same files with the same bytes (charts included),
+/// except for the command line and wall time in `summary.json` and `report.html`.
 pub fn assert_same_results(a: &std::path::Path, b: &std::path::Path) {
     let names = file_names(a);
     assert_eq!(names, file_names(b), "{} vs {}", a.display(), b.display());
-    assert!(names.contains(&"summary.json".to_string()));
+    assert!(names.contains(&"summary.json".to_string()) || a.ends_with("charts"));
     for name in &names {
-        if name == "summary.json" {
+        if a.join(name).is_dir() {
+            assert_same_results(&a.join(name), &b.join(name));
+        } else if name == "report.html" {
+            // It shows the command line and the wall time; its tables come from summary.json
+            // and its charts are the SVG files compared here.
+        } else if name == "summary.json" {
             assert_eq!(
                 normalized_summary(a),
                 normalized_summary(b),

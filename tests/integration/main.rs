@@ -9,6 +9,8 @@
 //! - `parallel`: thread count never changes results; precision mode.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
+//! - `plot`: charts, report.html and `corridor plot`.
+//! - `browser`: report.html in headless Chromium.
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
@@ -18,6 +20,7 @@
 
 mod analytic;
 mod bad_input;
+mod browser;
 mod cli;
 mod common;
 mod disruptions;
@@ -26,5 +29,6 @@ mod invariants;
 mod operations;
 mod output;
 mod parallel;
+mod plot;
 mod queueing;
 mod shard;

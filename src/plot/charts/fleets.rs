@@ -1,0 +1,124 @@
+//! Fleets: departures per week (mean with band) and the week's achieved load factor.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{BandSeries, ChartResult, TimePanel};
+use crate::plot::data::{Point, ResultSet};
+use crate::plot::theme::{self, Theme};
+
+const HOURS_PER_WEEK: f64 = 168.0;
+
+pub(super) fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &ResultSet,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
+    let fleets = &data.report.summary.fleets;
+    let replications = data.report.summary.replications;
+    let x_max = data.horizon_h() / HOURS_PER_WEEK;
+    let warmup_end = data.warmup_h() / HOURS_PER_WEEK;
+
+    let departures: Vec<BandSeries> = data
+        .fleet_weekly
+        .iter()
+        .enumerate()
+        .map(|(i, (id, weeks))| BandSeries {
+            label: format!(
+                "{id} ({} vehicles), mean of {replications} replications",
+                vehicles(data, id)
+            ),
+            color: theme::color(i),
+            points: &weeks.departures,
+        })
+        .collect();
+    TimePanel {
+        caption: "Departures from the home port",
+        x_desc: "week of the run",
+        y_desc: "departures per week",
+        x_max,
+        warmup_end,
+        windows: &[],
+        window_label: None,
+        legend: Some(SeriesLabelPosition::UpperRight),
+        y_limit: None,
+    }
+    .draw(&top, &departures, theme)?;
+
+    // Load factor of the week: mean TEU loaded / (mean departures x capacity), a ratio of means.
+    let load_factors: Vec<(String, Vec<Point>)> = data
+        .fleet_weekly
+        .iter()
+        .map(|(id, weeks)| {
+            let capacity = fleets
+                .iter()
+                .find(|f| &f.id == id)
+                .map_or(0.0, |f| f64::from(f.capacity_teu));
+            let points = weeks
+                .departures
+                .iter()
+                .zip(&weeks.loaded_teu)
+                .filter(|(d, _)| d.mean > 0.0 && capacity > 0.0)
+                .map(|(d, l)| {
+                    let lf = 100.0 * l.mean / (d.mean * capacity);
+                    Point {
+                        t: d.t,
+                        mean: lf,
+                        low: lf,
+                        high: lf,
+                        warmup: d.warmup,
+                    }
+                })
+                .collect();
+            (id.clone(), points)
+        })
+        .collect();
+    let series: Vec<BandSeries> = load_factors
+        .iter()
+        .enumerate()
+        .map(|(i, (id, points))| {
+            let overall = fleets
+                .iter()
+                .find(|f| &f.id == id)
+                .and_then(|f| f.achieved_load_factor)
+                .map_or(String::new(), |e| {
+                    format!(
+                        ", year {:.1}% ± {:.1}",
+                        e.mean * 100.0,
+                        e.half_width.unwrap_or(0.0) * 100.0
+                    )
+                });
+            BandSeries {
+                label: format!("{id}{overall}"),
+                color: theme::color(i),
+                points,
+            }
+        })
+        .collect();
+    TimePanel {
+        caption: "Achieved load factor (TEU loaded / departures x nominal capacity)",
+        x_desc: "week of the run",
+        y_desc: "% of capacity",
+        x_max,
+        warmup_end,
+        windows: &[],
+        window_label: None,
+        legend: Some(SeriesLabelPosition::LowerRight),
+        y_limit: Some(100.0),
+    }
+    .draw(&bottom, &series, theme)?;
+    Ok(())
+}
+
+fn vehicles(data: &ResultSet, id: &str) -> u32 {
+    data.report
+        .summary
+        .fleets
+        .iter()
+        .find(|f| f.id == id)
+        .map_or(0, |f| f.vehicles)
+}

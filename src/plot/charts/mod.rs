@@ -1,0 +1,408 @@
+//! The charts: one module per chart, drawn on any plotters backend (SVG and PNG get the same
+//! drawing code), from a [`ResultSet`] only.
+
+mod fleets;
+mod nodes;
+mod queues;
+mod stages;
+mod throughput;
+mod transit;
+
+use std::error::Error;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::data::{Point, ResultSet};
+use super::theme::{self, FONT, INK, Theme};
+
+/// What a chart draw returns.
+pub type ChartResult = Result<(), Box<dyn Error>>;
+
+/// Every chart the tool draws, in report order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    /// TEU delivered per week per route, with the disruption windows of one replication.
+    Throughput,
+    /// Transit-time distribution per route with p50 and p95.
+    Transit,
+    /// Mean hours per node along each route.
+    Stages,
+    /// Node utilization and mean wait with CI whiskers.
+    Nodes,
+    /// TEU on the ground over time at the busiest nodes.
+    Queues,
+    /// Departures per week and achieved load factor per fleet.
+    Fleets,
+}
+
+impl ChartKind {
+    /// All charts, in report order.
+    pub const ALL: [ChartKind; 6] = [
+        ChartKind::Throughput,
+        ChartKind::Transit,
+        ChartKind::Stages,
+        ChartKind::Nodes,
+        ChartKind::Queues,
+        ChartKind::Fleets,
+    ];
+
+    /// File name without extension.
+    pub fn stem(self) -> &'static str {
+        match self {
+            ChartKind::Throughput => "throughput",
+            ChartKind::Transit => "transit_time",
+            ChartKind::Stages => "where_the_days_go",
+            ChartKind::Nodes => "node_utilization_wait",
+            ChartKind::Queues => "node_queues",
+            ChartKind::Fleets => "fleets",
+        }
+    }
+
+    /// Chart title.
+    pub fn title(self) -> &'static str {
+        match self {
+            ChartKind::Throughput => "Throughput: TEU delivered per week, by route",
+            ChartKind::Transit => "Transit time per TEU, by route",
+            ChartKind::Stages => "Where the days go: mean time per stage along each route",
+            ChartKind::Nodes => "Node utilization and queue wait",
+            ChartKind::Queues => "Boxes on the ground at the busiest nodes",
+            ChartKind::Fleets => "Fleets: sailings per week and load factor",
+        }
+    }
+
+    /// One-sentence reading guide, for the report.
+    pub fn caption(self) -> &'static str {
+        match self {
+            ChartKind::Throughput => {
+                "Mean over replications with its 95% confidence band. Grey columns: disruption \
+                 windows of one representative replication (the one whose disrupted time is \
+                 closest to the median). The light area on the left is the warm-up, excluded from \
+                 all statistics."
+            }
+            ChartKind::Transit => {
+                "Share of TEU by end-to-end time (origin to end of the last node), all \
+                 replications pooled, with the median (p50) and 95th percentile (p95) marked."
+            }
+            ChartKind::Stages => {
+                "Mean hours per TEU in each node (waiting, service, held, waiting for a vessel) \
+                 and on each leg, stacked in route order; the longest segment is the bottleneck."
+            }
+            ChartKind::Nodes => {
+                "Share of server capacity in use and mean wait for a server, with 95% confidence \
+                 whiskers. Nodes with unlimited servers have no utilization."
+            }
+            ChartKind::Queues => {
+                "Time-average TEU at the node per day (waiting, in service, or waiting for a \
+                 vehicle), mean over replications with its 95% band, at the four nodes where \
+                 cargo queues (for a server or a vehicle) that hold the most TEU on average. \
+                 Grey columns: disruption windows of the representative replication."
+            }
+            ChartKind::Fleets => {
+                "Departures from the home port per week (mean with 95% band) and the week's \
+                 TEU loaded over departures times nominal capacity."
+            }
+        }
+    }
+
+    /// Whether the results have anything for this chart to show.
+    pub fn applies(self, data: &ResultSet) -> bool {
+        match self {
+            ChartKind::Fleets => !data.fleet_weekly.is_empty(),
+            ChartKind::Throughput => !data.throughput_weekly.is_empty(),
+            ChartKind::Transit => data.transit.iter().any(|(_, bins)| !bins.is_empty()),
+            ChartKind::Stages => !data.report.summary.routes.is_empty(),
+            ChartKind::Nodes | ChartKind::Queues => !data.report.summary.nodes.is_empty(),
+        }
+    }
+
+    /// Draws the chart on `root`.
+    pub fn draw<DB: DrawingBackend>(
+        self,
+        root: &DrawingArea<DB, Shift>,
+        data: &ResultSet,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
+            self.title(),
+            (FONT, theme.title())
+                .into_font()
+                .style(FontStyle::Bold)
+                .color(&INK),
+        )?;
+        let body = body.margin(
+            theme.px(6.0),
+            theme.px(14.0),
+            theme.px(14.0),
+            theme.px(20.0),
+        );
+        match self {
+            ChartKind::Throughput => throughput::draw(&body, data, theme),
+            ChartKind::Transit => transit::draw(&body, data, theme),
+            ChartKind::Stages => stages::draw(&body, data, theme),
+            ChartKind::Nodes => nodes::draw(&body, data, theme),
+            ChartKind::Queues => queues::draw(&body, data, theme),
+            ChartKind::Fleets => fleets::draw(&body, data, theme),
+        }?;
+        root.present()?;
+        Ok(())
+    }
+}
+
+/// Splits `area` into panels for `n` small multiples: one column up to two panels, then two
+/// columns (three beyond six).
+fn panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    n: usize,
+) -> Vec<DrawingArea<DB, Shift>> {
+    let cols = match n {
+        0..=2 => 1,
+        3..=6 => 2,
+        _ => 3,
+    };
+    let rows = n.div_ceil(cols).max(1);
+    let mut areas = area.split_evenly((rows, cols));
+    areas.truncate(n);
+    areas
+}
+
+/// The colour of route `id`: by its position in the scenario, so a route keeps its colour in
+/// every chart.
+fn route_color(data: &ResultSet, id: &str) -> RGBColor {
+    theme::color(
+        data.report
+            .summary
+            .routes
+            .iter()
+            .position(|r| r.id == id)
+            .unwrap_or(0),
+    )
+}
+
+/// The colour of node `id`, from the wider node palette, by its position in the scenario.
+fn node_color(data: &ResultSet, id: &str) -> RGBColor {
+    theme::node_color(
+        data.report
+            .summary
+            .nodes
+            .iter()
+            .position(|n| n.id == id)
+            .unwrap_or(0),
+    )
+}
+
+/// A series of means with a 95% band over time.
+struct BandSeries<'a> {
+    label: String,
+    color: RGBColor,
+    points: &'a [Point],
+}
+
+/// Draws one time-series panel: warm-up shading, disruption windows, each series' 95% band and
+/// mean line. `scale` converts the points' time index to the x axis unit; windows are given in
+/// x-axis units.
+struct TimePanel<'a> {
+    caption: &'a str,
+    x_desc: &'a str,
+    y_desc: &'a str,
+    x_max: f64,
+    warmup_end: f64,
+    windows: &'a [(f64, f64)],
+    window_label: Option<String>,
+    /// Where the legend goes, if this panel has one.
+    legend: Option<SeriesLabelPosition>,
+    /// Fixed upper end of the y axis (e.g. 100 for percentages), if the data fit under it.
+    y_limit: Option<f64>,
+}
+
+impl TimePanel<'_> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        series: &[BandSeries],
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let y_max = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.high))
+            .fold(0.0_f64, f64::max);
+        let y_max = match self.y_limit {
+            Some(limit) if y_max <= limit => limit,
+            _ => nice_max(y_max),
+        };
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                self.caption,
+                (FONT, theme.caption()).into_font().color(&INK),
+            )
+            .margin(theme.px(8.0))
+            .x_label_area_size(theme.px(62.0))
+            .y_label_area_size(theme.px(92.0))
+            .build_cartesian_2d(0.0..self.x_max, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_desc)
+            .y_desc(self.y_desc)
+            .axis_desc_style((FONT, theme.axis()).into_font().color(&INK))
+            .label_style((FONT, theme.label()).into_font().color(&INK))
+            .x_labels(8)
+            .y_labels(6)
+            .y_label_formatter(&|v| format_number(*v))
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
+            .draw()?;
+
+        if self.warmup_end > 0.0 {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, 0.0), (self.warmup_end.min(self.x_max), y_max)],
+                    theme::WARMUP.mix(0.7).filled(),
+                )))?
+                .label("warm-up (excluded)")
+                .legend(legend_box(theme::WARMUP.mix(0.7), theme));
+        }
+        if !self.windows.is_empty() {
+            let drawn = chart.draw_series(self.windows.iter().map(|&(start, end)| {
+                Rectangle::new(
+                    [(start, 0.0), (end.min(self.x_max), y_max)],
+                    theme::DISRUPTION.mix(0.35).filled(),
+                )
+            }))?;
+            if let Some(label) = &self.window_label {
+                drawn
+                    .label(label.clone())
+                    .legend(legend_box(theme::DISRUPTION.mix(0.35), theme));
+            }
+        }
+        for s in series {
+            let color = s.color;
+            if s.points.is_empty() {
+                continue;
+            }
+            let mut outline: Vec<(f64, f64)> = s.points.iter().map(|p| (p.t, p.high)).collect();
+            outline.extend(s.points.iter().rev().map(|p| (p.t, p.low)));
+            chart.draw_series(std::iter::once(Polygon::new(
+                outline,
+                color.mix(0.22).filled(),
+            )))?;
+            chart
+                .draw_series(LineSeries::new(
+                    s.points.iter().map(|p| (p.t, p.mean)),
+                    color.stroke_width(theme.line()),
+                ))?
+                .label(s.label.clone())
+                .legend(legend_line(color, theme));
+        }
+        if let Some(position) = &self.legend {
+            draw_legend(&mut chart, position.clone(), theme)?;
+        }
+        Ok(())
+    }
+}
+
+/// Draws the series labels at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .margin(theme.px(10.0))
+        .legend_area_size(theme.px(34.0))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(190, 190, 190))
+        .label_font((FONT, theme.label()).into_font().color(&INK))
+        .draw()?;
+    Ok(())
+}
+
+/// A legend swatch for a line.
+fn legend_line(color: RGBColor, theme: &Theme) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    let width = theme.line();
+    let length = theme.px(26.0) as i32;
+    move |(x, y)| PathElement::new(vec![(x, y), (x + length, y)], color.stroke_width(width))
+}
+
+/// A legend swatch for a filled area.
+fn legend_box(color: RGBAColor, theme: &Theme) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    let half = theme.px(9.0) as i32;
+    let length = theme.px(26.0) as i32;
+    move |(x, y)| Rectangle::new([(x, y - half), (x + length, y + half)], color.filled())
+}
+
+/// A round upper limit for an axis showing values up to `max` (with headroom for the legend).
+fn nice_max(max: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return 1.0;
+    }
+    let target = max * 1.12;
+    let magnitude = 10f64.powf(target.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|step| step * magnitude)
+        .find(|limit| *limit >= target)
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// A tick label: thousands separated, at most two decimals for small numbers.
+fn format_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1000.0 {
+        let rounded = v.round() as i64;
+        let digits = rounded.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if rounded < 0 {
+            out.insert(0, '-');
+        }
+        out
+    } else if a >= 10.0 || (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_limits_are_round_and_above_the_data() {
+        assert_eq!(nice_max(0.0), 1.0);
+        assert_eq!(nice_max(95.0), 120.0);
+        assert_eq!(nice_max(1.0), 1.2);
+        assert!(nice_max(7_340.0) >= 7_340.0 * 1.12);
+    }
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(format_number(1_234_567.0), "1,234,567");
+        assert_eq!(format_number(-1500.0), "-1,500");
+        assert_eq!(format_number(42.4), "42");
+        assert_eq!(format_number(2.45), "2.5");
+        assert_eq!(format_number(5.0), "5");
+        assert_eq!(format_number(0.125), "0.13");
+        assert_eq!(format_number(0.0), "0");
+    }
+}

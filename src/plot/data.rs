@@ -1,0 +1,459 @@
+//! The result files the charts and the report read, loaded into plain types.
+//!
+//! This is the only place the plotting side touches the disk for input: it reads `summary.json`
+//! (as [`RunReport`]) and the time-series CSV files a run writes, and nothing of the engine. A
+//! missing or malformed file is an error that names the file and, for CSV, the line.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::report::RunReport;
+use crate::report::csv::{
+    DISRUPTIONS_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, THROUGHPUT_WEEKLY_CSV,
+    TRANSIT_DISTRIBUTION_CSV,
+};
+use crate::report::output::SUMMARY_JSON;
+
+/// Why the result files could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// A result file is absent or unreadable.
+    #[error("{}: cannot read result file: {source} (is this a `corridor run` output directory?)", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A result file does not parse.
+    #[error("{}: {message}", .path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line where known.
+        message: String,
+    },
+}
+
+/// A mean across replications with its 95% confidence interval, at one point of a time axis.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// Position on the time axis (day or week index).
+    pub t: f64,
+    /// Mean across replications.
+    pub mean: f64,
+    /// Lower end of the 95% CI (the mean itself when there is no interval).
+    pub low: f64,
+    /// Upper end of the 95% CI.
+    pub high: f64,
+    /// Whether the period falls (at least partly) in the warm-up.
+    pub warmup: bool,
+}
+
+/// A time series per entity (route, node or fleet), in the order the file lists them.
+pub type SeriesSet = Vec<(String, Vec<Point>)>;
+
+/// One bin of a route's pooled transit-time histogram.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TransitBin {
+    /// Lower edge, hours.
+    pub transit_low_h: f64,
+    /// Upper edge, hours.
+    pub transit_high_h: f64,
+    /// TEU in the bin, all replications pooled.
+    pub teu: u64,
+}
+
+/// One logged disruption episode on one target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Episode {
+    /// Replication index.
+    pub replication: u64,
+    /// Disruption id.
+    pub disruption: String,
+    /// `node` or `leg`.
+    pub target_kind: String,
+    /// Target id.
+    pub target: String,
+    /// Start, hours from the start of the run.
+    pub start_h: f64,
+    /// End, hours from the start of the run.
+    pub end_h: f64,
+}
+
+/// Weekly departures and loads of one fleet.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FleetWeeks {
+    /// Departures per week.
+    pub departures: Vec<Point>,
+    /// Mean TEU loaded per week.
+    pub loaded_teu: Vec<Point>,
+}
+
+/// Everything the charts and the report draw.
+#[derive(Clone, Debug)]
+pub struct ResultSet {
+    /// The directory the files came from.
+    pub dir: PathBuf,
+    /// `summary.json`.
+    pub report: RunReport,
+    /// TEU delivered per week, per route.
+    pub throughput_weekly: SeriesSet,
+    /// Time-average TEU at the node per day, per node.
+    pub yard_daily: SeriesSet,
+    /// Time-average consignments waiting for a server per day, per node.
+    pub queue_daily: SeriesSet,
+    /// Per fleet.
+    pub fleet_weekly: Vec<(String, FleetWeeks)>,
+    /// Pooled transit-time histogram, per route (routes with deliveries only).
+    pub transit: Vec<(String, Vec<TransitBin>)>,
+    /// The disruption log of every replication.
+    pub episodes: Vec<Episode>,
+}
+
+impl ResultSet {
+    /// Reads the result files in `dir`.
+    pub fn load(dir: &Path) -> Result<ResultSet, DataError> {
+        let summary_path = dir.join(SUMMARY_JSON);
+        let text = fs::read_to_string(&summary_path).map_err(|source| DataError::Read {
+            path: summary_path.clone(),
+            source,
+        })?;
+        let report: RunReport = serde_json::from_str(&text).map_err(|e| DataError::Parse {
+            path: summary_path.clone(),
+            message: e.to_string(),
+        })?;
+
+        let throughput_weekly = read_series(
+            &Table::read(&dir.join(THROUGHPUT_WEEKLY_CSV))?,
+            "route",
+            "week",
+            &["delivered_teu"],
+            Some(7),
+        )?
+        .remove(0);
+        let [queue_daily, yard_daily]: [SeriesSet; 2] = read_series(
+            &Table::read(&dir.join(NODE_DAILY_CSV))?,
+            "node",
+            "day",
+            &["queue_mean", "yard_teu_mean"],
+            None,
+        )?
+        .try_into()
+        .expect("two quantities asked, two series sets returned");
+        let [departures, loaded]: [SeriesSet; 2] = read_series(
+            &Table::read(&dir.join(FLEET_WEEKLY_CSV))?,
+            "fleet",
+            "week",
+            &["departures", "loaded_teu"],
+            Some(7),
+        )?
+        .try_into()
+        .expect("two quantities asked, two series sets returned");
+        let fleet_weekly = departures
+            .into_iter()
+            .zip(loaded)
+            .map(|((fleet, departures), (_, loaded_teu))| {
+                (
+                    fleet,
+                    FleetWeeks {
+                        departures,
+                        loaded_teu,
+                    },
+                )
+            })
+            .collect();
+        let transit = read_transit(&dir.join(TRANSIT_DISTRIBUTION_CSV))?;
+        let episodes = read_episodes(&dir.join(DISRUPTIONS_CSV))?;
+
+        Ok(ResultSet {
+            dir: dir.to_path_buf(),
+            report,
+            throughput_weekly,
+            yard_daily,
+            queue_daily,
+            fleet_weekly,
+            transit,
+            episodes,
+        })
+    }
+
+    /// Warm-up length, hours.
+    pub fn warmup_h(&self) -> f64 {
+        self.report.scenario.warmup_days * 24.0
+    }
+
+    /// Run length, hours.
+    pub fn horizon_h(&self) -> f64 {
+        self.report.scenario.horizon_days * 24.0
+    }
+
+    /// The replication whose total disrupted time (union over targets) is closest to the median
+    /// over replications, and its disrupted windows (merged, hours). `None` when nothing was
+    /// logged.
+    pub fn representative_disruptions(&self) -> Option<(u64, Vec<(f64, f64)>)> {
+        if self.episodes.is_empty() {
+            return None;
+        }
+        let replications = self.report.summary.replications.max(1);
+        let mut windows: BTreeMap<u64, Vec<(f64, f64)>> =
+            (0..replications).map(|r| (r, Vec::new())).collect();
+        for episode in &self.episodes {
+            windows
+                .entry(episode.replication)
+                .or_default()
+                .push((episode.start_h, episode.end_h));
+        }
+        let merged: Vec<(u64, Vec<(f64, f64)>)> = windows
+            .into_iter()
+            .map(|(rep, spans)| (rep, merge_spans(spans)))
+            .collect();
+        let mut totals: Vec<f64> = merged.iter().map(|(_, s)| total_length(s)).collect();
+        totals.sort_by(f64::total_cmp);
+        let median = totals[totals.len() / 2];
+        merged.into_iter().min_by(|(ra, a), (rb, b)| {
+            let da = (total_length(a) - median).abs();
+            let db = (total_length(b) - median).abs();
+            da.total_cmp(&db).then(ra.cmp(rb))
+        })
+    }
+}
+
+/// Sorts and merges overlapping `[start, end)` spans.
+pub fn merge_spans(mut spans: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(spans.len());
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+fn total_length(spans: &[(f64, f64)]) -> f64 {
+    spans.iter().map(|(s, e)| e - s).sum()
+}
+
+/// A CSV result file read into memory, with its columns looked up by name.
+struct Table {
+    path: PathBuf,
+    headers: csv::StringRecord,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Table, DataError> {
+        let bytes = fs::read(path).map_err(|source| DataError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        let parse = |e: csv::Error| DataError::Parse {
+            path: path.to_path_buf(),
+            message: match e.position() {
+                Some(pos) => format!("line {}: {e}", pos.line()),
+                None => e.to_string(),
+            },
+        };
+        let headers = reader.headers().map_err(parse)?.clone();
+        let rows = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(parse)?;
+        Ok(Table {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
+    }
+
+    fn error(&self, message: String) -> DataError {
+        DataError::Parse {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// The index of column `name`.
+    fn column(&self, name: &str) -> Result<usize, DataError> {
+        self.headers.iter().position(|h| h == name).ok_or_else(|| {
+            self.error(format!(
+                "no column {name:?} (columns: {})",
+                self.headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    }
+
+    /// Row `row` (0-based, after the header) as `(line, record)`.
+    fn rows(&self) -> impl Iterator<Item = (usize, &csv::StringRecord)> {
+        self.rows.iter().enumerate().map(|(i, r)| (i + 2, r))
+    }
+
+    fn text<'a>(&self, record: &'a csv::StringRecord, column: usize) -> &'a str {
+        record.get(column).unwrap_or("")
+    }
+
+    /// A number, or `None` for an empty field.
+    fn float(
+        &self,
+        line: usize,
+        record: &csv::StringRecord,
+        column: usize,
+    ) -> Result<Option<f64>, DataError> {
+        let text = self.text(record, column);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse::<f64>().map(Some).map_err(|_| {
+            self.error(format!(
+                "line {line}: column {:?}: expected a number, found {text:?}",
+                &self.headers[column]
+            ))
+        })
+    }
+
+    fn required<T: std::str::FromStr>(
+        &self,
+        line: usize,
+        record: &csv::StringRecord,
+        column: usize,
+        what: &str,
+    ) -> Result<T, DataError> {
+        let text = self.text(record, column);
+        text.parse::<T>().map_err(|_| {
+            self.error(format!(
+                "line {line}: column {:?}: expected {what}, found {text:?}",
+                &self.headers[column]
+            ))
+        })
+    }
+}
+
+/// Reads the per-entity time series of `quantity` (columns `quantity`, `quantity_ci95_low`,
+/// `quantity_ci95_high`) from a file keyed by `entity` and `period`; only periods of `full`
+/// days (when the file has a `days` column) are kept, and rows without a mean are left out.
+fn read_series(
+    table: &Table,
+    entity: &str,
+    period: &str,
+    quantities: &[&str],
+    full: Option<u64>,
+) -> Result<Vec<SeriesSet>, DataError> {
+    let entity_col = table.column(entity)?;
+    let period_col = table.column(period)?;
+    let warmup_col = table.column("warmup")?;
+    let days_col = match full {
+        Some(_) => Some(table.column("days")?),
+        None => None,
+    };
+    let columns = quantities
+        .iter()
+        .map(|q| {
+            Ok((
+                table.column(q)?,
+                table.column(&format!("{q}_ci95_low"))?,
+                table.column(&format!("{q}_ci95_high"))?,
+            ))
+        })
+        .collect::<Result<Vec<_>, DataError>>()?;
+    let mut sets: Vec<SeriesSet> = vec![Vec::new(); quantities.len()];
+    for (line, record) in table.rows() {
+        let name = table.text(record, entity_col);
+        let t: u64 = table.required(line, record, period_col, "a whole number")?;
+        let warmup: bool = table.required(line, record, warmup_col, "true or false")?;
+        if let (Some(col), Some(full)) = (days_col, full) {
+            let days: u64 = table.required(line, record, col, "a whole number")?;
+            if days < full {
+                continue;
+            }
+        }
+        for (set, &(mean_col, low_col, high_col)) in sets.iter_mut().zip(&columns) {
+            let points = match set.last_mut() {
+                Some((last, points)) if last == name => points,
+                _ => {
+                    set.push((name.to_string(), Vec::new()));
+                    &mut set.last_mut().expect("just pushed").1
+                }
+            };
+            let Some(mean) = table.float(line, record, mean_col)? else {
+                continue;
+            };
+            let low = table.float(line, record, low_col)?.unwrap_or(mean);
+            let high = table.float(line, record, high_col)?.unwrap_or(mean);
+            points.push(Point {
+                t: t as f64,
+                mean,
+                low: low.min(mean),
+                high: high.max(mean),
+                warmup,
+            });
+        }
+    }
+    Ok(sets)
+}
+
+fn read_transit(path: &Path) -> Result<Vec<(String, Vec<TransitBin>)>, DataError> {
+    let table = Table::read(path)?;
+    let route_col = table.column("route")?;
+    let low_col = table.column("transit_low_h")?;
+    let high_col = table.column("transit_high_h")?;
+    let teu_col = table.column("teu")?;
+    let mut transit: Vec<(String, Vec<TransitBin>)> = Vec::new();
+    for (line, record) in table.rows() {
+        let route = table.text(record, route_col);
+        let bin = TransitBin {
+            transit_low_h: table.required(line, record, low_col, "a number")?,
+            transit_high_h: table.required(line, record, high_col, "a number")?,
+            teu: table.required(line, record, teu_col, "a whole number")?,
+        };
+        match transit.last_mut() {
+            Some((last, bins)) if last == route => bins.push(bin),
+            _ => transit.push((route.to_string(), vec![bin])),
+        }
+    }
+    Ok(transit)
+}
+
+fn read_episodes(path: &Path) -> Result<Vec<Episode>, DataError> {
+    let table = Table::read(path)?;
+    let cols = [
+        "replication",
+        "disruption",
+        "target_kind",
+        "target",
+        "start_h",
+        "end_h",
+    ]
+    .map(|name| table.column(name));
+    let [rep, disruption, kind, target, start, end] = cols;
+    let (rep, disruption, kind, target, start, end) =
+        (rep?, disruption?, kind?, target?, start?, end?);
+    table
+        .rows()
+        .map(|(line, record)| {
+            Ok(Episode {
+                replication: table.required(line, record, rep, "a whole number")?,
+                disruption: table.text(record, disruption).to_string(),
+                target_kind: table.text(record, kind).to_string(),
+                target: table.text(record, target).to_string(),
+                start_h: table.required(line, record, start, "a number")?,
+                end_h: table.required(line, record, end, "a number")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_merge_when_they_overlap_or_touch() {
+        let merged = merge_spans(vec![(5.0, 7.0), (0.0, 2.0), (1.0, 3.0), (3.0, 4.0)]);
+        assert_eq!(merged, vec![(0.0, 4.0), (5.0, 7.0)]);
+        assert_eq!(total_length(&merged), 6.0);
+    }
+}

@@ -1,0 +1,373 @@
+//! `report.html`: one self-contained page (inline CSS, charts inline as SVG, no script, no
+//! network) with the scenario, the KPI tables with 95% confidence intervals, the conservation
+//! check and every chart.
+
+use std::fmt::Write as _;
+
+use super::charts::ChartKind;
+use super::data::ResultSet;
+use crate::stats::summary::Estimate;
+
+const STYLE: &str = "
+body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#222;margin:0 auto;max-width:1200px;padding:1.5em;line-height:1.4}
+h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:2px solid #0072b2;padding-bottom:.2em}
+p.lead{color:#555;margin-top:0}
+table{border-collapse:collapse;margin:.8em 0;font-size:.92em}
+th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
+th{background:#f3f6f9}
+table.meta td{text-align:left;white-space:normal}
+.ok{color:#007a4d;font-weight:bold}.bad{color:#b00020;font-weight:bold}
+figure{margin:1.2em 0 2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}
+figcaption{color:#555;font-size:.92em;margin-top:.4em}
+.ci{color:#777;font-size:.85em}
+";
+
+/// An inline chart: its kind and SVG document.
+pub struct InlineChart<'a> {
+    /// Which chart.
+    pub kind: ChartKind,
+    /// The SVG document plotters wrote.
+    pub svg: &'a str,
+}
+
+/// The whole page.
+pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
+    let run = &data.report;
+    let summary = &run.summary;
+    let mut page = String::with_capacity(1 << 20);
+    let title = format!("Corridor report: {}", run.scenario.name);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&title)
+    );
+    let _ = writeln!(page, "<h1>{}</h1>", escape(&title));
+    let _ = writeln!(
+        page,
+        "<p class=\"lead\">{}</p>",
+        escape(&run.scenario.description)
+    );
+
+    // Scenario and provenance.
+    page.push_str("<table class=\"meta\">\n");
+    let rows = [
+        ("Scenario file", run.scenario.file.clone()),
+        ("Scenario SHA-256", run.scenario.sha256.clone()),
+        (
+            "Replications",
+            format!(
+                "{} (seed {}), {} events",
+                summary.replications, run.seed, summary.events
+            ),
+        ),
+        (
+            "Run length",
+            format!(
+                "{} days, of which {} days warm-up; statistics over {} days",
+                run.scenario.horizon_days, run.scenario.warmup_days, summary.window_days
+            ),
+        ),
+        ("Command", run.command_line.join(" ")),
+        (
+            "Produced by",
+            format!(
+                "corridor {} in {:.2} s of simulation",
+                run.corridor_version, run.wall_time_s
+            ),
+        ),
+    ];
+    for (key, value) in rows {
+        let _ = writeln!(
+            page,
+            "<tr><td><b>{}</b></td><td>{}</td></tr>",
+            escape(key),
+            escape(&value)
+        );
+    }
+    page.push_str("</table>\n");
+    page.push_str(
+        "<p>Every figure is the mean over replications; <span class=\"ci\">± is the half-width \
+         of its 95% confidence interval</span> (Student t over replications).</p>\n",
+    );
+
+    // Conservation.
+    let c = &summary.conservation;
+    let _ = writeln!(
+        page,
+        "<h2>Conservation check</h2>\n<p>{} Generated {} TEU = delivered {} + still in the \
+         system {} (of which {} aboard vehicles) + refused {}, summed over all replications and \
+         whole runs.</p>",
+        if c.holds_in_every_replication {
+            "<span class=\"ok\">Holds in every replication.</span>".to_string()
+        } else {
+            format!(
+                "<span class=\"bad\">FAILS in replications {:?}.</span>",
+                c.failed_replications
+            )
+        },
+        c.generated_teu,
+        c.delivered_teu,
+        c.in_system_teu,
+        c.aboard_teu,
+        c.refused_teu
+    );
+
+    // Routes.
+    page.push_str("<h2>Routes</h2>\n");
+    table(
+        &mut page,
+        &[
+            "Route",
+            "TEU per year",
+            "TEU per day",
+            "Transit mean (days)",
+            "p50 (days)",
+            "p95 (days)",
+        ],
+        summary.routes.iter().map(|r| {
+            vec![
+                escape(&r.id),
+                estimate(r.throughput_teu_per_year, 1.0, 0),
+                estimate(r.throughput_teu_per_day, 1.0, 1),
+                estimate(r.transit_mean_h, 1.0 / 24.0, 2),
+                estimate(r.transit_p50_h, 1.0 / 24.0, 2),
+                estimate(r.transit_p95_h, 1.0 / 24.0, 2),
+            ]
+        }),
+    );
+    let refused: Vec<_> = summary
+        .flows
+        .iter()
+        .filter(|f| f.refused_teu.is_some_and(|e| e.mean > 0.0))
+        .collect();
+    if !refused.is_empty() {
+        page.push_str("<p>Flows that lost cargo at entry (yard full):</p>\n");
+        table(
+            &mut page,
+            &["Flow", "TEU generated", "TEU refused"],
+            refused.iter().map(|f| {
+                vec![
+                    escape(&f.id),
+                    estimate(f.generated_teu, 1.0, 0),
+                    estimate(f.refused_teu, 1.0, 0),
+                ]
+            }),
+        );
+    }
+
+    // Nodes.
+    page.push_str("<h2>Nodes</h2>\n");
+    table(
+        &mut page,
+        &[
+            "Node",
+            "Kind",
+            "Servers",
+            "Utilization (%)",
+            "Wait mean (h)",
+            "Wait p95 (h)",
+            "Queue (consignments)",
+            "TEU at node",
+        ],
+        summary.nodes.iter().map(|n| {
+            vec![
+                escape(&n.id),
+                escape(&format!("{:?}", n.kind).to_lowercase()),
+                n.servers.map_or("unlimited".to_string(), |s| s.to_string()),
+                estimate(n.utilization, 100.0, 1),
+                estimate(n.wait_mean_h, 1.0, 2),
+                estimate(n.wait_p95_h, 1.0, 1),
+                estimate(n.queue_mean, 1.0, 2),
+                estimate(n.yard_mean_teu, 1.0, 0),
+            ]
+        }),
+    );
+
+    // Fleets.
+    if !summary.fleets.is_empty() {
+        page.push_str("<h2>Fleets</h2>\n");
+        table(
+            &mut page,
+            &[
+                "Fleet",
+                "Vehicles",
+                "Capacity (TEU)",
+                "Departures",
+                "TEU per year",
+                "Load factor (%)",
+                "Away from home (%)",
+                "Cargo wait (h)",
+                "Berth wait (h)",
+            ],
+            summary.fleets.iter().map(|f| {
+                vec![
+                    escape(&f.id),
+                    format!("{} {:?}", f.vehicles, f.kind).to_lowercase(),
+                    f.capacity_teu.to_string(),
+                    estimate(f.departures, 1.0, 0),
+                    estimate(f.teu_per_year, 1.0, 0),
+                    estimate(f.achieved_load_factor, 100.0, 1),
+                    estimate(f.utilization, 100.0, 1),
+                    estimate(f.cargo_wait_mean_h, 1.0, 1),
+                    estimate(f.berth_wait_mean_h, 1.0, 1),
+                ]
+            }),
+        );
+    }
+
+    // Disruptions.
+    if !summary.targets.is_empty() || !summary.disruptions.is_empty() {
+        page.push_str("<h2>Disruptions</h2>\n");
+        table(
+            &mut page,
+            &["Target", "Kind", "Days closed", "Days slowed"],
+            summary.targets.iter().map(|t| {
+                vec![
+                    escape(&t.id),
+                    escape(&t.kind),
+                    estimate(t.closed_h, 1.0 / 24.0, 1),
+                    estimate(t.slowed_h, 1.0 / 24.0, 1),
+                ]
+            }),
+        );
+        if !summary.disruptions.is_empty() {
+            table(
+                &mut page,
+                &["Disruption", "Episodes per run", "Mean episode (days)"],
+                summary.disruptions.iter().map(|d| {
+                    vec![
+                        escape(&d.id),
+                        estimate(d.episodes, 1.0, 1),
+                        estimate(d.duration_mean_h, 1.0 / 24.0, 2),
+                    ]
+                }),
+            );
+        }
+    }
+
+    // Charts.
+    page.push_str("<h2>Charts</h2>\n");
+    for chart in charts {
+        let _ = write!(
+            page,
+            "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            chart.kind.stem(),
+            inline_svg(chart.svg),
+            escape(chart.kind.caption())
+        );
+    }
+    page.push_str("</body>\n</html>\n");
+    page
+}
+
+/// An SVG document as an element inside HTML: without an XML declaration, scalable (the fixed
+/// width and height give way to the viewBox), and without the namespace attribute, which the
+/// HTML parser supplies.
+fn inline_svg(svg: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    let head_end = body.find('>').unwrap_or(body.len());
+    // `rest` starts with the tag's closing `>`.
+    let (head, rest) = body.split_at(head_end);
+    let head: String = head
+        .split(' ')
+        .filter(|attr| {
+            !(attr.starts_with("width=")
+                || attr.starts_with("height=")
+                || attr.starts_with("xmlns="))
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let head = head.replacen("<svg", "<svg role=\"img\"", 1);
+    format!("{head}{rest}")
+}
+
+/// A table with a header row.
+fn table(page: &mut String, header: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    page.push_str("<table>\n<tr>");
+    for h in header {
+        let _ = write!(page, "<th>{}</th>", escape(h));
+    }
+    page.push_str("</tr>\n");
+    for row in rows {
+        page.push_str("<tr>");
+        for cell in row {
+            let _ = write!(page, "<td>{cell}</td>");
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table>\n");
+}
+
+/// `mean ± half-width`, scaled, with `digits` decimals; `–` when there is no estimate.
+fn estimate(e: Option<Estimate>, scale: f64, digits: usize) -> String {
+    match e {
+        None => "–".to_string(),
+        Some(e) => {
+            let mean = format!("{:.*}", digits, e.mean * scale);
+            match e.half_width {
+                Some(h) if h.is_finite() => format!(
+                    "{mean} <span class=\"ci\">± {:.*}</span>",
+                    digits,
+                    h * scale
+                ),
+                _ => mean,
+            }
+        }
+    }
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_svg_scales_and_drops_the_namespace() {
+        let svg = "<svg width=\"800\" height=\"450\" viewBox=\"0 0 800 450\" \
+                   xmlns=\"http://www.w3.org/2000/svg\">\n<rect/></svg>";
+        let inline = inline_svg(svg);
+        assert_eq!(
+            inline,
+            "<svg role=\"img\" viewBox=\"0 0 800 450\">\n<rect/></svg>"
+        );
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+
+    #[test]
+    fn estimates_show_their_interval() {
+        let e = Estimate {
+            n: 10,
+            mean: 2.0,
+            sd: 1.0,
+            half_width: Some(0.5),
+        };
+        assert_eq!(
+            estimate(Some(e), 24.0, 1),
+            "48.0 <span class=\"ci\">± 12.0</span>"
+        );
+        assert_eq!(estimate(None, 1.0, 1), "–");
+    }
+}
