@@ -8,6 +8,7 @@
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //! - `parallel`: thread count never changes results; precision mode.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
+//! - `daily`: the daily node and fleet series against window totals and a deterministic service.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
@@ -20,6 +21,7 @@ mod analytic;
 mod bad_input;
 mod cli;
 mod common;
+mod daily;
 mod disruptions;
 mod fleets;
 mod invariants;
