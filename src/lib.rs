@@ -11,7 +11,7 @@
 //!            engine::Simulation (event queue + clock + processes) --> stats::ReplicationStats
 //!                                       |  (handed over in replication order)
 //!    experiment::Aggregate: SummaryBuilder (mean, sd, 95% CI, pooled histograms), KPIs across
-//!                           replications (percentiles), daily throughput
+//!                           replications (percentiles), daily series
 //!                                       |
 //!      report: summary.json, tidy CSV files, text tables; shard files and their merge
 //! ```

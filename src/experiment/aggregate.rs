@@ -1,10 +1,11 @@
 //! The one aggregation path: every way of producing results (a run on any number of threads, a
 //! run to a target precision, a merge of shards) feeds replications, in replication order, into
-//! an [`Aggregate`].
+//! an [`Aggregate`]. Float accumulators (the KPI columns, the daily node levels) depend on that
+//! order in their last bits; integer ones (histograms, daily counts) do not.
 
 use crate::model::Model;
 use crate::stats::ReplicationStats;
-use crate::stats::daily::DailyThroughput;
+use crate::stats::daily::DailySeries;
 use crate::stats::kpi::{KpiColumns, KpiSummary};
 use crate::stats::summary::SummaryBuilder;
 use crate::stats::{Histogram, Summary};
@@ -33,8 +34,8 @@ pub struct Results {
     pub summary: Summary,
     /// Every KPI across replications: mean, sd, CI and percentiles.
     pub kpis: Vec<KpiSummary>,
-    /// TEU delivered per day and route.
-    pub daily: DailyThroughput,
+    /// The daily series: TEU delivered per route, queue and yard per node, departures per fleet.
+    pub daily: DailySeries,
     /// Per route, the end-to-end times of every TEU delivered in any replication's window
     /// (merged histograms: integer counts, exact in any order).
     pub transit_pooled: Vec<Histogram>,
@@ -44,7 +45,7 @@ pub struct Results {
 #[derive(Clone, Debug)]
 pub struct Aggregate {
     builder: SummaryBuilder,
-    daily: DailyThroughput,
+    daily: DailySeries,
     added: u64,
 }
 
@@ -53,7 +54,7 @@ impl Aggregate {
     pub fn new(model: &Model) -> Aggregate {
         Aggregate {
             builder: SummaryBuilder::new(model),
-            daily: DailyThroughput::new(model.routes.len()),
+            daily: DailySeries::new(model),
             added: 0,
         }
     }

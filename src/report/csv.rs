@@ -9,6 +9,14 @@
 //!   legs that disruptions close or slow): one row per entity; for each KPI `k`
 //!   the columns `k` (mean over replications), `k_sd`, `k_ci95_low`, `k_ci95_high`.
 //! - `throughput_daily.csv`: one row per route and simulated day: mean TEU delivered and its CI.
+//! - `node_daily.csv`: one row per node and simulated day: the time-average queue
+//!   (`queue_mean`) and TEU at the node (`yard_teu_mean`) over that day, mean over replications
+//!   and CI.
+//! - `fleet_daily.csv`: one row per fleet and simulated day: departures from home that day
+//!   (`departures`) and TEU aboard them (`loaded_teu`), mean over replications and CI.
+//!
+//!   The daily files cover the whole run, `warmup` marking days that start before the statistics
+//!   window; a last day shorter than 24 h is averaged over its actual length.
 //! - `transit_distribution.csv`: one row per route and histogram bucket: the pooled end-to-end
 //!   time distribution over all replications (TEU per 0.5%-wide bucket, cumulative share).
 
@@ -20,6 +28,7 @@ use ::csv::{ByteRecord, Writer};
 use super::files::{AtomicFile, OutputDir};
 use crate::experiment::{Replication, Results};
 use crate::model::{Model, Target};
+use crate::stats::daily::{Daily, DayStat, HalfWidths};
 use crate::stats::kpi::{
     FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS, PERCENTILES, ROUTE_KPIS, STAGE_KPIS,
     Scope, TARGET_KPIS,
@@ -55,6 +64,10 @@ pub const FLEET_WEEKLY_CSV: &str = "fleet_weekly.csv";
 pub const NODE_DAILY_CSV: &str = "node_daily.csv";
 /// `throughput_daily.csv`.
 pub const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
+/// `node_daily.csv`.
+pub const NODE_DAILY_CSV: &str = "node_daily.csv";
+/// `fleet_daily.csv`.
+pub const FLEET_DAILY_CSV: &str = "fleet_daily.csv";
 
 fn csv_err(err: ::csv::Error) -> io::Error {
     match err.into_kind() {
@@ -333,35 +346,59 @@ fn write_kpis(out: &OutputDir, kpis: &[KpiSummary]) -> io::Result<AtomicFile> {
     into_file(writer)
 }
 
-fn write_daily(out: &OutputDir, model: &Model, results: &Results) -> io::Result<AtomicFile> {
-    let mut writer = Writer::from_writer(out.create(THROUGHPUT_DAILY_CSV)?);
-    writer
-        .write_record([
-            "route",
-            "day",
-            "warmup",
-            "replications",
-            "delivered_teu",
-            "delivered_teu_sd",
-            "delivered_teu_ci95_low",
-            "delivered_teu_ci95_high",
-        ])
-        .map_err(csv_err)?;
-    let warmup_days = model.settings.warmup.days();
+/// The columns of a daily file.
+struct DailyLayout<'a, A> {
+    name: &'a str,
+    /// The entity column (`route`, `node`, `fleet`).
+    entity: &'a str,
+    /// Per measure: the column name and its accumulator; every measure covers the same entities
+    /// and days.
+    measures: &'a [(&'a str, &'a Daily<A>)],
+}
+
+/// Writes one row per entity and day: the entity, the day, whether it starts in the warm-up,
+/// the replications and, for each measure `m`, `m`, `m_sd`, `m_ci95_low` and `m_ci95_high`.
+fn write_daily<'a, A: DayStat>(
+    out: &OutputDir,
+    model: &Model,
+    layout: DailyLayout<'_, A>,
+    ids: impl Iterator<Item = &'a str>,
+) -> io::Result<AtomicFile> {
+    let DailyLayout {
+        name,
+        entity,
+        measures,
+    } = layout;
+    let mut writer = Writer::from_writer(out.create(name)?);
     let mut record = Record::default();
-    for (route, days) in model.routes.iter().zip(&results.daily.routes) {
-        for (day, sums) in days.iter().enumerate() {
+    for column in [entity, "day", "warmup", "replications"] {
+        record.text(column);
+    }
+    for (measure, _) in measures {
+        for suffix in ESTIMATE_SUFFIXES {
+            record.text(&format!("{measure}{suffix}"));
+        }
+    }
+    record.write(&mut writer)?;
+    let warmup_days = model.settings.warmup.days();
+    let mut half_widths = HalfWidths::default();
+    for (i, id) in ids.enumerate() {
+        let days = measures[0].1.entities[i].len();
+        for day in 0..days {
             record.clear();
-            record.text(&route.id);
+            record.text(id);
             record.display(day);
             record.display((day as f64) < warmup_days);
-            record.display(sums.n);
-            let mean = sums.mean();
-            let half_width = sums.half_width();
-            record.float(mean);
-            record.float(sums.sd());
-            record.float(mean.zip(half_width).map(|(m, h)| m - h));
-            record.float(mean.zip(half_width).map(|(m, h)| m + h));
+            record.display(measures[0].1.entities[i][day].n());
+            for (_, daily) in measures {
+                let stat = &daily.entities[i][day];
+                let mean = stat.mean();
+                let half_width = half_widths.of(stat);
+                record.float(mean);
+                record.float(stat.sd());
+                record.float(mean.zip(half_width).map(|(m, h)| m - h));
+                record.float(mean.zip(half_width).map(|(m, h)| m + h));
+            }
             record.write(&mut writer)?;
         }
     }
@@ -551,7 +588,43 @@ pub fn write_tables(
         |_, _| {},
     )?);
 
-    files.push(write_daily(out, model, results)?);
+    let daily = &results.daily;
+    files.push(write_daily(
+        out,
+        model,
+        DailyLayout {
+            name: THROUGHPUT_DAILY_CSV,
+            entity: "route",
+            measures: &[("delivered_teu", &daily.delivered_teu)],
+        },
+        model.routes.iter().map(|r| r.id.as_str()),
+    )?);
+    files.push(write_daily(
+        out,
+        model,
+        DailyLayout {
+            name: NODE_DAILY_CSV,
+            entity: "node",
+            measures: &[
+                ("queue_mean", &daily.queue),
+                ("yard_teu_mean", &daily.yard_teu),
+            ],
+        },
+        model.nodes.iter().map(|n| n.id.as_str()),
+    )?);
+    files.push(write_daily(
+        out,
+        model,
+        DailyLayout {
+            name: FLEET_DAILY_CSV,
+            entity: "fleet",
+            measures: &[
+                ("departures", &daily.departures),
+                ("loaded_teu", &daily.departed_teu),
+            ],
+        },
+        model.fleets.iter().map(|f| f.id.as_str()),
+    )?);
     files.push(write_transit_distribution(out, model, results)?);
     Ok(files)
 }

@@ -24,7 +24,7 @@ use crate::scenario::{self, LoadedScenario};
 use crate::stats::ReplicationStats;
 
 /// Identifies the partial-result format.
-pub const SHARD_FORMAT: &str = "corridor-shard/1";
+pub const SHARD_FORMAT: &str = "corridor-shard/2";
 /// The manifest file.
 pub const SHARD_MANIFEST: &str = "shard.json";
 /// The replications file.

@@ -194,6 +194,13 @@ impl TimeAverage {
         self.max = self.level;
     }
 
+    /// The integral over `[start_h, now_h]`, level-hours, if the level has not changed since
+    /// `last_h <= now_h`.
+    #[inline]
+    pub fn integral_at(&self, now_h: f64) -> f64 {
+        self.integral + self.level * (now_h - self.last_h)
+    }
+
     /// Closes the window at `now_h` (accumulates the last stretch).
     pub fn close(&mut self, now_h: f64) {
         let level = self.level;

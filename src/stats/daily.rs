@@ -1,38 +1,93 @@
-//! TEU delivered per simulated day and route, summarised over replications.
+//! Daily time series: per simulated day of the whole run (warm-up included), one value per
+//! replication, summarised over replications per entity and day.
 //!
-//! Daily counts are integers, so the accumulator keeps exact integer sums (count, sum, sum of
-//! squares): adding replications in any order, or merging partial sums, gives the same bits.
+//! - Counts (TEU delivered per route, departures and TEU loaded per fleet) are integers, so
+//!   [`DaySums`] keeps exact integer sums (count, sum, sum of squares): adding replications in any
+//!   order, or merging partial sums, gives the same bits.
+//! - Levels (queue length and TEU at a node) are floats: per replication, the engine records the
+//!   time average of each level over each day, and across replications [`Welford`] takes them in
+//!   replication order (the order [`Aggregate`] guarantees), which is what keeps them
+//!   bit-identical for any thread count or shard layout.
+//!
+//! [`Aggregate`]: crate::experiment::Aggregate
 
 use serde::{Deserialize, Serialize};
 
+use super::accumulators::Welford;
 use super::replication::ReplicationStats;
 use super::summary::{CONFIDENCE, t_critical};
+use crate::model::Model;
 
-/// Exact sums of one day's deliveries over replications.
+/// One entity-day's values over replications: what the daily files report.
+pub trait DayStat: Clone + Default {
+    /// One replication's value for the day.
+    type Value: Copy;
+
+    /// Adds one replication's value.
+    fn add(&mut self, value: Self::Value);
+
+    /// Replications that simulated this day.
+    fn n(&self) -> u64;
+
+    /// Mean over replications, if any replication covered the day.
+    fn mean(&self) -> Option<f64>;
+
+    /// Sample standard deviation over replications, with at least two.
+    fn sd(&self) -> Option<f64>;
+}
+
+/// Half-widths of 95% confidence intervals (Student t) of day means. Remembers the critical
+/// value of the last replication count, which every day of a run normally shares: computing it
+/// takes microseconds, and a year of daily rows has thousands.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HalfWidths {
+    n: u64,
+    t: f64,
+}
+
+impl HalfWidths {
+    /// The half-width for `day`, if it has at least two replications.
+    pub fn of<A: DayStat>(&mut self, day: &A) -> Option<f64> {
+        let sd = day.sd()?;
+        let n = day.n();
+        if n != self.n {
+            self.n = n;
+            self.t = t_critical(CONFIDENCE, n - 1);
+        }
+        Some(self.t * sd / (n as f64).sqrt())
+    }
+}
+
+/// Exact sums of one day's integer values over replications.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DaySums {
     /// Replications that simulated this day.
     pub n: u64,
-    /// Sum of TEU delivered.
+    /// Sum of the values.
     pub sum: u64,
-    /// Sum of squares of TEU delivered.
+    /// Sum of squares of the values.
     pub sum_sq: u128,
 }
 
-impl DaySums {
-    fn add(&mut self, teu: u64) {
+impl DayStat for DaySums {
+    type Value = u64;
+
+    fn add(&mut self, value: u64) {
         self.n += 1;
-        self.sum += teu;
-        self.sum_sq += u128::from(teu) * u128::from(teu);
+        self.sum += value;
+        self.sum_sq += u128::from(value) * u128::from(value);
     }
 
-    /// Mean TEU per day, if any replication covered the day.
-    pub fn mean(&self) -> Option<f64> {
+    fn n(&self) -> u64 {
+        self.n
+    }
+
+    fn mean(&self) -> Option<f64> {
         (self.n > 0).then(|| self.sum as f64 / self.n as f64)
     }
 
-    /// Sample standard deviation, computed from the exact integer sums.
-    pub fn sd(&self) -> Option<f64> {
+    /// Computed from the exact integer sums.
+    fn sd(&self) -> Option<f64> {
         if self.n < 2 {
             return None;
         }
@@ -42,38 +97,94 @@ impl DaySums {
         let numerator = n * self.sum_sq - sum * sum;
         Some((numerator as f64 / (n * (n - 1)) as f64).sqrt())
     }
+}
 
-    /// Half-width of the 95% confidence interval of the mean.
-    pub fn half_width(&self) -> Option<f64> {
-        self.sd()
-            .map(|sd| t_critical(CONFIDENCE, self.n - 1) * sd / (self.n as f64).sqrt())
+impl DayStat for Welford {
+    type Value = f64;
+
+    fn add(&mut self, value: f64) {
+        Welford::add(self, value);
+    }
+
+    fn n(&self) -> u64 {
+        self.weight.round() as u64
+    }
+
+    fn mean(&self) -> Option<f64> {
+        Welford::mean(self)
+    }
+
+    fn sd(&self) -> Option<f64> {
+        Welford::sd(self)
     }
 }
 
-/// Per route, per day sums.
+/// One accumulator per entity and simulated day.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DailyThroughput {
-    /// `routes[route][day]`.
-    pub routes: Vec<Vec<DaySums>>,
+pub struct Daily<A> {
+    /// `entities[entity][day]`.
+    pub entities: Vec<Vec<A>>,
 }
 
-impl DailyThroughput {
-    /// An empty accumulator for `routes` routes.
-    pub fn new(routes: usize) -> DailyThroughput {
-        DailyThroughput {
-            routes: vec![Vec::new(); routes],
+impl<A: DayStat> Daily<A> {
+    /// An empty accumulator for `entities` entities.
+    pub fn new(entities: usize) -> Daily<A> {
+        Daily {
+            entities: vec![Vec::new(); entities],
         }
     }
 
-    /// Adds one replication.
+    /// Adds one replication's series of `entity` (index = day).
+    pub fn add(&mut self, entity: usize, series: &[A::Value]) {
+        let days = &mut self.entities[entity];
+        if days.len() < series.len() {
+            days.resize(series.len(), A::default());
+        }
+        for (day, value) in days.iter_mut().zip(series) {
+            day.add(*value);
+        }
+    }
+}
+
+/// Every daily series of a run, summarised over replications.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DailySeries {
+    /// TEU delivered per route and day.
+    pub delivered_teu: Daily<DaySums>,
+    /// Time-average number of consignments waiting for a server, per node and day.
+    pub queue: Daily<Welford>,
+    /// Time-average TEU at the node, per node and day.
+    pub yard_teu: Daily<Welford>,
+    /// Departures from home per fleet and day.
+    pub departures: Daily<DaySums>,
+    /// TEU aboard those departures per fleet and day.
+    pub departed_teu: Daily<DaySums>,
+}
+
+impl DailySeries {
+    /// An empty accumulator for the entities of `model`.
+    pub fn new(model: &Model) -> DailySeries {
+        DailySeries {
+            delivered_teu: Daily::new(model.routes.len()),
+            queue: Daily::new(model.nodes.len()),
+            yard_teu: Daily::new(model.nodes.len()),
+            departures: Daily::new(model.fleets.len()),
+            departed_teu: Daily::new(model.fleets.len()),
+        }
+    }
+
+    /// Adds one replication (the float series must be added in replication order).
     pub fn add(&mut self, rep: &ReplicationStats) {
-        for (days, stats) in self.routes.iter_mut().zip(&rep.routes) {
-            if days.len() < stats.daily_delivered_teu.len() {
-                days.resize(stats.daily_delivered_teu.len(), DaySums::default());
-            }
-            for (sums, teu) in days.iter_mut().zip(&stats.daily_delivered_teu) {
-                sums.add(*teu);
-            }
+        for (i, route) in rep.routes.iter().enumerate() {
+            self.delivered_teu.add(i, &route.daily_delivered_teu);
+        }
+        for (i, node) in rep.nodes.iter().enumerate() {
+            self.queue.add(i, &node.daily_queue);
+            self.yard_teu.add(i, &node.daily_yard_teu);
+        }
+        for (i, fleet) in rep.fleets.iter().enumerate() {
+            self.departures.add(i, &fleet.daily_departures);
+            self.departed_teu.add(i, &fleet.daily_departed_teu);
         }
     }
 }
@@ -89,9 +200,31 @@ mod tests {
         assert_eq!(day.mean(), Some(5.0));
         // Sample variance 32 / 7.
         assert!((day.sd().unwrap() - (32.0_f64 / 7.0).sqrt()).abs() < 1e-12);
-        assert!(day.half_width().unwrap() > 0.0);
+        assert!(HalfWidths::default().of(&day).unwrap() > 0.0);
         let mut one = DaySums::default();
         one.add(3);
         assert_eq!(one.sd(), None);
+    }
+
+    #[test]
+    fn welford_days_agree_with_integer_sums() {
+        let mut sums = DaySums::default();
+        let mut welford = Welford::default();
+        for v in [2, 4, 4, 4, 5, 5, 7, 9] {
+            sums.add(v);
+            DayStat::add(&mut welford, v as f64);
+        }
+        assert_eq!(DayStat::n(&welford), 8);
+        assert_eq!(DayStat::mean(&welford), sums.mean());
+        let mut half_widths = HalfWidths::default();
+        let (a, b) = (
+            half_widths.of(&welford).unwrap(),
+            half_widths.of(&sums).unwrap(),
+        );
+        assert!((a - b).abs() < 1e-12 * b);
+        // The remembered critical value is the right one for another count.
+        sums.add(5);
+        let fresh = t_critical(CONFIDENCE, 8) * sums.sd().unwrap() / 3.0;
+        assert_eq!(half_widths.of(&sums), Some(fresh));
     }
 }

@@ -37,6 +37,11 @@ pub struct NodeStats {
     pub blocked: TimeAverage,
     /// TEU physically at the node.
     pub yard_teu: TimeAverage,
+    /// Time average of `queue` over each simulated day (whole run, index = day; the last day,
+    /// if shorter, over its actual length).
+    pub daily_queue: Vec<f64>,
+    /// Time average of `yard_teu` over each simulated day (whole run, like `daily_queue`).
+    pub daily_yard_teu: Vec<f64>,
 }
 
 impl NodeStats {
@@ -147,6 +152,10 @@ pub struct FleetStats {
     pub missed_slots: u64,
     /// Vehicles away from home (travelling, at the far end, on the way back).
     pub away: TimeAverage,
+    /// Departures from home on each simulated day (whole run, index = day).
+    pub daily_departures: Vec<u64>,
+    /// TEU carried out from home on each simulated day (whole run, index = day).
+    pub daily_departed_teu: Vec<u64>,
 }
 
 /// Closure and slow-down time of one disruption target in one replication.

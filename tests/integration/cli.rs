@@ -43,9 +43,11 @@ fn run_default_scenario_writes_summary_json() {
         names,
         [
             "disruptions.csv",
+            "fleet_daily.csv",
             "fleets.csv",
             "flows.csv",
             "kpis.csv",
+            "node_daily.csv",
             "nodes.csv",
             "replications.csv",
             "routes.csv",

@@ -8,6 +8,7 @@
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //! - `parallel`: thread count never changes results; precision mode.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
+//! - `daily`: the daily node and fleet series against window totals and a deterministic service.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
 //! - `plot`: charts, report.html and `corridor plot`.
 //! - `browser`: report.html in headless Chromium.
@@ -23,6 +24,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod common;
+mod daily;
 mod disruptions;
 mod fleets;
 mod invariants;

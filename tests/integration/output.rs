@@ -218,6 +218,76 @@ fn daily_throughput_adds_up_to_the_delivered_teu() {
 }
 
 #[test]
+fn node_and_fleet_daily_files_have_one_row_per_entity_and_day() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into(dir.path(), "3");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let horizon_days = json["scenario"]["horizon_days"].as_f64().unwrap();
+    let warmup_days = json["scenario"]["warmup_days"].as_f64().unwrap();
+    let days = horizon_days.ceil() as usize;
+    for (file, list, header) in [
+        (
+            "node_daily.csv",
+            "nodes",
+            [
+                "node",
+                "day",
+                "warmup",
+                "replications",
+                "queue_mean",
+                "queue_mean_sd",
+                "queue_mean_ci95_low",
+                "queue_mean_ci95_high",
+                "yard_teu_mean",
+                "yard_teu_mean_sd",
+                "yard_teu_mean_ci95_low",
+                "yard_teu_mean_ci95_high",
+            ],
+        ),
+        (
+            "fleet_daily.csv",
+            "fleets",
+            [
+                "fleet",
+                "day",
+                "warmup",
+                "replications",
+                "departures",
+                "departures_sd",
+                "departures_ci95_low",
+                "departures_ci95_high",
+                "loaded_teu",
+                "loaded_teu_sd",
+                "loaded_teu_ci95_low",
+                "loaded_teu_ci95_high",
+            ],
+        ),
+    ] {
+        let (found, rows) = read_csv(&dir.path().join(file));
+        assert_eq!(found, header, "{file}");
+        let entities: Vec<&str> = json["summary"][list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap())
+            .collect();
+        assert!(!entities.is_empty());
+        assert_eq!(rows.len(), entities.len() * days, "{file}");
+        // Entities in model order, days in order, warm-up flagged.
+        for (i, row) in rows.iter().enumerate() {
+            let (entity, day) = (entities[i / days], i % days);
+            assert_eq!(row[0], entity, "{file} row {i}");
+            assert_eq!(row[1], day.to_string(), "{file} row {i}");
+            assert_eq!(row[2], ((day as f64) < warmup_days).to_string());
+            assert_eq!(row[3], "3");
+            assert_eq!(row.len(), header.len());
+        }
+    }
+}
+
+#[test]
 fn a_run_that_fails_to_write_leaves_no_partial_files() {
     // A directory where replications.csv should go: the first rename into place fails (also as
     // root), after the whole run has been simulated and streamed to temporary files.

@@ -594,8 +594,15 @@ impl<'m> Simulation<'m> {
             consignment.leg_start = now;
         }
         self.vehicles[v as usize].cargo = cargo;
+        let stats = &mut self.stats.fleets[fleet.index()];
+        if at_home {
+            let day = now.days() as usize;
+            if let Some(departures) = stats.daily_departures.get_mut(day) {
+                *departures += 1;
+                stats.daily_departed_teu[day] += u64::from(load);
+            }
+        }
         if self.in_window {
-            let stats = &mut self.stats.fleets[fleet.index()];
             if at_home {
                 stats.departures += 1;
                 stats.departed_teu += u64::from(load);

@@ -36,7 +36,7 @@ use super::event::{CargoId, Event};
 use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
 use super::rng::{Stream, stream};
-use super::time::SimTime;
+use super::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull, month_of};
 use crate::stats::{
     Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
@@ -124,6 +124,10 @@ struct NodeState {
     berth_queue: VecDeque<u32>,
     /// Trains waiting for the node to open before unloading or loading, FIFO.
     gate_queue: VecDeque<u32>,
+    /// The integrals of the `queue` and `yard_teu` levels of its statistics at the start of the
+    /// current day (level-hours, in the frame of those time averages, which restart at the
+    /// warm-up).
+    day_start: [f64; 2],
 }
 
 /// Runs replications of one model, reusing its allocations from one replication to the next.
@@ -131,6 +135,10 @@ pub struct Simulation<'m> {
     model: &'m Model,
     now: SimTime,
     in_window: bool,
+    /// The current simulated day (whole run).
+    day: usize,
+    /// When the current day ends, hours.
+    day_end_h: f64,
     events: EventQueue<Event>,
     cargo: Vec<Consignment>,
     free_slots: Vec<u32>,
@@ -181,6 +189,8 @@ impl<'m> Simulation<'m> {
             model,
             now: SimTime::ZERO,
             in_window: false,
+            day: 0,
+            day_end_h: HOURS_PER_DAY,
             events: EventQueue::with_capacity(1024),
             cargo: Vec::new(),
             free_slots: Vec::new(),
@@ -223,6 +233,9 @@ impl<'m> Simulation<'m> {
             }
             let (time, event) = self.events.pop().expect("peeked");
             debug_assert!(time >= self.now, "time went backwards");
+            if time.hours() >= self.day_end_h {
+                self.end_days(time.hours());
+            }
             self.now = time;
             self.stats.events += 1;
             self.handle(event, observer);
@@ -236,9 +249,12 @@ impl<'m> Simulation<'m> {
         let model = self.model;
         let seed = model.settings.seed;
         self.now = SimTime::ZERO;
+        self.day = 0;
+        self.day_end_h = HOURS_PER_DAY;
         self.events.clear();
         self.cargo.clear();
         self.free_slots.clear();
+        let horizon_days = model.settings.horizon.days().ceil() as usize;
         for (state, node) in self.nodes.iter_mut().zip(&model.nodes) {
             state.queue.clear();
             state.space_waiters.clear();
@@ -252,6 +268,7 @@ impl<'m> Simulation<'m> {
             state.berths_free = node.berths.unwrap_or(u32::MAX);
             state.berth_queue.clear();
             state.gate_queue.clear();
+            state.day_start = [0.0; 2];
         }
         for waiters in &mut self.leg_waiters {
             waiters.clear();
@@ -274,12 +291,18 @@ impl<'m> Simulation<'m> {
         for (i, disruption) in model.disruptions.iter().enumerate() {
             self.disruption_rngs[i] = stream(seed, replication, disruption.stream);
         }
-        let horizon_days = model.settings.horizon.days().ceil() as usize;
         self.stats = ReplicationStats {
             replication,
             window_h: model.settings.horizon.since(model.settings.warmup),
             events: 0,
-            nodes: vec![NodeStats::default(); model.nodes.len()],
+            nodes: vec![
+                NodeStats {
+                    daily_queue: vec![0.0; horizon_days],
+                    daily_yard_teu: vec![0.0; horizon_days],
+                    ..NodeStats::default()
+                };
+                model.nodes.len()
+            ],
             routes: model
                 .routes
                 .iter()
@@ -290,7 +313,14 @@ impl<'m> Simulation<'m> {
                 })
                 .collect(),
             flows: vec![FlowStats::default(); model.flows.len()],
-            fleets: vec![FleetStats::default(); model.fleets.len()],
+            fleets: vec![
+                FleetStats {
+                    daily_departures: vec![0; horizon_days],
+                    daily_departed_teu: vec![0; horizon_days],
+                    ..FleetStats::default()
+                };
+                model.fleets.len()
+            ],
             targets: vec![TargetStats::default(); model.disruption_targets().len()],
             disruption_log: Vec::new(),
             conservation: Conservation::default(),
@@ -760,11 +790,49 @@ impl<'m> Simulation<'m> {
         node_stats.yard_teu.set(now, state.present_teu as f64);
     }
 
+    /// Closes every day that ends at or before `until_h`. Called before an event at `until_h` is
+    /// handled, so no level has changed since the last recorded change: a day's time integral of
+    /// a level is the difference of its running integral at the day's two ends, and an interval
+    /// between two changes that crosses midnight is split between the days. This costs one
+    /// comparison per event; a per-change day check would cost more in `record_levels`.
+    #[cold]
+    fn end_days(&mut self, until_h: f64) {
+        while until_h >= self.day_end_h {
+            self.close_day(self.day_end_h, HOURS_PER_DAY);
+            self.day += 1;
+            self.day_end_h = (self.day + 1) as f64 * HOURS_PER_DAY;
+        }
+    }
+
+    /// Records the time averages of the node levels over the current day, which ends at `end_h`
+    /// after `length_h` hours.
+    fn close_day(&mut self, end_h: f64, length_h: f64) {
+        let day = self.day;
+        for (state, stats) in self.nodes.iter_mut().zip(&mut self.stats.nodes) {
+            let queue = stats.queue.integral_at(end_h);
+            let yard_teu = stats.yard_teu.integral_at(end_h);
+            if let Some(slot) = stats.daily_queue.get_mut(day) {
+                *slot = (queue - state.day_start[0]) / length_h;
+            }
+            if let Some(slot) = stats.daily_yard_teu.get_mut(day) {
+                *slot = (yard_teu - state.day_start[1]) / length_h;
+            }
+            state.day_start = [queue, yard_teu];
+        }
+    }
+
     fn on_warmup_end(&mut self) {
         let now = self.now.hours();
         self.in_window = true;
-        for node_stats in &mut self.stats.nodes {
-            let mut fresh = NodeStats::default();
+        for (node_stats, state) in self.stats.nodes.iter_mut().zip(&mut self.nodes) {
+            // The day so far carries over into the restarted integrals.
+            state.day_start[0] -= node_stats.queue.integral_at(now);
+            state.day_start[1] -= node_stats.yard_teu.integral_at(now);
+            let mut fresh = NodeStats {
+                daily_queue: std::mem::take(&mut node_stats.daily_queue),
+                daily_yard_teu: std::mem::take(&mut node_stats.daily_yard_teu),
+                ..NodeStats::default()
+            };
             for (level, current) in fresh.levels_mut().into_iter().zip(node_stats.levels_mut()) {
                 *level = *current;
                 level.restart(now);
@@ -788,6 +856,8 @@ impl<'m> Simulation<'m> {
             away.restart(now);
             *fleet_stats = FleetStats {
                 away,
+                daily_departures: std::mem::take(&mut fleet_stats.daily_departures),
+                daily_departed_teu: std::mem::take(&mut fleet_stats.daily_departed_teu),
                 ..FleetStats::default()
             };
         }
@@ -799,9 +869,15 @@ impl<'m> Simulation<'m> {
 
     fn finish<O: Observer>(&mut self, _observer: &mut O) -> ReplicationStats {
         let now = self.now.hours();
+        self.end_days(now);
         if !self.in_window {
             // The warm-up reaches the horizon: an empty window (validation forbids this).
             self.on_warmup_end();
+        }
+        let day_start_h = self.day as f64 * HOURS_PER_DAY;
+        if now > day_start_h {
+            // The last day is shorter than 24 h.
+            self.close_day(now, now - day_start_h);
         }
         for node_stats in &mut self.stats.nodes {
             for level in node_stats.levels_mut() {
