@@ -15,7 +15,11 @@
 //! - `fleet_daily.csv`: one row per fleet and simulated day: departures from home that day
 //!   (`departures`) and TEU aboard them (`loaded_teu`), mean over replications and CI.
 //!
-//!   The daily files cover the whole run, `warmup` marking days that start before the statistics
+//! - `throughput_weekly.csv`, `fleet_weekly.csv`: the same counts per week of the run (`week`;
+//!   `days` in the week, fewer for a last partial week), with the spread of each replication's
+//!   weekly total.
+//!
+//!   The daily and weekly files cover the whole run, `warmup` marking days that start before the statistics
 //!   window; a last day shorter than 24 h is averaged over its actual length.
 //! - `transit_distribution.csv`: one row per route and histogram bucket: the pooled end-to-end
 //!   time distribution over all replications (TEU per 0.5%-wide bucket, cumulative share).
@@ -28,7 +32,7 @@ use ::csv::{ByteRecord, Writer};
 use super::files::{AtomicFile, OutputDir};
 use crate::experiment::{Replication, Results};
 use crate::model::{Model, Target};
-use crate::stats::daily::{Daily, DayStat, HalfWidths};
+use crate::stats::daily::{DAYS_PER_WEEK, Daily, DayStat, HalfWidths};
 use crate::stats::kpi::{
     FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS, PERCENTILES, ROUTE_KPIS, STAGE_KPIS,
     Scope, TARGET_KPIS,
@@ -60,8 +64,6 @@ pub const TRANSIT_DISTRIBUTION_CSV: &str = "transit_distribution.csv";
 pub const THROUGHPUT_WEEKLY_CSV: &str = "throughput_weekly.csv";
 /// `fleet_weekly.csv`.
 pub const FLEET_WEEKLY_CSV: &str = "fleet_weekly.csv";
-/// `node_daily.csv`.
-pub const NODE_DAILY_CSV: &str = "node_daily.csv";
 /// `throughput_daily.csv`.
 pub const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
 /// `node_daily.csv`.
@@ -352,11 +354,14 @@ struct DailyLayout<'a, A> {
     /// The entity column (`route`, `node`, `fleet`).
     entity: &'a str,
     /// Per measure: the column name and its accumulator; every measure covers the same entities
-    /// and days.
+    /// and periods.
     measures: &'a [(&'a str, &'a Daily<A>)],
+    /// Days per period: 1 (a `day` column) or 7 (`week` and `days` columns).
+    period_days: usize,
 }
 
-/// Writes one row per entity and day: the entity, the day, whether it starts in the warm-up,
+/// Writes one row per entity and day (or week, with the days it covers): the entity, the
+/// period, whether it starts in the warm-up,
 /// the replications and, for each measure `m`, `m`, `m_sd`, `m_ci95_low` and `m_ci95_high`.
 fn write_daily<'a, A: DayStat>(
     out: &OutputDir,
@@ -368,10 +373,18 @@ fn write_daily<'a, A: DayStat>(
         name,
         entity,
         measures,
+        period_days,
     } = layout;
+    let weekly = period_days > 1;
     let mut writer = Writer::from_writer(out.create(name)?);
     let mut record = Record::default();
-    for column in [entity, "day", "warmup", "replications"] {
+    let lead: &[&str] = if weekly {
+        &["week", "days", "warmup", "replications"]
+    } else {
+        &["day", "warmup", "replications"]
+    };
+    record.text(entity);
+    for column in lead {
         record.text(column);
     }
     for (measure, _) in measures {
@@ -381,17 +394,22 @@ fn write_daily<'a, A: DayStat>(
     }
     record.write(&mut writer)?;
     let warmup_days = model.settings.warmup.days();
+    let run_days = model.settings.horizon.days().ceil() as usize;
     let mut half_widths = HalfWidths::default();
     for (i, id) in ids.enumerate() {
-        let days = measures[0].1.entities[i].len();
-        for day in 0..days {
+        let periods = measures[0].1.entities[i].len();
+        for period in 0..periods {
+            let first_day = period * period_days;
             record.clear();
             record.text(id);
-            record.display(day);
-            record.display((day as f64) < warmup_days);
-            record.display(measures[0].1.entities[i][day].n());
+            record.display(period);
+            if weekly {
+                record.display(period_days.min(run_days - first_day));
+            }
+            record.display((first_day as f64) < warmup_days);
+            record.display(measures[0].1.entities[i][period].n());
             for (_, daily) in measures {
-                let stat = &daily.entities[i][day];
+                let stat = &daily.entities[i][period];
                 let mean = stat.mean();
                 let half_width = half_widths.of(stat);
                 record.float(mean);
@@ -596,6 +614,18 @@ pub fn write_tables(
             name: THROUGHPUT_DAILY_CSV,
             entity: "route",
             measures: &[("delivered_teu", &daily.delivered_teu)],
+            period_days: 1,
+        },
+        model.routes.iter().map(|r| r.id.as_str()),
+    )?);
+    files.push(write_daily(
+        out,
+        model,
+        DailyLayout {
+            name: THROUGHPUT_WEEKLY_CSV,
+            entity: "route",
+            measures: &[("delivered_teu", &daily.weekly_delivered_teu)],
+            period_days: DAYS_PER_WEEK,
         },
         model.routes.iter().map(|r| r.id.as_str()),
     )?);
@@ -609,6 +639,7 @@ pub fn write_tables(
                 ("queue_mean", &daily.queue),
                 ("yard_teu_mean", &daily.yard_teu),
             ],
+            period_days: 1,
         },
         model.nodes.iter().map(|n| n.id.as_str()),
     )?);
@@ -622,6 +653,21 @@ pub fn write_tables(
                 ("departures", &daily.departures),
                 ("loaded_teu", &daily.departed_teu),
             ],
+            period_days: 1,
+        },
+        model.fleets.iter().map(|f| f.id.as_str()),
+    )?);
+    files.push(write_daily(
+        out,
+        model,
+        DailyLayout {
+            name: FLEET_WEEKLY_CSV,
+            entity: "fleet",
+            measures: &[
+                ("departures", &daily.weekly_departures),
+                ("loaded_teu", &daily.weekly_departed_teu),
+            ],
+            period_days: DAYS_PER_WEEK,
         },
         model.fleets.iter().map(|f| f.id.as_str()),
     )?);

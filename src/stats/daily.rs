@@ -146,6 +146,25 @@ impl<A: DayStat> Daily<A> {
     }
 }
 
+/// Days per week of the weekly series.
+pub const DAYS_PER_WEEK: usize = 7;
+
+impl Daily<DaySums> {
+    /// Adds one replication's daily counts of `entity` as weekly totals: week `w` sums days
+    /// `7w..7w+7` (the last week may be shorter). The spread across replications is that of the
+    /// weekly totals themselves, which the daily spreads cannot give (days are correlated).
+    pub fn add_weekly(&mut self, entity: usize, daily: &[u64]) {
+        let weeks = &mut self.entities[entity];
+        let count = daily.len().div_ceil(DAYS_PER_WEEK);
+        if weeks.len() < count {
+            weeks.resize(count, DaySums::default());
+        }
+        for (sums, days) in weeks.iter_mut().zip(daily.chunks(DAYS_PER_WEEK)) {
+            sums.add(days.iter().sum());
+        }
+    }
+}
+
 /// Every daily series of a run, summarised over replications.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DailySeries {
@@ -159,6 +178,12 @@ pub struct DailySeries {
     pub departures: Daily<DaySums>,
     /// TEU aboard those departures per fleet and day.
     pub departed_teu: Daily<DaySums>,
+    /// TEU delivered per route and week of the run (days `7w..7w+7`).
+    pub weekly_delivered_teu: Daily<DaySums>,
+    /// Departures from home per fleet and week.
+    pub weekly_departures: Daily<DaySums>,
+    /// TEU aboard those departures per fleet and week.
+    pub weekly_departed_teu: Daily<DaySums>,
 }
 
 impl DailySeries {
@@ -170,6 +195,9 @@ impl DailySeries {
             yard_teu: Daily::new(model.nodes.len()),
             departures: Daily::new(model.fleets.len()),
             departed_teu: Daily::new(model.fleets.len()),
+            weekly_delivered_teu: Daily::new(model.routes.len()),
+            weekly_departures: Daily::new(model.fleets.len()),
+            weekly_departed_teu: Daily::new(model.fleets.len()),
         }
     }
 
@@ -177,6 +205,8 @@ impl DailySeries {
     pub fn add(&mut self, rep: &ReplicationStats) {
         for (i, route) in rep.routes.iter().enumerate() {
             self.delivered_teu.add(i, &route.daily_delivered_teu);
+            self.weekly_delivered_teu
+                .add_weekly(i, &route.daily_delivered_teu);
         }
         for (i, node) in rep.nodes.iter().enumerate() {
             self.queue.add(i, &node.daily_queue);
@@ -185,6 +215,10 @@ impl DailySeries {
         for (i, fleet) in rep.fleets.iter().enumerate() {
             self.departures.add(i, &fleet.daily_departures);
             self.departed_teu.add(i, &fleet.daily_departed_teu);
+            self.weekly_departures
+                .add_weekly(i, &fleet.daily_departures);
+            self.weekly_departed_teu
+                .add_weekly(i, &fleet.daily_departed_teu);
         }
     }
 }

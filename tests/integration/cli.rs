@@ -42,19 +42,23 @@ fn run_default_scenario_writes_summary_json() {
     assert_eq!(
         names,
         [
+            "charts",
             "disruptions.csv",
             "fleet_daily.csv",
+            "fleet_weekly.csv",
             "fleets.csv",
             "flows.csv",
             "kpis.csv",
             "node_daily.csv",
             "nodes.csv",
             "replications.csv",
+            "report.html",
             "routes.csv",
             "stages.csv",
             "summary.json",
             "targets.csv",
             "throughput_daily.csv",
+            "throughput_weekly.csv",
             "transit_distribution.csv"
         ]
     );

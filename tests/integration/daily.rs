@@ -302,3 +302,75 @@ fn a_daily_train_gives_exact_daily_files() {
         );
     }
 }
+
+/// Reads a CSV file into (header, rows).
+fn read_table(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn weekly_files_are_the_daily_counts_summed_per_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    corridor()
+        .args(["run", "-r", "5", "-s", "8", "--no-charts", "-q", "-o"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for (daily, weekly, entity, measures) in [
+        (
+            "throughput_daily.csv",
+            "throughput_weekly.csv",
+            "route",
+            &["delivered_teu"][..],
+        ),
+        (
+            "fleet_daily.csv",
+            "fleet_weekly.csv",
+            "fleet",
+            &["departures", "loaded_teu"][..],
+        ),
+    ] {
+        let (dh, drows) = read_table(&dir.path().join(daily));
+        let (wh, wrows) = read_table(&dir.path().join(weekly));
+        let col = |h: &[String], name: &str| h.iter().position(|c| c == name).unwrap();
+        assert_eq!(
+            wh[..5],
+            [entity, "week", "days", "warmup", "replications"].map(String::from)
+        );
+        for measure in measures {
+            // The weekly mean is the sum of the daily means (means of exact integer sums).
+            for w in &wrows {
+                let (id, week, days) = (
+                    &w[0],
+                    w[1].parse::<usize>().unwrap(),
+                    w[2].parse::<usize>().unwrap(),
+                );
+                let summed: f64 = drows
+                    .iter()
+                    .filter(|d| &d[0] == id)
+                    .filter(|d| (week * 7..week * 7 + days).contains(&d[1].parse().unwrap()))
+                    .map(|d| d[col(&dh, measure)].parse::<f64>().unwrap())
+                    .sum();
+                let mean: f64 = w[col(&wh, measure)].parse().unwrap();
+                assert!(
+                    (mean - summed).abs() <= 1e-9 * summed.abs().max(1.0),
+                    "{weekly} {id} week {week} {measure}: {mean} vs summed daily {summed}"
+                );
+                assert_eq!(w[3] == "true", week * 7 < 30, "warm-up flag of week {week}");
+            }
+        }
+        // 365 days: 52 full weeks and one of a single day, per entity.
+        let last = wrows.iter().filter(|w| w[1] == "52").collect::<Vec<_>>();
+        assert!(
+            !last.is_empty() && last.iter().all(|w| w[2] == "1"),
+            "{weekly}"
+        );
+        assert!(wrows.iter().filter(|w| w[1] != "52").all(|w| w[2] == "7"));
+    }
+}

@@ -15,10 +15,10 @@
 //! - **Legs** without a fleet have unlimited capacity: each consignment travels for one draw of
 //!   the transit time. Zero-time steps (a pass-through node, a zero-transit leg) happen at once,
 //!   without an event.
-//! - **Fleets** (see [`fleet`]): cargo for a leg with a fleet leaves its server and waits at the
+//! - **Fleets** (see `engine/sim/fleet.rs`): cargo for a leg with a fleet leaves its server and waits at the
 //!   node for a vehicle; vehicles load, leave under the fleet's departure rule, travel, unload and
 //!   come back.
-//! - **Disruptions** (see [`disrupt`]): closures and slow-downs of nodes and legs.
+//! - **Disruptions** (see `engine/sim/disrupt.rs`): closures and slow-downs of nodes and legs.
 //! - **Delivered** means the consignment finished service at the last node of its route.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.

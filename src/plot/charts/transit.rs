@@ -141,7 +141,7 @@ mod tests {
             })
             .collect();
         let (low, width, shares) = rebin(&bins, 20);
-        assert!(low >= 100.0 - 2.0 && low <= 100.0);
+        assert!((98.0..=100.0).contains(&low));
         assert!((width * 20.0 + low - 200.0).abs() < 1.0);
         let mass: f64 = shares.iter().sum();
         assert!((mass - 1.0).abs() < 0.01, "{mass}");
