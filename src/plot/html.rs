@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::charts::ChartKind;
+use super::charts::{ChartKind, format_number};
 use super::data::ResultSet;
 use crate::stats::summary::Estimate;
 
@@ -108,11 +108,11 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
                 c.failed_replications
             )
         },
-        c.generated_teu,
-        c.delivered_teu,
-        c.in_system_teu,
-        c.aboard_teu,
-        c.refused_teu
+        format_number(c.generated_teu as f64),
+        format_number(c.delivered_teu as f64),
+        format_number(c.in_system_teu as f64),
+        format_number(c.aboard_teu as f64),
+        format_number(c.refused_teu as f64)
     );
 
     // Routes.
@@ -205,7 +205,13 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
             summary.fleets.iter().map(|f| {
                 vec![
                     escape(&f.id),
-                    format!("{} {:?}", f.vehicles, f.kind).to_lowercase(),
+                    format!(
+                        "{} {:?}{}",
+                        f.vehicles,
+                        f.kind,
+                        if f.vehicles == 1 { "" } else { "s" }
+                    )
+                    .to_lowercase(),
                     f.capacity_teu.to_string(),
                     estimate(f.departures, 1.0, 0),
                     estimate(f.teu_per_year, 1.0, 0),

@@ -51,6 +51,10 @@ pub fn png(chart: ChartKind, data: &ResultSet, theme: &Theme) -> Result<Vec<u8>,
         let mut encoder = png::Encoder::new(&mut bytes, width, height);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
+        // Charts are flat colours: per-row adaptive filtering and the best deflate level make
+        // the files several times smaller for a few milliseconds more.
+        encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        encoder.set_compression(png::Compression::Best);
         let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
         writer
             .write_image_data(&pixels)

@@ -358,7 +358,7 @@ fn nice_max(max: f64) -> f64 {
 }
 
 /// A tick label: thousands separated, at most two decimals for small numbers.
-fn format_number(v: f64) -> String {
+pub(crate) fn format_number(v: f64) -> String {
     let a = v.abs();
     if a >= 1000.0 {
         let rounded = v.round() as i64;
