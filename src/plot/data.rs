@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use crate::report::RunReport;
 use crate::report::csv::{
-    DISRUPTIONS_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, THROUGHPUT_WEEKLY_CSV,
-    TRANSIT_DISTRIBUTION_CSV,
+    DISRUPTIONS_CSV, FLEET_DAILY_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, THROUGHPUT_DAILY_CSV,
+    THROUGHPUT_WEEKLY_CSV, TRANSIT_DISTRIBUTION_CSV,
 };
 use crate::report::output::SUMMARY_JSON;
 
@@ -82,12 +82,51 @@ pub struct Episode {
     pub end_h: f64,
 }
 
-/// Weekly departures and loads of one fleet.
+/// The time step of the throughput and fleet charts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    /// Daily values (runs shorter than [`Period::WEEKLY_FROM_DAYS`]).
+    Day,
+    /// Weekly totals.
+    Week,
+}
+
+impl Period {
+    /// Runs at least this long are charted per week; shorter ones per day.
+    pub const WEEKLY_FROM_DAYS: f64 = 56.0;
+
+    /// The period for a run of `horizon_days`.
+    pub fn for_horizon(horizon_days: f64) -> Period {
+        if horizon_days >= Period::WEEKLY_FROM_DAYS {
+            Period::Week
+        } else {
+            Period::Day
+        }
+    }
+
+    /// Length, hours.
+    pub fn hours(self) -> f64 {
+        match self {
+            Period::Day => 24.0,
+            Period::Week => 168.0,
+        }
+    }
+
+    /// `day` or `week`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+        }
+    }
+}
+
+/// Departures and loads of one fleet per period.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct FleetWeeks {
-    /// Departures per week.
+pub struct FleetSeries {
+    /// Departures per period.
     pub departures: Vec<Point>,
-    /// Mean TEU loaded per week.
+    /// Mean TEU loaded per period.
     pub loaded_teu: Vec<Point>,
 }
 
@@ -98,14 +137,16 @@ pub struct ResultSet {
     pub dir: PathBuf,
     /// `summary.json`.
     pub report: RunReport,
-    /// TEU delivered per week, per route.
-    pub throughput_weekly: SeriesSet,
+    /// The time step of `throughput` and `fleets`.
+    pub period: Period,
+    /// TEU delivered per period, per route.
+    pub throughput: SeriesSet,
     /// Time-average TEU at the node per day, per node.
     pub yard_daily: SeriesSet,
     /// Time-average consignments waiting for a server per day, per node.
     pub queue_daily: SeriesSet,
-    /// Per fleet.
-    pub fleet_weekly: Vec<(String, FleetWeeks)>,
+    /// Departures and loads per period, per fleet.
+    pub fleets: Vec<(String, FleetSeries)>,
     /// Pooled transit-time histogram, per route (routes with deliveries only).
     pub transit: Vec<(String, Vec<TransitBin>)>,
     /// The disruption log of every replication.
@@ -125,12 +166,17 @@ impl ResultSet {
             message: e.to_string(),
         })?;
 
-        let throughput_weekly = read_series(
-            &Table::read(&dir.join(THROUGHPUT_WEEKLY_CSV))?,
+        let period = Period::for_horizon(report.scenario.horizon_days);
+        let (throughput_file, fleet_file, full_days) = match period {
+            Period::Week => (THROUGHPUT_WEEKLY_CSV, FLEET_WEEKLY_CSV, Some(7)),
+            Period::Day => (THROUGHPUT_DAILY_CSV, FLEET_DAILY_CSV, None),
+        };
+        let throughput = read_series(
+            &Table::read(&dir.join(throughput_file))?,
             "route",
-            "week",
+            period.name(),
             &["delivered_teu"],
-            Some(7),
+            full_days,
         )?
         .remove(0);
         let [queue_daily, yard_daily]: [SeriesSet; 2] = read_series(
@@ -143,21 +189,21 @@ impl ResultSet {
         .try_into()
         .expect("two quantities asked, two series sets returned");
         let [departures, loaded]: [SeriesSet; 2] = read_series(
-            &Table::read(&dir.join(FLEET_WEEKLY_CSV))?,
+            &Table::read(&dir.join(fleet_file))?,
             "fleet",
-            "week",
+            period.name(),
             &["departures", "loaded_teu"],
-            Some(7),
+            full_days,
         )?
         .try_into()
         .expect("two quantities asked, two series sets returned");
-        let fleet_weekly = departures
+        let fleets = departures
             .into_iter()
             .zip(loaded)
             .map(|((fleet, departures), (_, loaded_teu))| {
                 (
                     fleet,
-                    FleetWeeks {
+                    FleetSeries {
                         departures,
                         loaded_teu,
                     },
@@ -170,10 +216,11 @@ impl ResultSet {
         Ok(ResultSet {
             dir: dir.to_path_buf(),
             report,
-            throughput_weekly,
+            period,
+            throughput,
             yard_daily,
             queue_daily,
-            fleet_weekly,
+            fleets,
             transit,
             episodes,
         })

@@ -89,7 +89,8 @@ impl Theme {
     }
 }
 
-/// A colour-blind-safe qualitative palette (Okabe & Ito, 2008), darkest first.
+/// A colour-blind-safe qualitative palette: Okabe & Ito (2008), with its grey swapped for a wine
+/// red so that no series looks like the grey disruption shading.
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
@@ -97,7 +98,7 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
-    RGBColor(120, 120, 120),
+    RGBColor(136, 34, 85),
     RGBColor(240, 228, 66),
 ];
 
@@ -106,7 +107,7 @@ pub fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-/// Twelve distinguishable colours for nodes (the Okabe-Ito colours, then four darker tones), so
+/// Twelve distinguishable colours for nodes (the palette above, then four darker tones), so
 /// that up to twelve nodes never share a colour in one chart.
 pub const NODE_PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
@@ -115,7 +116,7 @@ pub const NODE_PALETTE: [RGBColor; 12] = [
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
-    RGBColor(120, 120, 120),
+    RGBColor(136, 34, 85),
     RGBColor(240, 228, 66),
     RGBColor(0, 70, 110),
     RGBColor(140, 60, 0),

@@ -337,3 +337,34 @@ pub fn chromium() -> Option<PathBuf> {
         .map(PathBuf::from)
         .find(|p| p.exists())
 }
+
+#[test]
+fn a_short_run_without_fleets_or_disruptions_is_charted_per_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("mm1.toml");
+    std::fs::write(
+        &scenario,
+        crate::common::single_node(0.8, 1, "{ dist = \"exponential\", mean = 1.0 }", 20.0, 2.0),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    corridor()
+        .args(["run", "-r", "3", "-q", "--chart-size", "800x450", "-o"])
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success();
+    // No fleet: no fleet chart; everything else is there.
+    let mut expected: Vec<String> = CHARTS
+        .iter()
+        .filter(|c| **c != "fleets")
+        .flat_map(|c| [format!("{c}.png"), format!("{c}.svg")])
+        .collect();
+    expected.sort();
+    assert_eq!(file_names(&out.join("charts")), expected);
+    let svg = std::fs::read_to_string(out.join("charts/throughput.svg")).unwrap();
+    assert!(svg.contains("TEU per day") && svg.contains("day of the run"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<h2>Fleets</h2>") && !html.contains("<h2>Disruptions</h2>"));
+    assert_eq!(html.matches("<svg").count(), CHARTS.len() - 1);
+}

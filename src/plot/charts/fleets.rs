@@ -7,8 +7,6 @@ use super::{BandSeries, ChartResult, TimePanel};
 use crate::plot::data::{Point, ResultSet};
 use crate::plot::theme::{self, Theme};
 
-const HOURS_PER_WEEK: f64 = 168.0;
-
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     data: &ResultSet,
@@ -20,11 +18,14 @@ where
     let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
     let fleets = &data.report.summary.fleets;
     let replications = data.report.summary.replications;
-    let x_max = data.horizon_h() / HOURS_PER_WEEK;
-    let warmup_end = data.warmup_h() / HOURS_PER_WEEK;
+    let period = data.period.hours();
+    let x_max = data.horizon_h() / period;
+    let warmup_end = data.warmup_h() / period;
+    let x_desc = format!("{} of the run", data.period.name());
+    let y_desc = format!("departures per {}", data.period.name());
 
     let departures: Vec<BandSeries> = data
-        .fleet_weekly
+        .fleets
         .iter()
         .enumerate()
         .map(|(i, (id, weeks))| BandSeries {
@@ -38,8 +39,8 @@ where
         .collect();
     TimePanel {
         caption: "Departures from the home port",
-        x_desc: "week of the run",
-        y_desc: "departures per week",
+        x_desc: &x_desc,
+        y_desc: &y_desc,
         x_max,
         warmup_end,
         windows: &[],
@@ -51,7 +52,7 @@ where
 
     // Load factor of the week: mean TEU loaded / (mean departures x capacity), a ratio of means.
     let load_factors: Vec<(String, Vec<Point>)> = data
-        .fleet_weekly
+        .fleets
         .iter()
         .map(|(id, weeks)| {
             let capacity = fleets
@@ -101,7 +102,7 @@ where
         .collect();
     TimePanel {
         caption: "Achieved load factor (TEU loaded / departures x nominal capacity)",
-        x_desc: "week of the run",
+        x_desc: &x_desc,
         y_desc: "% of capacity",
         x_max,
         warmup_end,

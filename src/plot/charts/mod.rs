@@ -62,12 +62,12 @@ impl ChartKind {
     /// Chart title.
     pub fn title(self) -> &'static str {
         match self {
-            ChartKind::Throughput => "Throughput: TEU delivered per week, by route",
+            ChartKind::Throughput => "Throughput: TEU delivered, by route",
             ChartKind::Transit => "Transit time per TEU, by route",
             ChartKind::Stages => "Where the days go: mean time per stage along each route",
             ChartKind::Nodes => "Node utilization and queue wait",
             ChartKind::Queues => "Boxes on the ground at the busiest nodes",
-            ChartKind::Fleets => "Fleets: sailings per week and load factor",
+            ChartKind::Fleets => "Fleets: departures and load factor",
         }
     }
 
@@ -75,7 +75,8 @@ impl ChartKind {
     pub fn caption(self) -> &'static str {
         match self {
             ChartKind::Throughput => {
-                "Mean over replications with its 95% confidence band. Grey columns: disruption \
+                "TEU delivered per week (per day for runs shorter than eight weeks), mean over \
+                 replications with its 95% confidence band. Grey columns: disruption \
                  windows of one representative replication (the one whose disrupted time is \
                  closest to the median). The light area on the left is the warm-up, excluded from \
                  all statistics."
@@ -99,8 +100,9 @@ impl ChartKind {
                  Grey columns: disruption windows of the representative replication."
             }
             ChartKind::Fleets => {
-                "Departures from the home port per week (mean with 95% band) and the week's \
-                 TEU loaded over departures times nominal capacity."
+                "Departures from the home port per week (per day for runs shorter than eight \
+                 weeks), mean with 95% band, and the period's TEU loaded over departures times \
+                 nominal capacity."
             }
         }
     }
@@ -108,11 +110,17 @@ impl ChartKind {
     /// Whether the results have anything for this chart to show.
     pub fn applies(self, data: &ResultSet) -> bool {
         match self {
-            ChartKind::Fleets => !data.fleet_weekly.is_empty(),
-            ChartKind::Throughput => !data.throughput_weekly.is_empty(),
+            ChartKind::Fleets => !data.fleets.is_empty(),
+            ChartKind::Throughput => !throughput::delivering(data).is_empty(),
             ChartKind::Transit => data.transit.iter().any(|(_, bins)| !bins.is_empty()),
-            ChartKind::Stages => !data.report.summary.routes.is_empty(),
-            ChartKind::Nodes | ChartKind::Queues => !data.report.summary.nodes.is_empty(),
+            ChartKind::Stages => data
+                .report
+                .summary
+                .routes
+                .iter()
+                .any(|r| r.delivered_teu.is_some_and(|d| d.mean > 0.0)),
+            ChartKind::Nodes => !data.report.summary.nodes.is_empty(),
+            ChartKind::Queues => !queues::busiest(data).is_empty(),
         }
     }
 
@@ -233,9 +241,16 @@ impl TimePanel<'_> {
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.high))
             .fold(0.0_f64, f64::max);
+        // Room above the data for a legend in the upper corner.
+        let headroom = match self.legend {
+            Some(SeriesLabelPosition::UpperRight | SeriesLabelPosition::UpperLeft) => {
+                1.0 + 0.12 * (series.len() + 2) as f64
+            }
+            _ => 1.0,
+        };
         let y_max = match self.y_limit {
             Some(limit) if y_max <= limit => limit,
-            _ => nice_max(y_max),
+            _ => nice_max(y_max * headroom),
         };
         let mut chart = ChartBuilder::on(area)
             .caption(
@@ -255,7 +270,7 @@ impl TimePanel<'_> {
             .x_labels(8)
             .y_labels(6)
             .y_label_formatter(&|v| format_number(*v))
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| format_number(*v))
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
@@ -287,15 +302,18 @@ impl TimePanel<'_> {
             if s.points.is_empty() {
                 continue;
             }
-            let mut outline: Vec<(f64, f64)> = s.points.iter().map(|p| (p.t, p.high)).collect();
-            outline.extend(s.points.iter().rev().map(|p| (p.t, p.low)));
+            // A period's value is drawn at its middle, so it lines up with the disruption
+            // windows and the warm-up, which are in exact time.
+            let mid = |p: &Point| p.t + 0.5;
+            let mut outline: Vec<(f64, f64)> = s.points.iter().map(|p| (mid(p), p.high)).collect();
+            outline.extend(s.points.iter().rev().map(|p| (mid(p), p.low)));
             chart.draw_series(std::iter::once(Polygon::new(
                 outline,
                 color.mix(0.22).filled(),
             )))?;
             chart
                 .draw_series(LineSeries::new(
-                    s.points.iter().map(|p| (p.t, p.mean)),
+                    s.points.iter().map(|p| (mid(p), p.mean)),
                     color.stroke_width(theme.line()),
                 ))?
                 .label(s.label.clone())
@@ -327,6 +345,100 @@ where
         .label_font((FONT, theme.label()).into_font().color(&INK))
         .draw()?;
     Ok(())
+}
+
+/// What a legend entry looks like.
+#[derive(Clone, Copy)]
+enum Swatch {
+    /// A line of this colour.
+    Line(RGBColor),
+    /// A filled box of this colour.
+    Area(RGBAColor),
+}
+
+/// Splits a strip for a shared legend off the bottom of `area`; returns (panels, strip).
+fn with_legend_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    theme: &Theme,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let height = area.dim_in_pixel().1;
+    area.split_vertically(height.saturating_sub(theme.px(48.0)))
+}
+
+/// Draws one legend for all the panels of a chart, centred in one row on `strip`: small
+/// multiples would otherwise repeat it or hide data under it.
+fn legend_strip<DB: DrawingBackend>(
+    strip: &DrawingArea<DB, Shift>,
+    entries: &[(Swatch, String)],
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let font =
+        (FONT, theme.label())
+            .into_font()
+            .color(&INK)
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+    let swatch = theme.px(30.0) as i32;
+    let pad = theme.px(8.0) as i32;
+    let gap = theme.px(36.0) as i32;
+    let widths: Vec<i32> = entries
+        .iter()
+        .map(|(_, text)| {
+            strip
+                .estimate_text_size(text, &font)
+                .map(|(w, _)| w as i32 + swatch + pad)
+        })
+        .collect::<Result<_, _>>()?;
+    let total: i32 = widths.iter().sum::<i32>() + gap * (entries.len() as i32 - 1).max(0);
+    let (width, height) = strip.dim_in_pixel();
+    let mut x = ((width as i32 - total) / 2).max(0);
+    let y = height as i32 / 2;
+    let half = theme.px(9.0) as i32;
+    for ((kind, text), w) in entries.iter().zip(widths) {
+        match *kind {
+            Swatch::Line(color) => strip.draw(&PathElement::new(
+                vec![(x, y), (x + swatch, y)],
+                color.stroke_width(theme.line()),
+            ))?,
+            Swatch::Area(color) => strip.draw(&Rectangle::new(
+                [(x, y - half), (x + swatch, y + half)],
+                color.filled(),
+            ))?,
+        }
+        strip.draw(&Text::new(
+            text.clone(),
+            (x + swatch + pad, y),
+            font.clone(),
+        ))?;
+        x += w + gap;
+    }
+    Ok(())
+}
+
+/// The legend entries of a time-series chart: warm-up, the disruption windows (if any) and what
+/// the line and band are.
+fn time_legend(data: &ResultSet, window_label: Option<&str>, line: &str) -> Vec<(Swatch, String)> {
+    let mut entries = Vec::new();
+    if data.report.scenario.warmup_days > 0.0 {
+        entries.push((
+            Swatch::Area(theme::WARMUP.mix(0.7)),
+            "warm-up (excluded from statistics)".to_string(),
+        ));
+    }
+    if let Some(label) = window_label {
+        entries.push((Swatch::Area(theme::DISRUPTION.mix(0.35)), label.to_string()));
+    }
+    entries.push((Swatch::Line(INK), line.to_string()));
+    entries.push((
+        Swatch::Area(INK.mix(0.22)),
+        "95% confidence band".to_string(),
+    ));
+    entries
 }
 
 /// A legend swatch for a line.
@@ -376,10 +488,13 @@ pub(crate) fn format_number(v: f64) -> String {
         out
     } else if a >= 10.0 || (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
-    } else if a >= 1.0 {
-        format!("{v:.1}")
     } else {
-        format!("{v:.2}")
+        let text = if a >= 1.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+        };
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -402,6 +517,8 @@ mod tests {
         assert_eq!(format_number(42.4), "42");
         assert_eq!(format_number(2.45), "2.5");
         assert_eq!(format_number(5.0), "5");
+        assert_eq!(format_number(0.5), "0.5");
+        assert_eq!(format_number(0.001), "0");
         assert_eq!(format_number(0.126), "0.13");
         assert_eq!(format_number(0.0), "0");
     }

@@ -4,21 +4,19 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BandSeries, ChartResult, TimePanel, node_color, panels};
+use super::{
+    BandSeries, ChartResult, TimePanel, legend_strip, node_color, panels, time_legend,
+    with_legend_strip,
+};
 use crate::plot::data::ResultSet;
 use crate::plot::theme::Theme;
 
 /// Nodes shown.
 const BUSIEST: usize = 4;
 
-pub(super) fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &ResultSet,
-    theme: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
+/// The nodes shown, busiest first: where cargo queues (for a server or a vehicle), ranked by
+/// mean TEU at the node.
+pub(super) fn busiest(data: &ResultSet) -> Vec<(usize, f64)> {
     let nodes = &data.report.summary.nodes;
     let mut ranked: Vec<(usize, f64)> = nodes
         .iter()
@@ -35,6 +33,19 @@ where
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(BUSIEST);
+    ranked
+}
+
+pub(super) fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    data: &ResultSet,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let nodes = &data.report.summary.nodes;
+    let ranked = busiest(data);
     let representative = data.representative_disruptions();
     let windows: Vec<(f64, f64)> = representative
         .as_ref()
@@ -44,7 +55,14 @@ where
         .as_ref()
         .map(|(rep, _)| format!("disrupted (replication {rep})"));
     let replications = data.report.summary.replications;
-    for (k, ((index, _), panel)) in ranked.iter().zip(panels(area, ranked.len())).enumerate() {
+    let (area, strip) = with_legend_strip(area, theme);
+    let line = format!("daily mean of {replications} replications");
+    legend_strip(
+        &strip,
+        &time_legend(data, window_label.as_deref(), &line),
+        theme,
+    )?;
+    for ((index, _), panel) in ranked.iter().zip(panels(&area, ranked.len())) {
         let id = &nodes[*index].id;
         let Some((_, points)) = data.yard_daily.iter().find(|(node, _)| node == id) else {
             continue;
@@ -57,13 +75,13 @@ where
             warmup_end: data.report.scenario.warmup_days,
             windows: &windows,
             window_label: window_label.clone(),
-            legend: (k == 0).then_some(SeriesLabelPosition::UpperRight),
+            legend: None,
             y_limit: None,
         }
         .draw(
             &panel,
             &[BandSeries {
-                label: format!("daily mean of {replications} replications, 95% band"),
+                label: line.clone(),
                 color: node_color(data, id),
                 points,
             }],

@@ -4,11 +4,20 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BandSeries, ChartResult, TimePanel, panels, route_color};
+use super::{
+    BandSeries, ChartResult, TimePanel, legend_strip, panels, route_color, time_legend,
+    with_legend_strip,
+};
 use crate::plot::data::ResultSet;
 use crate::plot::theme::Theme;
 
-const HOURS_PER_WEEK: f64 = 168.0;
+/// Routes that delivered anything, with their series.
+pub(super) fn delivering(data: &ResultSet) -> Vec<&(String, Vec<crate::plot::data::Point>)> {
+    data.throughput
+        .iter()
+        .filter(|(_, points)| points.iter().any(|p| p.mean > 0.0))
+        .collect()
+}
 
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -18,42 +27,48 @@ pub(super) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let routes: Vec<_> = data
-        .throughput_weekly
-        .iter()
-        .filter(|(_, points)| points.iter().any(|p| p.mean > 0.0))
-        .collect();
+    let period = data.period.hours();
+    let x_desc = format!("{} of the run", data.period.name());
+    let y_desc = format!("TEU per {}", data.period.name());
+    let routes = delivering(data);
     let representative = data.representative_disruptions();
     let windows: Vec<(f64, f64)> = representative
         .as_ref()
         .map(|(_, spans)| {
             spans
                 .iter()
-                .map(|(s, e)| (s / HOURS_PER_WEEK, e / HOURS_PER_WEEK))
+                .map(|(s, e)| (s / period, e / period))
                 .collect()
         })
         .unwrap_or_default();
     let window_label = representative
         .as_ref()
         .map(|(rep, _)| format!("disrupted (replication {rep})"));
-    let x_max = data.horizon_h() / HOURS_PER_WEEK;
+    let x_max = data.horizon_h() / period;
     let replications = data.report.summary.replications;
-    for (i, ((route, points), panel)) in routes.iter().zip(panels(area, routes.len())).enumerate() {
+    let (area, strip) = with_legend_strip(area, theme);
+    let line = format!("mean of {replications} replications");
+    legend_strip(
+        &strip,
+        &time_legend(data, window_label.as_deref(), &line),
+        theme,
+    )?;
+    for ((route, points), panel) in routes.iter().zip(panels(&area, routes.len())) {
         TimePanel {
             caption: route,
-            x_desc: "week of the run",
-            y_desc: "TEU per week",
+            x_desc: &x_desc,
+            y_desc: &y_desc,
             x_max,
-            warmup_end: data.warmup_h() / HOURS_PER_WEEK,
+            warmup_end: data.warmup_h() / period,
             windows: &windows,
             window_label: window_label.clone(),
-            legend: (i == 0).then_some(SeriesLabelPosition::UpperRight),
+            legend: None,
             y_limit: None,
         }
         .draw(
             &panel,
             &[BandSeries {
-                label: format!("mean of {replications} replications, 95% band"),
+                label: line.clone(),
                 color: route_color(data, route),
                 points,
             }],
