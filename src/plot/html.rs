@@ -261,7 +261,7 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
             page,
             "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
             chart.kind.stem(),
-            inline_svg(chart.svg),
+            inline_svg(chart.svg, chart.kind.title()),
             escape(chart.kind.caption())
         );
     }
@@ -272,7 +272,7 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
 /// An SVG document as an element inside HTML: without an XML declaration, scalable (the fixed
 /// width and height give way to the viewBox), and without the namespace attribute, which the
 /// HTML parser supplies.
-fn inline_svg(svg: &str) -> String {
+fn inline_svg(svg: &str, title: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let body = &svg[start..];
     let head_end = body.find('>').unwrap_or(body.len());
@@ -287,7 +287,11 @@ fn inline_svg(svg: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ");
-    let head = head.replacen("<svg", "<svg role=\"img\"", 1);
+    let head = head.replacen(
+        "<svg",
+        &format!("<svg role=\"img\" aria-label=\"{}\"", escape(title)),
+        1,
+    );
     format!("{head}{rest}")
 }
 
@@ -350,10 +354,10 @@ mod tests {
     fn inline_svg_scales_and_drops_the_namespace() {
         let svg = "<svg width=\"800\" height=\"450\" viewBox=\"0 0 800 450\" \
                    xmlns=\"http://www.w3.org/2000/svg\">\n<rect/></svg>";
-        let inline = inline_svg(svg);
+        let inline = inline_svg(svg, "A & B");
         assert_eq!(
             inline,
-            "<svg role=\"img\" viewBox=\"0 0 800 450\">\n<rect/></svg>"
+            "<svg role=\"img\" aria-label=\"A &amp; B\" viewBox=\"0 0 800 450\">\n<rect/></svg>"
         );
     }
 

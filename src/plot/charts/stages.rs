@@ -46,7 +46,7 @@ where
         .x_label_area_size(theme.px(62.0))
         .y_label_area_size(theme.px(260.0))
         // First route at the top.
-        .build_cartesian_2d(0.0..nice_max(longest) * 1.25, (n - 0.5)..-0.5)?;
+        .build_cartesian_2d(0.0..nice_max(longest * 1.1), (n - 0.5)..-0.5)?;
     let names: Vec<&str> = routes.iter().map(|r| r.id.as_str()).collect();
     chart
         .configure_mesh()
