@@ -455,6 +455,19 @@ fn legend_box(color: RGBAColor, theme: &Theme) -> impl Fn((i32, i32)) -> Rectang
     move |(x, y)| Rectangle::new([(x, y - half), (x + length, y + half)], color.filled())
 }
 
+/// The tick label of a categorical axis drawn on a continuous one: category `i` sits at `i`,
+/// and ticks between categories stay blank.
+fn category_label(names: &[&str], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 {
+        names
+            .get(i as usize)
+            .map_or(String::new(), |s| s.to_string())
+    } else {
+        String::new()
+    }
+}
+
 /// A round upper limit for an axis showing values up to `max` (with headroom for the legend).
 fn nice_max(max: f64) -> f64 {
     if !(max.is_finite() && max > 0.0) {
@@ -508,6 +521,15 @@ mod tests {
         assert_eq!(nice_max(95.0), 120.0);
         assert_eq!(nice_max(1.0), 1.2);
         assert!(nice_max(7_340.0) >= 7_340.0 * 1.12);
+    }
+
+    #[test]
+    fn categories_label_whole_positions_only() {
+        let names = ["a", "b"];
+        assert_eq!(category_label(&names, 1.0), "b");
+        assert_eq!(category_label(&names, 0.5), "");
+        assert_eq!(category_label(&names, 2.0), "");
+        assert_eq!(category_label(&names, -1.0), "");
     }
 
     #[test]

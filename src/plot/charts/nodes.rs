@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{ChartResult, format_number, nice_max};
+use super::{ChartResult, category_label, format_number, nice_max};
 use crate::plot::data::ResultSet;
 use crate::plot::theme::{self, FONT, INK, Theme};
 use crate::stats::summary::Estimate;
@@ -91,16 +91,7 @@ where
         .x_labels(6)
         .y_labels(names.len() + 1)
         .x_label_formatter(&|v| format_number(*v))
-        .y_label_formatter(&|v| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 {
-                names
-                    .get(i as usize)
-                    .map_or(String::new(), |s| s.to_string())
-            } else {
-                String::new()
-            }
-        })
+        .y_label_formatter(&|v| category_label(&names, *v))
         .disable_y_mesh()
         .light_line_style(WHITE)
         .bold_line_style(RGBColor(225, 225, 225))
