@@ -356,13 +356,37 @@ enum Swatch {
     Area(RGBAColor),
 }
 
-/// Splits a strip for a shared legend off the bottom of `area`; returns (panels, strip).
-fn with_legend_strip<DB: DrawingBackend>(
+/// The merged disruption windows of the representative replication, in units of `unit_h`
+/// hours, and their legend label (none when nothing was logged).
+fn disruption_windows(data: &ResultSet, unit_h: f64) -> (Vec<(f64, f64)>, Option<String>) {
+    match data.representative_disruptions() {
+        Some((replication, spans)) => (
+            spans
+                .iter()
+                .map(|(s, e)| (s / unit_h, e / unit_h))
+                .collect(),
+            Some(format!("disrupted (replication {replication})")),
+        ),
+        None => (Vec::new(), None),
+    }
+}
+
+/// Draws the shared legend of a time-series chart (see [`time_legend`]) in a strip at the bottom
+/// of `area` and returns the rest, for the panels.
+fn time_legend_strip<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
+    data: &ResultSet,
+    window_label: Option<&str>,
+    line: &str,
     theme: &Theme,
-) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+) -> Result<DrawingArea<DB, Shift>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
     let height = area.dim_in_pixel().1;
-    area.split_vertically(height.saturating_sub(theme.px(48.0)))
+    let (panels, strip) = area.split_vertically(height.saturating_sub(theme.px(48.0)));
+    legend_strip(&strip, &time_legend(data, window_label, line), theme)?;
+    Ok(panels)
 }
 
 /// Draws one legend for all the panels of a chart, centred in one row on `strip`: small

@@ -5,8 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BandSeries, ChartResult, TimePanel, legend_strip, node_color, panels, time_legend,
-    with_legend_strip,
+    BandSeries, ChartResult, TimePanel, disruption_windows, node_color, panels, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
 use crate::plot::theme::Theme;
@@ -46,22 +45,10 @@ where
 {
     let nodes = &data.report.summary.nodes;
     let ranked = busiest(data);
-    let representative = data.representative_disruptions();
-    let windows: Vec<(f64, f64)> = representative
-        .as_ref()
-        .map(|(_, spans)| spans.iter().map(|(s, e)| (s / 24.0, e / 24.0)).collect())
-        .unwrap_or_default();
-    let window_label = representative
-        .as_ref()
-        .map(|(rep, _)| format!("disrupted (replication {rep})"));
+    let (windows, window_label) = disruption_windows(data, 24.0);
     let replications = data.report.summary.replications;
-    let (area, strip) = with_legend_strip(area, theme);
     let line = format!("daily mean of {replications} replications");
-    legend_strip(
-        &strip,
-        &time_legend(data, window_label.as_deref(), &line),
-        theme,
-    )?;
+    let area = time_legend_strip(area, data, window_label.as_deref(), &line, theme)?;
     for ((index, _), panel) in ranked.iter().zip(panels(&area, ranked.len())) {
         let id = &nodes[*index].id;
         let Some((_, points)) = data.yard_daily.iter().find(|(node, _)| node == id) else {

@@ -5,8 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BandSeries, ChartResult, TimePanel, legend_strip, panels, route_color, time_legend,
-    with_legend_strip,
+    BandSeries, ChartResult, TimePanel, disruption_windows, panels, route_color, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
 use crate::plot::theme::Theme;
@@ -31,28 +30,11 @@ where
     let x_desc = format!("{} of the run", data.period.name());
     let y_desc = format!("TEU per {}", data.period.name());
     let routes = delivering(data);
-    let representative = data.representative_disruptions();
-    let windows: Vec<(f64, f64)> = representative
-        .as_ref()
-        .map(|(_, spans)| {
-            spans
-                .iter()
-                .map(|(s, e)| (s / period, e / period))
-                .collect()
-        })
-        .unwrap_or_default();
-    let window_label = representative
-        .as_ref()
-        .map(|(rep, _)| format!("disrupted (replication {rep})"));
+    let (windows, window_label) = disruption_windows(data, period);
     let x_max = data.horizon_h() / period;
     let replications = data.report.summary.replications;
-    let (area, strip) = with_legend_strip(area, theme);
     let line = format!("mean of {replications} replications");
-    legend_strip(
-        &strip,
-        &time_legend(data, window_label.as_deref(), &line),
-        theme,
-    )?;
+    let area = time_legend_strip(area, data, window_label.as_deref(), &line, theme)?;
     for ((route, points), panel) in routes.iter().zip(panels(&area, routes.len())) {
         TimePanel {
             caption: route,
