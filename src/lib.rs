@@ -44,3 +44,4 @@ pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod study;

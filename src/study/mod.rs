@@ -1,0 +1,66 @@
+//! Studies: several Monte Carlo runs of scenario variants, compared with common random numbers.
+//!
+//! Every run of a study uses the same base seed and replication indices `0..n`. Because each
+//! stochastic process draws from a stream keyed by `(seed, replication, process name)`
+//! ([`crate::engine::rng`]), replication `r` of two variants sees the same arrivals, storms and
+//! service draws wherever the variants share a process. That is what makes paired differences
+//! (variant minus base, replication by replication) far more precise than differences of
+//! independent runs.
+//!
+//! [`sample`] runs one variant and keeps every replication's KPI row: the raw material of every
+//! study (paired differences, KPI-versus-parameter curves, sensitivity indices).
+
+use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
+use crate::model::Model;
+use crate::stats::kpi::{KpiColumn, KpiSummary};
+
+/// One variant's Monte Carlo run: every replication's KPI values, and their summary.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    /// Seed and number of replications.
+    pub config: RunConfig,
+    /// The KPI columns, in [`crate::stats::kpi::KpiColumns`] order.
+    pub columns: Vec<KpiColumn>,
+    /// `rows[r][c]`: replication `r`'s value of column `c` (`None` where it had none).
+    pub rows: Vec<Vec<Option<f64>>>,
+    /// Every column summarised across replications.
+    pub kpis: Vec<KpiSummary>,
+}
+
+impl Sample {
+    /// Index of the column named `name` (`scope/entity/kpi`, as in `replications.csv`).
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name() == name)
+    }
+
+    /// The per-replication values of column `index`.
+    pub fn values(&self, index: usize) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.rows.iter().map(move |row| row[index])
+    }
+}
+
+/// Runs replications `0..config.replications` of `model` with seed `config.seed` on `runner` and
+/// keeps every replication's KPI row. The result does not depend on the number of threads.
+pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Sample {
+    let seeded = experiment::seeded(model, config);
+    let mut aggregate = Aggregate::new(&seeded);
+    let mut rows = Vec::with_capacity(config.replications as usize);
+    let outcome: Result<_, std::convert::Infallible> = experiment::run_aggregated(
+        &seeded,
+        runner,
+        Plan::Fixed(config.replications),
+        &mut aggregate,
+        |replication| {
+            rows.push(replication.kpi_row.clone());
+            Ok(())
+        },
+        |_| {},
+    );
+    let Ok(_) = outcome;
+    Sample {
+        config,
+        columns: aggregate.columns().columns().to_vec(),
+        rows,
+        kpis: aggregate.results(&seeded).kpis,
+    }
+}
