@@ -26,6 +26,9 @@ pub enum Command {
     Plot(PlotArgs),
     /// Print the built-in default scenario (a starting point for your own).
     PrintDefault,
+    /// Compare scenario variants with a base scenario: paired differences of every KPI with
+    /// 95% CIs, all runs with the same seed and random streams (common random numbers).
+    Compare(CompareArgs),
 }
 
 /// Flags that select how many replications to run and with which seed.
@@ -143,10 +146,44 @@ pub struct MergeArgs {
     pub charts: ChartArgs,
 }
 
+/// `corridor compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The base scenario file.
+    pub base: PathBuf,
+    /// Variant scenario files, each compared with the base.
+    #[arg(required = true)]
+    pub variants: Vec<PathBuf>,
+    /// Replications, seed, threads, output and charts.
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
 /// `corridor validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// Flags shared by the study commands (`compare`, `sweep`, `sensitivity`).
+#[derive(Debug, clap::Args)]
+pub struct StudyArgs {
+    /// Replications per scenario variant (default: the base scenario's `replications`).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
+    /// Base seed shared by every variant, so all see the same random numbers (default: the base
+    /// scenario's `seed`).
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Output directory and verbosity.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Charts.
+    #[command(flatten)]
+    pub charts: ChartArgs,
 }

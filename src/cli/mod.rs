@@ -1,6 +1,7 @@
 //! Command-line front end (binary only): argument definitions and one module per subcommand.
 
 mod args;
+mod compare;
 mod merge;
 mod plot;
 mod print_default;
@@ -23,6 +24,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Validate(validate_args) => validate::run(validate_args),
         Command::Plot(plot_args) => plot::run(plot_args),
         Command::PrintDefault => print_default::run(),
+        Command::Compare(compare_args) => compare::run(compare_args),
     }
 }
 

@@ -7,6 +7,7 @@
 //! atomically, so a failure leaves no half-written file.
 
 pub mod charts;
+pub mod compare;
 pub mod data;
 pub mod html;
 pub mod render;

@@ -62,3 +62,63 @@ pub fn png(chart: ChartKind, data: &ResultSet, theme: &Theme) -> Result<Vec<u8>,
     }
     Ok(bytes)
 }
+
+/// Draws a picture of `width` x `height` with `draw` as an SVG document: for charts that are not
+/// a [`ChartKind`] of a run's results (e.g. `plot::compare`).
+pub fn svg_with<F>(
+    chart: &'static str,
+    width: u32,
+    height: u32,
+    draw: F,
+) -> Result<String, RenderError>
+where
+    F: FnOnce(
+        &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>>,
+{
+    register_fonts();
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (width, height)).into_drawing_area();
+        draw(&root).map_err(|e| RenderError {
+            chart,
+            message: e.to_string(),
+        })?;
+    }
+    Ok(text)
+}
+
+/// Draws a picture of `width` x `height` with `draw` as a PNG image (8-bit RGB), encoded as
+/// [`png`] does.
+pub fn png_with<F>(
+    chart: &'static str,
+    width: u32,
+    height: u32,
+    draw: F,
+) -> Result<Vec<u8>, RenderError>
+where
+    F: FnOnce(
+        &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>>,
+{
+    register_fonts();
+    let fail = |message: String| RenderError { chart, message };
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        draw(&root).map_err(|e| fail(e.to_string()))?;
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+        encoder.set_compression(png::Compression::Best);
+        let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(bytes)
+}

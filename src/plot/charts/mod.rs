@@ -481,7 +481,7 @@ fn legend_box(color: RGBAColor, theme: &Theme) -> impl Fn((i32, i32)) -> Rectang
 
 /// The tick label of a categorical axis drawn on a continuous one: category `i` sits at `i`,
 /// and ticks between categories stay blank.
-fn category_label(names: &[&str], v: f64) -> String {
+pub(crate) fn category_label(names: &[&str], v: f64) -> String {
     let i = v.round();
     if (v - i).abs() < 1e-6 && i >= 0.0 {
         names
@@ -493,7 +493,7 @@ fn category_label(names: &[&str], v: f64) -> String {
 }
 
 /// A round upper limit for an axis showing values up to `max` (with headroom for the legend).
-fn nice_max(max: f64) -> f64 {
+pub(crate) fn nice_max(max: f64) -> f64 {
     if !(max.is_finite() && max > 0.0) {
         return 1.0;
     }

@@ -1,0 +1,245 @@
+//! `corridor compare BASE VARIANT...`: load every scenario (all before any work, so a bad file
+//! writes nothing), run each with the base's seed and replications (common random numbers),
+//! compute the paired differences ([`corridor::study::compare`]), write `compare.json`,
+//! `compare.csv` and `charts/compare.svg|png`, print the headline table.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use corridor::experiment::parallel::default_threads;
+use corridor::experiment::{RunConfig, Runner};
+use corridor::plot::{self, PlotOptions};
+use corridor::report::OutputDir;
+use corridor::scenario::{self, LoadedScenario};
+use corridor::stats::summary::CONFIDENCE;
+use corridor::study::{
+    self,
+    compare::{
+        COMPARE_CSV, COMPARE_JSON, Comparison, ScenarioRef, VariantComparison, compare,
+        headline_columns, setting_notes,
+    },
+};
+
+use super::args::CompareArgs;
+
+/// Runs the `compare` subcommand.
+pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let base = scenario::load(&args.base)
+        .with_context(|| format!("cannot load base scenario {}", args.base.display()))?;
+    let variants: Vec<LoadedScenario> = args
+        .variants
+        .iter()
+        .map(|path| {
+            scenario::load(path)
+                .with_context(|| format!("cannot load variant scenario {}", path.display()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let study = &args.study;
+    let mut config = RunConfig::from_model(&base.model);
+    if let Some(replications) = study.replications {
+        config.replications = replications;
+    }
+    if let Some(seed) = study.seed {
+        config.seed = seed;
+    }
+    if config.replications < 2 {
+        anyhow::bail!(
+            "{} asks for {} replication; a paired confidence interval needs at least 2 (--replications)",
+            args.base.display(),
+            config.replications
+        );
+    }
+    // Refuse a non-empty output directory before any simulation.
+    let out = OutputDir::claim(&study.output.out, study.output.force)?;
+    let threads = study.threads.map_or_else(default_threads, |t| t as usize);
+    let runner = Runner::new(threads).context("cannot start worker threads")?;
+
+    let base_ref = ScenarioRef::of(&base);
+    let base_sample = study::sample(&base.model, &runner, config);
+    let headline = headline_columns(&base_sample);
+    let mut compared = Vec::with_capacity(variants.len());
+    for variant in &variants {
+        let sample = study::sample(&variant.model, &runner, config);
+        let scenario = ScenarioRef::of(variant);
+        let mut notes = setting_notes(&base_ref, &scenario);
+        if study.seed.is_none() && scenario.file_seed != base_ref.file_seed {
+            notes.push(format!(
+                "{} names seed {}; it runs with the base's seed {} so that both share random numbers",
+                scenario.file, scenario.file_seed, config.seed
+            ));
+        }
+        let mut result = compare(&base_sample, &sample, scenario, &headline);
+        result.notes = notes;
+        compared.push(result);
+    }
+    let comparison = Comparison {
+        corridor_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: config.seed,
+        replications: config.replications,
+        confidence: CONFIDENCE,
+        base: base_ref,
+        variants: compared,
+    };
+
+    // Everything in memory first, then the files.
+    let chart = if study.charts.no_charts {
+        None
+    } else {
+        let (width, height) = study.charts.chart_size;
+        Some(plot::compare::render(
+            &comparison,
+            &PlotOptions { width, height },
+        )?)
+    };
+    let out_path = out.path().to_path_buf();
+    let write_err = || format!("cannot write results to {}", out_path.display());
+    let mut csv = out.create(COMPARE_CSV).with_context(write_err)?;
+    comparison.write_csv(&mut csv).with_context(write_err)?;
+    let mut json = out.create(COMPARE_JSON).with_context(write_err)?;
+    json.write_all(comparison.to_json().as_bytes())
+        .and_then(|()| json.write_all(b"\n"))
+        .with_context(write_err)?;
+    csv.commit().with_context(write_err)?;
+    json.commit().with_context(write_err)?;
+    if let Some((svg, png)) = &chart {
+        plot::compare::write(&out_path, svg, png)
+            .with_context(|| format!("cannot draw the chart in {}", out_path.display()))?;
+    }
+
+    if !study.output.quiet {
+        for variant in &comparison.variants {
+            for note in &variant.notes {
+                eprintln!("note: {note}");
+            }
+        }
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(render_table(&comparison).as_bytes())?;
+        writeln!(stdout, "\nWrote results to {}", out_path.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A number with about four significant digits.
+fn num(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1000.0 {
+        format!("{v:.0}")
+    } else if a >= 100.0 {
+        format!("{v:.1}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// The text printed by `corridor compare`: per variant, the headline KPIs.
+fn render_table(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    for variant in &comparison.variants {
+        let _ = writeln!(
+            out,
+            "{} ({}) vs {} ({}): {} paired replications, seed {}",
+            variant.scenario.name,
+            variant.scenario.file,
+            comparison.base.name,
+            comparison.base.file,
+            comparison.replications,
+            comparison.seed
+        );
+        out.push_str(&variant_table(variant));
+        let _ = writeln!(
+            out,
+            "{} KPIs compared (all in {COMPARE_CSV} and {COMPARE_JSON}); ± is the 95% CI half-width; \
+             'unpaired ±' is what independent seeds would give, 'x' how many times wider that is.",
+            variant.kpis.len()
+        );
+        for (names, which) in [
+            (&variant.only_in_base, "only in the base"),
+            (&variant.only_in_variant, "only in the variant"),
+        ] {
+            if !names.is_empty() {
+                let shown: Vec<&str> = names.iter().take(6).map(String::as_str).collect();
+                let more = names.len() - shown.len();
+                let _ = writeln!(
+                    out,
+                    "{} KPIs {which}: {}{}",
+                    names.len(),
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(", ... ({more} more)")
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
+        for note in &variant.notes {
+            let _ = writeln!(out, "Note: {note}");
+        }
+        out.push('\n');
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+fn variant_table(variant: &VariantComparison) -> String {
+    let header = [
+        "KPI",
+        "base",
+        "variant",
+        "difference",
+        "change %",
+        "unpaired ±",
+        "x",
+    ];
+    let mut rows: Vec<[String; 7]> = Vec::new();
+    for k in variant.kpis.iter().filter(|k| k.headline) {
+        let (Some(base), Some(var), Some(d)) = (k.base, k.variant, k.difference) else {
+            continue;
+        };
+        rows.push([
+            format!("{}/{}", k.entity, k.kpi),
+            num(base.mean),
+            num(var.mean),
+            format!("{} ± {}", num(d.mean), num(d.half_width)),
+            k.change_pct.map_or(String::new(), |c| {
+                format!("{:+.1} [{:+.1}, {:+.1}]", c.mean, c.low, c.high)
+            }),
+            k.unpaired_half_width.map_or(String::new(), num),
+            k.half_width_ratio
+                .map_or(String::new(), |r| format!("{r:.1}")),
+        ]);
+    }
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: &[String], out: &mut String| {
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                let _ = write!(out, "{cell:<w$}");
+            } else {
+                let _ = write!(out, "  {cell:>w$}");
+            }
+        }
+        out.push('\n');
+    };
+    line(&header.map(String::from), &mut out);
+    let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    for row in &rows {
+        line(row, &mut out);
+    }
+    if rows.is_empty() {
+        out.push_str("(no headline KPI: no route delivered and no node queued in the base)\n");
+    }
+    out
+}

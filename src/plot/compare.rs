@@ -1,0 +1,324 @@
+//! The chart of `corridor compare`: the relative change of each headline KPI against the base,
+//! with its 95% confidence interval, one panel per variant.
+//!
+//! Owns `charts/compare.svg|png`. It reads a [`Comparison`] only (never the engine); the SVG and
+//! the PNG come from the same drawing code ([`render::svg_with`], [`render::png_with`]) with the
+//! sizes, font and colours of [`Theme`]. Bars are grouped by KPI (throughput, mean transit, p95
+//! transit per route, then mean wait per node), each group in scenario order; at most
+//! [`MAX_BARS`] per panel, keeping the largest changes when there are more (the caption says how
+//! many were left out; `compare.csv` has them all).
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::charts::{ChartResult, category_label, format_number, nice_max};
+use super::render;
+use super::theme::{self, FONT, INK, Theme};
+use super::{CHARTS_DIR, PlotError, PlotOptions, SIZE_RANGE};
+use crate::report::write_atomically;
+use crate::stats::kpi::Scope;
+use crate::study::compare::{Comparison, KpiDifference, VariantComparison};
+
+/// File stem of the chart.
+pub const STEM: &str = "compare";
+
+/// Chart title.
+pub const TITLE: &str = "Change against the base: headline KPIs, % with 95% CI";
+
+/// Most bars in one panel.
+pub const MAX_BARS: usize = 25;
+
+/// Longest axis label, characters; longer ones are shortened in the middle.
+const MAX_LABEL: usize = 42;
+
+/// One bar: its label and the change in percent with its CI.
+struct Bar {
+    label: String,
+    mean: f64,
+    low: f64,
+    high: f64,
+}
+
+/// Order of the KPI groups in a panel, and their short names.
+fn group(k: &KpiDifference) -> Option<(usize, &'static str)> {
+    match (k.scope, k.kpi.as_str()) {
+        (Scope::Route, "throughput_teu_per_day") => Some((0, "throughput")),
+        (Scope::Route, "transit_mean_h") => Some((1, "transit mean")),
+        (Scope::Route, "transit_p95_h") => Some((2, "transit p95")),
+        (Scope::Node, "wait_mean_h") => Some((3, "wait")),
+        _ => None,
+    }
+}
+
+/// Shortens `text` to [`MAX_LABEL`] characters by cutting out its middle.
+fn shorten(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= MAX_LABEL {
+        return text.to_string();
+    }
+    let keep = MAX_LABEL - 1;
+    let head = keep / 2;
+    let tail = keep - head;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+/// The bars of one variant, grouped and in scenario order, and how many headline KPIs were left
+/// out to stay within [`MAX_BARS`].
+fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize) {
+    let mut chosen: Vec<(usize, usize, &KpiDifference, &'static str)> = variant
+        .kpis
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.headline && k.change_pct.is_some())
+        .filter_map(|(i, k)| group(k).map(|(g, name)| (g, i, k, name)))
+        .collect();
+    let total = chosen.len();
+    if total > MAX_BARS {
+        // Keep the largest changes, then restore the grouped order.
+        chosen.sort_by(|a, b| {
+            let size = |k: &KpiDifference| k.change_pct.map_or(0.0, |c| c.mean.abs());
+            size(b.2).total_cmp(&size(a.2)).then(a.1.cmp(&b.1))
+        });
+        chosen.truncate(MAX_BARS);
+    }
+    chosen.sort_by_key(|&(g, i, _, _)| (g, i));
+    let bars = chosen
+        .into_iter()
+        .filter_map(|(_, _, k, name)| {
+            let c = k.change_pct?;
+            Some(Bar {
+                label: shorten(&format!("{name} · {}", k.entity)),
+                mean: c.mean,
+                low: c.low,
+                high: c.high,
+            })
+        })
+        .collect::<Vec<_>>();
+    let left_out = total - bars.len();
+    (bars, left_out)
+}
+
+/// Draws the chart on `root`.
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    comparison: &Comparison,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
+        TITLE,
+        (FONT, theme.title())
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&INK),
+    )?;
+    let body = body.margin(
+        theme.px(6.0),
+        theme.px(14.0),
+        theme.px(14.0),
+        theme.px(20.0),
+    );
+    let n = comparison.variants.len();
+    let cols = n.clamp(1, 3);
+    let rows = n.div_ceil(cols).max(1);
+    let areas = body.split_evenly((rows, cols));
+    for (i, (variant, area)) in comparison.variants.iter().zip(areas).enumerate() {
+        panel(&area, comparison, variant, i, theme)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// One variant's panel: horizontal bars from 0 to the change, CI whiskers, a zero line.
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    comparison: &Comparison,
+    variant: &VariantComparison,
+    index: usize,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let (bars, left_out) = bars(variant);
+    let caption = format!("{} vs {}", variant.scenario.name, comparison.base.name);
+    let x_desc = if left_out > 0 {
+        format!(
+            "% change, {} replications ({left_out} smaller changes not shown)",
+            comparison.replications
+        )
+    } else {
+        format!("% change, {} replications", comparison.replications)
+    };
+    let label_font = (FONT, theme.label()).into_font().color(&INK);
+    let widest = bars
+        .iter()
+        .map(|b| {
+            area.estimate_text_size(&b.label, &label_font)
+                .map(|(w, _)| w)
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let label_area = (widest + theme.px(16.0)).min(area.dim_in_pixel().0 * 45 / 100);
+    let lo = bars.iter().map(|b| b.low).fold(0.0, f64::min);
+    let hi = bars.iter().map(|b| b.high).fold(0.0, f64::max);
+    // Room on the right of each bar for its value.
+    let span = (hi - lo).max(1e-9);
+    let x_min = if lo < 0.0 { -nice_max(-lo) } else { 0.0 };
+    let x_max = if hi > 0.0 || lo >= 0.0 {
+        nice_max(hi + 0.18 * span)
+    } else {
+        nice_max(0.18 * span)
+    };
+    let n = bars.len().max(1) as f64;
+    let names: Vec<&str> = bars.iter().map(|b| b.label.as_str()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, theme.caption()).into_font().color(&INK))
+        .margin(theme.px(8.0))
+        .x_label_area_size(theme.px(62.0))
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(x_min..x_max, (n - 0.5)..-0.5)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .axis_desc_style((FONT, theme.axis()).into_font().color(&INK))
+        .label_style(label_font.clone())
+        .x_labels(6)
+        .y_labels(names.len() + 1)
+        .x_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(&|v| category_label(&names, *v))
+        .disable_y_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .draw()?;
+    if bars.is_empty() {
+        chart.draw_series(std::iter::once(Text::new(
+            "no headline KPI with a relative change",
+            (x_min + (x_max - x_min) * 0.02, 0.0),
+            label_font
+                .clone()
+                .color(&RGBColor(120, 120, 120))
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        )))?;
+    }
+    let color = theme::color(index);
+    let half = 0.32;
+    let cap = 0.16;
+    for (row, bar) in bars.iter().enumerate() {
+        let y = row as f64;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - half), (bar.mean, y + half)],
+            color.mix(0.8).filled(),
+        )))?;
+        if bar.high > bar.low {
+            let style = INK.stroke_width(theme.px(2.5));
+            chart.draw_series([
+                PathElement::new(vec![(bar.low, y), (bar.high, y)], style),
+                PathElement::new(vec![(bar.low, y - cap), (bar.low, y + cap)], style),
+                PathElement::new(vec![(bar.high, y - cap), (bar.high, y + cap)], style),
+            ])?;
+        }
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{}%", signed(bar.mean)),
+            (bar.high.max(0.0) + (x_max - x_min) * 0.012, y),
+            label_font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        )))?;
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, -0.5), (0.0, n - 0.5)],
+        INK.stroke_width(theme.px(2.0)),
+    )))?;
+    Ok(())
+}
+
+/// A percentage with a sign and one decimal (two below 1%).
+fn signed(v: f64) -> String {
+    let text = if v.abs() < 1.0 {
+        format!("{v:+.2}")
+    } else {
+        format!("{v:+.1}")
+    };
+    // -0.00 reads as no change.
+    if text
+        .trim_start_matches(['+', '-'])
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        text.trim_start_matches(['+', '-']).to_string()
+    } else {
+        text
+    }
+}
+
+/// The chart as SVG text and PNG bytes, drawn in memory.
+pub fn render(
+    comparison: &Comparison,
+    options: &PlotOptions,
+) -> Result<(String, Vec<u8>), PlotError> {
+    if !SIZE_RANGE.contains(&options.width) || !SIZE_RANGE.contains(&options.height) {
+        return Err(PlotError::Size {
+            width: options.width,
+            height: options.height,
+        });
+    }
+    let theme = Theme::new(options.width, options.height);
+    let svg = render::svg_with(STEM, options.width, options.height, |root| {
+        draw(root, comparison, &theme)
+    })?;
+    let png = render::png_with(STEM, options.width, options.height, |root| {
+        draw(root, comparison, &theme)
+    })?;
+    Ok((svg, png))
+}
+
+/// Writes a rendered chart into `dir/charts/` (each file atomically); returns the paths.
+pub fn write(dir: &Path, svg: &str, png: &[u8]) -> Result<Vec<std::path::PathBuf>, PlotError> {
+    let charts = dir.join(CHARTS_DIR);
+    std::fs::create_dir_all(&charts).map_err(|source| PlotError::Write {
+        path: charts.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for (extension, bytes) in [("svg", svg.as_bytes()), ("png", png)] {
+        let path = charts.join(format!("{STEM}.{extension}"));
+        write_atomically(&path, bytes).map_err(|source| PlotError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_shortened_in_the_middle() {
+        assert_eq!(shorten("wait · aktau-port"), "wait · aktau-port");
+        let long = format!("throughput · {}", "x".repeat(60));
+        let short = shorten(&long);
+        assert_eq!(short.chars().count(), MAX_LABEL);
+        assert!(short.starts_with("throughput") && short.contains('…'));
+    }
+
+    #[test]
+    fn percentages_are_signed() {
+        assert_eq!(signed(12.34), "+12.3");
+        assert_eq!(signed(-0.456), "-0.46");
+        assert_eq!(signed(-0.0001), "0.00");
+        assert_eq!(signed(0.0), "0.00");
+    }
+}
