@@ -5,6 +5,7 @@
 //! - `invariants`: conservation, determinism, stream independence, properties on random networks.
 //! - `operations`: exact behaviour of fleets, disruptions and operating hours, event by event.
 //! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
+//! - `compare`: `corridor compare`, paired differences with common random numbers.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //! - `parallel`: thread count never changes results; precision mode.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
@@ -24,6 +25,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod common;
+mod compare;
 mod daily;
 mod disruptions;
 mod fleets;
