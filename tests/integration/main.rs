@@ -36,3 +36,4 @@ mod parallel;
 mod plot;
 mod queueing;
 mod shard;
+mod variants;
