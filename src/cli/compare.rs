@@ -197,10 +197,15 @@ fn variant_table(variant: &VariantComparison) -> String {
         "x",
     ];
     let mut rows: Vec<[String; 7]> = Vec::new();
+    let mut identical = Vec::new();
     for k in variant.kpis.iter().filter(|k| k.headline) {
         let (Some(base), Some(var), Some(d)) = (k.base, k.variant, k.difference) else {
             continue;
         };
+        if d.mean == 0.0 && d.half_width == 0.0 {
+            identical.push(format!("{}/{}", k.entity, k.kpi));
+            continue;
+        }
         rows.push([
             format!("{}/{}", k.entity, k.kpi),
             num(base.mean),
@@ -238,8 +243,15 @@ fn variant_table(variant: &VariantComparison) -> String {
     for row in &rows {
         line(row, &mut out);
     }
-    if rows.is_empty() {
+    if rows.is_empty() && identical.is_empty() {
         out.push_str("(no headline KPI: no route delivered and no node queued in the base)\n");
+    }
+    if !identical.is_empty() {
+        let _ = writeln!(
+            out,
+            "Identical in every replication: {}",
+            identical.join(", ")
+        );
     }
     out
 }

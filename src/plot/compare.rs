@@ -5,8 +5,9 @@
 //! the PNG come from the same drawing code ([`render::svg_with`], [`render::png_with`]) with the
 //! sizes, font and colours of [`Theme`]. Bars are grouped by KPI (throughput, mean transit, p95
 //! transit per route, then mean wait per node), each group in scenario order; at most
-//! [`MAX_BARS`] per panel, keeping the largest changes when there are more (the caption says how
-//! many were left out; `compare.csv` has them all).
+//! [`MAX_BARS`] per panel, keeping the largest changes when there are more. KPIs identical in
+//! every replication (processes the variant does not touch) are not drawn. The axis description
+//! says how many were left out; `compare.csv` has them all.
 
 use std::path::Path;
 
@@ -68,14 +69,27 @@ fn shorten(text: &str) -> String {
     out
 }
 
-/// The bars of one variant, grouped and in scenario order, and how many headline KPIs were left
-/// out to stay within [`MAX_BARS`].
-fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize) {
-    let mut chosen: Vec<(usize, usize, &KpiDifference, &'static str)> = variant
+/// Whether a KPI came out the same in every replication of both scenarios (a process the
+/// variant does not touch, with common random numbers).
+fn identical(k: &KpiDifference) -> bool {
+    k.difference
+        .is_some_and(|d| d.mean == 0.0 && d.half_width == 0.0)
+}
+
+/// The bars of one variant, grouped and in scenario order; how many headline KPIs were left
+/// out to stay within [`MAX_BARS`]; and how many were identical in every replication (not
+/// drawn).
+fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize, usize) {
+    let headline: Vec<(usize, &KpiDifference)> = variant
         .kpis
         .iter()
         .enumerate()
-        .filter(|(_, k)| k.headline && k.change_pct.is_some())
+        .filter(|(_, k)| k.headline && k.change_pct.is_some() && group(k).is_some())
+        .collect();
+    let unchanged = headline.iter().filter(|(_, k)| identical(k)).count();
+    let mut chosen: Vec<(usize, usize, &KpiDifference, &'static str)> = headline
+        .into_iter()
+        .filter(|(_, k)| !identical(k))
         .filter_map(|(i, k)| group(k).map(|(g, name)| (g, i, k, name)))
         .collect();
     let total = chosen.len();
@@ -101,7 +115,7 @@ fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize) {
         })
         .collect::<Vec<_>>();
     let left_out = total - bars.len();
-    (bars, left_out)
+    (bars, left_out, unchanged)
 }
 
 /// Draws the chart on `root`.
@@ -149,16 +163,19 @@ fn panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (bars, left_out) = bars(variant);
+    let (bars, left_out, unchanged) = bars(variant);
     let caption = format!("{} vs {}", variant.scenario.name, comparison.base.name);
-    let x_desc = if left_out > 0 {
-        format!(
-            "% change, {} replications ({left_out} smaller changes not shown)",
-            comparison.replications
-        )
-    } else {
-        format!("% change, {} replications", comparison.replications)
-    };
+    let mut x_desc = format!("% change, {} replications", comparison.replications);
+    let mut hidden = Vec::new();
+    if left_out > 0 {
+        hidden.push(format!("{left_out} smaller changes"));
+    }
+    if unchanged > 0 {
+        hidden.push(format!("{unchanged} identical in every replication"));
+    }
+    if !hidden.is_empty() {
+        x_desc.push_str(&format!("; not shown: {}", hidden.join(", ")));
+    }
     let label_font = (FONT, theme.label()).into_font().color(&INK);
     let widest = bars
         .iter()
