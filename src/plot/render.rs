@@ -89,7 +89,7 @@ where
 }
 
 /// Draws a picture of `width` x `height` with `draw` as a PNG image (8-bit RGB), encoded as
-/// [`png`] does.
+/// [`png()`] does.
 pub fn png_with<F>(
     chart: &'static str,
     width: u32,
