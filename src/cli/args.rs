@@ -154,6 +154,11 @@ pub struct CompareArgs {
     /// Variant scenario files, each compared with the base.
     #[arg(required = true)]
     pub variants: Vec<PathBuf>,
+    /// KPIs to print and chart instead of the headline ones: a KPI name for every entity that
+    /// has it (`wait_mean_h`) or one column (`node/aktau-port/wait_mean_h`); repeat for more. The
+    /// files always hold every KPI.
+    #[arg(long, value_name = "NAME")]
+    pub kpi: Vec<String>,
     /// Replications, seed, threads, output and charts.
     #[command(flatten)]
     pub study: StudyArgs,

@@ -1,7 +1,8 @@
 //! `corridor compare BASE VARIANT...`: load every scenario (all before any work, so a bad file
 //! writes nothing), run each with the base's seed and replications (common random numbers),
 //! compute the paired differences ([`corridor::study::compare`]), write `compare.json`,
-//! `compare.csv` and `charts/compare.svg|png`, print the headline table.
+//! `compare.csv` and `charts/compare.svg|png`, print the table of the headline KPIs (or of
+//! those chosen with `--kpi`, checked against the scenarios' columns before any work).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -13,12 +14,13 @@ use corridor::experiment::{RunConfig, Runner};
 use corridor::plot::{self, PlotOptions};
 use corridor::report::OutputDir;
 use corridor::scenario::{self, LoadedScenario};
+use corridor::stats::kpi::{KpiColumn, KpiColumns};
 use corridor::stats::summary::CONFIDENCE;
 use corridor::study::{
     self,
     compare::{
         COMPARE_CSV, COMPARE_JSON, Comparison, ScenarioRef, VariantComparison, compare,
-        headline_columns, setting_notes,
+        headline_columns, selected_columns, setting_notes,
     },
 };
 
@@ -51,6 +53,20 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             config.replications
         );
     }
+    // Check --kpi against every scenario's columns before any work.
+    let mut columns: Vec<KpiColumn> = Vec::new();
+    for loaded in std::iter::once(&base).chain(&variants) {
+        for column in KpiColumns::new(&loaded.model).columns() {
+            if !columns.contains(column) {
+                columns.push(column.clone());
+            }
+        }
+    }
+    let selection = if args.kpi.is_empty() {
+        None
+    } else {
+        Some(selected_columns(&args.kpi, &columns).context("invalid --kpi")?)
+    };
     // Refuse a non-empty output directory before any simulation.
     let out = OutputDir::claim(&study.output.out, study.output.force)?;
     let threads = study.threads.map_or_else(default_threads, |t| t as usize);
@@ -58,7 +74,10 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
 
     let base_ref = ScenarioRef::of(&base);
     let base_sample = study::sample(&base.model, &runner, config);
-    let headline = headline_columns(&base_sample);
+    let headline: Box<dyn Fn(&KpiColumn) -> bool> = match selection {
+        Some(selection) => Box::new(selection),
+        None => Box::new(headline_columns(&base_sample)),
+    };
     let mut compared = Vec::with_capacity(variants.len());
     for variant in &variants {
         let sample = study::sample(&variant.model, &runner, config);
@@ -244,7 +263,7 @@ fn variant_table(variant: &VariantComparison) -> String {
         line(row, &mut out);
     }
     if rows.is_empty() && identical.is_empty() {
-        out.push_str("(no headline KPI: no route delivered and no node queued in the base)\n");
+        out.push_str("(nothing to show: no headline KPI, or none of the --kpi selection, has values in both)\n");
     }
     if !identical.is_empty() {
         let _ = writeln!(

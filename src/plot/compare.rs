@@ -43,15 +43,17 @@ struct Bar {
     high: f64,
 }
 
-/// Order of the KPI groups in a panel, and their short names.
-fn group(k: &KpiDifference) -> Option<(usize, &'static str)> {
-    match (k.scope, k.kpi.as_str()) {
-        (Scope::Route, "throughput_teu_per_day") => Some((0, "throughput")),
-        (Scope::Route, "transit_mean_h") => Some((1, "transit mean")),
-        (Scope::Route, "transit_p95_h") => Some((2, "transit p95")),
-        (Scope::Node, "wait_mean_h") => Some((3, "wait")),
-        _ => None,
-    }
+/// A KPI's group in a panel (order, then short name): the headline KPIs in a fixed order, any
+/// other KPI chosen with `--kpi` after them, by scope and name.
+fn group(k: &KpiDifference) -> (usize, String) {
+    let (order, name) = match (k.scope, k.kpi.as_str()) {
+        (Scope::Route, "throughput_teu_per_day") => (0, "throughput"),
+        (Scope::Route, "transit_mean_h") => (1, "transit mean"),
+        (Scope::Route, "transit_p95_h") => (2, "transit p95"),
+        (Scope::Node, "wait_mean_h") => (3, "wait"),
+        _ => (4, k.kpi.as_str()),
+    };
+    (order, name.to_string())
 }
 
 /// Shortens `text` to [`MAX_LABEL`] characters by cutting out its middle.
@@ -84,13 +86,13 @@ fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize, usize) {
         .kpis
         .iter()
         .enumerate()
-        .filter(|(_, k)| k.headline && k.change_pct.is_some() && group(k).is_some())
+        .filter(|(_, k)| k.headline && k.change_pct.is_some())
         .collect();
     let unchanged = headline.iter().filter(|(_, k)| identical(k)).count();
-    let mut chosen: Vec<(usize, usize, &KpiDifference, &'static str)> = headline
+    let mut chosen: Vec<((usize, String), usize, &KpiDifference)> = headline
         .into_iter()
         .filter(|(_, k)| !identical(k))
-        .filter_map(|(i, k)| group(k).map(|(g, name)| (g, i, k, name)))
+        .map(|(i, k)| (group(k), i, k))
         .collect();
     let total = chosen.len();
     if total > MAX_BARS {
@@ -101,10 +103,10 @@ fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize, usize) {
         });
         chosen.truncate(MAX_BARS);
     }
-    chosen.sort_by_key(|&(g, i, _, _)| (g, i));
+    chosen.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     let bars = chosen
         .into_iter()
-        .filter_map(|(_, _, k, name)| {
+        .filter_map(|((_, name), _, k)| {
             let c = k.change_pct?;
             Some(Bar {
                 label: shorten(&format!("{name} · {}", k.entity)),

@@ -148,8 +148,8 @@ pub struct KpiDifference {
     pub entity: String,
     /// KPI name with its unit (the difference has the same unit).
     pub kpi: String,
-    /// One of the headline KPIs (route throughput, mean and p95 transit, mean wait of nodes
-    /// where cargo queues), the ones charted and printed.
+    /// Printed and charted: one of the headline KPIs (route throughput, mean and p95 transit,
+    /// mean wait of nodes where cargo queues), or of those chosen with `--kpi`.
     pub headline: bool,
     /// The KPI is a total or extreme over the statistics window (see [`WINDOW_TOTALS`]).
     pub window_total: bool,
@@ -285,6 +285,62 @@ pub fn headline_columns(base: &Sample) -> impl Fn(&KpiColumn) -> bool + use<> {
         .map(|(_, c)| c.name())
         .collect();
     move |column: &KpiColumn| chosen.contains(&column.name())
+}
+
+/// Why a `--kpi` selection is invalid.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown KPI {name:?}: give a KPI name ({kpis}) or a column `scope/entity/kpi`{near}")]
+pub struct UnknownKpi {
+    /// The name given.
+    pub name: String,
+    /// The KPI names of the scenarios, comma-separated.
+    pub kpis: String,
+    /// The nearest KPI names (for a bare name) or columns (for a path), as a sentence fragment.
+    pub near: String,
+}
+
+/// The selector of `--kpi NAME...`: a KPI name (`wait_mean_h`) picks it for every entity, a column
+/// name (`node/aktau-port/wait_mean_h`) picks that column. Every name must match a column of
+/// `columns` (the union of the scenarios' columns), or the error lists the valid KPI names and
+/// the nearest columns.
+pub fn selected_columns(
+    names: &[String],
+    columns: &[KpiColumn],
+) -> Result<impl Fn(&KpiColumn) -> bool + use<>, UnknownKpi> {
+    for name in names {
+        if !columns.iter().any(|c| c.kpi == *name || c.name() == *name) {
+            let mut kpis: Vec<&str> = Vec::new();
+            for c in columns {
+                if !kpis.contains(&c.kpi.as_str()) {
+                    kpis.push(&c.kpi);
+                }
+            }
+            // A bare name is compared with KPI names, a path with whole columns.
+            let (what, candidates): (&str, Vec<String>) = if name.contains('/') {
+                ("columns", columns.iter().map(KpiColumn::name).collect())
+            } else {
+                ("KPI names", kpis.iter().map(|k| k.to_string()).collect())
+            };
+            let mut near: Vec<(usize, String)> = candidates
+                .into_iter()
+                .map(|c| (strsim::levenshtein(&c, name), c))
+                .collect();
+            near.sort();
+            near.dedup();
+            let near: Vec<String> = near.into_iter().take(3).map(|(_, n)| n).collect();
+            return Err(UnknownKpi {
+                name: name.clone(),
+                kpis: kpis.join(", "),
+                near: if near.is_empty() {
+                    String::new()
+                } else {
+                    format!("; nearest {what}: {}", near.join(", "))
+                },
+            });
+        }
+    }
+    let names = names.to_vec();
+    Ok(move |c: &KpiColumn| names.iter().any(|n| c.kpi == *n || c.name() == *n))
 }
 
 /// Two-sided Student t critical value for `df` (possibly fractional) degrees of freedom.

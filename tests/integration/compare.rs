@@ -420,6 +420,28 @@ fn bad_variant_files_are_named_and_nothing_is_written() {
             .stderr(predicates::str::contains(expected));
         assert!(!out.exists(), "nothing is written for a bad {expected}");
     }
+    // An unknown --kpi lists the valid KPI names and the nearest columns, before any work.
+    corridor()
+        .args(["compare", "--kpi", "wiat_mean_h", "-o"])
+        .arg(&out)
+        .arg(&base)
+        .arg(&base)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("unknown KPI \"wiat_mean_h\""))
+        .stderr(predicates::str::contains("sojourn_mean_h, utilization"))
+        .stderr(predicates::str::contains("nearest KPI names: wait_mean_h,"));
+    corridor()
+        .args(["compare", "--kpi", "node/statoin/wait_mean_h", "-o"])
+        .arg(&out)
+        .arg(&base)
+        .arg(&base)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "nearest columns: node/station/wait_mean_h,",
+        ));
+    assert!(!out.exists(), "nothing is written for an unknown --kpi");
     // Fewer than two replications: a usage error from the flag parser.
     corridor()
         .args(["compare", "-r", "1", "-o"])
@@ -441,4 +463,49 @@ fn bad_variant_files_are_named_and_nothing_is_written() {
         .code(1)
         .stderr(predicates::str::contains("is not empty"));
     assert_eq!(file_names(&out), ["keep.txt"]);
+}
+
+#[test]
+fn kpi_selects_what_is_printed_and_charted() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenario_file(
+        dir.path(),
+        "base.toml",
+        &single_node(0.8, 1, SERVICE, 60.0, 5.0),
+    );
+    let variant = scenario_file(
+        dir.path(),
+        "two.toml",
+        &single_node(0.8, 2, SERVICE, 60.0, 5.0),
+    );
+    let out = dir.path().join("out");
+    let assert = corridor()
+        .args(["compare", "-r", "3", "--kpi", "sojourn_mean_h", "--kpi"])
+        .arg("route/r/transit_p50_h")
+        .arg("-o")
+        .arg(&out)
+        .arg(&base)
+        .arg(&variant)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("station/sojourn_mean_h"), "{stdout}");
+    assert!(stdout.contains("r/transit_p50_h"), "{stdout}");
+    assert!(!stdout.contains("wait_mean_h"), "{stdout}");
+    let comparison = read_comparison(&out);
+    let shown: Vec<String> = comparison.variants[0]
+        .kpis
+        .iter()
+        .filter(|k| k.headline)
+        .map(|k| k.name())
+        .collect();
+    assert_eq!(
+        shown,
+        ["node/station/sojourn_mean_h", "route/r/transit_p50_h"]
+    );
+    let svg = std::fs::read_to_string(out.join("charts/compare.svg")).unwrap();
+    assert!(
+        svg.contains("sojourn_mean_h · station"),
+        "the chart shows the selection"
+    );
 }
