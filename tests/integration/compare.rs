@@ -509,3 +509,51 @@ fn kpi_selects_what_is_printed_and_charted() {
         "the chart shows the selection"
     );
 }
+
+#[test]
+fn the_aktau_variant_changes_only_aktau_port() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let base = corridor::scenario::load(&dir.join("middle_corridor.toml")).unwrap();
+    let variant = corridor::scenario::load(&dir.join("aktau_modernization.toml")).unwrap();
+    let (b, v) = (&base.model, &variant.model);
+    assert_eq!(v.settings.name, "aktau-modernization");
+    assert_eq!(
+        (v.settings.seed, v.settings.replications),
+        (b.settings.seed, b.settings.replications)
+    );
+    assert_eq!(b.nodes.len(), v.nodes.len());
+    for (x, y) in b.nodes.iter().zip(&v.nodes) {
+        if x.id == "aktau-port" {
+            assert_eq!((x.servers, y.servers), (Some(2), Some(3)));
+            assert_eq!((x.berths, y.berths), (Some(2), Some(3)));
+            assert_eq!(
+                (x.yard_capacity_teu, y.yard_capacity_teu),
+                (Some(3000), Some(5000))
+            );
+            assert!(y.service.mean() < x.service.mean());
+        } else {
+            assert_eq!(format!("{x:?}"), format!("{y:?}"), "{} changed", x.id);
+        }
+    }
+    for (what, x, y) in [
+        ("legs", format!("{:?}", b.legs), format!("{:?}", v.legs)),
+        (
+            "routes",
+            format!("{:?}", b.routes),
+            format!("{:?}", v.routes),
+        ),
+        ("flows", format!("{:?}", b.flows), format!("{:?}", v.flows)),
+        (
+            "fleets",
+            format!("{:?}", b.fleets),
+            format!("{:?}", v.fleets),
+        ),
+        (
+            "disruptions",
+            format!("{:?}", b.disruptions),
+            format!("{:?}", v.disruptions),
+        ),
+    ] {
+        assert_eq!(x, y, "the variant changes the {what}");
+    }
+}
