@@ -417,7 +417,10 @@ fn difference(
     }
 
     let (sx, sy) = (x.sd().unwrap_or(0.0), y.sd().unwrap_or(0.0));
-    if sx > 0.0 && sy > 0.0 {
+    if sx > 0.0 && sy > 0.0 && sd_d == 0.0 {
+        // y = x + constant: exactly 1 (the formula below may round to 0.9999999999999997).
+        result.correlation = Some(1.0);
+    } else if sx > 0.0 && sy > 0.0 {
         let mut cov = 0.0;
         for &(b, v) in &pairs {
             cov += (b - x.mean) * (v - y.mean);
