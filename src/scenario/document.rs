@@ -367,6 +367,22 @@ impl Document {
         }
     }
 
+    /// The value at a parameter path as TOML text, such as `2`, `[5.0, 5.0, ...]` or
+    /// `{ dist = "exponential", mean = 2 }` (`None` for a known field left unset).
+    pub fn value_text(&self, path: &str) -> Result<Option<String>, ScenarioError> {
+        let mut diags = self.diagnostics();
+        let Some(tree) = self.tree(&mut diags) else {
+            return Err(diags.into_error());
+        };
+        match params::value_text(tree.get_ref(), path) {
+            Ok(value) => Ok(value),
+            Err(message) => {
+                diags.push(None, path, message);
+                Err(diags.into_error())
+            }
+        }
+    }
+
     /// Every parameter path of this document, sorted (what [`apply`](Self::apply) accepts).
     pub fn parameter_paths(&self) -> Result<Vec<String>, ScenarioError> {
         let mut diags = self.diagnostics();

@@ -429,6 +429,20 @@ pub(crate) fn number(root: &DeTable<'_>, path: &str) -> Result<Option<f64>, Stri
     Ok(get(root, &steps).and_then(|v| as_number(v.get_ref())))
 }
 
+/// The value at `path` as TOML text (`None` for an unset optional field).
+pub(crate) fn value_text(root: &DeTable<'_>, path: &str) -> Result<Option<String>, String> {
+    let (steps, exists) = locate(root, path)?;
+    if !exists {
+        return Ok(None);
+    }
+    let Some(value) = get(root, &steps) else {
+        return Ok(None);
+    };
+    toml::Value::deserialize(ValueDeserializer::from(value.clone()))
+        .map(|v| Some(v.to_string()))
+        .map_err(|e| format!("cannot read \"{path}\": {}", e.message()))
+}
+
 /// Every parameter path of the tree, sorted: numbers, lists of numbers and distributions that
 /// are set, and the optional fields that are not.
 pub(crate) fn paths(root: &DeTable<'_>) -> Vec<String> {
@@ -474,7 +488,9 @@ fn walk(section: &str, parents: &[&str], prefix: &str, value: &DeValue<'_>, out:
             out.push(path);
         } else if v.as_table().is_some_and(|t| t.contains_key("dist")) {
             out.push(path.clone());
-            walk(section, parents, &path, v, out);
+            let mut nested = parents.to_vec();
+            nested.push(key);
+            walk(section, &nested, &path, v, out);
         } else if v.is_table() {
             let mut nested = parents.to_vec();
             nested.push(key);

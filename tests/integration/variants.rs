@@ -377,3 +377,85 @@ fn study_sections_parse_and_are_checked() {
     assert!(got[1].contains("bad_studies.toml:10:7: uncertain \"flow.boxes.teu_per_year\".low: low and high must be finite numbers with low < high"));
     assert!(got[2].contains("is a list of numbers: scale it"));
 }
+
+#[test]
+fn run_with_set_equals_running_the_file_with_that_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("written.toml");
+    let text = std::fs::read_to_string(fixture("base.toml")).unwrap();
+    let changed = text.replace(
+        "servers = 1\nservice = { dist = \"exponential\"",
+        "servers = 3\nservice = { dist = \"exponential\"",
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&written, changed).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    crate::common::corridor()
+        .args([
+            "run",
+            "-q",
+            "--no-charts",
+            "-r",
+            "3",
+            "--set",
+            "node.port.servers=3",
+            "-o",
+        ])
+        .arg(&a)
+        .arg(fixture("base.toml"))
+        .assert()
+        .success();
+    crate::common::corridor()
+        .args(["run", "-q", "--no-charts", "-r", "3", "-o"])
+        .arg(&b)
+        .arg(&written)
+        .assert()
+        .success();
+    for name in ["kpis.csv", "replications.csv", "nodes.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // The run records the override in its scenario text.
+    let summary = std::fs::read_to_string(a.join("summary.json")).unwrap();
+    assert!(summary.contains("base.toml"));
+    // A bad path fails before anything is written.
+    let c = dir.path().join("c");
+    crate::common::corridor()
+        .args(["run", "-q", "--set", "node.prot.servers=3", "-o"])
+        .arg(&c)
+        .arg(fixture("base.toml"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "nearest valid paths: \"node.port.servers\"",
+        ));
+    assert!(!c.exists());
+}
+
+#[test]
+fn params_lists_every_path_with_its_value() {
+    let assert = crate::common::corridor()
+        .arg("params")
+        .arg(fixture("sub/variant.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let line = |path: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(path))
+            .unwrap_or_else(|| panic!("{path} missing:\n{stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("node.port.servers"), "2");
+    assert_eq!(line("node.port.yard_capacity"), "(not set)");
+    assert_eq!(line("flow.boxes.teu_per_year"), "4000");
+    assert!(line("disruption.storms.monthly_rates").starts_with("[2, 2, 1"));
+    assert!(!stdout.contains("node.depot"), "removed elements are gone");
+}
