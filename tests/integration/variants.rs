@@ -459,3 +459,49 @@ fn params_lists_every_path_with_its_value() {
     assert!(line("disruption.storms.monthly_rates").starts_with("[2, 2, 1"));
     assert!(!stdout.contains("node.depot"), "removed elements are gone");
 }
+
+#[test]
+fn shards_of_a_variant_merge_without_the_base_files() {
+    // Copy the chain to a directory that is deleted before the merge: shards carry the merged
+    // document, so the merge needs no scenario file at all.
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    std::fs::create_dir(files.path().join("sub")).unwrap();
+    for name in ["base.toml", "sub/variant.toml"] {
+        std::fs::copy(fixture(name), files.path().join(name)).unwrap();
+    }
+    let variant = files.path().join("sub/variant.toml");
+    let run = |args: &[&str], out: &Path| {
+        crate::common::corridor()
+            .args([
+                "run",
+                "-q",
+                "--no-charts",
+                "-r",
+                "4",
+                "--set",
+                "node.border.servers=3",
+            ])
+            .args(args)
+            .arg("-o")
+            .arg(out)
+            .arg(&variant)
+            .assert()
+            .success();
+    };
+    let whole = dir.path().join("whole");
+    run(&[], &whole);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&["--shard", "0/2"], &a);
+    run(&["--shard", "1/2"], &b);
+    drop(files);
+    assert!(!variant.exists());
+    let merged = dir.path().join("merged");
+    crate::common::corridor()
+        .args(["merge", "-q", "--no-charts", "-o"])
+        .arg(&merged)
+        .args([&a, &b])
+        .assert()
+        .success();
+    crate::common::assert_same_results(&whole, &merged);
+}
