@@ -505,3 +505,38 @@ fn shards_of_a_variant_merge_without_the_base_files() {
         .success();
     crate::common::assert_same_results(&whole, &merged);
 }
+
+mod properties {
+    use corridor::scenario::{Assignment, Change, Document};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Any path, valid or mangled, with any change, gives an applied override that compiles
+        /// or an error; never a panic, and a failed `apply` leaves the document as it was.
+        #[test]
+        fn any_assignment_applies_or_fails_cleanly(
+            pick in 0usize..1000,
+            cut in 0usize..40,
+            suffix in prop::sample::select(vec!["", ".x", ".mean", "..", ".servers", "-"]),
+            set in any::<bool>(),
+            value in prop::sample::select(vec![0.0, 0.5, 1.0, 2.0, 3.0, -1.0, 1e12, f64::NAN]),
+        ) {
+            let base = Document::builtin();
+            let paths = base.parameter_paths().unwrap();
+            let path = &paths[pick % paths.len()];
+            let cut = path.len().saturating_sub(cut % 6);
+            let path = format!("{}{suffix}", &path[..cut]);
+            let change = if set { Change::Set(value) } else { Change::Scale(value) };
+            let mut doc = base.clone();
+            match doc.apply(&Assignment { path, change }) {
+                Ok(()) => {
+                    prop_assert_eq!(doc.overrides().count(), 1);
+                    let _ = doc.compile();
+                }
+                Err(_) => prop_assert_eq!(doc.overrides().count(), 0),
+            }
+        }
+    }
+}
