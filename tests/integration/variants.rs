@@ -264,56 +264,40 @@ fn documented_paths_of_the_default_scenario_apply() {
 #[test]
 fn an_unknown_path_lists_the_nearest_valid_ones() {
     let mut doc = Document::builtin();
-    let got = problems(doc.apply(&set("node.aktau.servers", 3.0)).unwrap_err());
-    assert_eq!(got.len(), 1);
-    assert!(got[0].contains("unknown parameter path \"node.aktau.servers\"; nearest valid paths: \"node.aktau-port.servers\""), "{}", got[0]);
-    let got = problems(
-        doc.apply(&set("flow.china-europe.teu_per_year", 1.0))
-            .unwrap_err(),
+    // The one diagnostic of a failed `apply`, which must leave the document unchanged.
+    let mut fails = |assignment: Assignment, expected: &str| {
+        let got = problems(doc.apply(&assignment).unwrap_err());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].contains(expected), "{}", got[0]);
+        assert_eq!(doc.overrides().count(), 0);
+    };
+    fails(
+        set("node.aktau.servers", 3.0),
+        "unknown parameter path \"node.aktau.servers\"; nearest valid paths: \"node.aktau-port.servers\"",
     );
-    assert!(
-        got[0].contains("nearest valid paths: \"flow.china-europe-middle.teu_per_year\""),
-        "{}",
-        got[0]
+    fails(
+        set("flow.china-europe.teu_per_year", 1.0),
+        "nearest valid paths: \"flow.china-europe-middle.teu_per_year\"",
     );
     // The wrong kind of change for the value there.
-    let got = problems(
-        doc.apply(&set("disruption.caspian-storms.monthly_rates", 1.0))
-            .unwrap_err(),
+    fails(
+        set("disruption.caspian-storms.monthly_rates", 1.0),
+        "is a list of numbers: scale it",
     );
-    assert!(
-        got[0].contains("is a list of numbers: scale it"),
-        "{}",
-        got[0]
+    fails(
+        set("node.aktau-port.service", 1.0),
+        "is a distribution: set one of its numbers",
     );
-    let got = problems(doc.apply(&set("node.aktau-port.service", 1.0)).unwrap_err());
-    assert!(
-        got[0].contains("is a distribution: set one of its numbers"),
-        "{}",
-        got[0]
+    fails(
+        scale("node.kuryk-port.servers", 2.0),
+        "not set in this scenario, so there is nothing to scale",
     );
-    let got = problems(
-        doc.apply(&scale("node.kuryk-port.servers", 2.0))
-            .unwrap_err(),
+    fails(
+        scale("node.aktau-port.servers", -1.0),
+        "a factor must be a finite number at least 0",
     );
-    assert!(
-        got[0].contains("not set in this scenario, so there is nothing to scale"),
-        "{}",
-        got[0]
-    );
-    let got = problems(
-        doc.apply(&scale("node.aktau-port.servers", -1.0))
-            .unwrap_err(),
-    );
-    assert!(
-        got[0].contains("a factor must be a finite number at least 0"),
-        "{}",
-        got[0]
-    );
-    let got = problems(doc.apply(&set("node.aktau-port", 1.0)).unwrap_err());
-    assert!(got[0].contains("names a whole element"), "{}", got[0]);
-    // None of the failed applications changed the document.
-    assert_eq!(doc.overrides().count(), 0);
+    fails(set("node.aktau-port", 1.0), "names a whole element");
+    fails(set("sweep.param", 1.0), "parameters live in scenario, node");
     assert_eq!(doc.compile().unwrap().hash, scenario::builtin().hash);
 }
 
