@@ -69,6 +69,17 @@ pub enum Change {
     Scale(f64),
 }
 
+impl Change {
+    /// `Scale(value)` if `scale`, else `Set(value)`.
+    pub fn new(value: f64, scale: bool) -> Change {
+        if scale {
+            Change::Scale(value)
+        } else {
+            Change::Set(value)
+        }
+    }
+}
+
 /// A change at a parameter path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
@@ -101,11 +112,7 @@ pub struct SweepParam {
 impl SweepParam {
     /// The change for one of the values.
     pub fn change(&self, value: f64) -> Change {
-        if self.scale {
-            Change::Scale(value)
-        } else {
-            Change::Set(value)
-        }
+        Change::new(value, self.scale)
     }
 }
 
@@ -127,11 +134,7 @@ pub struct Uncertain {
 impl Uncertain {
     /// The change for a value in `[low, high]`.
     pub fn change(&self, value: f64) -> Change {
-        if self.scale {
-            Change::Scale(value)
-        } else {
-            Change::Set(value)
-        }
+        Change::new(value, self.scale)
     }
 
     /// The label for charts.
@@ -679,11 +682,7 @@ fn check_sweep(
             ok = false;
             continue;
         }
-        let change = if scale {
-            Change::Scale(list[0])
-        } else {
-            Change::Set(list[0])
-        };
+        let change = Change::new(list[0], scale);
         if !check_path(root, &param.path, change, &at, diags) {
             ok = false;
             continue;
