@@ -100,7 +100,7 @@ impl Document {
     }
 
     /// The files of the `extends` chain, the root base first and [`file`](Self::file) last.
-    pub fn chain(&self) -> impl Iterator<Item = &str> {
+    pub fn chain(&self) -> impl DoubleEndedIterator<Item = &str> {
         self.sources[..self.files].iter().map(|s| s.name.as_str())
     }
 
