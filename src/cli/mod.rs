@@ -3,6 +3,7 @@
 mod args;
 mod compare;
 mod merge;
+mod params;
 mod plot;
 mod print_default;
 mod progress;
@@ -25,6 +26,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Plot(plot_args) => plot::run(plot_args),
         Command::PrintDefault => print_default::run(),
         Command::Compare(compare_args) => compare::run(compare_args),
+        Command::Params(params_args) => params::run(params_args),
+    }
+}
+
+/// Writes `text` to standard output; a reader that stops early (`| head`) is not an error.
+fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

@@ -16,6 +16,7 @@
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
+//! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //!
 //! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
 //! independent replications (see `common::assert_in_ci`), never a fudge factor.
