@@ -10,6 +10,10 @@
 //! [`sample`] runs one variant and keeps every replication's KPI row: the raw material of every
 //! study (paired differences, KPI-versus-parameter curves, sensitivity indices).
 
+pub mod morris;
+pub mod sensitivity;
+pub mod sweep;
+
 use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
 use crate::model::Model;
 use crate::stats::kpi::{KpiColumn, KpiSummary};
