@@ -10,6 +10,8 @@ pub mod charts;
 pub mod data;
 pub mod html;
 pub mod render;
+pub mod sensitivity;
+pub mod sweep;
 pub mod theme;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,9 @@
 //! Rendering a chart to SVG text and to PNG bytes.
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::charts::ChartKind;
+use super::charts::{ChartKind, ChartResult};
 use super::data::ResultSet;
 use super::theme::{Theme, register_fonts};
 
@@ -46,6 +47,11 @@ pub fn png(chart: ChartKind, data: &ResultSet, theme: &Theme) -> Result<Vec<u8>,
             .draw(&root, data, theme)
             .map_err(|e| fail(e.to_string()))?;
     }
+    encode_png(&pixels, width, height).map_err(fail)
+}
+
+/// Encodes 8-bit RGB `pixels` as PNG.
+fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut bytes, width, height);
@@ -55,10 +61,50 @@ pub fn png(chart: ChartKind, data: &ResultSet, theme: &Theme) -> Result<Vec<u8>,
         // the files several times smaller for a few milliseconds more.
         encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         encoder.set_compression(png::Compression::Best);
-        let mut writer = encoder.write_header().map_err(|e| fail(e.to_string()))?;
-        writer
-            .write_image_data(&pixels)
-            .map_err(|e| fail(e.to_string()))?;
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(pixels).map_err(|e| e.to_string())?;
     }
     Ok(bytes)
+}
+
+/// A picture that is not one of the run charts (the study charts of `sweep` and
+/// `sensitivity`), drawn by the same code on the SVG and the bitmap backend.
+pub trait Figure {
+    /// What kind of chart this is, for error messages (`sweep`, `tornado`, ...).
+    fn kind(&self) -> &'static str;
+    /// Draws the picture on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
+    where
+        DB::ErrorType: 'static;
+}
+
+/// Draws `figure` as an SVG document.
+pub fn figure_svg(figure: &impl Figure, theme: &Theme) -> Result<String, RenderError> {
+    register_fonts();
+    let mut text = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut text, (theme.width, theme.height)).into_drawing_area();
+        figure.draw(&root, theme).map_err(|e| RenderError {
+            chart: figure.kind(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(text)
+}
+
+/// Draws `figure` as a PNG image (8-bit RGB).
+pub fn figure_png(figure: &impl Figure, theme: &Theme) -> Result<Vec<u8>, RenderError> {
+    register_fonts();
+    let fail = |message: String| RenderError {
+        chart: figure.kind(),
+        message,
+    };
+    let (width, height) = (theme.width, theme.height);
+    let mut pixels = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        figure.draw(&root, theme).map_err(|e| fail(e.to_string()))?;
+    }
+    encode_png(&pixels, width, height).map_err(fail)
 }

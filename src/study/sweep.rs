@@ -87,10 +87,7 @@ pub fn run_points<P, E>(
     mut done: impl FnMut(usize),
 ) -> Result<Vec<Sample>, E> {
     // Build every model first: an invalid variant stops the study before any simulation.
-    let models = points
-        .iter()
-        .map(|point| build(point))
-        .collect::<Result<Vec<_>, E>>()?;
+    let models = points.iter().map(build).collect::<Result<Vec<_>, E>>()?;
     Ok(models
         .iter()
         .enumerate()
