@@ -2,7 +2,6 @@
 //! (a fixed number, to a target precision, or one shard), write the result files, print tables.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -141,23 +140,6 @@ fn run_full(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The scenario's text, checked against the hash of what was loaded.
-fn scenario_text(path: Option<&Path>, loaded: &LoadedScenario) -> anyhow::Result<String> {
-    let Some(path) = path else {
-        return Ok(scenario::BUILTIN_TEXT.to_string());
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read scenario file {}", path.display()))?;
-    let again = scenario::from_str(&text, &loaded.file)?;
-    if again.hash != loaded.hash {
-        bail!(
-            "scenario file {} changed while it was being read",
-            path.display()
-        );
-    }
-    Ok(text)
-}
-
 #[allow(clippy::too_many_arguments)]
 fn run_shard(
     args: &RunArgs,
@@ -170,7 +152,7 @@ fn run_shard(
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let text = scenario_text(args.scenario.as_deref(), loaded)?;
+    let text = loaded.text.clone();
     let out_path = out.path().to_path_buf();
     let which = shard.replications(u64::from(config.replications));
     let mut writer = ShardWriter::create(out)

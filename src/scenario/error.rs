@@ -67,20 +67,57 @@ fn render(diagnostics: &[Diagnostic]) -> String {
     out
 }
 
-/// Collects diagnostics for one source text, turning byte spans into line:column.
+/// One text a document was assembled from, as [`Diagnostics`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceRef<'a> {
+    /// The file name shown in messages.
+    pub file: &'a str,
+    /// The text.
+    pub text: &'a str,
+    /// Offset of the text's first byte in the document's combined span space.
+    pub base: usize,
+    /// Whether line:column positions mean anything (not for a generated text such as a
+    /// parameter override).
+    pub positions: bool,
+}
+
+/// Collects diagnostics for a document assembled from one or more source texts (a scenario and
+/// the files it extends), turning byte spans into file, line and column.
+///
+/// Spans live in one combined space: source `k`'s bytes start at its `base`, after the bytes (and
+/// one separator) of every earlier source, so a span alone says which text it points into.
 #[derive(Debug)]
 pub struct Diagnostics<'a> {
-    file: &'a str,
-    text: &'a str,
+    sources: Vec<SourceRef<'a>>,
+    /// The source named when a problem has no span (the file the user gave).
+    main: usize,
     list: Vec<Diagnostic>,
 }
 
 impl<'a> Diagnostics<'a> {
-    /// An empty collector for `text`, read from `file`.
+    /// An empty collector for a single `text`, read from `file`.
     pub fn new(file: &'a str, text: &'a str) -> Diagnostics<'a> {
+        Diagnostics::with_sources(
+            vec![SourceRef {
+                file,
+                text,
+                base: 0,
+                positions: true,
+            }],
+            0,
+        )
+    }
+
+    /// An empty collector for a document assembled from `sources` (in increasing `base` order);
+    /// problems without a span are reported against `sources[main]`.
+    pub fn with_sources(sources: Vec<SourceRef<'a>>, main: usize) -> Diagnostics<'a> {
+        assert!(
+            main < sources.len(),
+            "the main source is one of the sources"
+        );
         Diagnostics {
-            file,
-            text,
+            sources,
+            main,
             list: Vec::new(),
         }
     }
@@ -92,9 +129,22 @@ impl<'a> Diagnostics<'a> {
         path: impl Into<String>,
         message: impl Into<String>,
     ) {
-        let position = span.map(|span| line_column(self.text, span.start));
+        let (file, position) = match span {
+            Some(span) => {
+                let source = self
+                    .sources
+                    .iter()
+                    .rev()
+                    .find(|s| s.base <= span.start)
+                    .unwrap_or(&self.sources[self.main]);
+                let offset = span.start.saturating_sub(source.base);
+                let position = source.positions.then(|| line_column(source.text, offset));
+                (source.file, position)
+            }
+            None => (self.sources[self.main].file, None),
+        };
         self.list.push(Diagnostic {
-            file: self.file.to_string(),
+            file: file.to_string(),
             position,
             path: path.into(),
             message: message.into(),
@@ -106,12 +156,26 @@ impl<'a> Diagnostics<'a> {
         self.list.is_empty()
     }
 
-    /// The diagnostics in file order (those without a position last).
-    pub fn into_error(mut self) -> ScenarioError {
-        self.list
-            .sort_by_key(|d| d.position.unwrap_or((usize::MAX, usize::MAX)));
+    /// The diagnostics grouped by source in document order, each group in text order (those
+    /// without a position last).
+    pub fn into_error(self) -> ScenarioError {
+        let order = |file: &str| {
+            self.sources
+                .iter()
+                .position(|s| s.file == file)
+                .unwrap_or(usize::MAX)
+        };
+        let mut keyed: Vec<(usize, (usize, usize), Diagnostic)> = self
+            .list
+            .iter()
+            .map(|d| {
+                let position = d.position.unwrap_or((usize::MAX, usize::MAX));
+                (order(&d.file), position, d.clone())
+            })
+            .collect();
+        keyed.sort_by_key(|(source, position, _)| (*source, *position));
         ScenarioError::Invalid {
-            diagnostics: self.list,
+            diagnostics: keyed.into_iter().map(|(_, _, d)| d).collect(),
         }
     }
 }

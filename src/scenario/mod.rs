@@ -30,20 +30,22 @@
 //! assert_eq!(scenario.model.nodes[0].servers, Some(2));
 //! ```
 
+pub mod document;
 pub mod error;
 mod operations;
+pub mod params;
 pub mod schema;
 pub mod validate;
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
-use toml::de::DeTable;
 
+pub use document::Document;
 pub use error::{Diagnostic, ScenarioError};
+pub use params::{Assignment, Change, SweepParam, SweepSpec, Uncertain};
 
 use crate::model::Model;
-use error::Diagnostics;
 
 /// File name shown for the built-in default scenario.
 pub const BUILTIN_NAME: &str = "<built-in middle_corridor.toml>";
@@ -58,17 +60,16 @@ pub struct LoadedScenario {
     pub model: Model,
     /// The file name as given (or [`BUILTIN_NAME`]).
     pub file: String,
-    /// SHA-256 of the scenario text, hex.
+    /// SHA-256 of [`text`](Self::text), hex.
     pub hash: String,
+    /// A self-contained scenario text that compiles to the same model: the file itself, or, for
+    /// a file that extends others or has parameter overrides, the merged document.
+    pub text: String,
 }
 
-/// Reads, checks and compiles the scenario at `path`.
+/// Reads, checks and compiles the scenario at `path` (with the files it extends).
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    from_str(&text, &path.display().to_string())
+    Document::read(path)?.compile()
 }
 
 /// The built-in default scenario.
@@ -76,28 +77,10 @@ pub fn builtin() -> LoadedScenario {
     from_str(BUILTIN_TEXT, BUILTIN_NAME).expect("the built-in scenario is valid (tested)")
 }
 
-/// Checks and compiles scenario `text`; `file` names it in error messages.
+/// Checks and compiles scenario `text`; `file` names it in error messages (and an `extends` in
+/// it is resolved relative to `file`'s directory).
 pub fn from_str(text: &str, file: &str) -> Result<LoadedScenario, ScenarioError> {
-    let mut diags = Diagnostics::new(file, text);
-    let root = match DeTable::parse(text) {
-        Ok(root) => root,
-        Err(err) => {
-            diags.push(
-                err.span(),
-                "",
-                format!("invalid TOML: {}", err.message().trim_end()),
-            );
-            return Err(diags.into_error());
-        }
-    };
-    match validate::compile(&root, &mut diags) {
-        Some(model) if diags.is_empty() => Ok(LoadedScenario {
-            model,
-            file: file.to_string(),
-            hash: sha256_hex(text),
-        }),
-        _ => Err(diags.into_error()),
-    }
+    Document::parse(text, file)?.compile()
 }
 
 fn sha256_hex(text: &str) -> String {

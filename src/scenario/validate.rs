@@ -14,6 +14,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::error::Diagnostics;
 use super::operations;
+use super::params;
 use super::schema::{
     ArrivalSpec, DisruptionSpec, DistSpec, DistTable, FleetSpec, FlowSpec, LegSpec, NodeSpec,
     RouteSpec, ScenarioSpec, WhenFullSpec,
@@ -26,9 +27,20 @@ use crate::model::{
 };
 
 /// Sections this version understands.
-const SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
+const SECTIONS: &[&str] = &[
+    "extends",
+    "remove",
+    "scenario",
+    "node",
+    "leg",
+    "route",
+    "flow",
+    "disruption",
+    "sweep",
+    "uncertain",
+];
 /// Sections the format reserves for features that are planned but not in this version.
-const RESERVED: &[&str] = &["extends", "uncertain", "sweep", "experiment"];
+const RESERVED: &[&str] = &["experiment"];
 
 /// Default base seed.
 pub const DEFAULT_SEED: u64 = 1;
@@ -59,6 +71,8 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
             "route" => routes = parse_array(value, "route", diags),
             "flow" => flows = parse_array(value, "flow", diags),
             "disruption" => disruptions = parse_array(value, "disruption", diags),
+            // Study definitions: checked below, not part of the model.
+            "sweep" | "uncertain" => {}
             _ if RESERVED.contains(&name) => diags.push(
                 Some(key.span()),
                 name,
@@ -71,6 +85,8 @@ pub fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> Opti
             ),
         }
     }
+
+    params::study_sections(root, diags);
 
     let settings = match &scenario {
         Some(spec) => check_settings(spec, diags),
@@ -197,7 +213,7 @@ fn add_raw_ids(root: &Spanned<DeTable<'_>>, section: &str, ids: &mut HashMap<Str
 }
 
 /// Deserializes a single table section.
-fn parse_one<T: serde::de::DeserializeOwned>(
+pub(super) fn parse_one<T: serde::de::DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,
     name: &str,
     diags: &mut Diagnostics<'_>,
@@ -214,7 +230,7 @@ fn parse_one<T: serde::de::DeserializeOwned>(
 }
 
 /// Deserializes an array-of-tables section element by element.
-fn parse_array<T: serde::de::DeserializeOwned>(
+pub(super) fn parse_array<T: serde::de::DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,
     name: &str,
     diags: &mut Diagnostics<'_>,

@@ -188,7 +188,9 @@ fn wrong_distribution_keys() {
 fn unknown_section() {
     check(
         "unknown_section.toml",
-        &["34:3: ship: unknown section; allowed: scenario, node, leg, route, flow, disruption"],
+        &[
+            "34:3: ship: unknown section; allowed: extends, remove, scenario, node, leg, route, flow, disruption, sweep, uncertain",
+        ],
     );
 }
 
@@ -196,7 +198,9 @@ fn unknown_section() {
 fn reserved_section() {
     check(
         "reserved_section.toml",
-        &["34:2: sweep: is reserved for a later version of Corridor and not supported by this one"],
+        &[
+            "34:2: experiment: is reserved for a later version of Corridor and not supported by this one",
+        ],
     );
 }
 

@@ -34,3 +34,4 @@ mod parallel;
 mod plot;
 mod queueing;
 mod shard;
+mod variants;

@@ -1,0 +1,587 @@
+//! Scenario documents: a scenario file, the files it `extends`, and parameter overrides,
+//! assembled into one TOML tree before it is checked and compiled.
+//!
+//! A variant file names its base with `extends = "base.toml"` (relative to the variant's own
+//! directory) and then only what differs:
+//!
+//! - tables (`[scenario]`, `[leg.fleet]`, `hours`, ...) are merged key by key;
+//! - a distribution (a table with a `dist` key) replaces the base's distribution whole, since its
+//!   keys depend on the family;
+//! - elements of `[[node]]`, `[[leg]]`, `[[route]]`, `[[flow]]`, `[[disruption]]` and
+//!   `[[uncertain]]` are matched by id (a leg without `id` by `from->to`, an `[[uncertain]]` entry
+//!   by `path`): a matching element is merged into the base's, a new one is appended;
+//! - any other value (numbers, strings, arrays such as `monthly_rates`) replaces the base's;
+//! - `remove = ["node.kuryk-port", "route.khorgos-kuryk-alat", "node.aktau-port.yard_capacity"]`
+//!   deletes elements or keys from the base before the file's own tables are merged.
+//!
+//! Chains may be of any length up to [`MAX_CHAIN`]; a cycle or a missing base is an error that
+//! names the chain.
+//!
+//! Spans stay meaningful: every source text gets its own range of a combined span space
+//! ([`SourceRef::base`]), so a problem found after merging is still reported as
+//! `file:line:column` of the file the offending value came from. A parameter override
+//! ([`Document::apply`]) becomes a small generated source of its own, named after the
+//! assignment, so a value that breaks a rule is reported as `set node.aktau-port.servers = 0: ...`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
+
+use super::error::{Diagnostics, SourceRef};
+use super::params::{self, Assignment, Change, SweepSpec, Uncertain};
+use super::{LoadedScenario, ScenarioError, validate};
+
+/// The longest `extends` chain accepted (a longer one is almost surely a mistake).
+pub const MAX_CHAIN: usize = 32;
+
+/// Array-of-tables sections whose elements are matched by id when a file extends another.
+pub(crate) const ELEMENT_SECTIONS: &[&str] =
+    &["node", "leg", "route", "flow", "disruption", "uncertain"];
+
+#[derive(Clone, Debug)]
+enum SourceKind {
+    /// A file of the `extends` chain.
+    File,
+    /// A parameter override: the text is the new value's TOML literal.
+    Override { path: String },
+}
+
+#[derive(Clone, Debug)]
+struct Source {
+    /// Name in messages: the path as the user (or the extending file) wrote it, or the assignment.
+    name: String,
+    text: String,
+    kind: SourceKind,
+}
+
+/// A scenario after `extends` is resolved, with any parameter overrides, before checking.
+///
+/// Cheap to clone: studies clone the base document once per point and [`apply`](Self::apply)
+/// their parameter values to the clone.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The chain's files, the root base first and the file the user named last, then one
+    /// generated source per override in the order applied.
+    sources: Vec<Source>,
+    /// Number of file sources (the user's file is `sources[files - 1]`).
+    files: usize,
+}
+
+/// The merged tree of a document, borrowing from its sources.
+pub(crate) type Tree<'a> = Spanned<DeTable<'a>>;
+
+impl Document {
+    /// Reads the scenario at `path` and every file it extends.
+    pub fn read(path: &Path) -> Result<Document, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Document::with_chain(text, path.display().to_string(), path)
+    }
+
+    /// A document from scenario `text` named `file`; an `extends` in it is resolved relative to
+    /// `file`'s directory.
+    pub fn parse(text: &str, file: &str) -> Result<Document, ScenarioError> {
+        Document::with_chain(text.to_string(), file.to_string(), Path::new(file))
+    }
+
+    /// The built-in default scenario.
+    pub fn builtin() -> Document {
+        Document::parse(super::BUILTIN_TEXT, super::BUILTIN_NAME)
+            .expect("the built-in scenario extends nothing")
+    }
+
+    /// The file the user named.
+    pub fn file(&self) -> &str {
+        &self.sources[self.files - 1].name
+    }
+
+    /// The files of the `extends` chain, the root base first and [`file`](Self::file) last.
+    pub fn chain(&self) -> impl Iterator<Item = &str> {
+        self.sources[..self.files].iter().map(|s| s.name.as_str())
+    }
+
+    /// The parameter overrides applied so far, as `path = value` in the order applied.
+    pub fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.sources.iter().filter_map(|s| match &s.kind {
+            SourceKind::Override { path } => Some((path.as_str(), s.text.as_str())),
+            SourceKind::File => None,
+        })
+    }
+
+    /// Follows `extends` from the file `name` (at `path`, with `text`) to the root base.
+    fn with_chain(text: String, name: String, path: &Path) -> Result<Document, ScenarioError> {
+        let mut chain = vec![Source {
+            name,
+            text,
+            kind: SourceKind::File,
+        }];
+        let mut seen: Vec<PathBuf> = vec![canonical(path)];
+        loop {
+            let child = chain.last().expect("the chain is never empty");
+            // A file that does not parse extends nothing here; `tree` reports its TOML error.
+            let Some((base, span)) = extends_of(child)? else {
+                break;
+            };
+            let dir = Path::new(&child.name)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty());
+            let raw = dir.map_or_else(|| PathBuf::from(&base), |d| d.join(&base));
+            // Read through the path as written (symbolic links and all); name it tidily.
+            let base_path = tidy(&raw);
+            let names = || {
+                chain
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            };
+            let fail = |message: String| {
+                let mut diags = Diagnostics::new(&child.name, &child.text);
+                diags.push(Some(span.clone()), "extends", message);
+                Err(diags.into_error())
+            };
+            let key = canonical(&raw);
+            if seen.contains(&key) {
+                return fail(format!(
+                    "extends cycle: {} -> {}",
+                    names(),
+                    base_path.display()
+                ));
+            }
+            if chain.len() >= MAX_CHAIN {
+                return fail(format!(
+                    "extends chain longer than {MAX_CHAIN} files: {} -> ...",
+                    names()
+                ));
+            }
+            let text = match std::fs::read_to_string(&raw) {
+                Ok(text) => text,
+                Err(err) => {
+                    return fail(format!(
+                        "cannot read the base scenario {} ({err}); the path is relative to the \
+                         extending file's directory; chain: {} -> {}",
+                        base_path.display(),
+                        names(),
+                        base_path.display()
+                    ));
+                }
+            };
+            seen.push(key);
+            chain.push(Source {
+                name: base_path.display().to_string(),
+                text,
+                kind: SourceKind::File,
+            });
+        }
+        chain.reverse();
+        Ok(Document {
+            files: chain.len(),
+            sources: chain,
+        })
+    }
+
+    /// The texts with their places in the combined span space, for [`Diagnostics`].
+    fn refs(&self) -> Vec<SourceRef<'_>> {
+        let mut base = 0;
+        self.sources
+            .iter()
+            .map(|source| {
+                let r = SourceRef {
+                    file: &source.name,
+                    text: &source.text,
+                    base,
+                    positions: matches!(source.kind, SourceKind::File),
+                };
+                base += source.text.len() + 1;
+                r
+            })
+            .collect()
+    }
+
+    fn diagnostics(&self) -> Diagnostics<'_> {
+        Diagnostics::with_sources(self.refs(), self.files - 1)
+    }
+
+    /// Merges the chain and applies the overrides. Problems go to `diags`; `None` if the tree
+    /// could not be built at all.
+    pub(crate) fn tree(&self, diags: &mut Diagnostics<'_>) -> Option<Tree<'_>> {
+        let refs = self.refs();
+        let mut tree: Option<Tree<'_>> = None;
+        let mut ok = true;
+        for (source, place) in self.sources.iter().zip(&refs) {
+            match &source.kind {
+                SourceKind::File => {
+                    let parsed = match DeTable::parse(&source.text) {
+                        Ok(parsed) => parsed,
+                        Err(err) => {
+                            let span = err.span().map(|s| s.start + place.base..s.end + place.base);
+                            diags.push(
+                                span,
+                                "",
+                                format!("invalid TOML: {}", err.message().trim_end()),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    let root_span = shift(parsed.span(), place.base);
+                    let mut table = shift_table(parsed.into_inner(), place.base);
+                    table.remove("extends");
+                    let removals = table.remove("remove");
+                    match &mut tree {
+                        None => {
+                            if let Some(removals) = removals {
+                                diags.push(
+                                    Some(removals.span()),
+                                    "remove",
+                                    "this file extends nothing, so there is nothing to remove",
+                                );
+                            }
+                            tree = Some(Spanned::new(root_span, table));
+                        }
+                        Some(base) => {
+                            if let Some(removals) = removals {
+                                remove_paths(base.get_mut(), &removals, diags);
+                            }
+                            merge_tables(base.get_mut(), table, true);
+                        }
+                    }
+                }
+                SourceKind::Override { path } => {
+                    let Some(base) = &mut tree else { continue };
+                    let value = match DeValue::parse(&source.text) {
+                        Ok(value) => shift_value(value, place.base),
+                        Err(err) => {
+                            diags.push(
+                                None,
+                                path.as_str(),
+                                format!("invalid value: {}", err.message().trim_end()),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    if let Err(message) = params::set(base.get_mut(), path, value) {
+                        diags.push(Some(place.base..place.base), path.as_str(), message);
+                        ok = false;
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        tree
+    }
+
+    /// Checks the document and compiles it into a model.
+    pub fn compile(&self) -> Result<LoadedScenario, ScenarioError> {
+        let mut diags = self.diagnostics();
+        let Some(tree) = self.tree(&mut diags) else {
+            return Err(diags.into_error());
+        };
+        let model = validate::compile(&tree, &mut diags);
+        match model {
+            Some(model) if diags.is_empty() => {
+                let text = self.resolved_text(&tree);
+                Ok(LoadedScenario {
+                    model,
+                    file: self.file().to_string(),
+                    hash: super::sha256_hex(&text),
+                    text,
+                })
+            }
+            _ => Err(diags.into_error()),
+        }
+    }
+
+    /// The scenario as one self-contained TOML text: the file itself when nothing was extended
+    /// or overridden, else the merged document with a header saying where it came from.
+    fn resolved_text(&self, tree: &Tree<'_>) -> String {
+        if self.sources.len() == 1 {
+            return self.sources[0].text.clone();
+        }
+        let value = Spanned::new(tree.span(), DeValue::Table(tree.get_ref().clone()));
+        let body = toml::Table::deserialize(ValueDeserializer::from(value))
+            .ok()
+            .and_then(|table| toml::to_string(&table).ok())
+            .unwrap_or_default();
+        let mut header = String::from("# Resolved by Corridor from ");
+        header.push_str(&self.chain().collect::<Vec<_>>().join(", extended by "));
+        for (path, value) in self.overrides() {
+            header.push_str(&format!("; set {path} = {value}"));
+        }
+        format!("{header}\n{body}")
+    }
+
+    /// Sets or scales the number(s) at a parameter path (see [`params`] for the paths).
+    ///
+    /// An unknown path, or a change that does not fit the value there (scaling something absent,
+    /// setting a list), is an error naming the path and, for an unknown path, the nearest valid
+    /// ones. A value that breaks a scenario rule (0 servers, say) is reported by
+    /// [`compile`](Self::compile), naming the override.
+    pub fn apply(&mut self, assignment: &Assignment) -> Result<(), ScenarioError> {
+        let literal = {
+            let mut diags = self.diagnostics();
+            let Some(tree) = self.tree(&mut diags) else {
+                return Err(diags.into_error());
+            };
+            params::literal(tree.get_ref(), assignment)
+        };
+        match literal {
+            Ok(text) => {
+                self.sources.push(Source {
+                    name: format!("set {} = {text}", assignment.path),
+                    text,
+                    kind: SourceKind::Override {
+                        path: assignment.path.clone(),
+                    },
+                });
+                Ok(())
+            }
+            Err(message) => {
+                let mut diags = self.diagnostics();
+                diags.push(None, assignment.path.as_str(), message);
+                Err(diags.into_error())
+            }
+        }
+    }
+
+    /// The current number at a parameter path (`None` if the path holds a list or a
+    /// distribution table, or is a known field left unset).
+    pub fn number(&self, path: &str) -> Result<Option<f64>, ScenarioError> {
+        let mut diags = self.diagnostics();
+        let Some(tree) = self.tree(&mut diags) else {
+            return Err(diags.into_error());
+        };
+        match params::number(tree.get_ref(), path) {
+            Ok(value) => Ok(value),
+            Err(message) => {
+                diags.push(None, path, message);
+                Err(diags.into_error())
+            }
+        }
+    }
+
+    /// Every parameter path of this document, sorted (what [`apply`](Self::apply) accepts).
+    pub fn parameter_paths(&self) -> Result<Vec<String>, ScenarioError> {
+        let mut diags = self.diagnostics();
+        let Some(tree) = self.tree(&mut diags) else {
+            return Err(diags.into_error());
+        };
+        Ok(params::paths(tree.get_ref()))
+    }
+
+    /// The `[sweep]` section, if any, checked.
+    pub fn sweep(&self) -> Result<Option<SweepSpec>, ScenarioError> {
+        Ok(self.studies()?.0)
+    }
+
+    /// The `[[uncertain]]` entries, checked.
+    pub fn uncertain(&self) -> Result<Vec<Uncertain>, ScenarioError> {
+        Ok(self.studies()?.1)
+    }
+
+    fn studies(&self) -> Result<(Option<SweepSpec>, Vec<Uncertain>), ScenarioError> {
+        let mut diags = self.diagnostics();
+        let Some(tree) = self.tree(&mut diags) else {
+            return Err(diags.into_error());
+        };
+        let studies = params::study_sections(&tree, &mut diags);
+        if diags.is_empty() {
+            Ok(studies)
+        } else {
+            Err(diags.into_error())
+        }
+    }
+
+    /// A copy with `change` applied at `path` (a shorthand for studies).
+    pub fn with(&self, path: &str, change: Change) -> Result<Document, ScenarioError> {
+        let mut copy = self.clone();
+        copy.apply(&Assignment {
+            path: path.to_string(),
+            change,
+        })?;
+        Ok(copy)
+    }
+}
+
+/// `path` with `.` and `dir/..` removed lexically, for messages (`scenarios/x.toml`, not
+/// `scenarios/sub/../x.toml`).
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
+/// The path to compare for cycles: canonical if the file exists.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The `extends` value of a file source and its span in that file, if it has one.
+fn extends_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>, ScenarioError> {
+    let Ok(root) = DeTable::parse(&source.text) else {
+        return Ok(None);
+    };
+    let Some(value) = root.get_ref().get("extends") else {
+        return Ok(None);
+    };
+    match value.get_ref().as_str() {
+        Some(base) if !base.trim().is_empty() => Ok(Some((base.to_string(), value.span()))),
+        _ => {
+            let mut diags = Diagnostics::new(&source.name, &source.text);
+            diags.push(
+                Some(value.span()),
+                "extends",
+                "must be the file name of the base scenario, such as \"middle_corridor.toml\" \
+                 (relative to this file's directory)",
+            );
+            Err(diags.into_error())
+        }
+    }
+}
+
+fn shift(span: std::ops::Range<usize>, by: usize) -> std::ops::Range<usize> {
+    span.start + by..span.end + by
+}
+
+fn shift_table(table: DeTable<'_>, by: usize) -> DeTable<'_> {
+    let mut out = DeTable::new();
+    for (key, value) in table {
+        let key = Spanned::new(shift(key.span(), by), key.into_inner());
+        out.insert(key, shift_value(value, by));
+    }
+    out
+}
+
+fn shift_value(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
+    let span = shift(value.span(), by);
+    let inner = match value.into_inner() {
+        DeValue::Table(table) => DeValue::Table(shift_table(table, by)),
+        DeValue::Array(array) => {
+            let mut out = DeArray::new();
+            for item in array {
+                out.push(shift_value(item, by));
+            }
+            DeValue::Array(out)
+        }
+        other => other,
+    };
+    Spanned::new(span, inner)
+}
+
+/// Whether `value` is a distribution table (one with a `dist` key).
+fn is_distribution(value: &DeValue<'_>) -> bool {
+    value.as_table().is_some_and(|t| t.contains_key("dist"))
+}
+
+/// Merges `overlay` into `base` (see the module documentation for the rules). `top` marks the
+/// document root, whose element sections are matched by id.
+fn merge_tables<'a>(base: &mut DeTable<'a>, overlay: DeTable<'a>, top: bool) {
+    for (key, value) in overlay {
+        let name = key.get_ref().to_string();
+        let Some(existing) = base.get_mut(name.as_str()) else {
+            base.insert(key, value);
+            continue;
+        };
+        let both_arrays = existing.get_ref().is_array() && value.get_ref().is_array();
+        let both_tables = existing.get_ref().is_table() && value.get_ref().is_table();
+        if top && both_arrays && ELEMENT_SECTIONS.contains(&name.as_str()) {
+            merge_elements(&name, existing.get_mut(), value.into_inner());
+        } else if both_tables && !is_distribution(value.get_ref()) {
+            if let (DeValue::Table(into), DeValue::Table(from)) =
+                (existing.get_mut(), value.into_inner())
+            {
+                merge_tables(into, from, false);
+            }
+        } else {
+            // Replace key and value, so messages point at the overriding file.
+            base.remove(name.as_str());
+            base.insert(key, value);
+        }
+    }
+}
+
+/// Merges the elements of array section `section` by id.
+fn merge_elements<'a>(section: &str, base: &mut DeValue<'a>, overlay: DeValue<'a>) {
+    let (DeValue::Array(base), DeValue::Array(overlay)) = (base, overlay) else {
+        return;
+    };
+    for element in overlay {
+        let id = element_id(section, element.get_ref());
+        let target = id.as_ref().and_then(|id| {
+            base.iter()
+                .position(|e| element_id(section, e.get_ref()).as_ref() == Some(id))
+        });
+        match target {
+            Some(index) => {
+                if let (DeValue::Table(into), DeValue::Table(from)) =
+                    (base.as_mut()[index].get_mut(), element.into_inner())
+                {
+                    merge_tables(into, from, false);
+                }
+            }
+            None => base.push(element),
+        }
+    }
+}
+
+/// The id an element of `section` is matched by: `id`; for a leg without one `from->to`; for an
+/// `[[uncertain]]` entry its `path`.
+pub(crate) fn element_id(section: &str, element: &DeValue<'_>) -> Option<String> {
+    let table = element.as_table()?;
+    let text = |key: &str| table.get(key).and_then(|v| v.get_ref().as_str());
+    match section {
+        "uncertain" => text("path").map(str::to_string),
+        "leg" => text("id")
+            .map(str::to_string)
+            .or_else(|| Some(format!("{}->{}", text("from")?, text("to")?))),
+        _ => text("id").map(str::to_string),
+    }
+}
+
+/// Applies a file's `remove = [...]` list to the tree it extends.
+fn remove_paths(
+    base: &mut DeTable<'_>,
+    removals: &Spanned<DeValue<'_>>,
+    diags: &mut Diagnostics<'_>,
+) {
+    let Some(list) = removals.get_ref().as_array() else {
+        diags.push(
+            Some(removals.span()),
+            "remove",
+            "must be a list of paths such as [\"node.kuryk-port\", \"node.aktau-port.yard_capacity\"]",
+        );
+        return;
+    };
+    for item in list {
+        let Some(path) = item.get_ref().as_str() else {
+            diags.push(
+                Some(item.span()),
+                "remove",
+                "each entry must be a path string",
+            );
+            continue;
+        };
+        if let Err(message) = params::remove(base, path) {
+            diags.push(Some(item.span()), format!("remove \"{path}\""), message);
+        }
+    }
+}

@@ -1,0 +1,697 @@
+//! Parameter paths: naming one number (or list of numbers, or distribution) of a scenario, to
+//! set or scale it in a study.
+//!
+//! A path is `section.id.key[.key...]` for the element sections, and `scenario.key` for the
+//! `[scenario]` table:
+//!
+//! | Path | Value |
+//! |---|---|
+//! | `node.aktau-port.servers` | a node's servers (also `berths`, `yard_capacity`) |
+//! | `node.aktau-port.service` | a node's service time distribution (scale only) |
+//! | `node.aktau-port.service.mean` | one number of that distribution |
+//! | `leg.aktau-alat.fleet.vessels` | a fleet's size (a leg without `id` is `from->to`) |
+//! | `disruption.caspian-storms.rate_per_year` | a disruption's start rate |
+//! | `disruption.caspian-storms.monthly_rates` | the twelve monthly rates (scale only) |
+//! | `flow.china-europe-middle.teu_per_year` | a flow's annual volume |
+//! | `scenario.horizon_days` | a run setting |
+//!
+//! Ids may contain dots: the longest id that matches wins. [`Change::Set`] writes a number
+//! (a whole number is written as an integer, so it also fits count fields); [`Change::Scale`]
+//! multiplies a number, every number of a list, or the location and scale numbers of a
+//! distribution (`value`, `mean`, `sd`, `min`, `mode`, `max`, `scale`, `values`; never `cv`,
+//! `shape` or `weights`, so the shape is kept). An unknown path is an error listing the nearest
+//! valid ones.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
+
+use super::document::{ELEMENT_SECTIONS, element_id};
+use super::error::Diagnostics;
+use super::validate;
+
+/// Sections whose numbers are parameters.
+const MODEL_SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
+
+/// Fields that may be set even when the scenario leaves them out: `(section, parent keys, key)`.
+const OPTIONAL_FIELDS: &[(&str, &[&str], &str)] = &[
+    ("scenario", &[], "warmup_days"),
+    ("scenario", &[], "seed"),
+    ("scenario", &[], "replications"),
+    ("node", &[], "servers"),
+    ("node", &[], "berths"),
+    ("node", &[], "yard_capacity"),
+    ("leg", &[], "distance_km"),
+    ("leg", &["fleet"], "load_factor"),
+    ("leg", &["fleet"], "depart_at_teu"),
+    ("leg", &["fleet"], "max_wait_h"),
+    ("flow", &[], "train_teu"),
+    ("disruption", &[], "capacity_factor"),
+    ("disruption", &[], "rate_per_year"),
+];
+
+/// Keys of a distribution table that scale with it (location and scale, not shape).
+const SCALED_DIST_KEYS: &[&str] = &[
+    "value", "mean", "sd", "min", "mode", "max", "scale", "values",
+];
+
+/// How many near matches an unknown-path error lists.
+const NEAREST: usize = 5;
+
+/// What to do to the number(s) at a path.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Change {
+    /// Write this number.
+    Set(f64),
+    /// Multiply the number(s) by this factor.
+    Scale(f64),
+}
+
+/// A change at a parameter path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    /// The parameter path, such as `node.aktau-port.servers`.
+    pub path: String,
+    /// The change.
+    pub change: Change,
+}
+
+/// `[sweep]`: the parameters of `corridor sweep` and the KPIs it plots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSpec {
+    /// KPI column names to plot (`route/<id>/transit_mean_h`, ...); empty: the defaults.
+    pub kpis: Vec<String>,
+    /// One or two parameters; two give a grid.
+    pub params: Vec<SweepParam>,
+}
+
+/// One swept parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepParam {
+    /// The parameter path.
+    pub path: String,
+    /// The values, in the order given.
+    pub values: Vec<f64>,
+    /// Whether the values are multipliers of the scenario's own value (`scale = [...]`).
+    pub scale: bool,
+}
+
+impl SweepParam {
+    /// The change for one of the values.
+    pub fn change(&self, value: f64) -> Change {
+        if self.scale {
+            Change::Scale(value)
+        } else {
+            Change::Set(value)
+        }
+    }
+}
+
+/// `[[uncertain]]`: a parameter with its plausible range, for `corridor sensitivity`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Uncertain {
+    /// The parameter path.
+    pub path: String,
+    /// Low end of the range.
+    pub low: f64,
+    /// High end of the range.
+    pub high: f64,
+    /// Whether `low` and `high` are multipliers of the scenario's own value.
+    pub scale: bool,
+    /// Short label for charts (default: the path).
+    pub name: Option<String>,
+}
+
+impl Uncertain {
+    /// The change for a value in `[low, high]`.
+    pub fn change(&self, value: f64) -> Change {
+        if self.scale {
+            Change::Scale(value)
+        } else {
+            Change::Set(value)
+        }
+    }
+
+    /// The label for charts.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.path)
+    }
+}
+
+/// One step from the root towards a value.
+#[derive(Clone, Debug, PartialEq)]
+enum Step {
+    Key(String),
+    Element(usize),
+}
+
+/// Where `path` points: the steps, and whether the value is there (a known optional field may
+/// be absent).
+fn locate(root: &DeTable<'_>, path: &str) -> Result<(Vec<Step>, bool), String> {
+    let unknown = || {
+        format!(
+            "unknown parameter path \"{path}\"; nearest valid paths: {}",
+            nearest(root, path)
+        )
+    };
+    let (section, rest) = path.split_once('.').unwrap_or((path, ""));
+    let Some(mut current) = root.get(section) else {
+        return Err(unknown());
+    };
+    let mut steps = vec![Step::Key(section.to_string())];
+    let mut keys_text = rest;
+    if ELEMENT_SECTIONS.contains(&section) {
+        let Some(array) = current.get_ref().as_array() else {
+            return Err(unknown());
+        };
+        let best = array
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| Some((i, element_id(section, e.get_ref())?)))
+            .filter(|(_, id)| {
+                rest == id || (rest.starts_with(id.as_str()) && rest[id.len()..].starts_with('.'))
+            })
+            .max_by_key(|(_, id)| id.len());
+        let Some((index, id)) = best else {
+            return Err(unknown());
+        };
+        steps.push(Step::Element(index));
+        current = &array[index];
+        keys_text = rest[id.len()..].trim_start_matches('.');
+    }
+    if keys_text.is_empty() {
+        return Ok((steps, true));
+    }
+    let keys: Vec<&str> = keys_text.split('.').collect();
+    for (j, key) in keys.iter().enumerate() {
+        let Some(table) = current.get_ref().as_table() else {
+            return Err(unknown());
+        };
+        match table.get(*key) {
+            Some(value) => {
+                steps.push(Step::Key(key.to_string()));
+                current = value;
+            }
+            None if j + 1 == keys.len() && optional(section, &keys[..j], key) => {
+                steps.push(Step::Key(key.to_string()));
+                return Ok((steps, false));
+            }
+            None => return Err(unknown()),
+        }
+    }
+    Ok((steps, true))
+}
+
+fn optional(section: &str, parents: &[&str], key: &str) -> bool {
+    OPTIONAL_FIELDS
+        .iter()
+        .any(|(s, p, k)| *s == section && *p == parents && *k == key)
+}
+
+fn get<'t, 'a>(root: &'t DeTable<'a>, steps: &[Step]) -> Option<&'t Spanned<DeValue<'a>>> {
+    let (Step::Key(section), rest) = steps.split_first()? else {
+        return None;
+    };
+    let mut current = root.get(section.as_str())?;
+    for step in rest {
+        current = match step {
+            Step::Key(key) => current.get_ref().as_table()?.get(key.as_str())?,
+            Step::Element(i) => current.get_ref().as_array()?.get(*i)?,
+        };
+    }
+    Some(current)
+}
+
+fn get_mut<'t, 'a>(
+    root: &'t mut DeTable<'a>,
+    steps: &[Step],
+) -> Option<&'t mut Spanned<DeValue<'a>>> {
+    let (Step::Key(section), rest) = steps.split_first()? else {
+        return None;
+    };
+    let mut current = root.get_mut(section.as_str())?;
+    for step in rest {
+        current = match (step, current.get_mut()) {
+            (Step::Key(key), DeValue::Table(table)) => table.get_mut(key.as_str())?,
+            (Step::Element(i), DeValue::Array(array)) => array.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Writes `value` at `path` (which must name a number, or a known optional field).
+pub(crate) fn set<'a>(
+    root: &mut DeTable<'a>,
+    path: &str,
+    value: Spanned<DeValue<'a>>,
+) -> Result<(), String> {
+    let (steps, _) = locate(root, path)?;
+    let Some((Step::Key(key), parent_steps)) = steps.split_last() else {
+        return Err(format!("\"{path}\" names a whole element, not a number"));
+    };
+    let key_span = value.span();
+    let parent: &mut DeTable<'a> = if parent_steps.is_empty() {
+        root
+    } else {
+        match get_mut(root, parent_steps).map(|p| p.get_mut()) {
+            Some(DeValue::Table(table)) => table,
+            _ => return Err(format!("\"{path}\" is not inside a table")),
+        }
+    };
+    parent.remove(key.as_str());
+    parent.insert(Spanned::new(key_span, Cow::Owned(key.clone())), value);
+    Ok(())
+}
+
+/// Removes the element or key at `path`, or a whole section named by a bare section name.
+pub(crate) fn remove(root: &mut DeTable<'_>, path: &str) -> Result<(), String> {
+    if !path.contains('.') && root.contains_key(path) {
+        root.remove(path);
+        return Ok(());
+    }
+    let (steps, exists) = locate(root, path)?;
+    if !exists {
+        return Err(format!(
+            "\"{path}\" is not set in the base, so it cannot be removed"
+        ));
+    }
+    let (last, parent_steps) = steps.split_last().expect("a located path has steps");
+    let Some(parent) = get_mut(root, parent_steps) else {
+        return Err(format!("cannot remove \"{path}\""));
+    };
+    match (last, parent.get_mut()) {
+        (Step::Key(key), DeValue::Table(table)) => {
+            table.remove(key.as_str());
+        }
+        (Step::Element(index), DeValue::Array(array)) => {
+            let old = std::mem::replace(array, DeArray::new());
+            for (i, item) in old.into_iter().enumerate() {
+                if i != *index {
+                    array.push(item);
+                }
+            }
+        }
+        _ => return Err(format!("cannot remove \"{path}\"")),
+    }
+    Ok(())
+}
+
+fn as_number(value: &DeValue<'_>) -> Option<f64> {
+    match value {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|i| i as f64),
+        DeValue::Float(f) => f.as_str().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The TOML literal of `value`: a whole number as an integer (so it fits count fields too).
+pub fn number_literal(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value:?}")
+    }
+}
+
+fn is_section_of_studies(path: &str) -> bool {
+    let section = path.split('.').next().unwrap_or("");
+    !MODEL_SECTIONS.contains(&section)
+}
+
+/// The TOML literal `assignment` writes at its path, given the current tree.
+pub(crate) fn literal(root: &DeTable<'_>, assignment: &Assignment) -> Result<String, String> {
+    let path = assignment.path.as_str();
+    if is_section_of_studies(path) {
+        return Err(format!(
+            "unknown parameter path \"{path}\": parameters live in {}; nearest valid paths: {}",
+            MODEL_SECTIONS.join(", "),
+            nearest(root, path)
+        ));
+    }
+    let (steps, exists) = locate(root, path)?;
+    if matches!(steps.last(), Some(Step::Element(_))) {
+        return Err(format!(
+            "\"{path}\" names a whole element; a parameter path ends at one of its numbers, \
+             e.g. {}",
+            nearest(root, &format!("{path}."))
+        ));
+    }
+    let current = if exists { get(root, &steps) } else { None };
+    match assignment.change {
+        Change::Set(value) => {
+            if !value.is_finite() {
+                return Err(format!(
+                    "cannot set \"{path}\" to {value}: not a finite number"
+                ));
+            }
+            match current.map(|c| c.get_ref()) {
+                None => Ok(number_literal(value)),
+                Some(v) if as_number(v).is_some() => Ok(number_literal(value)),
+                Some(v) if v.as_table().is_some_and(|t| t.contains_key("dist")) => Err(format!(
+                    "\"{path}\" is a distribution: set one of its numbers (such as \
+                     \"{path}.mean\") or scale it"
+                )),
+                Some(v) if v.is_array() => Err(format!(
+                    "\"{path}\" is a list of numbers: scale it, or write the whole list in a \
+                     variant file"
+                )),
+                Some(v) => Err(format!("\"{path}\" is a {}, not a number", v.type_str())),
+            }
+        }
+        Change::Scale(factor) => {
+            if !factor.is_finite() || factor < 0.0 {
+                return Err(format!(
+                    "cannot scale \"{path}\" by {factor}: a factor must be a finite number at \
+                     least 0"
+                ));
+            }
+            let Some(current) = current else {
+                return Err(format!(
+                    "\"{path}\" is not set in this scenario, so there is nothing to scale; set \
+                     it instead"
+                ));
+            };
+            let value = toml::Value::deserialize(ValueDeserializer::from(current.clone()))
+                .map_err(|e| format!("cannot read \"{path}\": {}", e.message()))?;
+            scaled(value, factor, true)
+                .map(|v| v.to_string())
+                .ok_or_else(|| {
+                    format!(
+                        "\"{path}\" cannot be scaled: only a number, a list of numbers or a \
+                         distribution can"
+                    )
+                })
+        }
+    }
+}
+
+/// `value` times `factor`: a number, a list of numbers, or (if `table_ok`) a distribution's
+/// location and scale numbers.
+fn scaled(value: toml::Value, factor: f64, table_ok: bool) -> Option<toml::Value> {
+    match value {
+        toml::Value::Integer(i) => {
+            let x = i as f64 * factor;
+            Some(if x.fract() == 0.0 && x.abs() < 1e15 {
+                toml::Value::Integer(x as i64)
+            } else {
+                toml::Value::Float(x)
+            })
+        }
+        toml::Value::Float(x) => Some(toml::Value::Float(x * factor)),
+        toml::Value::Array(items) => items
+            .into_iter()
+            .map(|item| scaled(item, factor, false))
+            .collect::<Option<Vec<_>>>()
+            .map(toml::Value::Array),
+        toml::Value::Table(mut table) if table_ok && table.contains_key("dist") => {
+            for key in SCALED_DIST_KEYS {
+                if let Some(v) = table.remove(*key) {
+                    table.insert(key.to_string(), scaled(v, factor, false)?);
+                }
+            }
+            Some(toml::Value::Table(table))
+        }
+        _ => None,
+    }
+}
+
+/// The number at `path` now (`None` for a list, a distribution, or an unset optional field).
+pub(crate) fn number(root: &DeTable<'_>, path: &str) -> Result<Option<f64>, String> {
+    let (steps, exists) = locate(root, path)?;
+    if !exists {
+        return Ok(None);
+    }
+    Ok(get(root, &steps).and_then(|v| as_number(v.get_ref())))
+}
+
+/// Every parameter path of the tree, sorted: numbers, lists of numbers and distributions that
+/// are set, and the optional fields that are not.
+pub(crate) fn paths(root: &DeTable<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (key, value) in root {
+        let section = key.get_ref().as_ref();
+        if !MODEL_SECTIONS.contains(&section) {
+            continue;
+        }
+        if ELEMENT_SECTIONS.contains(&section) {
+            for element in value.get_ref().as_array().into_iter().flatten() {
+                if let Some(id) = element_id(section, element.get_ref()) {
+                    walk(
+                        section,
+                        &[],
+                        &format!("{section}.{id}"),
+                        element.get_ref(),
+                        &mut out,
+                    );
+                }
+            }
+        } else {
+            walk(section, &[], section, value.get_ref(), &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn walk(section: &str, parents: &[&str], prefix: &str, value: &DeValue<'_>, out: &mut Vec<String>) {
+    let Some(table) = value.as_table() else {
+        return;
+    };
+    for (key, value) in table {
+        let key = key.get_ref().as_ref();
+        let path = format!("{prefix}.{key}");
+        let v = value.get_ref();
+        let numeric_list = v
+            .as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|x| as_number(x.get_ref()).is_some()));
+        if as_number(v).is_some() || numeric_list {
+            out.push(path);
+        } else if v.as_table().is_some_and(|t| t.contains_key("dist")) {
+            out.push(path.clone());
+            walk(section, parents, &path, v, out);
+        } else if v.is_table() {
+            let mut nested = parents.to_vec();
+            nested.push(key);
+            walk(section, &nested, &path, v, out);
+        }
+    }
+    for (s, p, k) in OPTIONAL_FIELDS {
+        if *s == section && *p == parents && !table.contains_key(*k) {
+            out.push(format!("{prefix}.{k}"));
+        }
+    }
+}
+
+/// The valid paths nearest to `path` (edit distance), as a quoted list.
+fn nearest(root: &DeTable<'_>, path: &str) -> String {
+    let mut candidates: Vec<(usize, String)> = paths(root)
+        .into_iter()
+        .map(|p| (strsim::levenshtein(&p, path), p))
+        .collect();
+    candidates.sort();
+    if candidates.is_empty() {
+        return "(none: the scenario has no numbers)".to_string();
+    }
+    candidates
+        .into_iter()
+        .take(NEAREST)
+        .map(|(_, p)| format!("\"{p}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepSection {
+    #[serde(default)]
+    kpis: Vec<String>,
+    #[serde(default)]
+    param: Vec<Spanned<SweepParamSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepParamSpec {
+    path: Spanned<String>,
+    values: Option<Spanned<Vec<f64>>>,
+    scale: Option<Spanned<Vec<f64>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UncertainSpec {
+    path: Spanned<String>,
+    low: Spanned<f64>,
+    high: Spanned<f64>,
+    #[serde(default)]
+    scale: bool,
+    name: Option<String>,
+}
+
+/// Checks a path and a change of the kind a study will make, reporting at `span`.
+fn check_path(
+    root: &DeTable<'_>,
+    path: &Spanned<String>,
+    change: Change,
+    at: &str,
+    diags: &mut Diagnostics<'_>,
+) -> bool {
+    let assignment = Assignment {
+        path: path.get_ref().clone(),
+        change,
+    };
+    match literal(root, &assignment) {
+        Ok(_) => true,
+        Err(message) => {
+            diags.push(Some(path.span()), format!("{at}.path"), message);
+            false
+        }
+    }
+}
+
+/// Checks and returns the study sections `[sweep]` and `[[uncertain]]` of a merged tree.
+pub(crate) fn study_sections(
+    tree: &Spanned<DeTable<'_>>,
+    diags: &mut Diagnostics<'_>,
+) -> (Option<SweepSpec>, Vec<Uncertain>) {
+    let root = tree.get_ref();
+    let mut sweep = None;
+    if let Some(value) = root.get("sweep")
+        && let Some(section) = validate::parse_one::<SweepSection>(value, "sweep", diags)
+    {
+        sweep = check_sweep(root, value, section, diags);
+    }
+    let mut uncertain = Vec::new();
+    if let Some(value) = root.get("uncertain") {
+        let specs: Vec<UncertainSpec> = validate::parse_array(value, "uncertain", diags);
+        for spec in specs {
+            let at = format!("uncertain \"{}\"", spec.path.get_ref());
+            let (low, high) = (*spec.low.get_ref(), *spec.high.get_ref());
+            let mut ok = true;
+            if !(low.is_finite() && high.is_finite() && low < high) {
+                diags.push(
+                    Some(spec.low.span()),
+                    format!("{at}.low"),
+                    format!(
+                        "low and high must be finite numbers with low < high, got {low} and {high}"
+                    ),
+                );
+                ok = false;
+            } else if spec.scale && low < 0.0 {
+                diags.push(
+                    Some(spec.low.span()),
+                    format!("{at}.low"),
+                    format!("with scale = true, low and high are factors at least 0, got {low}"),
+                );
+                ok = false;
+            }
+            let change = if spec.scale {
+                Change::Scale(low.max(0.0))
+            } else {
+                Change::Set(if low.is_finite() { low } else { 0.0 })
+            };
+            ok &= check_path(root, &spec.path, change, &at, diags);
+            if ok {
+                uncertain.push(Uncertain {
+                    path: spec.path.into_inner(),
+                    low,
+                    high,
+                    scale: spec.scale,
+                    name: spec.name,
+                });
+            }
+        }
+    }
+    (sweep, uncertain)
+}
+
+fn check_sweep(
+    root: &DeTable<'_>,
+    value: &Spanned<DeValue<'_>>,
+    section: SweepSection,
+    diags: &mut Diagnostics<'_>,
+) -> Option<SweepSpec> {
+    if section.param.is_empty() || section.param.len() > 2 {
+        diags.push(
+            Some(value.span()),
+            "sweep.param",
+            format!(
+                "a sweep has one or two [[sweep.param]] entries (two give a grid), got {}",
+                section.param.len()
+            ),
+        );
+        return None;
+    }
+    let mut params = Vec::new();
+    let mut ok = true;
+    for (i, param) in section.param.into_iter().enumerate() {
+        let at = format!("sweep.param[{i}]");
+        let span = param.span();
+        let param = param.into_inner();
+        let (values, scale) = match (param.values, param.scale) {
+            (Some(values), None) => (values, false),
+            (None, Some(scale)) => (scale, true),
+            _ => {
+                diags.push(
+                    Some(span),
+                    at,
+                    "give either values = [...] (the numbers to set) or scale = [...] \
+                     (factors of the scenario's own value), not both or neither",
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let list = values.get_ref();
+        let field = if scale { "scale" } else { "values" };
+        if list.is_empty() || list.iter().any(|v| !v.is_finite() || (scale && *v < 0.0)) {
+            diags.push(
+                Some(values.span()),
+                format!("{at}.{field}"),
+                if scale {
+                    "must be a non-empty list of finite factors at least 0"
+                } else {
+                    "must be a non-empty list of finite numbers"
+                },
+            );
+            ok = false;
+            continue;
+        }
+        let change = if scale {
+            Change::Scale(list[0])
+        } else {
+            Change::Set(list[0])
+        };
+        if !check_path(root, &param.path, change, &at, diags) {
+            ok = false;
+            continue;
+        }
+        if params
+            .iter()
+            .any(|p: &SweepParam| p.path == *param.path.get_ref())
+        {
+            diags.push(
+                Some(param.path.span()),
+                format!("{at}.path"),
+                "the same parameter is swept twice",
+            );
+            ok = false;
+            continue;
+        }
+        params.push(SweepParam {
+            path: param.path.into_inner(),
+            values: values.into_inner(),
+            scale,
+        });
+    }
+    ok.then_some(SweepSpec {
+        kpis: section.kpis,
+        params,
+    })
+}
