@@ -26,6 +26,12 @@ pub enum Command {
     Plot(PlotArgs),
     /// Print the built-in default scenario (a starting point for your own).
     PrintDefault,
+    /// Run the scenario at each value of one parameter (a curve) or two (a grid), with common
+    /// random numbers, and chart the KPIs against them.
+    Sweep(SweepArgs),
+    /// Rank the scenario's [[uncertain]] parameters by their effect on the KPIs: one at a time
+    /// (tornado charts) and Morris elementary effects.
+    Sensitivity(SensitivityArgs),
 }
 
 /// Flags that select how many replications to run and with which seed.
@@ -149,4 +155,108 @@ pub struct ValidateArgs {
     /// Scenario files to check.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// Flags shared by the study commands (`compare`, `sweep`, `sensitivity`).
+#[derive(Debug, clap::Args)]
+pub struct StudyArgs {
+    /// Replications per scenario variant (default: the base scenario's `replications`).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
+    /// Base seed shared by every variant, so all see the same random numbers (default: the base
+    /// scenario's `seed`).
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Output directory and verbosity.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Charts.
+    #[command(flatten)]
+    pub charts: ChartArgs,
+}
+
+/// `corridor sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (it may `extends` another); without it, the built-in baseline.
+    pub scenario: Option<PathBuf>,
+    /// Set the parameter at PATH to each value in turn (e.g. node.aktau-port.servers=1,2,3,4).
+    /// With --param or --scale, the scenario's [sweep] parameters are ignored.
+    #[arg(long = "param", value_name = "PATH=V1,V2,...", value_parser = parse_values)]
+    pub params: Vec<(String, Vec<f64>)>,
+    /// Multiply the number(s) at PATH by each factor in turn (e.g.
+    /// disruption.caspian-storms.monthly_rates=0,0.5,1,2). Comes after the --param parameters.
+    #[arg(long = "scale", value_name = "PATH=F1,F2,...", value_parser = parse_values)]
+    pub scales: Vec<(String, Vec<f64>)>,
+    /// KPI to report, a column name of replications.csv (e.g.
+    /// route/khorgos-aktau-alat/transit_mean_h); repeat for several. Default: the [sweep]'s
+    /// `kpis`, else throughput, mean and p95 transit time of every route that delivers.
+    #[arg(long = "kpi", value_name = "COLUMN")]
+    pub kpis: Vec<String>,
+    /// Replications, seed, threads, output and charts.
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// Which sensitivity method(s) to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// One at a time: base, then each parameter at low and at high (2k + 1 runs).
+    Oat,
+    /// Morris elementary effects: R trajectories of k + 1 runs.
+    Morris,
+    /// Both.
+    Both,
+}
+
+/// `corridor sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file with [[uncertain]] entries (it may `extends` another).
+    pub scenario: PathBuf,
+    /// Method.
+    #[arg(long, value_enum, default_value = "both")]
+    pub method: Method,
+    /// Morris trajectories (each k + 1 runs).
+    #[arg(long, value_name = "R", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub trajectories: u32,
+    /// Morris grid levels p (even); the step is p / (2(p − 1)) of each range.
+    #[arg(long, value_name = "P", default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub levels: u32,
+    /// KPI to report, a column name of replications.csv; repeat for several. Default:
+    /// throughput, mean and p95 transit time of every route that delivers in the base scenario.
+    #[arg(long = "kpi", value_name = "COLUMN")]
+    pub kpis: Vec<String>,
+    /// Replications, seed, threads, output and charts.
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// Parses `PATH=v1,v2,...`.
+fn parse_values(text: &str) -> Result<(String, Vec<f64>), String> {
+    let example = "expected PATH=v1,v2,... with numbers, e.g. node.aktau-port.servers=1,2,3";
+    let (path, list) = text
+        .split_once('=')
+        .ok_or_else(|| format!("no '=' in {text:?}; {example}"))?;
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(format!("no parameter path before '='; {example}"));
+    }
+    if list.trim().is_empty() {
+        return Err(format!("no values after {path}=; {example}"));
+    }
+    let values = list
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err(format!("{v:?} is not a finite number; {example}")),
+            }
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    Ok((path.to_string(), values))
 }

@@ -6,6 +6,8 @@ mod plot;
 mod print_default;
 mod progress;
 mod run;
+mod sensitivity;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -23,6 +25,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Validate(validate_args) => validate::run(validate_args),
         Command::Plot(plot_args) => plot::run(plot_args),
         Command::PrintDefault => print_default::run(),
+        Command::Sweep(sweep_args) => sweep::run(sweep_args),
+        Command::Sensitivity(sensitivity_args) => sensitivity::run(sensitivity_args),
     }
 }
 

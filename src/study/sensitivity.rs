@@ -46,8 +46,36 @@ impl UncertainParameter {
     }
 
     /// The parameter's value (or multiplier) at unit coordinate `u` (0 = low, 1 = high).
+    /// A value within 1e-9 (relative) of a whole number is snapped to it, so that a count
+    /// parameter whose range is a multiple of the grid step gets whole numbers.
     pub fn at(&self, u: f64) -> f64 {
-        self.low + u * (self.high - self.low)
+        let v = self.low + u * (self.high - self.low);
+        let whole = v.round();
+        if (v - whole).abs() <= 1e-9 * v.abs().max(1.0) {
+            whole
+        } else {
+            v
+        }
+    }
+
+    /// The study's view of a scenario's `[[uncertain]]` entry.
+    pub fn from_scenario(u: &crate::scenario::Uncertain) -> UncertainParameter {
+        UncertainParameter {
+            path: u.path.clone(),
+            low: u.low,
+            high: u.high,
+            scale: u.scale,
+            name: u.name.clone(),
+        }
+    }
+
+    /// The change that puts this parameter at `value` (a multiplier if `scale`).
+    pub fn change(&self, value: f64) -> crate::scenario::Change {
+        if self.scale {
+            crate::scenario::Change::Scale(value)
+        } else {
+            crate::scenario::Change::Set(value)
+        }
     }
 }
 

@@ -75,20 +75,26 @@ fn suggestion_text(nearest: &[String]) -> String {
     }
 }
 
-/// Runs the Monte Carlo sample of every point: `build(point)` makes the point's model, and each
-/// model runs replications `0..config.replications` with `config.seed` (common random numbers).
-/// Points run one after another, each on all of `runner`'s threads; the results do not depend on
-/// the number of threads. `done` is called after each point with the number of points done.
-pub fn run_points<P, E>(
+/// Builds the model of every point with `build`; the first error stops (so an invalid variant
+/// stops a study before any simulation).
+pub fn build_models<P, E>(
     points: &[P],
     build: impl Fn(&P) -> Result<Model, E>,
+) -> Result<Vec<Model>, E> {
+    points.iter().map(build).collect()
+}
+
+/// Runs the Monte Carlo sample of every model: replications `0..config.replications` with
+/// `config.seed` each (common random numbers). Models run one after another, each on all of
+/// `runner`'s threads; the results do not depend on the number of threads. `done` is called
+/// after each model with the number done so far.
+pub fn run_models(
+    models: &[Model],
     runner: &Runner,
     config: RunConfig,
     mut done: impl FnMut(usize),
-) -> Result<Vec<Sample>, E> {
-    // Build every model first: an invalid variant stops the study before any simulation.
-    let models = points.iter().map(build).collect::<Result<Vec<_>, E>>()?;
-    Ok(models
+) -> Vec<Sample> {
+    models
         .iter()
         .enumerate()
         .map(|(i, model)| {
@@ -96,7 +102,18 @@ pub fn run_points<P, E>(
             done(i + 1);
             s
         })
-        .collect())
+        .collect()
+}
+
+/// [`build_models`] then [`run_models`].
+pub fn run_points<P, E>(
+    points: &[P],
+    build: impl Fn(&P) -> Result<Model, E>,
+    runner: &Runner,
+    config: RunConfig,
+) -> Result<Vec<Sample>, E> {
+    let models = build_models(points, build)?;
+    Ok(run_models(&models, runner, config, |_| {}))
 }
 
 /// Checks `requested` KPI names against `columns` (the columns of `replications.csv`); an unknown
@@ -150,34 +167,18 @@ pub fn default_kpis(samples: &[Sample]) -> Vec<String> {
         .collect()
 }
 
-/// Up to `count` names from `names` closest to `name` (edit distance), closest first.
+/// Up to `count` names from `names` closest to `name` (Levenshtein distance), closest first.
 pub fn nearest(name: &str, names: &[String], count: usize) -> Vec<String> {
-    let mut scored: Vec<(usize, &String)> =
-        names.iter().map(|n| (edit_distance(name, n), n)).collect();
+    let mut scored: Vec<(usize, &String)> = names
+        .iter()
+        .map(|n| (strsim::levenshtein(name, n), n))
+        .collect();
     scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     scored
         .into_iter()
         .take(count)
         .map(|(_, n)| n.clone())
         .collect()
-}
-
-/// Levenshtein distance in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (diagonal + usize::from(ca != *cb))
-                .min(above + 1)
-                .min(row[j] + 1);
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// One KPI at one point: mean over replications with its 95% confidence interval.
@@ -517,8 +518,6 @@ mod tests {
             nearest("route/r/transit_men_h", &names, 1),
             vec![names[0].clone()]
         );
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 
     #[test]
