@@ -339,6 +339,16 @@ impl Figure for Curves<'_> {
     }
 }
 
+/// A heat-map cell's value: three significant digits below 100, whole numbers above.
+fn cell_label(v: f64) -> String {
+    if v.abs() >= 100.0 || v == 0.0 {
+        format_number(v)
+    } else {
+        let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+        format!("{v:.decimals$}")
+    }
+}
+
 /// A sequential colour scale (viridis, from its published anchor colours), `t` in 0..=1.
 pub(crate) fn sequential(t: f64) -> RGBColor {
     const ANCHORS: [(f64, f64, f64); 5] = [
@@ -441,7 +451,7 @@ impl Figure for Heatmap<'_> {
                         > 140.0;
                     let ink = if light { INK } else { WHITE };
                     chart.draw_series(std::iter::once(Text::new(
-                        format_number(v),
+                        cell_label(v),
                         (x, y),
                         cell_font(ink),
                     )))?;
@@ -511,5 +521,8 @@ mod tests {
         assert_eq!(sequential(f64::NAN), RGBColor(68, 1, 84));
         assert_eq!(display_unit("transit_mean_h", 300.0).0, 24.0);
         assert_eq!(display_unit("wait_mean_h", 3.0).0, 1.0);
+        assert_eq!(cell_label(13.44), "13.4");
+        assert_eq!(cell_label(0.012345), "0.0123");
+        assert_eq!(cell_label(1234.5), "1,235");
     }
 }
