@@ -36,6 +36,10 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
             args.scenario.display()
         );
     }
+    for p in &parameters {
+        sweep::check_variable(&p.path)
+            .with_context(|| format!("{}: [[uncertain]]", args.scenario.display()))?;
+    }
     let base = doc.compile()?;
     let columns = KpiColumns::new(&base.model);
     let requested = sweep::resolve_kpis(columns.columns(), &args.kpis).context("in --kpi")?;

@@ -59,6 +59,11 @@ pub enum StudyError {
         /// The nearest valid column names.
         nearest: Vec<String>,
     },
+    /// A run setting that every variant of a study shares.
+    #[error(
+        "{0} cannot be varied in a study: every variant runs the same replications with the same seed (common random numbers); use --replications and --seed"
+    )]
+    SharedSetting(String),
     /// A bad setting of a study method.
     #[error("{0}")]
     Setting(String),
@@ -72,6 +77,17 @@ fn suggestion_text(nearest: &[String]) -> String {
             "KPI names are the columns of replications.csv (`scope/entity/kpi`); the nearest are: {}",
             nearest.join(", ")
         )
+    }
+}
+
+/// Checks that a study may vary `path`: not `scenario.seed` or `scenario.replications`, which
+/// the study sets for every variant alike.
+pub fn check_variable(path: &str) -> Result<(), StudyError> {
+    match path {
+        "scenario.seed" | "scenario.replications" => {
+            Err(StudyError::SharedSetting(path.to_string()))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -297,6 +313,7 @@ impl SweepDesign {
             return Err(StudyError::DuplicateParameter(params[0].path.clone()));
         }
         for p in &params {
+            check_variable(&p.path)?;
             if p.values.is_empty() {
                 return Err(StudyError::NoValues(p.path.clone()));
             }
@@ -502,6 +519,10 @@ mod tests {
         );
         assert!(SweepDesign::new(vec![param("a", &[f64::NAN])]).is_err());
         assert!(SweepDesign::new(vec![param("a", &[1.0]), param("a", &[2.0])]).is_err());
+        assert_eq!(
+            SweepDesign::new(vec![param("scenario.seed", &[1.0, 2.0])]),
+            Err(StudyError::SharedSetting("scenario.seed".into()))
+        );
     }
 
     #[test]

@@ -294,6 +294,12 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         &["unknown parameter path", "node.station.servers"],
         1,
     );
+    fails(
+        &plain,
+        &["--param", "scenario.seed=1,2"],
+        &["scenario.seed cannot be varied in a study", "--seed"],
+        1,
+    );
     // A value that breaks a scenario rule names the point and the override.
     fails(
         &plain,
