@@ -32,6 +32,9 @@ pub enum Command {
     /// Rank the scenario's [[uncertain]] parameters by their effect on the KPIs: one at a time
     /// (tornado charts) and Morris elementary effects.
     Sensitivity(SensitivityArgs),
+    /// List the parameter paths of a scenario with their current values (for --set, sweeps and
+    /// [[uncertain]]).
+    Params(ParamsArgs),
 }
 
 /// Flags that select how many replications to run and with which seed.
@@ -71,9 +74,32 @@ pub struct RunArgs {
     /// a partial result for `corridor merge`.
     #[arg(long, value_name = "INDEX/COUNT")]
     pub shard: Option<String>,
+    /// Set a parameter before running, e.g. `--set node.aktau-port.servers=3` (repeatable; see
+    /// `corridor params` for the paths).
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_assignment)]
+    pub set: Vec<(String, f64)>,
     /// Charts and report.
     #[command(flatten)]
     pub charts: ChartArgs,
+}
+
+/// Parses `PATH=VALUE` with a finite number.
+fn parse_assignment(text: &str) -> Result<(String, f64), String> {
+    let fail =
+        || format!("expected PATH=NUMBER, such as node.aktau-port.servers=3, got \"{text}\"");
+    let (path, value) = text.split_once('=').ok_or_else(fail)?;
+    let value: f64 = value.trim().parse().map_err(|_| fail())?;
+    if path.trim().is_empty() || !value.is_finite() {
+        return Err(fail());
+    }
+    Ok((path.trim().to_string(), value))
+}
+
+/// `corridor params`.
+#[derive(Debug, clap::Args)]
+pub struct ParamsArgs {
+    /// Scenario file; without it, the built-in Middle Corridor baseline.
+    pub scenario: Option<PathBuf>,
 }
 
 /// Flags for the charts and the report drawn after a run or a merge.

@@ -2,6 +2,7 @@
 
 mod args;
 mod merge;
+mod params;
 mod plot;
 mod print_default;
 mod progress;
@@ -27,6 +28,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::PrintDefault => print_default::run(),
         Command::Sweep(sweep_args) => sweep::run(sweep_args),
         Command::Sensitivity(sensitivity_args) => sensitivity::run(sensitivity_args),
+        Command::Params(params_args) => params::run(params_args),
+    }
+}
+
+/// Writes `text` to standard output; a reader that stops early (`| head`) is not an error.
+fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

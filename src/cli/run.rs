@@ -12,7 +12,7 @@ use corridor::model::Model;
 use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
 use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
-use corridor::scenario::{self, LoadedScenario};
+use corridor::scenario::{Assignment, Change, Document, LoadedScenario};
 
 use super::args::RunArgs;
 use super::progress::Progress;
@@ -22,10 +22,17 @@ const DEFAULT_MAX_REPLICATIONS: u32 = 10_000;
 
 /// Runs the `run` subcommand.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let loaded = match &args.scenario {
-        Some(path) => scenario::load(path)?,
-        None => scenario::builtin(),
+    let mut document = match &args.scenario {
+        Some(path) => Document::read(path)?,
+        None => Document::builtin(),
     };
+    for (path, value) in &args.set {
+        document.apply(&Assignment {
+            path: path.clone(),
+            change: Change::Set(*value),
+        })?;
+    }
+    let loaded = document.compile()?;
     let mut config = RunConfig::from_model(&loaded.model);
     if let Some(replications) = args.replication.replications {
         config.replications = replications;

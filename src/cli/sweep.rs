@@ -91,11 +91,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         for (p, &value) in design.params.iter().zip(point) {
             variant.apply(&Assignment {
                 path: p.path.clone(),
-                change: if p.scale {
-                    Change::Scale(value)
-                } else {
-                    Change::Set(value)
-                },
+                change: Change::new(value, p.scale),
             })?;
         }
         variant

@@ -10,8 +10,12 @@ use super::args::ValidateArgs;
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for path in &args.files {
-        match scenario::load(path) {
-            Ok(loaded) => {
+        match scenario::Document::read(path).and_then(|doc| {
+            let loaded = doc.compile()?;
+            let bases: Vec<String> = doc.chain().rev().skip(1).map(str::to_string).collect();
+            Ok((loaded, bases))
+        }) {
+            Ok((loaded, bases)) => {
                 let model = &loaded.model;
                 println!(
                     "{}: ok ({} nodes, {} legs, {} routes, {} flows, {} fleets, {} disruptions)",
@@ -23,6 +27,9 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                     model.fleets.len(),
                     model.disruptions.iter().filter(|d| d.logged).count()
                 );
+                if !bases.is_empty() {
+                    println!("  extends {}", bases.join(", which extends "));
+                }
             }
             Err(err) => {
                 failed = true;

@@ -100,7 +100,7 @@ impl Document {
     }
 
     /// The files of the `extends` chain, the root base first and [`file`](Self::file) last.
-    pub fn chain(&self) -> impl Iterator<Item = &str> {
+    pub fn chain(&self) -> impl DoubleEndedIterator<Item = &str> {
         self.sources[..self.files].iter().map(|s| s.name.as_str())
     }
 
@@ -322,49 +322,46 @@ impl Document {
     ///
     /// An unknown path, or a change that does not fit the value there (scaling something absent,
     /// setting a list), is an error naming the path and, for an unknown path, the nearest valid
-    /// ones. A value that breaks a scenario rule (0 servers, say) is reported by
-    /// [`compile`](Self::compile), naming the override.
+    /// ones; the document is then unchanged. A value that breaks a scenario rule (0 servers, say)
+    /// is reported by [`compile`](Self::compile), naming the override.
     pub fn apply(&mut self, assignment: &Assignment) -> Result<(), ScenarioError> {
-        let literal = {
-            let mut diags = self.diagnostics();
-            let Some(tree) = self.tree(&mut diags) else {
-                return Err(diags.into_error());
-            };
-            params::literal(tree.get_ref(), assignment)
-        };
-        match literal {
-            Ok(text) => {
-                self.sources.push(Source {
-                    name: format!("set {} = {text}", assignment.path),
-                    text,
-                    kind: SourceKind::Override {
-                        path: assignment.path.clone(),
-                    },
-                });
-                Ok(())
-            }
-            Err(message) => {
-                let mut diags = self.diagnostics();
-                diags.push(None, assignment.path.as_str(), message);
-                Err(diags.into_error())
-            }
-        }
+        let text = self.query(&assignment.path, |root| params::literal(root, assignment))?;
+        self.sources.push(Source {
+            name: format!("set {} = {text}", assignment.path),
+            text,
+            kind: SourceKind::Override {
+                path: assignment.path.clone(),
+            },
+        });
+        Ok(())
     }
 
     /// The current number at a parameter path (`None` if the path holds a list or a
     /// distribution table, or is a known field left unset).
     pub fn number(&self, path: &str) -> Result<Option<f64>, ScenarioError> {
+        self.query(path, |root| params::number(root, path))
+    }
+
+    /// The value at a parameter path as TOML text, such as `2`, `[5.0, 5.0, ...]` or
+    /// `{ dist = "exponential", mean = 2 }` (`None` for a known field left unset).
+    pub fn value_text(&self, path: &str) -> Result<Option<String>, ScenarioError> {
+        self.query(path, |root| params::value_text(root, path))
+    }
+
+    /// Runs `look` on the merged tree; its error becomes a diagnostic at `path`.
+    fn query<T>(
+        &self,
+        path: &str,
+        look: impl FnOnce(&DeTable<'_>) -> Result<T, String>,
+    ) -> Result<T, ScenarioError> {
         let mut diags = self.diagnostics();
         let Some(tree) = self.tree(&mut diags) else {
             return Err(diags.into_error());
         };
-        match params::number(tree.get_ref(), path) {
-            Ok(value) => Ok(value),
-            Err(message) => {
-                diags.push(None, path, message);
-                Err(diags.into_error())
-            }
-        }
+        look(tree.get_ref()).map_err(|message| {
+            diags.push(None, path, message);
+            diags.into_error()
+        })
     }
 
     /// Every parameter path of this document, sorted (what [`apply`](Self::apply) accepts).

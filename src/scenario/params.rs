@@ -69,6 +69,17 @@ pub enum Change {
     Scale(f64),
 }
 
+impl Change {
+    /// `Scale(value)` if `scale`, else `Set(value)`.
+    pub fn new(value: f64, scale: bool) -> Change {
+        if scale {
+            Change::Scale(value)
+        } else {
+            Change::Set(value)
+        }
+    }
+}
+
 /// A change at a parameter path.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
@@ -101,11 +112,7 @@ pub struct SweepParam {
 impl SweepParam {
     /// The change for one of the values.
     pub fn change(&self, value: f64) -> Change {
-        if self.scale {
-            Change::Scale(value)
-        } else {
-            Change::Set(value)
-        }
+        Change::new(value, self.scale)
     }
 }
 
@@ -127,11 +134,7 @@ pub struct Uncertain {
 impl Uncertain {
     /// The change for a value in `[low, high]`.
     pub fn change(&self, value: f64) -> Change {
-        if self.scale {
-            Change::Scale(value)
-        } else {
-            Change::Set(value)
-        }
+        Change::new(value, self.scale)
     }
 
     /// The label for charts.
@@ -429,6 +432,20 @@ pub(crate) fn number(root: &DeTable<'_>, path: &str) -> Result<Option<f64>, Stri
     Ok(get(root, &steps).and_then(|v| as_number(v.get_ref())))
 }
 
+/// The value at `path` as TOML text (`None` for an unset optional field).
+pub(crate) fn value_text(root: &DeTable<'_>, path: &str) -> Result<Option<String>, String> {
+    let (steps, exists) = locate(root, path)?;
+    if !exists {
+        return Ok(None);
+    }
+    let Some(value) = get(root, &steps) else {
+        return Ok(None);
+    };
+    toml::Value::deserialize(ValueDeserializer::from(value.clone()))
+        .map(|v| Some(v.to_string()))
+        .map_err(|e| format!("cannot read \"{path}\": {}", e.message()))
+}
+
 /// Every parameter path of the tree, sorted: numbers, lists of numbers and distributions that
 /// are set, and the optional fields that are not.
 pub(crate) fn paths(root: &DeTable<'_>) -> Vec<String> {
@@ -474,7 +491,9 @@ fn walk(section: &str, parents: &[&str], prefix: &str, value: &DeValue<'_>, out:
             out.push(path);
         } else if v.as_table().is_some_and(|t| t.contains_key("dist")) {
             out.push(path.clone());
-            walk(section, parents, &path, v, out);
+            let mut nested = parents.to_vec();
+            nested.push(key);
+            walk(section, &nested, &path, v, out);
         } else if v.is_table() {
             let mut nested = parents.to_vec();
             nested.push(key);
@@ -663,11 +682,7 @@ fn check_sweep(
             ok = false;
             continue;
         }
-        let change = if scale {
-            Change::Scale(list[0])
-        } else {
-            Change::Set(list[0])
-        };
+        let change = Change::new(list[0], scale);
         if !check_path(root, &param.path, change, &at, diags) {
             ok = false;
             continue;

@@ -71,11 +71,7 @@ impl UncertainParameter {
 
     /// The change that puts this parameter at `value` (a multiplier if `scale`).
     pub fn change(&self, value: f64) -> crate::scenario::Change {
-        if self.scale {
-            crate::scenario::Change::Scale(value)
-        } else {
-            crate::scenario::Change::Set(value)
-        }
+        crate::scenario::Change::new(value, self.scale)
     }
 }
 

@@ -84,17 +84,21 @@ fn run_is_reproducible_for_a_seed() {
 
 #[test]
 fn validate_accepts_shipped_scenarios() {
-    corridor()
-        .args([
-            "validate",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/scenarios/middle_corridor.toml"
-            ),
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("ok (9 nodes"));
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.iter().any(|f| f.ends_with("middle_corridor.toml")));
+    let assert = corridor().arg("validate").args(&files).assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert_eq!(stdout.matches(": ok (").count(), files.len(), "{stdout}");
+    assert!(
+        stdout.contains("middle_corridor.toml: ok (9 nodes"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -15,6 +15,7 @@
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
+//! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
 //!   one-at-a-time swings, files, threads, bad input).

@@ -264,56 +264,40 @@ fn documented_paths_of_the_default_scenario_apply() {
 #[test]
 fn an_unknown_path_lists_the_nearest_valid_ones() {
     let mut doc = Document::builtin();
-    let got = problems(doc.apply(&set("node.aktau.servers", 3.0)).unwrap_err());
-    assert_eq!(got.len(), 1);
-    assert!(got[0].contains("unknown parameter path \"node.aktau.servers\"; nearest valid paths: \"node.aktau-port.servers\""), "{}", got[0]);
-    let got = problems(
-        doc.apply(&set("flow.china-europe.teu_per_year", 1.0))
-            .unwrap_err(),
+    // The one diagnostic of a failed `apply`, which must leave the document unchanged.
+    let mut fails = |assignment: Assignment, expected: &str| {
+        let got = problems(doc.apply(&assignment).unwrap_err());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].contains(expected), "{}", got[0]);
+        assert_eq!(doc.overrides().count(), 0);
+    };
+    fails(
+        set("node.aktau.servers", 3.0),
+        "unknown parameter path \"node.aktau.servers\"; nearest valid paths: \"node.aktau-port.servers\"",
     );
-    assert!(
-        got[0].contains("nearest valid paths: \"flow.china-europe-middle.teu_per_year\""),
-        "{}",
-        got[0]
+    fails(
+        set("flow.china-europe.teu_per_year", 1.0),
+        "nearest valid paths: \"flow.china-europe-middle.teu_per_year\"",
     );
     // The wrong kind of change for the value there.
-    let got = problems(
-        doc.apply(&set("disruption.caspian-storms.monthly_rates", 1.0))
-            .unwrap_err(),
+    fails(
+        set("disruption.caspian-storms.monthly_rates", 1.0),
+        "is a list of numbers: scale it",
     );
-    assert!(
-        got[0].contains("is a list of numbers: scale it"),
-        "{}",
-        got[0]
+    fails(
+        set("node.aktau-port.service", 1.0),
+        "is a distribution: set one of its numbers",
     );
-    let got = problems(doc.apply(&set("node.aktau-port.service", 1.0)).unwrap_err());
-    assert!(
-        got[0].contains("is a distribution: set one of its numbers"),
-        "{}",
-        got[0]
+    fails(
+        scale("node.kuryk-port.servers", 2.0),
+        "not set in this scenario, so there is nothing to scale",
     );
-    let got = problems(
-        doc.apply(&scale("node.kuryk-port.servers", 2.0))
-            .unwrap_err(),
+    fails(
+        scale("node.aktau-port.servers", -1.0),
+        "a factor must be a finite number at least 0",
     );
-    assert!(
-        got[0].contains("not set in this scenario, so there is nothing to scale"),
-        "{}",
-        got[0]
-    );
-    let got = problems(
-        doc.apply(&scale("node.aktau-port.servers", -1.0))
-            .unwrap_err(),
-    );
-    assert!(
-        got[0].contains("a factor must be a finite number at least 0"),
-        "{}",
-        got[0]
-    );
-    let got = problems(doc.apply(&set("node.aktau-port", 1.0)).unwrap_err());
-    assert!(got[0].contains("names a whole element"), "{}", got[0]);
-    // None of the failed applications changed the document.
-    assert_eq!(doc.overrides().count(), 0);
+    fails(set("node.aktau-port", 1.0), "names a whole element");
+    fails(set("sweep.param", 1.0), "parameters live in scenario, node");
     assert_eq!(doc.compile().unwrap().hash, scenario::builtin().hash);
 }
 
@@ -376,4 +360,167 @@ fn study_sections_parse_and_are_checked() {
     assert!(got[0].contains("bad_studies.toml:5:8: sweep.param[0].path: unknown parameter path \"node.prot.servers\"; nearest valid paths: \"node.port.servers\""), "{got:?}");
     assert!(got[1].contains("bad_studies.toml:10:7: uncertain \"flow.boxes.teu_per_year\".low: low and high must be finite numbers with low < high"));
     assert!(got[2].contains("is a list of numbers: scale it"));
+}
+
+#[test]
+fn run_with_set_equals_running_the_file_with_that_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = dir.path().join("written.toml");
+    let text = std::fs::read_to_string(fixture("base.toml")).unwrap();
+    let changed = text.replace(
+        "servers = 1\nservice = { dist = \"exponential\"",
+        "servers = 3\nservice = { dist = \"exponential\"",
+    );
+    assert_ne!(text, changed);
+    std::fs::write(&written, changed).unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    crate::common::corridor()
+        .args([
+            "run",
+            "-q",
+            "--no-charts",
+            "-r",
+            "3",
+            "--set",
+            "node.port.servers=3",
+            "-o",
+        ])
+        .arg(&a)
+        .arg(fixture("base.toml"))
+        .assert()
+        .success();
+    crate::common::corridor()
+        .args(["run", "-q", "--no-charts", "-r", "3", "-o"])
+        .arg(&b)
+        .arg(&written)
+        .assert()
+        .success();
+    for name in ["kpis.csv", "replications.csv", "nodes.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // The run records the override in its scenario text.
+    let summary = std::fs::read_to_string(a.join("summary.json")).unwrap();
+    assert!(summary.contains("base.toml"));
+    // A bad path fails before anything is written.
+    let c = dir.path().join("c");
+    crate::common::corridor()
+        .args(["run", "-q", "--set", "node.prot.servers=3", "-o"])
+        .arg(&c)
+        .arg(fixture("base.toml"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "nearest valid paths: \"node.port.servers\"",
+        ));
+    assert!(!c.exists());
+}
+
+#[test]
+fn params_lists_every_path_with_its_value() {
+    let assert = crate::common::corridor()
+        .arg("params")
+        .arg(fixture("sub/variant.toml"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let line = |path: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(path))
+            .unwrap_or_else(|| panic!("{path} missing:\n{stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("node.port.servers"), "2");
+    assert_eq!(line("node.port.yard_capacity"), "(not set)");
+    assert_eq!(line("flow.boxes.teu_per_year"), "4000");
+    assert!(line("disruption.storms.monthly_rates").starts_with("[2, 2, 1"));
+    assert!(!stdout.contains("node.depot"), "removed elements are gone");
+}
+
+#[test]
+fn shards_of_a_variant_merge_without_the_base_files() {
+    // Copy the chain to a directory that is deleted before the merge: shards carry the merged
+    // document, so the merge needs no scenario file at all.
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    std::fs::create_dir(files.path().join("sub")).unwrap();
+    for name in ["base.toml", "sub/variant.toml"] {
+        std::fs::copy(fixture(name), files.path().join(name)).unwrap();
+    }
+    let variant = files.path().join("sub/variant.toml");
+    let run = |args: &[&str], out: &Path| {
+        crate::common::corridor()
+            .args([
+                "run",
+                "-q",
+                "--no-charts",
+                "-r",
+                "4",
+                "--set",
+                "node.border.servers=3",
+            ])
+            .args(args)
+            .arg("-o")
+            .arg(out)
+            .arg(&variant)
+            .assert()
+            .success();
+    };
+    let whole = dir.path().join("whole");
+    run(&[], &whole);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    run(&["--shard", "0/2"], &a);
+    run(&["--shard", "1/2"], &b);
+    drop(files);
+    assert!(!variant.exists());
+    let merged = dir.path().join("merged");
+    crate::common::corridor()
+        .args(["merge", "-q", "--no-charts", "-o"])
+        .arg(&merged)
+        .args([&a, &b])
+        .assert()
+        .success();
+    crate::common::assert_same_results(&whole, &merged);
+}
+
+mod properties {
+    use corridor::scenario::{Assignment, Change, Document};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        /// Any path, valid or mangled, with any change, gives an applied override that compiles
+        /// or an error; never a panic, and a failed `apply` leaves the document as it was.
+        #[test]
+        fn any_assignment_applies_or_fails_cleanly(
+            pick in 0usize..1000,
+            cut in 0usize..40,
+            suffix in prop::sample::select(vec!["", ".x", ".mean", "..", ".servers", "-"]),
+            set in any::<bool>(),
+            value in prop::sample::select(vec![0.0, 0.5, 1.0, 2.0, 3.0, -1.0, 1e12, f64::NAN]),
+        ) {
+            let base = Document::builtin();
+            let paths = base.parameter_paths().unwrap();
+            let path = &paths[pick % paths.len()];
+            let cut = path.len().saturating_sub(cut % 6);
+            let path = format!("{}{suffix}", &path[..cut]);
+            let change = if set { Change::Set(value) } else { Change::Scale(value) };
+            let mut doc = base.clone();
+            match doc.apply(&Assignment { path, change }) {
+                Ok(()) => {
+                    prop_assert_eq!(doc.overrides().count(), 1);
+                    let _ = doc.compile();
+                }
+                Err(_) => prop_assert_eq!(doc.overrides().count(), 0),
+            }
+        }
+    }
 }
