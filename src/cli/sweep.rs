@@ -80,7 +80,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     };
     let columns = KpiColumns::new(&base.model);
     let requested = sweep::resolve_kpis(columns.columns(), &requested)
-        .with_context(|| kpi_source(&args.kpis))?;
+        .with_context(|| kpi_source(&args.kpis, doc.file()))?;
     let (config, runner) = settings(&args.study, &base.model)?;
 
     // Every point is built (and so checked) before anything is written or simulated.
@@ -136,9 +136,9 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Where the KPI names came from, for error messages.
-fn kpi_source(flags: &[String]) -> String {
+fn kpi_source(flags: &[String], file: &str) -> String {
     if flags.is_empty() {
-        "in [sweep] kpis".to_string()
+        format!("{file}: [sweep] kpis")
     } else {
         "in --kpi".to_string()
     }

@@ -277,6 +277,12 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         1,
     );
     fails(
+        &small_scenario(&SWEEP_SECTION.replace("wait_mean_h", "wait_mean")),
+        &[],
+        &["scenario.toml: [sweep] kpis: unknown KPI node/station/wait_mean;"],
+        1,
+    );
+    fails(
         &plain,
         &["--param", "node.station.servers="],
         &["no values after node.station.servers="],
