@@ -317,3 +317,48 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         1,
     );
 }
+
+#[test]
+fn storms_scaled_to_nothing_never_close_the_port() {
+    // A sweep's factor 0 on monthly storm rates: the disruption stays in the model (its target
+    // columns exist) but never starts; factor 1 does close the port.
+    let text = format!(
+        "{}\n{}",
+        single_node(
+            1.0,
+            2,
+            r#"{ dist = "exponential", mean = 1.0 }"#,
+            120.0,
+            5.0
+        ),
+        r#"
+[[disruption]]
+id = "storm"
+nodes = ["station"]
+monthly_rates = [3, 3, 2, 2, 1, 1, 1, 1, 2, 2, 3, 3]
+duration = { dist = "exponential", mean = 24 }
+"#
+    );
+    let doc = Document::parse(&text, "storms.toml").unwrap();
+    let samples = sweep::run_points(
+        &[0.0, 1.0],
+        |&f| {
+            doc.with("disruption.storm.monthly_rates", Change::Scale(f))?
+                .compile()
+                .map(|l| l.model)
+        },
+        &Runner::new(2).unwrap(),
+        RunConfig {
+            replications: 4,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let closed = |i: usize| {
+        let s = &samples[i];
+        let c = s.column("target/station/closed_h").unwrap();
+        s.values(c).map(Option::unwrap).sum::<f64>()
+    };
+    assert_eq!(closed(0), 0.0);
+    assert!(closed(1) > 0.0);
+}
