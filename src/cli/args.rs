@@ -29,6 +29,12 @@ pub enum Command {
     /// Compare scenario variants with a base scenario: paired differences of every KPI with
     /// 95% CIs, all runs with the same seed and random streams (common random numbers).
     Compare(CompareArgs),
+    /// Run the scenario at each value of one parameter (a curve) or two (a grid), with common
+    /// random numbers, and chart the KPIs against them.
+    Sweep(SweepArgs),
+    /// Rank the scenario's [[uncertain]] parameters by their effect on the KPIs: one at a time
+    /// (tornado charts) and Morris elementary effects.
+    Sensitivity(SensitivityArgs),
     /// List the parameter paths of a scenario with their current values (for --set, sweeps and
     /// [[uncertain]]).
     Params(ParamsArgs),
@@ -102,8 +108,8 @@ pub struct ParamsArgs {
 /// Flags for the charts and the report drawn after a run or a merge.
 #[derive(Debug, clap::Args)]
 pub struct ChartArgs {
-    /// Write only the result files: no charts/ and no report.html (`corridor plot` draws them
-    /// later).
+    /// Write only the result files: no charts/ (and, for `run` and `merge`, no report.html;
+    /// `corridor plot` draws those later).
     #[arg(long)]
     pub no_charts: bool,
     /// Chart size in pixels, WIDTHxHEIGHT.
@@ -217,4 +223,87 @@ pub struct StudyArgs {
     /// Charts.
     #[command(flatten)]
     pub charts: ChartArgs,
+}
+
+/// `corridor sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (it may `extends` another); without it, the built-in baseline.
+    pub scenario: Option<PathBuf>,
+    /// Set the parameter at PATH to each value in turn (e.g. node.aktau-port.servers=1,2,3,4).
+    /// With --param or --scale, the scenario's [sweep] parameters are ignored.
+    #[arg(long = "param", value_name = "PATH=V1,V2,...", value_parser = parse_values)]
+    pub params: Vec<(String, Vec<f64>)>,
+    /// Multiply the number(s) at PATH by each factor in turn (e.g.
+    /// disruption.caspian-storms.monthly_rates=0,0.5,1,2). Comes after the --param parameters.
+    #[arg(long = "scale", value_name = "PATH=F1,F2,...", value_parser = parse_values)]
+    pub scales: Vec<(String, Vec<f64>)>,
+    /// KPI to report, a column name of replications.csv (e.g.
+    /// route/khorgos-aktau-alat/transit_mean_h); repeat for several. Default: the [sweep]'s
+    /// `kpis`, else throughput, mean and p95 transit time of every route that delivers.
+    #[arg(long = "kpi", value_name = "COLUMN")]
+    pub kpis: Vec<String>,
+    /// Replications, seed, threads, output and charts.
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// Which sensitivity method(s) to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// One at a time: base, then each parameter at low and at high (2k + 1 runs).
+    Oat,
+    /// Morris elementary effects: R trajectories of k + 1 runs.
+    Morris,
+    /// Both.
+    Both,
+}
+
+/// `corridor sensitivity`.
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file with [[uncertain]] entries (it may `extends` another).
+    pub scenario: PathBuf,
+    /// Method.
+    #[arg(long, value_enum, default_value = "both")]
+    pub method: Method,
+    /// Morris trajectories (each k + 1 runs).
+    #[arg(long, value_name = "R", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    pub trajectories: u32,
+    /// Morris grid levels p (even); the step is p / (2(p − 1)) of each range.
+    #[arg(long, value_name = "P", default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub levels: u32,
+    /// KPI to report, a column name of replications.csv; repeat for several. Default:
+    /// throughput, mean and p95 transit time of every route that delivers in the base scenario.
+    #[arg(long = "kpi", value_name = "COLUMN")]
+    pub kpis: Vec<String>,
+    /// Replications, seed, threads, output and charts.
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// Parses `PATH=v1,v2,...`.
+fn parse_values(text: &str) -> Result<(String, Vec<f64>), String> {
+    let example = "expected PATH=v1,v2,... with numbers, e.g. node.aktau-port.servers=1,2,3";
+    let (path, list) = text
+        .split_once('=')
+        .ok_or_else(|| format!("no '=' in {text:?}; {example}"))?;
+    let path = path.trim();
+    if path.is_empty() {
+        return Err(format!("no parameter path before '='; {example}"));
+    }
+    if list.trim().is_empty() {
+        return Err(format!("no values after {path}=; {example}"));
+    }
+    let values = list
+        .split(',')
+        .map(|v| {
+            let v = v.trim();
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err(format!("{v:?} is not a finite number; {example}")),
+            }
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    Ok((path.to_string(), values))
 }

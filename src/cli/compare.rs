@@ -9,9 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use corridor::experiment::parallel::default_threads;
-use corridor::experiment::{RunConfig, Runner};
-use corridor::plot::{self, PlotOptions};
+use corridor::plot::{self};
 use corridor::report::OutputDir;
 use corridor::scenario::{self, LoadedScenario};
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
@@ -25,6 +23,7 @@ use corridor::study::{
 };
 
 use super::args::CompareArgs;
+use super::study::{charts, settings, write_study};
 
 /// Runs the `compare` subcommand.
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
@@ -39,20 +38,8 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<_>>()?;
     let study = &args.study;
-    let mut config = RunConfig::from_model(&base.model);
-    if let Some(replications) = study.replications {
-        config.replications = replications;
-    }
-    if let Some(seed) = study.seed {
-        config.seed = seed;
-    }
-    if config.replications < 2 {
-        anyhow::bail!(
-            "{} asks for {} replication; a paired confidence interval needs at least 2 (--replications)",
-            args.base.display(),
-            config.replications
-        );
-    }
+    let (config, runner) = settings(study, &base.model)
+        .with_context(|| format!("base scenario {}", args.base.display()))?;
     // Check --kpi against every scenario's columns before any work.
     let mut columns: Vec<KpiColumn> = Vec::new();
     for loaded in std::iter::once(&base).chain(&variants) {
@@ -69,8 +56,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     // Refuse a non-empty output directory before any simulation.
     let out = OutputDir::claim(&study.output.out, study.output.force)?;
-    let threads = study.threads.map_or_else(default_threads, |t| t as usize);
-    let runner = Runner::new(threads).context("cannot start worker threads")?;
 
     let base_ref = ScenarioRef::of(&base);
     let base_sample = study::sample(&base.model, &runner, config);
@@ -102,30 +87,15 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         variants: compared,
     };
 
-    // Everything in memory first, then the files.
-    let chart = if study.charts.no_charts {
-        None
-    } else {
-        let (width, height) = study.charts.chart_size;
-        Some(plot::compare::render(
-            &comparison,
-            &PlotOptions { width, height },
-        )?)
-    };
+    // Everything in memory first, then the files (compare.json last).
+    let charts = charts(study, |options| {
+        Ok(vec![plot::compare::chart(&comparison, options)?])
+    })?;
+    let mut csv = Vec::new();
+    comparison.write_csv(&mut csv)?;
+    let json = format!("{}\n", comparison.to_json()).into_bytes();
+    write_study(&out, &[(COMPARE_CSV, csv)], &charts, (COMPARE_JSON, json))?;
     let out_path = out.path().to_path_buf();
-    let write_err = || format!("cannot write results to {}", out_path.display());
-    let mut csv = out.create(COMPARE_CSV).with_context(write_err)?;
-    comparison.write_csv(&mut csv).with_context(write_err)?;
-    let mut json = out.create(COMPARE_JSON).with_context(write_err)?;
-    json.write_all(comparison.to_json().as_bytes())
-        .and_then(|()| json.write_all(b"\n"))
-        .with_context(write_err)?;
-    csv.commit().with_context(write_err)?;
-    json.commit().with_context(write_err)?;
-    if let Some((svg, png)) = &chart {
-        plot::compare::write(&out_path, svg, png)
-            .with_context(|| format!("cannot draw the chart in {}", out_path.display()))?;
-    }
 
     if !study.output.quiet {
         for variant in &comparison.variants {

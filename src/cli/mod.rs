@@ -8,6 +8,9 @@ mod plot;
 mod print_default;
 mod progress;
 mod run;
+mod sensitivity;
+mod study;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -26,6 +29,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Plot(plot_args) => plot::run(plot_args),
         Command::PrintDefault => print_default::run(),
         Command::Compare(compare_args) => compare::run(compare_args),
+        Command::Sweep(sweep_args) => sweep::run(sweep_args),
+        Command::Sensitivity(sensitivity_args) => sensitivity::run(sensitivity_args),
         Command::Params(params_args) => params::run(params_args),
     }
 }

@@ -12,13 +12,19 @@ pub struct Progress(Option<ProgressBar>);
 impl Progress {
     /// A bar if `quiet` is off and stderr is a terminal.
     pub fn new(quiet: bool) -> Progress {
+        Progress::counting(quiet, "replications")
+    }
+
+    /// A bar counting `unit` (e.g. `scenario variants`) if `quiet` is off and stderr is a
+    /// terminal.
+    pub fn counting(quiet: bool, unit: &str) -> Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        let style = ProgressStyle::with_template(
-            "{elapsed_precise} [{wide_bar}] {pos}/{len} replications, ETA {eta}",
-        )
+        let style = ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{wide_bar}}] {{pos}}/{{len}} {unit}, ETA {{eta}}"
+        ))
         .expect("the template is valid")
         .progress_chars("=> ");
         bar.set_style(style);

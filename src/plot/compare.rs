@@ -2,24 +2,21 @@
 //! with its 95% confidence interval, one panel per variant.
 //!
 //! Owns `charts/compare.svg|png`. It reads a [`Comparison`] only (never the engine); the SVG and
-//! the PNG come from the same drawing code ([`render::svg_with`], [`render::png_with`]) with the
+//! the PNG come from the same drawing code (a [`Figure`]) with the
 //! sizes, font and colours of [`Theme`]. Bars are grouped by KPI (throughput, mean transit, p95
 //! transit per route, then mean wait per node), each group in scenario order; at most
 //! [`MAX_BARS`] per panel, keeping the largest changes when there are more. KPIs identical in
 //! every replication (processes the variant does not touch) are not drawn. The axis description
 //! says how many were left out; `compare.csv` has them all.
 
-use std::path::Path;
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{ChartResult, category_label, format_number, nice_max};
-use super::render;
+use super::render::{self, Figure, Rendered};
 use super::theme::{self, FONT, INK, Theme};
-use super::{CHARTS_DIR, PlotError, PlotOptions, SIZE_RANGE};
-use crate::report::write_atomically;
+use super::{PlotError, PlotOptions};
 use crate::stats::kpi::Scope;
 use crate::study::compare::{Comparison, KpiDifference, VariantComparison};
 
@@ -280,44 +277,26 @@ fn signed(v: f64) -> String {
     }
 }
 
-/// The chart as SVG text and PNG bytes, drawn in memory.
-pub fn render(
-    comparison: &Comparison,
-    options: &PlotOptions,
-) -> Result<(String, Vec<u8>), PlotError> {
-    if !SIZE_RANGE.contains(&options.width) || !SIZE_RANGE.contains(&options.height) {
-        return Err(PlotError::Size {
-            width: options.width,
-            height: options.height,
-        });
+/// The chart of a comparison, as a [`Figure`].
+struct CompareFigure<'a>(&'a Comparison);
+
+impl Figure for CompareFigure<'_> {
+    fn kind(&self) -> &'static str {
+        STEM
     }
-    let theme = Theme::new(options.width, options.height);
-    let svg = render::svg_with(STEM, options.width, options.height, |root| {
-        draw(root, comparison, &theme)
-    })?;
-    let png = render::png_with(STEM, options.width, options.height, |root| {
-        draw(root, comparison, &theme)
-    })?;
-    Ok((svg, png))
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        draw(root, self.0, theme)
+    }
 }
 
-/// Writes a rendered chart into `dir/charts/` (each file atomically); returns the paths.
-pub fn write(dir: &Path, svg: &str, png: &[u8]) -> Result<Vec<std::path::PathBuf>, PlotError> {
-    let charts = dir.join(CHARTS_DIR);
-    std::fs::create_dir_all(&charts).map_err(|source| PlotError::Write {
-        path: charts.clone(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    for (extension, bytes) in [("svg", svg.as_bytes()), ("png", png)] {
-        let path = charts.join(format!("{STEM}.{extension}"));
-        write_atomically(&path, bytes).map_err(|source| PlotError::Write {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    Ok(written)
+/// The chart drawn in memory as SVG and PNG, to be written as `charts/compare.svg|png` (with
+/// [`render::write_rendered`]).
+pub fn chart(comparison: &Comparison, options: &PlotOptions) -> Result<Rendered, PlotError> {
+    render::render(&CompareFigure(comparison), STEM.to_string(), options)
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ pub mod compare;
 pub mod data;
 pub mod html;
 pub mod render;
+pub mod sensitivity;
+pub mod sweep;
 pub mod theme;
 
 use std::path::{Path, PathBuf};

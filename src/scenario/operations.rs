@@ -599,13 +599,12 @@ fn compile_disruption(
         let valid = values.len() == 12
             && values
                 .iter()
-                .all(|r| r.is_finite() && *r >= 0.0 && *r <= 1e5)
-            && values.iter().any(|r| *r > 0.0);
+                .all(|r| r.is_finite() && *r >= 0.0 && *r <= 1e5);
         if !valid {
             diags.push(
                 span_of(rates),
                 format!("{path}.monthly_rates"),
-                "must be 12 expected starts per month (January first), each at least 0 and not all 0",
+                "must be 12 expected starts per month (January first), each at least 0 (all 0: the disruption never starts)",
             );
             return None;
         }

@@ -11,6 +11,9 @@
 //! study (paired differences, KPI-versus-parameter curves, sensitivity indices).
 
 pub mod compare;
+pub mod morris;
+pub mod sensitivity;
+pub mod sweep;
 
 use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
 use crate::model::Model;

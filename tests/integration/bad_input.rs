@@ -327,7 +327,7 @@ fn bad_disruption() {
             "31:9: disruption \"closure\".legs: unknown leg \"border->port\"; known: (none)",
             "32:10: disruption \"closure\".blocks: \"departures\" applies to nodes only; a closed leg always stops departures onto it",
             "38:6: disruption \"nothing\": has no target: list node ids in nodes = [...] and/or leg ids in legs = [...]",
-            "39:17: disruption \"nothing\".monthly_rates: must be 12 expected starts per month (January first), each at least 0 and not all 0",
+            "39:17: disruption \"nothing\".monthly_rates: must be 12 expected starts per month (January first), each at least 0 (all 0: the disruption never starts)",
         ],
     );
 }

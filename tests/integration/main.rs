@@ -17,6 +17,9 @@
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
+//! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
+//! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
+//!   one-at-a-time swings, files, threads, bad input).
 //!
 //! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
 //! independent replications (see `common::assert_in_ci`), never a fudge factor.
@@ -36,5 +39,7 @@ mod output;
 mod parallel;
 mod plot;
 mod queueing;
+mod sensitivity;
 mod shard;
+mod sweep;
 mod variants;

@@ -73,6 +73,8 @@ impl<'m> Simulation<'m> {
         }
         for (i, disruption) in self.model.disruptions.iter().enumerate() {
             let first = match &disruption.timing {
+                // All rates 0 (a study scaling the rates to nothing): it never starts.
+                Timing::Random { max_rate_per_h, .. } if *max_rate_per_h <= 0.0 => continue,
                 Timing::Random { max_rate_per_h, .. } => {
                     let gap = Exp::new(*max_rate_per_h)
                         .expect("validated rates are positive")

@@ -134,20 +134,7 @@ impl ChartKind {
     where
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
-            self.title(),
-            (FONT, theme.title())
-                .into_font()
-                .style(FontStyle::Bold)
-                .color(&INK),
-        )?;
-        let body = body.margin(
-            theme.px(6.0),
-            theme.px(14.0),
-            theme.px(14.0),
-            theme.px(20.0),
-        );
+        let body = titled_body(root, self.title(), theme)?;
         match self {
             ChartKind::Throughput => throughput::draw(&body, data, theme),
             ChartKind::Transit => transit::draw(&body, data, theme),
@@ -161,9 +148,35 @@ impl ChartKind {
     }
 }
 
+/// Fills `root` white, draws `title` at its top in the chart title style and returns the area
+/// below it, with the margins every chart uses.
+pub(crate) fn titled_body<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    theme: &Theme,
+) -> Result<DrawingArea<DB, Shift>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
+        title,
+        (FONT, theme.title())
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&INK),
+    )?;
+    Ok(body.margin(
+        theme.px(6.0),
+        theme.px(14.0),
+        theme.px(14.0),
+        theme.px(20.0),
+    ))
+}
+
 /// Splits `area` into panels for `n` small multiples: one column up to two panels, then two
 /// columns (three beyond six).
-fn panels<DB: DrawingBackend>(
+pub(crate) fn panels<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     n: usize,
 ) -> Vec<DrawingArea<DB, Shift>> {
@@ -327,7 +340,7 @@ impl TimePanel<'_> {
 }
 
 /// Draws the series labels at `position`.
-fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     position: SeriesLabelPosition,
     theme: &Theme,
@@ -349,7 +362,7 @@ where
 
 /// What a legend entry looks like.
 #[derive(Clone, Copy)]
-enum Swatch {
+pub(crate) enum Swatch {
     /// A line of this colour.
     Line(RGBColor),
     /// A filled box of this colour.
@@ -391,7 +404,7 @@ where
 
 /// Draws one legend for all the panels of a chart, centred in one row on `strip`: small
 /// multiples would otherwise repeat it or hide data under it.
-fn legend_strip<DB: DrawingBackend>(
+pub(crate) fn legend_strip<DB: DrawingBackend>(
     strip: &DrawingArea<DB, Shift>,
     entries: &[(Swatch, String)],
     theme: &Theme,
@@ -466,7 +479,10 @@ fn time_legend(data: &ResultSet, window_label: Option<&str>, line: &str) -> Vec<
 }
 
 /// A legend swatch for a line.
-fn legend_line(color: RGBColor, theme: &Theme) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+pub(crate) fn legend_line(
+    color: RGBColor,
+    theme: &Theme,
+) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     let width = theme.line();
     let length = theme.px(26.0) as i32;
     move |(x, y)| PathElement::new(vec![(x, y), (x + length, y)], color.stroke_width(width))

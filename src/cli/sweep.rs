@@ -1,0 +1,221 @@
+//! `corridor sweep`: read the scenario document, take the parameters from the flags or its
+//! `[sweep]`, check every point and the KPI names, claim the output directory, run every point
+//! with common random numbers, then write `sweep.csv`, the charts and `sweep.json` (last).
+//! Also the pieces `corridor sensitivity` shares: run settings and writing a study's files.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use corridor::plot::sweep::sweep_charts;
+use corridor::report::OutputDir;
+use corridor::scenario::{Assignment, Change, Document};
+use corridor::stats::kpi::KpiColumns;
+use corridor::study::sweep::{
+    self, SWEEP_CSV, SWEEP_JSON, StudyError, SweepDesign, SweepParameter, SweepResults,
+};
+
+use super::args::SweepArgs;
+use super::progress::Progress;
+use super::study::{charts, settings, write_study};
+
+/// Runs the `sweep` subcommand.
+pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    let doc = match &args.scenario {
+        Some(path) => Document::read(path)?,
+        None => Document::builtin(),
+    };
+    let spec = doc.sweep()?;
+    let from_flags: Vec<SweepParameter> = args
+        .params
+        .iter()
+        .map(|(path, values)| (path, values, false))
+        .chain(
+            args.scales
+                .iter()
+                .map(|(path, values)| (path, values, true)),
+        )
+        .map(|(path, values, scale)| SweepParameter {
+            path: path.clone(),
+            scale,
+            values: values.clone(),
+        })
+        .collect();
+    let params = if from_flags.is_empty() {
+        spec.as_ref()
+            .map(|s| {
+                s.params
+                    .iter()
+                    .map(|p| SweepParameter {
+                        path: p.path.clone(),
+                        scale: p.scale,
+                        values: p.values.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        from_flags
+    };
+    let design = SweepDesign::new(params).map_err(|e| match e {
+        StudyError::NoParameters => anyhow::anyhow!(
+            "{}: {e}",
+            args.scenario
+                .as_ref()
+                .map_or("the built-in scenario".to_string(), |p| p
+                    .display()
+                    .to_string())
+        ),
+        other => other.into(),
+    })?;
+    let base = doc.compile()?;
+    let requested = if args.kpis.is_empty() {
+        spec.map(|s| s.kpis).unwrap_or_default()
+    } else {
+        args.kpis.clone()
+    };
+    let columns = KpiColumns::new(&base.model);
+    let requested = sweep::resolve_kpis(columns.columns(), &requested)
+        .with_context(|| kpi_source(&args.kpis, doc.file()))?;
+    let (config, runner) = settings(&args.study, &base.model)?;
+
+    // Every point is built (and so checked) before anything is written or simulated.
+    let points = design.points();
+    let total = points.len();
+    let models = sweep::build_models(&points, |point| {
+        let mut variant = doc.clone();
+        for (p, &value) in design.params.iter().zip(point) {
+            variant.apply(&Assignment {
+                path: p.path.clone(),
+                change: Change::new(value, p.scale),
+            })?;
+        }
+        variant
+            .compile()
+            .map(|loaded| loaded.model)
+            .with_context(|| format!("sweep point {}", describe(&design, point)))
+    })?;
+
+    let out = OutputDir::claim(&args.study.output.out, args.study.output.force)?;
+    let progress = Progress::counting(args.study.output.quiet, "scenario variants");
+    progress.set_total(total as u64);
+    let samples = sweep::run_models(&models, &runner, config, |_| progress.inc());
+    progress.finish();
+    let kpis = if requested.is_empty() {
+        sweep::default_kpis(&samples)
+    } else {
+        requested
+    };
+    let mut results = SweepResults::new(design, kpis, &samples);
+    results.scenario_file = doc.file().to_string();
+    results.scenario_sha256 = base.hash.clone();
+    results.command_line = std::env::args().collect();
+    let routes: Vec<String> = base.model.routes.iter().map(|r| r.id.clone()).collect();
+    let charts = charts(&args.study, |options| {
+        sweep_charts(&results, &routes, options)
+    })?;
+    let written = write_study(
+        &out,
+        &[(SWEEP_CSV, results.to_csv())],
+        &charts,
+        (SWEEP_JSON, results.to_json().into_bytes()),
+    )?;
+    if !args.study.output.quiet {
+        print_table(&results)?;
+        println!(
+            "\nWrote {} files to {}",
+            written.len(),
+            out.path().display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where the KPI names came from, for error messages.
+fn kpi_source(flags: &[String], file: &str) -> String {
+    if flags.is_empty() {
+        format!("{file}: [sweep] kpis")
+    } else {
+        "in --kpi".to_string()
+    }
+}
+
+/// `path = value` of every parameter at `point`.
+fn describe(design: &SweepDesign, point: &[f64]) -> String {
+    design
+        .params
+        .iter()
+        .zip(point)
+        .map(|(p, v)| {
+            if p.scale {
+                format!("{} × {v}", p.path)
+            } else {
+                format!("{} = {v}", p.path)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Prints the KPI means at every point: one line per KPI (one parameter) or per KPI and row
+/// value (two).
+fn print_table(results: &SweepResults) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let params = &results.design.params;
+    writeln!(
+        stdout,
+        "Sweep of {}: {} points, {} replications each, seed {} (common random numbers)",
+        params
+            .iter()
+            .map(SweepParameter::label)
+            .collect::<Vec<_>>()
+            .join(" and "),
+        results.design.points().len(),
+        results.replications,
+        results.seed
+    )?;
+    writeln!(stdout, "Means over replications (95% CIs in sweep.csv):\n")?;
+    let width = results
+        .kpis
+        .iter()
+        .map(String::len)
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let inner = params.last().map_or(0, |p| p.values.len());
+    let mut header = format!("{:width$}", "kpi");
+    if params.len() == 2 {
+        header.push_str(&format!("  {:>10}", params[0].column()));
+    }
+    for v in &params[params.len() - 1].values {
+        header.push_str(&format!("  {:>10}", v));
+    }
+    writeln!(stdout, "{header}")?;
+    writeln!(stdout, "{}", "-".repeat(header.chars().count()))?;
+    for kpi in &results.kpis {
+        let rows: Vec<_> = results.series(kpi).collect();
+        for chunk in rows.chunks(inner.max(1)) {
+            let mut line = format!("{kpi:width$}");
+            if params.len() == 2 {
+                line.push_str(&format!("  {:>10}", chunk[0].values[0]));
+            }
+            for row in chunk {
+                let cell = row
+                    .stat
+                    .map_or("-".to_string(), |s| format!("{:.4}", s.mean));
+                line.push_str(&format!("  {:>10}", trim(&cell)));
+            }
+            writeln!(stdout, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// A number with at most four decimals and no trailing zeros.
+pub(super) fn trim(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,554 @@
+//! Parameter sweeps: KPIs as a function of one parameter (a curve) or two (a grid).
+//!
+//! This module owns what every point-by-point study shares: running a list of scenario variants
+//! with common random numbers ([`run_points`]), choosing and checking KPI columns
+//! ([`resolve_kpis`], [`default_kpis`]), the estimate of one KPI at one point ([`Stat`]), and the
+//! sweep itself: its design ([`SweepDesign`]: one or two parameters, the full grid of their
+//! values) and its results ([`SweepResults`], written as `sweep.csv` and `sweep.json`).
+//!
+//! Every point runs replications `0..n` with the same seed, so replication `r` of every point sees
+//! the same random numbers wherever the variants share a process: the curve is smooth and the
+//! differences between points are far more precise than the confidence band of each point
+//! suggests.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Sample, sample};
+use crate::experiment::{RunConfig, Runner};
+use crate::model::Model;
+use crate::stats::kpi::{KpiColumn, Scope};
+use crate::stats::summary::t_critical;
+
+/// File name of the tidy sweep table.
+pub const SWEEP_CSV: &str = "sweep.csv";
+/// File name of the sweep's design and results.
+pub const SWEEP_JSON: &str = "sweep.json";
+
+/// Why a study cannot run as asked.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum StudyError {
+    /// No parameter to vary.
+    #[error(
+        "nothing to sweep: give --param PATH=v1,v2,... or --scale PATH=f1,f2,..., or a [sweep] section in the scenario"
+    )]
+    NoParameters,
+    /// More than two parameters.
+    #[error(
+        "a sweep varies one parameter (a curve) or two (a grid), not {0}; split it into several sweeps"
+    )]
+    TooManyParameters(usize),
+    /// The same parameter twice.
+    #[error("parameter {0} is swept twice")]
+    DuplicateParameter(String),
+    /// A parameter without values.
+    #[error("parameter {0} has no values to sweep")]
+    NoValues(String),
+    /// A value that is not a finite number.
+    #[error("parameter {path}: value {value} is not a finite number")]
+    NotFinite {
+        /// The parameter path.
+        path: String,
+        /// The value.
+        value: f64,
+    },
+    /// A KPI column that the scenario does not have.
+    #[error("unknown KPI {name}; {}", suggestion_text(.nearest))]
+    UnknownKpi {
+        /// The name asked for.
+        name: String,
+        /// The nearest valid column names.
+        nearest: Vec<String>,
+    },
+    /// A run setting that every variant of a study shares.
+    #[error(
+        "{0} cannot be varied in a study: every variant runs the same replications with the same seed (common random numbers); use --replications and --seed"
+    )]
+    SharedSetting(String),
+    /// A bad setting of a study method.
+    #[error("{0}")]
+    Setting(String),
+}
+
+fn suggestion_text(nearest: &[String]) -> String {
+    if nearest.is_empty() {
+        "KPI names are the columns of replications.csv, `scope/entity/kpi`".to_string()
+    } else {
+        format!(
+            "KPI names are the columns of replications.csv (`scope/entity/kpi`); the nearest are: {}",
+            nearest.join(", ")
+        )
+    }
+}
+
+/// Checks that a study may vary `path`: not `scenario.seed` or `scenario.replications`, which
+/// the study sets for every variant alike.
+pub fn check_variable(path: &str) -> Result<(), StudyError> {
+    match path {
+        "scenario.seed" | "scenario.replications" => {
+            Err(StudyError::SharedSetting(path.to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Builds the model of every point with `build`; the first error stops (so an invalid variant
+/// stops a study before any simulation).
+pub fn build_models<P, E>(
+    points: &[P],
+    build: impl Fn(&P) -> Result<Model, E>,
+) -> Result<Vec<Model>, E> {
+    points.iter().map(build).collect()
+}
+
+/// Runs the Monte Carlo sample of every model: replications `0..config.replications` with
+/// `config.seed` each (common random numbers). Models run one after another, each on all of
+/// `runner`'s threads; the results do not depend on the number of threads. `done` is called
+/// after each model with the number done so far.
+pub fn run_models(
+    models: &[Model],
+    runner: &Runner,
+    config: RunConfig,
+    mut done: impl FnMut(usize),
+) -> Vec<Sample> {
+    models
+        .iter()
+        .enumerate()
+        .map(|(i, model)| {
+            let s = sample(model, runner, config);
+            done(i + 1);
+            s
+        })
+        .collect()
+}
+
+/// [`build_models`] then [`run_models`].
+pub fn run_points<P, E>(
+    points: &[P],
+    build: impl Fn(&P) -> Result<Model, E>,
+    runner: &Runner,
+    config: RunConfig,
+) -> Result<Vec<Sample>, E> {
+    let models = build_models(points, build)?;
+    Ok(run_models(&models, runner, config, |_| {}))
+}
+
+/// Checks `requested` KPI names against `columns` (the columns of `replications.csv`); an unknown
+/// name is an error listing the nearest valid names. Duplicates are dropped, order is kept.
+pub fn resolve_kpis(
+    columns: &[KpiColumn],
+    requested: &[String],
+) -> Result<Vec<String>, StudyError> {
+    let names: Vec<String> = columns.iter().map(KpiColumn::name).collect();
+    let mut out: Vec<String> = Vec::new();
+    for name in requested {
+        if !names.contains(name) {
+            return Err(StudyError::UnknownKpi {
+                name: name.clone(),
+                nearest: nearest(name, &names, 5),
+            });
+        }
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// The KPIs a study reports when none are asked for: for every route that delivers anything in
+/// any of `samples`, its throughput (TEU/day), mean transit time and 95th-percentile transit
+/// time (hours), grouped by KPI, routes in scenario order.
+pub fn default_kpis(samples: &[Sample]) -> Vec<String> {
+    let Some(first) = samples.first() else {
+        return Vec::new();
+    };
+    let delivering: Vec<&str> = first
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.scope == Scope::Route && c.kpi == "delivered_teu")
+        .filter(|(i, _)| {
+            samples
+                .iter()
+                .any(|s| s.kpis[*i].estimate.as_ref().is_some_and(|e| e.mean > 0.0))
+        })
+        .map(|(_, c)| c.entity.as_str())
+        .collect();
+    ["throughput_teu_per_day", "transit_mean_h", "transit_p95_h"]
+        .iter()
+        .flat_map(|kpi| {
+            delivering
+                .iter()
+                .map(move |route| format!("route/{route}/{kpi}"))
+        })
+        .collect()
+}
+
+/// Up to `count` names from `names` closest to `name` (Levenshtein distance), closest first.
+pub fn nearest(name: &str, names: &[String], count: usize) -> Vec<String> {
+    let mut scored: Vec<(usize, &String)> = names
+        .iter()
+        .map(|n| (strsim::levenshtein(name, n), n))
+        .collect();
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(count)
+        .map(|(_, n)| n.clone())
+        .collect()
+}
+
+/// One KPI at one point: mean over replications with its 95% confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    /// Replications that had a value.
+    pub n: u64,
+    /// Mean over those replications.
+    pub mean: f64,
+    /// Sample standard deviation.
+    pub sd: f64,
+    /// Lower end of the 95% confidence interval (`null` below two replications).
+    pub ci95_low: Option<f64>,
+    /// Upper end of the 95% confidence interval.
+    pub ci95_high: Option<f64>,
+}
+
+impl Stat {
+    /// The estimate of column `name` in `sample` (`None` if no replication had a value).
+    pub fn of(sample: &Sample, name: &str) -> Option<Stat> {
+        let index = sample.column(name)?;
+        let estimate = sample.kpis[index].estimate.as_ref()?;
+        Some(Stat {
+            n: estimate.n,
+            mean: estimate.mean,
+            sd: estimate.sd,
+            ci95_low: estimate.half_width.map(|h| estimate.mean - h),
+            ci95_high: estimate.half_width.map(|h| estimate.mean + h),
+        })
+    }
+
+    /// The mean and 95% interval of paired differences `b − a`, replication by replication, of
+    /// column `name` (replications where either has no value are left out). With common random
+    /// numbers this is much narrower than the two intervals suggest.
+    pub fn paired_difference(a: &Sample, b: &Sample, name: &str) -> Option<Stat> {
+        let (ia, ib) = (a.column(name)?, b.column(name)?);
+        let diffs: Vec<f64> = a
+            .values(ia)
+            .zip(b.values(ib))
+            .filter_map(|(x, y)| Some(y? - x?))
+            .collect();
+        Stat::of_values(&diffs)
+    }
+
+    /// Mean, sd and 95% interval (Student t) of independent values.
+    pub fn of_values(values: &[f64]) -> Option<Stat> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        let half = (n > 1).then(|| t_critical(0.95, n as u64 - 1) * sd / (n as f64).sqrt());
+        Some(Stat {
+            n: n as u64,
+            mean,
+            sd,
+            ci95_low: half.map(|h| mean - h),
+            ci95_high: half.map(|h| mean + h),
+        })
+    }
+}
+
+/// One swept parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepParameter {
+    /// Parameter path (`node.aktau-port.servers`).
+    pub path: String,
+    /// Whether the values multiply the scenario's number(s) (`true`) or replace them.
+    pub scale: bool,
+    /// The values (or multipliers), in sweep order.
+    pub values: Vec<f64>,
+}
+
+impl SweepParameter {
+    /// The column name of this parameter in `sweep.csv`: the path, with `_scale` appended for
+    /// multipliers.
+    pub fn column(&self) -> String {
+        if self.scale {
+            format!("{}_scale", self.path)
+        } else {
+            self.path.clone()
+        }
+    }
+
+    /// How the axis of a chart describes this parameter.
+    pub fn label(&self) -> String {
+        if self.scale {
+            format!("{} (× scenario value)", self.path)
+        } else {
+            self.path.clone()
+        }
+    }
+}
+
+/// A checked sweep: one parameter (a curve) or two (every combination of their values).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepDesign {
+    /// The parameters.
+    pub params: Vec<SweepParameter>,
+}
+
+impl SweepDesign {
+    /// Checks `params`: one or two, distinct paths, each with at least one finite value.
+    pub fn new(params: Vec<SweepParameter>) -> Result<SweepDesign, StudyError> {
+        match params.len() {
+            0 => return Err(StudyError::NoParameters),
+            1 | 2 => {}
+            n => return Err(StudyError::TooManyParameters(n)),
+        }
+        if params.len() == 2 && params[0].path == params[1].path {
+            return Err(StudyError::DuplicateParameter(params[0].path.clone()));
+        }
+        for p in &params {
+            check_variable(&p.path)?;
+            if p.values.is_empty() {
+                return Err(StudyError::NoValues(p.path.clone()));
+            }
+            if let Some(&value) = p.values.iter().find(|v| !v.is_finite()) {
+                return Err(StudyError::NotFinite {
+                    path: p.path.clone(),
+                    value,
+                });
+            }
+        }
+        Ok(SweepDesign { params })
+    }
+
+    /// Every point, one value per parameter: for two parameters the full grid, the first
+    /// parameter varying slowest.
+    pub fn points(&self) -> Vec<Vec<f64>> {
+        let mut points: Vec<Vec<f64>> = vec![Vec::new()];
+        for p in &self.params {
+            points = points
+                .iter()
+                .flat_map(|prefix| {
+                    p.values.iter().map(move |&v| {
+                        let mut point = prefix.clone();
+                        point.push(v);
+                        point
+                    })
+                })
+                .collect();
+        }
+        points
+    }
+}
+
+/// One KPI at one sweep point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// Point index (row of the design).
+    pub point: usize,
+    /// The parameter values at the point, in design order.
+    pub values: Vec<f64>,
+    /// KPI column name.
+    pub kpi: String,
+    /// Its estimate (`null` if no replication had a value).
+    pub stat: Option<Stat>,
+}
+
+/// The results of a sweep: the content of `sweep.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepResults {
+    /// Corridor version that produced the file.
+    pub corridor_version: String,
+    /// Scenario file the sweep varied.
+    pub scenario_file: String,
+    /// SHA-256 of the base scenario.
+    pub scenario_sha256: String,
+    /// The seed every point used.
+    pub seed: u64,
+    /// Replications at every point.
+    pub replications: u32,
+    /// Command line that produced the file.
+    pub command_line: Vec<String>,
+    /// The design.
+    pub design: SweepDesign,
+    /// The KPI columns reported, in order.
+    pub kpis: Vec<String>,
+    /// One row per point and KPI, points in design order.
+    pub rows: Vec<SweepRow>,
+}
+
+impl SweepResults {
+    /// Collects the results of `samples` (one per point of `design`, in order) for `kpis`.
+    /// Provenance fields are left empty for the caller to fill.
+    pub fn new(design: SweepDesign, kpis: Vec<String>, samples: &[Sample]) -> SweepResults {
+        let points = design.points();
+        let config = samples.first().map(|s| s.config);
+        let mut rows = Vec::with_capacity(points.len() * kpis.len());
+        for (point, (values, sample)) in points.iter().zip(samples).enumerate() {
+            for kpi in &kpis {
+                rows.push(SweepRow {
+                    point,
+                    values: values.clone(),
+                    kpi: kpi.clone(),
+                    stat: Stat::of(sample, kpi),
+                });
+            }
+        }
+        SweepResults {
+            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario_file: String::new(),
+            scenario_sha256: String::new(),
+            seed: config.map_or(0, |c| c.seed),
+            replications: config.map_or(0, |c| c.replications),
+            command_line: Vec::new(),
+            design,
+            kpis,
+            rows,
+        }
+    }
+
+    /// The rows of KPI `kpi`, in point order.
+    pub fn series<'a>(&'a self, kpi: &'a str) -> impl Iterator<Item = &'a SweepRow> + 'a {
+        self.rows.iter().filter(move |r| r.kpi == kpi)
+    }
+
+    /// `sweep.csv`: one row per point and KPI: `point`, the parameter value(s) (column named by
+    /// path, `_scale` appended for multipliers), `kpi`, `n`, `mean`, `sd`, `ci95_low`,
+    /// `ci95_high` (empty where there is no value).
+    pub fn to_csv(&self) -> Vec<u8> {
+        let mut header = vec!["point".to_string()];
+        header.extend(self.design.params.iter().map(SweepParameter::column));
+        header.extend(
+            ["kpi", "n", "mean", "sd", "ci95_low", "ci95_high"]
+                .iter()
+                .map(|s| s.to_string()),
+        );
+        let mut lines = vec![header];
+        for row in &self.rows {
+            let mut line = vec![row.point.to_string()];
+            line.extend(row.values.iter().map(|v| v.to_string()));
+            line.push(row.kpi.clone());
+            line.extend(stat_cells(row.stat.as_ref()));
+            lines.push(line);
+        }
+        csv_bytes(&lines)
+    }
+
+    /// `sweep.json`, pretty-printed.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("sweep results serialize");
+        text.push('\n');
+        text
+    }
+}
+
+/// The `n`, `mean`, `sd`, `ci95_low`, `ci95_high` cells of an estimate (empty without one).
+pub fn stat_cells(stat: Option<&Stat>) -> Vec<String> {
+    let cell = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    match stat {
+        Some(s) => vec![
+            s.n.to_string(),
+            s.mean.to_string(),
+            s.sd.to_string(),
+            cell(s.ci95_low),
+            cell(s.ci95_high),
+        ],
+        None => vec![
+            "0".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+    }
+}
+
+/// A CSV file of `lines` (quoted where needed).
+pub fn csv_bytes(lines: &[Vec<String>]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for line in lines {
+        writer
+            .write_record(line)
+            .expect("writing CSV to memory cannot fail");
+    }
+    writer
+        .into_inner()
+        .expect("writing CSV to memory cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(path: &str, values: &[f64]) -> SweepParameter {
+        SweepParameter {
+            path: path.to_string(),
+            scale: false,
+            values: values.to_vec(),
+        }
+    }
+
+    #[test]
+    fn grid_varies_the_first_parameter_slowest() {
+        let design =
+            SweepDesign::new(vec![param("a", &[1.0, 2.0]), param("b", &[5.0, 6.0, 7.0])]).unwrap();
+        let points = design.points();
+        assert_eq!(points.len(), 6);
+        assert_eq!(points[0], vec![1.0, 5.0]);
+        assert_eq!(points[2], vec![1.0, 7.0]);
+        assert_eq!(points[3], vec![2.0, 5.0]);
+    }
+
+    #[test]
+    fn designs_are_checked() {
+        assert_eq!(SweepDesign::new(vec![]), Err(StudyError::NoParameters));
+        let three = vec![param("a", &[1.0]), param("b", &[1.0]), param("c", &[1.0])];
+        assert_eq!(
+            SweepDesign::new(three),
+            Err(StudyError::TooManyParameters(3))
+        );
+        assert_eq!(
+            SweepDesign::new(vec![param("a", &[])]),
+            Err(StudyError::NoValues("a".into()))
+        );
+        assert!(SweepDesign::new(vec![param("a", &[f64::NAN])]).is_err());
+        assert!(SweepDesign::new(vec![param("a", &[1.0]), param("a", &[2.0])]).is_err());
+        assert_eq!(
+            SweepDesign::new(vec![param("scenario.seed", &[1.0, 2.0])]),
+            Err(StudyError::SharedSetting("scenario.seed".into()))
+        );
+    }
+
+    #[test]
+    fn nearest_names_come_first() {
+        let names: Vec<String> = [
+            "route/r/transit_mean_h",
+            "route/r/transit_p95_h",
+            "node/x/wait_mean_h",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            nearest("route/r/transit_men_h", &names, 1),
+            vec![names[0].clone()]
+        );
+    }
+
+    #[test]
+    fn statistics_of_values() {
+        let s = Stat::of_values(&[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(s.mean, 2.0);
+        assert_eq!(s.sd, 1.0);
+        let half = t_critical(0.95, 2) / 3f64.sqrt();
+        assert!((s.ci95_high.unwrap() - 2.0 - half).abs() < 1e-12);
+        assert!(Stat::of_values(&[]).is_none());
+        assert_eq!(Stat::of_values(&[4.0]).unwrap().ci95_low, None);
+    }
+}
