@@ -11,6 +11,7 @@ use corridor::plot::sensitivity::{morris_charts, oat_charts};
 use corridor::report::OutputDir;
 use corridor::scenario::{Assignment, Document};
 use corridor::stats::kpi::KpiColumns;
+use corridor::study::StudyRun;
 use corridor::study::morris::MorrisDesign;
 use corridor::study::sensitivity::{
     MORRIS_CSV, MORRIS_DESIGN_CSV, MORRIS_JSON, MorrisResults, OAT_CSV, OAT_JSON, OatResults,
@@ -122,14 +123,11 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
             |_| {},
         ))
     };
-    let command_line: Vec<String> = std::env::args().collect();
+    let run = StudyRun::new(doc.file(), &base.hash, config, std::env::args().collect());
     let mut written = Vec::new();
     let mut stdout = std::io::stdout().lock();
     if oat {
-        let mut results = OatResults::new(parameters.clone(), kpis.clone(), &oat_samples);
-        results.scenario_file = doc.file().to_string();
-        results.scenario_sha256 = base.hash.clone();
-        results.command_line = command_line.clone();
+        let results = OatResults::new(run.clone(), parameters.clone(), kpis.clone(), &oat_samples);
         let charts = charts(&args.study, |options| oat_charts(&results, options))?;
         written.extend(write_study(
             &out,
@@ -142,11 +140,13 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if let Some(design) = design {
-        let mut results =
-            MorrisResults::new(parameters.clone(), design, kpis.clone(), &morris_samples);
-        results.scenario_file = doc.file().to_string();
-        results.scenario_sha256 = base.hash.clone();
-        results.command_line = command_line;
+        let results = MorrisResults::new(
+            run,
+            parameters.clone(),
+            design,
+            kpis.clone(),
+            &morris_samples,
+        );
         let charts = charts(&args.study, |options| morris_charts(&results, options))?;
         written.extend(write_study(
             &out,
@@ -192,8 +192,8 @@ fn print_oat(out: &mut impl Write, results: &OatResults) -> anyhow::Result<()> {
         out,
         "One at a time: {} parameters at low and high, {} replications each, seed {}; swing = high − low, paired over replications (95% CI)",
         results.parameters.len(),
-        results.replications,
-        results.seed
+        results.run.replications,
+        results.run.seed
     )?;
     let width = results
         .parameters
@@ -232,8 +232,8 @@ fn print_morris(out: &mut impl Write, results: &MorrisResults) -> anyhow::Result
         results.design.levels,
         trim(&format!("{:.4}", results.design.delta)),
         results.design.trajectories.len() * (results.parameters.len() + 1),
-        results.replications,
-        results.seed
+        results.run.replications,
+        results.run.seed
     )?;
     let width = results
         .parameters

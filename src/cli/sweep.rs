@@ -11,6 +11,7 @@ use corridor::plot::sweep::sweep_charts;
 use corridor::report::OutputDir;
 use corridor::scenario::{Assignment, Change, Document};
 use corridor::stats::kpi::KpiColumns;
+use corridor::study::StudyRun;
 use corridor::study::sweep::{
     self, SWEEP_CSV, SWEEP_JSON, StudyError, SweepDesign, SweepParameter, SweepResults,
 };
@@ -106,10 +107,8 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     } else {
         requested
     };
-    let mut results = SweepResults::new(design, kpis, &samples);
-    results.scenario_file = doc.file().to_string();
-    results.scenario_sha256 = base.hash.clone();
-    results.command_line = std::env::args().collect();
+    let run = StudyRun::new(doc.file(), &base.hash, config, std::env::args().collect());
+    let results = SweepResults::new(run, design, kpis, &samples);
     let routes: Vec<String> = base.model.routes.iter().map(|r| r.id.clone()).collect();
     let charts = charts(&args.study, |options| {
         sweep_charts(&results, &routes, options)
@@ -171,8 +170,8 @@ fn print_table(results: &SweepResults) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" and "),
         results.design.points().len(),
-        results.replications,
-        results.seed
+        results.run.replications,
+        results.run.seed
     )?;
     writeln!(stdout, "Means over replications (95% CIs in sweep.csv):\n")?;
     let width = results

@@ -265,7 +265,7 @@ impl Figure for Curves<'_> {
             Swatch::Area(INK.mix(0.22)),
             format!(
                 "95% confidence band ({} replications, common random numbers)",
-                self.results.replications
+                self.results.run.replications
             ),
         ));
         legend_strip(&strip, &entries, theme)?;

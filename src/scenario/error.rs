@@ -180,6 +180,28 @@ impl<'a> Diagnostics<'a> {
     }
 }
 
+/// Up to `count` of `candidates` closest to `name` by edit distance (Levenshtein), closest
+/// first, ties in alphabetical order, without repeats: the "did you mean" list of every
+/// unknown-name error (parameter paths, KPI names).
+pub fn nearest<S: AsRef<str>>(
+    name: &str,
+    candidates: impl IntoIterator<Item = S>,
+    count: usize,
+) -> Vec<String> {
+    let mut scored: Vec<(usize, String)> = candidates
+        .into_iter()
+        .map(|c| {
+            (
+                strsim::levenshtein(name, c.as_ref()),
+                c.as_ref().to_string(),
+            )
+        })
+        .collect();
+    scored.sort();
+    scored.dedup();
+    scored.into_iter().take(count).map(|(_, c)| c).collect()
+}
+
 /// 1-based line and column (in characters) of byte offset `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

@@ -509,18 +509,12 @@ fn walk(section: &str, parents: &[&str], prefix: &str, value: &DeValue<'_>, out:
 
 /// The valid paths nearest to `path` (edit distance), as a quoted list.
 fn nearest(root: &DeTable<'_>, path: &str) -> String {
-    let mut candidates: Vec<(usize, String)> = paths(root)
-        .into_iter()
-        .map(|p| (strsim::levenshtein(&p, path), p))
-        .collect();
-    candidates.sort();
-    if candidates.is_empty() {
+    let near = super::error::nearest(path, paths(root), NEAREST);
+    if near.is_empty() {
         return "(none: the scenario has no numbers)".to_string();
     }
-    candidates
-        .into_iter()
-        .take(NEAREST)
-        .map(|(_, p)| format!("\"{p}\""))
+    near.iter()
+        .map(|p| format!("\"{p}\""))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -321,13 +321,7 @@ pub fn selected_columns(
             } else {
                 ("KPI names", kpis.iter().map(|k| k.to_string()).collect())
             };
-            let mut near: Vec<(usize, String)> = candidates
-                .into_iter()
-                .map(|c| (strsim::levenshtein(&c, name), c))
-                .collect();
-            near.sort();
-            near.dedup();
-            let near: Vec<String> = near.into_iter().take(3).map(|(_, n)| n).collect();
+            let near = crate::scenario::error::nearest(name, candidates, 3);
             return Err(UnknownKpi {
                 name: name.clone(),
                 kpis: kpis.join(", "),

@@ -9,9 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Sample;
 use super::morris::{MorrisDesign, MorrisIndex};
 use super::sweep::{Stat, csv_bytes, stat_cells};
+use super::{Sample, StudyRun};
 
 /// File name of the one-at-a-time table.
 pub const OAT_CSV: &str = "oat.csv";
@@ -115,18 +115,9 @@ pub struct OatRow {
 /// The one-at-a-time results: the content of `oat.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OatResults {
-    /// Corridor version that produced the file.
-    pub corridor_version: String,
-    /// Scenario file.
-    pub scenario_file: String,
-    /// SHA-256 of the base scenario.
-    pub scenario_sha256: String,
-    /// Seed of every point.
-    pub seed: u64,
-    /// Replications at every point.
-    pub replications: u32,
-    /// Command line that produced the file.
-    pub command_line: Vec<String>,
+    /// Where the results came from (version, scenario, seed, replications, command line).
+    #[serde(flatten)]
+    pub run: StudyRun,
     /// The parameters.
     pub parameters: Vec<UncertainParameter>,
     /// The KPI columns.
@@ -140,6 +131,7 @@ pub struct OatResults {
 impl OatResults {
     /// Collects the results of `samples` (one per point of [`oat_points`], in order).
     pub fn new(
+        run: StudyRun,
         parameters: Vec<UncertainParameter>,
         kpis: Vec<String>,
         samples: &[Sample],
@@ -177,14 +169,8 @@ impl OatResults {
             }
             rows.extend(these);
         }
-        let config = base_sample.config;
         OatResults {
-            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_file: String::new(),
-            scenario_sha256: String::new(),
-            seed: config.seed,
-            replications: config.replications,
-            command_line: Vec::new(),
+            run,
             parameters,
             kpis,
             base,
@@ -264,18 +250,9 @@ pub struct MorrisRow {
 /// The Morris results: the content of `morris.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MorrisResults {
-    /// Corridor version that produced the file.
-    pub corridor_version: String,
-    /// Scenario file.
-    pub scenario_file: String,
-    /// SHA-256 of the base scenario.
-    pub scenario_sha256: String,
-    /// Seed of every point's replications (and of the design).
-    pub seed: u64,
-    /// Replications at every point.
-    pub replications: u32,
-    /// Command line that produced the file.
-    pub command_line: Vec<String>,
+    /// Where the results came from (version, scenario, seed, replications, command line).
+    #[serde(flatten)]
+    pub run: StudyRun,
     /// The parameters.
     pub parameters: Vec<UncertainParameter>,
     /// The design.
@@ -289,6 +266,7 @@ pub struct MorrisResults {
 impl MorrisResults {
     /// Computes the indices from `samples` (one per point of `design.points()`, in order).
     pub fn new(
+        run: StudyRun,
         parameters: Vec<UncertainParameter>,
         design: MorrisDesign,
         kpis: Vec<String>,
@@ -325,14 +303,8 @@ impl MorrisResults {
             }
             rows.extend(these);
         }
-        let config = samples.first().map(|s| s.config);
         MorrisResults {
-            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_file: String::new(),
-            scenario_sha256: String::new(),
-            seed: config.map_or(design.seed, |c| c.seed),
-            replications: config.map_or(0, |c| c.replications),
-            command_line: Vec::new(),
+            run,
             parameters,
             design,
             kpis,
@@ -421,7 +393,7 @@ impl MorrisResults {
                         .zip(&self.parameters)
                         .map(|(&u, p)| p.at(u).to_string()),
                 );
-                line.extend([self.seed.to_string(), self.replications.to_string()]);
+                line.extend([self.run.seed.to_string(), self.run.replications.to_string()]);
                 lines.push(line);
             }
         }

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Sample, sample};
+use super::{Sample, StudyRun, sample};
 use crate::experiment::{RunConfig, Runner};
 use crate::model::Model;
 use crate::stats::kpi::{KpiColumn, Scope};
@@ -144,7 +144,7 @@ pub fn resolve_kpis(
         if !names.contains(name) {
             return Err(StudyError::UnknownKpi {
                 name: name.clone(),
-                nearest: nearest(name, &names, 5),
+                nearest: crate::scenario::error::nearest(name, &names, 5),
             });
         }
         if !out.contains(name) {
@@ -180,20 +180,6 @@ pub fn default_kpis(samples: &[Sample]) -> Vec<String> {
                 .iter()
                 .map(move |route| format!("route/{route}/{kpi}"))
         })
-        .collect()
-}
-
-/// Up to `count` names from `names` closest to `name` (Levenshtein distance), closest first.
-pub fn nearest(name: &str, names: &[String], count: usize) -> Vec<String> {
-    let mut scored: Vec<(usize, &String)> = names
-        .iter()
-        .map(|n| (strsim::levenshtein(name, n), n))
-        .collect();
-    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(count)
-        .map(|(_, n)| n.clone())
         .collect()
 }
 
@@ -363,18 +349,9 @@ pub struct SweepRow {
 /// The results of a sweep: the content of `sweep.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepResults {
-    /// Corridor version that produced the file.
-    pub corridor_version: String,
-    /// Scenario file the sweep varied.
-    pub scenario_file: String,
-    /// SHA-256 of the base scenario.
-    pub scenario_sha256: String,
-    /// The seed every point used.
-    pub seed: u64,
-    /// Replications at every point.
-    pub replications: u32,
-    /// Command line that produced the file.
-    pub command_line: Vec<String>,
+    /// Where the results came from (version, scenario, seed, replications, command line).
+    #[serde(flatten)]
+    pub run: StudyRun,
     /// The design.
     pub design: SweepDesign,
     /// The KPI columns reported, in order.
@@ -386,9 +363,13 @@ pub struct SweepResults {
 impl SweepResults {
     /// Collects the results of `samples` (one per point of `design`, in order) for `kpis`.
     /// Provenance fields are left empty for the caller to fill.
-    pub fn new(design: SweepDesign, kpis: Vec<String>, samples: &[Sample]) -> SweepResults {
+    pub fn new(
+        run: StudyRun,
+        design: SweepDesign,
+        kpis: Vec<String>,
+        samples: &[Sample],
+    ) -> SweepResults {
         let points = design.points();
-        let config = samples.first().map(|s| s.config);
         let mut rows = Vec::with_capacity(points.len() * kpis.len());
         for (point, (values, sample)) in points.iter().zip(samples).enumerate() {
             for kpi in &kpis {
@@ -401,12 +382,7 @@ impl SweepResults {
             }
         }
         SweepResults {
-            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_file: String::new(),
-            scenario_sha256: String::new(),
-            seed: config.map_or(0, |c| c.seed),
-            replications: config.map_or(0, |c| c.replications),
-            command_line: Vec::new(),
+            run,
             design,
             kpis,
             rows,
@@ -536,7 +512,7 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         assert_eq!(
-            nearest("route/r/transit_men_h", &names, 1),
+            crate::scenario::error::nearest("route/r/transit_men_h", &names, 1),
             vec![names[0].clone()]
         );
     }

@@ -144,3 +144,31 @@ pub fn assert_same_results(a: &std::path::Path, b: &std::path::Path) {
         }
     }
 }
+
+/// Writes scenario `text` to `dir/name` and returns the path.
+pub fn scenario_file(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `corridor <command> <scenario_text as a file> <args> -o <out>`; asserts it exits with
+/// `code`, that stderr holds every one of `expected`, and that no output directory was created.
+pub fn refused(command: &str, scenario_text: &str, args: &[&str], expected: &[&str], code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_file(dir.path(), "scenario.toml", scenario_text);
+    let out = dir.path().join("out");
+    let assert = corridor()
+        .arg(command)
+        .arg(&scenario)
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(code);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for text in expected {
+        assert!(stderr.contains(text), "expected {text:?} in:\n{stderr}");
+    }
+    assert!(!out.exists(), "nothing may be written on bad input");
+}

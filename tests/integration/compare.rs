@@ -182,13 +182,6 @@ fn third_server_in_mmc_paired_ci_covers_the_exact_difference() {
     );
 }
 
-/// Writes `text` to `dir/name` and returns the path.
-fn scenario_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn read_comparison(dir: &Path) -> Comparison {
     serde_json::from_str(&std::fs::read_to_string(dir.join("compare.json")).unwrap()).unwrap()
 }
@@ -198,7 +191,7 @@ const SERVICE: &str = r#"{ dist = "exponential", mean = 1.0 }"#;
 #[test]
 fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let base = scenario_file(
+    let base = crate::common::scenario_file(
         dir.path(),
         "base.toml",
         &single_node(0.8, 1, SERVICE, 60.0, 5.0),
@@ -244,12 +237,12 @@ fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
 #[test]
 fn threads_do_not_change_the_files_and_the_files_parse() {
     let dir = tempfile::tempdir().unwrap();
-    let base = scenario_file(
+    let base = crate::common::scenario_file(
         dir.path(),
         "base.toml",
         &single_node(0.8, 1, SERVICE, 60.0, 5.0),
     );
-    let variant = scenario_file(
+    let variant = crate::common::scenario_file(
         dir.path(),
         "faster.toml",
         &single_node(0.8, 2, SERVICE, 60.0, 5.0),
@@ -341,14 +334,14 @@ fn threads_do_not_change_the_files_and_the_files_parse() {
 #[test]
 fn a_variant_missing_an_entity_lists_its_kpis_and_a_different_horizon_is_noted() {
     let dir = tempfile::tempdir().unwrap();
-    let base = scenario_file(
+    let base = crate::common::scenario_file(
         dir.path(),
         "base.toml",
         &single_node(0.8, 1, SERVICE, 60.0, 5.0),
     );
     // The same corridor with its node renamed and a longer horizon.
     let renamed = single_node(0.8, 1, SERVICE, 90.0, 5.0).replace("\"station\"", "\"depot\"");
-    let variant = scenario_file(dir.path(), "renamed.toml", &renamed);
+    let variant = crate::common::scenario_file(dir.path(), "renamed.toml", &renamed);
     let out = dir.path().join("out");
     corridor()
         .args(["compare", "-r", "3", "--no-charts", "-o"])
@@ -395,7 +388,7 @@ fn a_variant_missing_an_entity_lists_its_kpis_and_a_different_horizon_is_noted()
 #[test]
 fn bad_variant_files_are_named_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let base = scenario_file(
+    let base = crate::common::scenario_file(
         dir.path(),
         "base.toml",
         &single_node(0.8, 1, SERVICE, 60.0, 5.0),
@@ -468,12 +461,12 @@ fn bad_variant_files_are_named_and_nothing_is_written() {
 #[test]
 fn kpi_selects_what_is_printed_and_charted() {
     let dir = tempfile::tempdir().unwrap();
-    let base = scenario_file(
+    let base = crate::common::scenario_file(
         dir.path(),
         "base.toml",
         &single_node(0.8, 1, SERVICE, 60.0, 5.0),
     );
-    let variant = scenario_file(
+    let variant = crate::common::scenario_file(
         dir.path(),
         "two.toml",
         &single_node(0.8, 2, SERVICE, 60.0, 5.0),

@@ -8,7 +8,7 @@ use corridor::experiment::{RunConfig, Runner};
 use corridor::scenario::{Assignment, Document};
 use corridor::study::morris::MorrisDesign;
 use corridor::study::sensitivity::{MorrisResults, OatResults, UncertainParameter, oat_points};
-use corridor::study::sweep;
+use corridor::study::{StudyRun, sweep};
 use proptest::prelude::*;
 
 use crate::common::{corridor, file_names, single_node};
@@ -152,7 +152,13 @@ fn morris_ranks_the_planted_parameter_first_with_the_exact_effects() {
     )
     .unwrap();
     let kpi = "route/r/transit_mean_h".to_string();
-    let results = MorrisResults::new(parameters, design, vec![kpi.clone()], &samples);
+    let results = MorrisResults::new(
+        StudyRun::default(),
+        parameters,
+        design,
+        vec![kpi.clone()],
+        &samples,
+    );
     let ranked: Vec<_> = results.ranked(&kpi).collect();
     // EE = slope x range: 1 h per hour of a's time x 10 h; 1 x 0.5 h for b; nothing for volume.
     let expected = [(2, 10.0), (0, 0.5), (1, 0.0)];
@@ -214,7 +220,7 @@ fn one_at_a_time_swings_have_the_right_signs_and_order() {
     )
     .unwrap();
     let kpi = "node/station/wait_mean_h".to_string();
-    let results = OatResults::new(parameters, vec![kpi.clone()], &samples);
+    let results = OatResults::new(StudyRun::default(), parameters, vec![kpi.clone()], &samples);
     let rows: Vec<_> = results.ranked(&kpi).collect();
     assert_eq!(rows[0].parameter, 1, "servers swing most: {rows:?}");
     let servers = rows[0].swing.unwrap();
@@ -241,12 +247,6 @@ low = 0.8
 high = 1.2
 scale = true
 "#;
-
-fn write_scenario(dir: &Path, text: &str) -> std::path::PathBuf {
-    let path = dir.join("scenario.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 fn small(extra: &str) -> String {
     format!(
@@ -282,7 +282,7 @@ fn sensitivity(scenario: &Path, out: &Path, threads: &str) {
 #[test]
 fn sensitivity_writes_every_file_and_threads_do_not_change_them() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(dir.path(), &small(UNCERTAIN));
+    let scenario = crate::common::scenario_file(dir.path(), "scenario.toml", &small(UNCERTAIN));
     let (one, two) = (dir.path().join("one"), dir.path().join("two"));
     sensitivity(&scenario, &one, "1");
     sensitivity(&scenario, &two, "2");
@@ -347,29 +347,17 @@ fn sensitivity_writes_every_file_and_threads_do_not_change_them() {
     }
 }
 
-fn refused(text: &str, args: &[&str], expected: &[&str], code: i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(dir.path(), text);
-    let out = dir.path().join("out");
-    let assert = corridor()
-        .arg("sensitivity")
-        .arg(&scenario)
-        .args(args)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(code);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    for text in expected {
-        assert!(stderr.contains(text), "expected {text:?} in:\n{stderr}");
-    }
-    assert!(!out.exists(), "nothing may be written on bad input");
-}
-
 #[test]
 fn bad_sensitivity_input_is_refused_before_anything_is_written() {
-    refused(&small(""), &[], &["no [[uncertain]] entries"], 1);
-    refused(
+    crate::common::refused(
+        "sensitivity",
+        &small(""),
+        &[],
+        &["no [[uncertain]] entries"],
+        1,
+    );
+    crate::common::refused(
+        "sensitivity",
         &small(UNCERTAIN),
         &["--kpi", "node/station/wait_man_h"],
         &[
@@ -378,26 +366,30 @@ fn bad_sensitivity_input_is_refused_before_anything_is_written() {
         ],
         1,
     );
-    refused(
+    crate::common::refused(
+        "sensitivity",
         &small(UNCERTAIN),
         &["--levels", "3"],
         &["--levels must be an even number"],
         1,
     );
-    refused(
+    crate::common::refused(
+        "sensitivity",
         &small(UNCERTAIN),
         &["--trajectories", "1"],
         &["--trajectories"],
         2,
     );
-    refused(
+    crate::common::refused(
+        "sensitivity",
         &small(UNCERTAIN),
         &["--method", "sobol"],
         &["oat", "morris"],
         2,
     );
     // With 6 levels a count range of 3 falls between whole numbers: the variant is refused.
-    refused(
+    crate::common::refused(
+        "sensitivity",
         &small(UNCERTAIN),
         &["--levels", "6"],
         &["set node.station.servers = ", "expected a whole number"],

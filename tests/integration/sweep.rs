@@ -79,12 +79,6 @@ fn small_scenario(extra: &str) -> String {
     )
 }
 
-fn write_scenario(dir: &Path, text: &str) -> std::path::PathBuf {
-    let path = dir.join("scenario.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 const SWEEP_SECTION: &str = r#"
 [sweep]
 kpis = ["node/station/wait_mean_h", "route/r/transit_mean_h"]
@@ -97,7 +91,8 @@ values = [3, 4, 5]
 #[test]
 fn one_parameter_sweep_writes_tidy_csv_json_and_charts() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(dir.path(), &small_scenario(SWEEP_SECTION));
+    let scenario =
+        crate::common::scenario_file(dir.path(), "scenario.toml", &small_scenario(SWEEP_SECTION));
     let out = dir.path().join("out");
     corridor()
         .arg("sweep")
@@ -143,7 +138,8 @@ fn one_parameter_sweep_writes_tidy_csv_json_and_charts() {
 #[test]
 fn flags_override_the_sweep_section_and_two_parameters_give_heat_maps() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(dir.path(), &small_scenario(SWEEP_SECTION));
+    let scenario =
+        crate::common::scenario_file(dir.path(), "scenario.toml", &small_scenario(SWEEP_SECTION));
     let out = dir.path().join("out");
     corridor()
         .arg("sweep")
@@ -187,7 +183,8 @@ fn flags_override_the_sweep_section_and_two_parameters_give_heat_maps() {
 #[test]
 fn one_and_two_threads_write_identical_sweep_files() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(dir.path(), &small_scenario(SWEEP_SECTION));
+    let scenario =
+        crate::common::scenario_file(dir.path(), "scenario.toml", &small_scenario(SWEEP_SECTION));
     let outs: Vec<_> = ["1", "2"]
         .iter()
         .map(|threads| {
@@ -228,32 +225,18 @@ fn one_and_two_threads_write_identical_sweep_files() {
     assert_eq!(json(&outs[0]), json(&outs[1]));
 }
 
-/// Runs `corridor sweep` with `args` on `scenario_text`; asserts it fails with a message holding
-/// every one of `expected` and that no output directory was created.
-fn fails(scenario_text: &str, args: &[&str], expected: &[&str], code: i32) {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = write_scenario(dir.path(), scenario_text);
-    let out = dir.path().join("out");
-    let assert = corridor()
-        .arg("sweep")
-        .arg(&scenario)
-        .args(args)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(code);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    for text in expected {
-        assert!(stderr.contains(text), "expected {text:?} in:\n{stderr}");
-    }
-    assert!(!out.exists(), "nothing may be written on bad input");
-}
-
 #[test]
 fn bad_sweeps_are_refused_before_anything_is_written() {
     let plain = small_scenario("");
-    fails(&plain, &[], &["nothing to sweep", "--param PATH=v1,v2"], 1);
-    fails(
+    crate::common::refused(
+        "sweep",
+        &plain,
+        &[],
+        &["nothing to sweep", "--param PATH=v1,v2"],
+        1,
+    );
+    crate::common::refused(
+        "sweep",
         &plain,
         &[
             "--param",
@@ -266,7 +249,8 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         &["one parameter (a curve) or two (a grid), not 3"],
         1,
     );
-    fails(
+    crate::common::refused(
+        "sweep",
         &small_scenario(SWEEP_SECTION),
         &["--kpi", "route/r/transit_men_h"],
         &[
@@ -276,38 +260,44 @@ fn bad_sweeps_are_refused_before_anything_is_written() {
         ],
         1,
     );
-    fails(
+    crate::common::refused(
+        "sweep",
         &small_scenario(&SWEEP_SECTION.replace("wait_mean_h", "wait_mean")),
         &[],
         &["scenario.toml: [sweep] kpis: unknown KPI node/station/wait_mean;"],
         1,
     );
-    fails(
+    crate::common::refused(
+        "sweep",
         &plain,
         &["--param", "node.station.servers="],
         &["no values after node.station.servers="],
         2,
     );
-    fails(
+    crate::common::refused(
+        "sweep",
         &plain,
         &["--param", "node.station.servers=3,x"],
         &["\"x\" is not a finite number"],
         2,
     );
-    fails(
+    crate::common::refused(
+        "sweep",
         &plain,
         &["--param", "node.statin.servers=3,4"],
         &["unknown parameter path", "node.station.servers"],
         1,
     );
-    fails(
+    crate::common::refused(
+        "sweep",
         &plain,
         &["--param", "scenario.seed=1,2"],
         &["scenario.seed cannot be varied in a study", "--seed"],
         1,
     );
     // A value that breaks a scenario rule names the point and the override.
-    fails(
+    crate::common::refused(
+        "sweep",
         &plain,
         &["--param", "node.station.servers=2,0"],
         &[
