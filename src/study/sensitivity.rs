@@ -153,20 +153,13 @@ impl OatResults {
                     }
                 })
                 .collect();
-            // Largest |swing| first; ties and missing swings keep scenario order.
-            these.sort_by(|a, b| {
-                let key = |r: &OatRow| r.swing.map(|s| s.mean.abs());
-                match (key(a), key(b)) {
-                    (Some(x), Some(y)) => y.total_cmp(&x),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                }
-                .then(a.parameter.cmp(&b.parameter))
-            });
-            for (rank, row) in these.iter_mut().enumerate() {
-                row.rank = rank + 1;
-            }
+            // Largest |swing| first.
+            rank(
+                &mut these,
+                |r| r.swing.map(|s| s.mean.abs()),
+                |r| r.parameter,
+                |r, k| r.rank = k,
+            );
             rows.extend(these);
         }
         OatResults {
@@ -289,18 +282,12 @@ impl MorrisResults {
                     index,
                 })
                 .collect();
-            these.sort_by(|a, b| {
-                match (a.index.mu_star, b.index.mu_star) {
-                    (Some(x), Some(y)) => y.total_cmp(&x),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                }
-                .then(a.parameter.cmp(&b.parameter))
-            });
-            for (rank, row) in these.iter_mut().enumerate() {
-                row.rank = rank + 1;
-            }
+            rank(
+                &mut these,
+                |r| r.index.mu_star,
+                |r| r.parameter,
+                |r, k| r.rank = k,
+            );
             rows.extend(these);
         }
         MorrisResults {
@@ -405,6 +392,28 @@ impl MorrisResults {
         let mut text = serde_json::to_string_pretty(self).expect("Morris results serialize");
         text.push('\n');
         text
+    }
+}
+
+/// Sorts one KPI's rows by `key` (largest first; rows without a key last; ties in parameter
+/// order) and numbers them from 1 with `set_rank`.
+fn rank<T>(
+    rows: &mut [T],
+    key: impl Fn(&T) -> Option<f64>,
+    parameter: impl Fn(&T) -> usize,
+    set_rank: impl Fn(&mut T, usize),
+) {
+    rows.sort_by(|a, b| {
+        match (key(a), key(b)) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then(parameter(a).cmp(&parameter(b)))
+    });
+    for (k, row) in rows.iter_mut().enumerate() {
+        set_rank(row, k + 1);
     }
 }
 
