@@ -23,6 +23,7 @@ use corridor::study::{
 };
 
 use super::args::CompareArgs;
+use super::progress::Progress;
 use super::study::{charts, settings, write_study};
 
 /// Runs the `compare` subcommand.
@@ -57,8 +58,11 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     // Refuse a non-empty output directory before any simulation.
     let out = OutputDir::claim(&study.output.out, study.output.force)?;
 
+    let progress = Progress::counting(study.output.quiet, "scenarios");
+    progress.set_total(1 + variants.len() as u64);
     let base_ref = ScenarioRef::of(&base);
     let base_sample = study::sample(&base.model, &runner, config);
+    progress.inc();
     let headline: Box<dyn Fn(&KpiColumn) -> bool> = match selection {
         Some(selection) => Box::new(selection),
         None => Box::new(headline_columns(&base_sample)),
@@ -66,6 +70,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let mut compared = Vec::with_capacity(variants.len());
     for variant in &variants {
         let sample = study::sample(&variant.model, &runner, config);
+        progress.inc();
         let scenario = ScenarioRef::of(variant);
         let mut notes = setting_notes(&base_ref, &scenario);
         if study.seed.is_none() && scenario.file_seed != base_ref.file_seed {
@@ -78,6 +83,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         result.notes = notes;
         compared.push(result);
     }
+    progress.finish();
     let comparison = Comparison {
         corridor_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: config.seed,
