@@ -65,11 +65,16 @@ impl Estimate {
 
 /// Student-t critical value for a two-sided interval at `confidence` with `df` degrees of freedom.
 pub fn t_critical(confidence: f64, df: u64) -> f64 {
-    if df == 0 {
-        return f64::INFINITY;
+    t_critical_fractional(confidence, df as f64)
+}
+
+/// [`t_critical`] for a fractional number of degrees of freedom (Welch's approximation);
+/// infinite for `df` not above 0.
+pub fn t_critical_fractional(confidence: f64, df: f64) -> f64 {
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(t) if df > 0.0 => t.inverse_cdf(0.5 + confidence / 2.0),
+        _ => f64::INFINITY,
     }
-    let t = StudentsT::new(0.0, 1.0, df as f64).expect("df > 0 is a valid parameter");
-    t.inverse_cdf(0.5 + confidence / 2.0)
 }
 
 /// Half-width of the 95% confidence interval of a mean of `n` values with sample sd `sd`.

@@ -30,12 +30,11 @@
 use std::io;
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::Sample;
 use crate::stats::accumulators::Welford;
 use crate::stats::kpi::{KpiColumn, Scope};
-use crate::stats::summary::{CONFIDENCE, t_critical};
+use crate::stats::summary::{CONFIDENCE, t_critical, t_critical_fractional};
 
 /// `compare.json`.
 pub const COMPARE_JSON: &str = "compare.json";
@@ -337,14 +336,6 @@ pub fn selected_columns(
     Ok(move |c: &KpiColumn| names.iter().any(|n| c.kpi == *n || c.name() == *n))
 }
 
-/// Two-sided Student t critical value for `df` (possibly fractional) degrees of freedom.
-fn t_fractional(df: f64) -> f64 {
-    match StudentsT::new(0.0, 1.0, df) {
-        Ok(t) => t.inverse_cdf(0.5 + CONFIDENCE / 2.0),
-        Err(_) => f64::INFINITY,
-    }
-}
-
 /// The paired statistics of one KPI from its `(base, variant)` values in replication order.
 fn difference(
     column: &KpiColumn,
@@ -427,7 +418,7 @@ fn difference(
     let unpaired = if vx + vy > 0.0 {
         let df = (vx + vy).powi(2) / ((vx * vx + vy * vy) / (nf - 1.0));
         result.unpaired_df = Some(df);
-        t_fractional(df) * (vx + vy).sqrt()
+        t_critical_fractional(CONFIDENCE, df) * (vx + vy).sqrt()
     } else {
         0.0
     };
@@ -642,7 +633,7 @@ mod tests {
         // Welch: vx = 5/12, vy = 26/12; df = (31/12)² / ((25 + 676)/144/3).
         let df = (31.0f64 / 12.0).powi(2) / ((25.0 + 676.0) / 144.0 / 3.0);
         assert!((k.unpaired_df.unwrap() - df).abs() < 1e-9);
-        let unpaired = t_fractional(df) * (31.0f64 / 12.0).sqrt();
+        let unpaired = t_critical_fractional(CONFIDENCE, df) * (31.0f64 / 12.0).sqrt();
         assert!((k.unpaired_half_width.unwrap() - unpaired).abs() < 1e-9);
         assert!((k.half_width_ratio.unwrap() - unpaired / d.half_width).abs() < 1e-9);
     }

@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::{Sample, StudyRun, sample};
 use crate::experiment::{RunConfig, Runner};
 use crate::model::Model;
+use crate::stats::Welford;
 use crate::stats::kpi::{KpiColumn, Scope};
-use crate::stats::summary::t_critical;
+use crate::stats::summary::Estimate;
 
 /// File name of the tidy sweep table.
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -202,14 +203,7 @@ impl Stat {
     /// The estimate of column `name` in `sample` (`None` if no replication had a value).
     pub fn of(sample: &Sample, name: &str) -> Option<Stat> {
         let index = sample.column(name)?;
-        let estimate = sample.kpis[index].estimate.as_ref()?;
-        Some(Stat {
-            n: estimate.n,
-            mean: estimate.mean,
-            sd: estimate.sd,
-            ci95_low: estimate.half_width.map(|h| estimate.mean - h),
-            ci95_high: estimate.half_width.map(|h| estimate.mean + h),
-        })
+        sample.kpis[index].estimate.as_ref().map(Stat::from)
     }
 
     /// The mean and 95% interval of paired differences `b − a`, replication by replication, of
@@ -225,26 +219,26 @@ impl Stat {
         Stat::of_values(&diffs)
     }
 
-    /// Mean, sd and 95% interval (Student t) of independent values.
+    /// Mean, sd and 95% interval (Student t) of independent values, accumulated in order as
+    /// every other estimate is (`Welford`, `Estimate`).
     pub fn of_values(values: &[f64]) -> Option<Stat> {
-        let n = values.len();
-        if n == 0 {
-            return None;
+        let mut acc = Welford::default();
+        for &value in values {
+            acc.add(value);
         }
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
-            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
-        let half = (n > 1).then(|| t_critical(0.95, n as u64 - 1) * sd / (n as f64).sqrt());
-        Some(Stat {
-            n: n as u64,
-            mean,
-            sd,
-            ci95_low: half.map(|h| mean - h),
-            ci95_high: half.map(|h| mean + h),
-        })
+        Estimate::from_welford(&acc).as_ref().map(Stat::from)
+    }
+}
+
+impl From<&Estimate> for Stat {
+    fn from(estimate: &Estimate) -> Stat {
+        Stat {
+            n: estimate.n,
+            mean: estimate.mean,
+            sd: estimate.sd,
+            ci95_low: estimate.low(),
+            ci95_high: estimate.high(),
+        }
     }
 }
 
@@ -522,7 +516,7 @@ mod tests {
         let s = Stat::of_values(&[1.0, 2.0, 3.0]).unwrap();
         assert_eq!(s.mean, 2.0);
         assert_eq!(s.sd, 1.0);
-        let half = t_critical(0.95, 2) / 3f64.sqrt();
+        let half = crate::stats::summary::t_critical(0.95, 2) / 3f64.sqrt();
         assert!((s.ci95_high.unwrap() - 2.0 - half).abs() < 1e-12);
         assert!(Stat::of_values(&[]).is_none());
         assert_eq!(Stat::of_values(&[4.0]).unwrap().ci95_low, None);
