@@ -182,6 +182,11 @@ fn third_server_in_mmc_paired_ci_covers_the_exact_difference() {
     );
 }
 
+/// Writes the test station (λ = 0.8/h, `servers` servers, 60 days, 5 of warm-up) to `dir/name`.
+fn station_file(dir: &Path, name: &str, servers: u32) -> std::path::PathBuf {
+    crate::common::scenario_file(dir, name, &single_node(0.8, servers, SERVICE, 60.0, 5.0))
+}
+
 fn read_comparison(dir: &Path) -> Comparison {
     serde_json::from_str(&std::fs::read_to_string(dir.join("compare.json")).unwrap()).unwrap()
 }
@@ -191,11 +196,7 @@ const SERVICE: &str = r#"{ dist = "exponential", mean = 1.0 }"#;
 #[test]
 fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let base = crate::common::scenario_file(
-        dir.path(),
-        "base.toml",
-        &single_node(0.8, 1, SERVICE, 60.0, 5.0),
-    );
+    let base = station_file(dir.path(), "base.toml", 1);
     let out = dir.path().join("out");
     corridor()
         .args(["compare", "-q", "-r", "4", "--no-charts", "-o"])
@@ -237,16 +238,8 @@ fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
 #[test]
 fn threads_do_not_change_the_files_and_the_files_parse() {
     let dir = tempfile::tempdir().unwrap();
-    let base = crate::common::scenario_file(
-        dir.path(),
-        "base.toml",
-        &single_node(0.8, 1, SERVICE, 60.0, 5.0),
-    );
-    let variant = crate::common::scenario_file(
-        dir.path(),
-        "faster.toml",
-        &single_node(0.8, 2, SERVICE, 60.0, 5.0),
-    );
+    let base = station_file(dir.path(), "base.toml", 1);
+    let variant = station_file(dir.path(), "faster.toml", 2);
     let run = |threads: &str| {
         let out = dir.path().join(format!("out-{threads}"));
         let assert = corridor()
@@ -334,11 +327,7 @@ fn threads_do_not_change_the_files_and_the_files_parse() {
 #[test]
 fn a_variant_missing_an_entity_lists_its_kpis_and_a_different_horizon_is_noted() {
     let dir = tempfile::tempdir().unwrap();
-    let base = crate::common::scenario_file(
-        dir.path(),
-        "base.toml",
-        &single_node(0.8, 1, SERVICE, 60.0, 5.0),
-    );
+    let base = station_file(dir.path(), "base.toml", 1);
     // The same corridor with its node renamed and a longer horizon.
     let renamed = single_node(0.8, 1, SERVICE, 90.0, 5.0).replace("\"station\"", "\"depot\"");
     let variant = crate::common::scenario_file(dir.path(), "renamed.toml", &renamed);
@@ -388,11 +377,7 @@ fn a_variant_missing_an_entity_lists_its_kpis_and_a_different_horizon_is_noted()
 #[test]
 fn bad_variant_files_are_named_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let base = crate::common::scenario_file(
-        dir.path(),
-        "base.toml",
-        &single_node(0.8, 1, SERVICE, 60.0, 5.0),
-    );
+    let base = station_file(dir.path(), "base.toml", 1);
     let invalid =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad/duplicate_id.toml");
     let missing = dir.path().join("no-such-variant.toml");
@@ -461,16 +446,8 @@ fn bad_variant_files_are_named_and_nothing_is_written() {
 #[test]
 fn kpi_selects_what_is_printed_and_charted() {
     let dir = tempfile::tempdir().unwrap();
-    let base = crate::common::scenario_file(
-        dir.path(),
-        "base.toml",
-        &single_node(0.8, 1, SERVICE, 60.0, 5.0),
-    );
-    let variant = crate::common::scenario_file(
-        dir.path(),
-        "two.toml",
-        &single_node(0.8, 2, SERVICE, 60.0, 5.0),
-    );
+    let base = station_file(dir.path(), "base.toml", 1);
+    let variant = station_file(dir.path(), "two.toml", 2);
     let out = dir.path().join("out");
     let assert = corridor()
         .args(["compare", "-r", "3", "--kpi", "sojourn_mean_h", "--kpi"])
