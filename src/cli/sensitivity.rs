@@ -195,13 +195,7 @@ fn print_oat(out: &mut impl Write, results: &OatResults) -> anyhow::Result<()> {
         results.run.replications,
         results.run.seed
     )?;
-    let width = results
-        .parameters
-        .iter()
-        .map(|p| p.label().chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let width = label_width(&results.parameters);
     for (k, kpi) in results.kpis.iter().enumerate() {
         writeln!(out, "\n{kpi}: base {}", with_ci(results.base[k]))?;
         writeln!(
@@ -235,13 +229,7 @@ fn print_morris(out: &mut impl Write, results: &MorrisResults) -> anyhow::Result
         results.run.replications,
         results.run.seed
     )?;
-    let width = results
-        .parameters
-        .iter()
-        .map(|p| p.label().chars().count())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let width = label_width(&results.parameters);
     let cell = |v: Option<f64>| v.map_or("-".to_string(), |v| trim(&format!("{v:.3}")));
     for kpi in &results.kpis {
         writeln!(out, "\n{kpi}")?;
@@ -263,4 +251,14 @@ fn print_morris(out: &mut impl Write, results: &MorrisResults) -> anyhow::Result
         }
     }
     Ok(())
+}
+
+/// Width of the parameter column: the longest label, at least the header "parameter".
+fn label_width(parameters: &[UncertainParameter]) -> usize {
+    parameters
+        .iter()
+        .map(|p| p.label().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("parameter".len())
 }
