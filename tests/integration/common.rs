@@ -172,3 +172,22 @@ pub fn refused(command: &str, scenario_text: &str, args: &[&str], expected: &[&s
     }
     assert!(!out.exists(), "nothing may be written on bad input");
 }
+
+/// Erlang C: mean wait in queue of an M/M/c queue with arrival rate `lambda` and service rate
+/// `mu` per server (Kleinrock, *Queueing Systems* vol. 1, eq. 3.40).
+pub fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
+    let a = lambda / mu;
+    let rho = a / f64::from(c);
+    assert!(rho < 1.0);
+    let mut term = 1.0;
+    let mut sum = 0.0;
+    for k in 0..c {
+        if k > 0 {
+            term *= a / f64::from(k);
+        }
+        sum += term;
+    }
+    let last = term * a / f64::from(c) / (1.0 - rho);
+    let p_wait = last / (sum + last);
+    p_wait / (f64::from(c) * mu - lambda)
+}

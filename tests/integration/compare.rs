@@ -12,24 +12,7 @@ use corridor::study::compare::{Comparison, KpiDifference, compare, headline_colu
 use corridor::study::{self, Sample};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::common::{corridor, file_names, mean_and_half_width, model, single_node};
-
-/// Erlang C mean wait in queue of M/M/c (Kleinrock vol. 1, eq. 3.40).
-fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
-    let a = lambda / mu;
-    let rho = a / f64::from(c);
-    assert!(rho < 1.0);
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / f64::from(k);
-        }
-        sum += term;
-    }
-    let last = term * a / f64::from(c) / (1.0 - rho);
-    (last / (sum + last)) / (f64::from(c) * mu - lambda)
-}
+use crate::common::{corridor, erlang_c_wait, file_names, mean_and_half_width, model, single_node};
 
 /// Welch's 95% half-width for the difference of the means of two independent samples.
 fn welch_half_width(a: &[f64], b: &[f64]) -> f64 {

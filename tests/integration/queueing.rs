@@ -6,26 +6,9 @@
 
 use corridor::model::Dist;
 
-use crate::common::{assert_in_ci, mean_and_half_width, model, replications, single_node};
-
-/// Erlang C: mean wait in queue of an M/M/c queue with arrival rate `lambda` and service rate
-/// `mu` per server (Kleinrock, *Queueing Systems* vol. 1, eq. 3.40).
-fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
-    let a = lambda / mu;
-    let rho = a / f64::from(c);
-    assert!(rho < 1.0);
-    let mut term = 1.0;
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / f64::from(k);
-        }
-        sum += term;
-    }
-    let last = term * a / f64::from(c) / (1.0 - rho);
-    let p_wait = last / (sum + last);
-    p_wait / (f64::from(c) * mu - lambda)
-}
+use crate::common::{
+    assert_in_ci, erlang_c_wait, mean_and_half_width, model, replications, single_node,
+};
 
 fn node_wait_means(text: &str, reps: u64) -> Vec<f64> {
     let model = model(text);

@@ -7,22 +7,7 @@ use corridor::experiment::{RunConfig, Runner};
 use corridor::scenario::{Change, Document};
 use corridor::study::sweep;
 
-use crate::common::{assert_in_ci, corridor, file_names, single_node};
-
-/// Erlang C: the mean wait in queue of M/M/c with arrival rate `lambda` and service rate `mu`.
-fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
-    let a = lambda / mu;
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        sum += term;
-        term *= a / f64::from(k + 1);
-    }
-    // term = a^c / c!
-    let tail = term * f64::from(c) / (f64::from(c) - a);
-    let p_wait = tail / (sum + tail);
-    p_wait / (f64::from(c) * mu - lambda)
-}
+use crate::common::{assert_in_ci, corridor, erlang_c_wait, file_names, single_node};
 
 #[test]
 fn erlang_c_formula_matches_known_values() {
