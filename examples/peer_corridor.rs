@@ -32,8 +32,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use clap::Parser;
+use corridor::base::time::HOURS_PER_YEAR;
 use corridor::engine::Simulation;
-use corridor::engine::time::HOURS_PER_YEAR;
 use corridor::model::Model;
 use corridor::stats::ReplicationStats;
 use serde::Serialize;

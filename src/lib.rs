@@ -37,6 +37,7 @@
 
 #![warn(missing_docs)]
 
+pub mod base;
 pub mod engine;
 pub mod experiment;
 pub mod model;

@@ -9,8 +9,9 @@
 //! Each entity's completions form a Poisson process of rate 1, so the number of events is
 //! Poisson(entities * horizon). One random stream per run, derived from the seed.
 
-use corridor::engine::rng::{StreamId, stream};
-use corridor::engine::{EventQueue, SimTime};
+use corridor::base::SimTime;
+use corridor::base::rng::{StreamId, stream};
+use corridor::engine::EventQueue;
 use rand_distr::{Distribution, Exp1};
 
 /// What one HOLD run did.

@@ -9,11 +9,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use corridor::base::CONFIDENCE;
 use corridor::plot::{self};
 use corridor::report::OutputDir;
 use corridor::scenario::{self, LoadedScenario};
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
-use corridor::stats::summary::CONFIDENCE;
 use corridor::study::{
     self,
     compare::{

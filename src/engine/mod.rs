@@ -5,13 +5,9 @@
 pub mod event;
 pub mod observer;
 pub mod queue;
-pub mod rng;
 pub mod sim;
-pub mod time;
 
 pub use event::{CargoId, Event};
 pub use observer::{NoObserver, Observer};
 pub use queue::EventQueue;
-pub use rng::{Stream, StreamId};
 pub use sim::Simulation;
-pub use time::SimTime;

@@ -2,7 +2,7 @@
 //!
 //! The engine is generic over its observer, so the default [`NoObserver`] compiles to nothing.
 
-use crate::engine::time::SimTime;
+use crate::base::time::SimTime;
 use crate::model::{FleetId, FlowId, NodeId, RouteId, Target};
 
 /// Receives notifications from the engine. Every method has an empty default.

@@ -12,7 +12,7 @@
 //! run on the same code. Entries are plain values: pushing and popping never allocates once the
 //! heap has grown to its working size.
 
-use super::time::SimTime;
+use crate::base::time::SimTime;
 
 /// Children per node. Four halves the depth of a binary heap and keeps a node's children together
 /// in memory; the minimum of four is found without branches.

@@ -3,12 +3,13 @@
 //! an [`Aggregate`]. Float accumulators (the KPI columns, the daily node levels) depend on that
 //! order in their last bits; integer ones (histograms, daily counts) do not.
 
+use crate::base::Histogram;
 use crate::model::Model;
 use crate::stats::ReplicationStats;
+use crate::stats::Summary;
 use crate::stats::daily::DailySeries;
 use crate::stats::kpi::{KpiColumns, KpiSummary};
 use crate::stats::summary::SummaryBuilder;
-use crate::stats::{Histogram, Summary};
 
 /// One replication ready to aggregate: its statistics and its KPI row (computed on the worker
 /// thread, because it involves histogram quantiles).

@@ -10,8 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::base::Estimate;
 use crate::stats::Summary;
-use crate::stats::summary::Estimate;
 
 /// What precision mode aims for.
 #[derive(Clone, Copy, Debug, PartialEq)]

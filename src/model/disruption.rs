@@ -2,7 +2,7 @@
 //! hours (which the model compiles into a daily closure).
 
 use super::{Dist, LegId, NodeId};
-use crate::engine::rng::StreamId;
+use crate::base::rng::StreamId;
 
 /// What a disruption acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -11,7 +11,7 @@ use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Exp, Gamma, LogNormal, Normal, Pert, Triangular, Uniform, Weibull};
 
-use crate::engine::rng::Stream;
+use crate::base::rng::Stream;
 
 /// A duration distribution, ready to sample. Build it with one of the constructors.
 #[derive(Clone, Debug)]
@@ -343,7 +343,7 @@ fn check_three_point(min: f64, mode: f64, max: f64) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::{StreamId, stream};
+    use crate::base::rng::{StreamId, stream};
 
     /// Sample mean of `n` draws against the exact mean, within 5 standard errors.
     fn check_mean(dist: &Dist, n: usize) {

@@ -1,7 +1,7 @@
 //! Vehicle fleets on legs: vessels (which use the berths of the ports at both ends) and trains.
 
 use super::{Dist, LegId};
-use crate::engine::rng::StreamId;
+use crate::base::rng::StreamId;
 
 dense_id!(
     /// Index of a [`Fleet`] in [`Model::fleets`](super::Model::fleets).

@@ -8,8 +8,8 @@
 
 use rand::distr::weighted::WeightedIndex;
 
-use crate::engine::rng::StreamId;
-use crate::engine::time::{HOURS_PER_DAY, HOURS_PER_YEAR, SimTime};
+use crate::base::rng::StreamId;
+use crate::base::time::{HOURS_PER_DAY, HOURS_PER_YEAR, SimTime};
 
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {

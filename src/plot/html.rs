@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::charts::{ChartKind, format_number};
 use super::data::ResultSet;
-use crate::stats::summary::Estimate;
+use crate::base::Estimate;
 
 const STYLE: &str = "
 body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#222;margin:0 auto;max-width:1200px;padding:1.5em;line-height:1.4}

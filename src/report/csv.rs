@@ -30,6 +30,7 @@ use std::io;
 use ::csv::{ByteRecord, Writer};
 
 use super::files::{AtomicFile, OutputDir};
+use crate::base::Estimate;
 use crate::experiment::{Replication, Results};
 use crate::model::{Model, Target};
 use crate::stats::daily::{DAYS_PER_WEEK, Daily, DayStat, HalfWidths};
@@ -37,7 +38,6 @@ use crate::stats::kpi::{
     FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS, PERCENTILES, ROUTE_KPIS, STAGE_KPIS,
     Scope, TARGET_KPIS,
 };
-use crate::stats::summary::Estimate;
 use crate::stats::{ReplicationStats, Summary};
 
 /// `replications.csv`.

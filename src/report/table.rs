@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::json::RunReport;
+use crate::base::Estimate;
 use crate::model::VehicleKind;
-use crate::stats::Estimate;
 use crate::stats::summary::RouteSummary;
 
 /// A left-aligned first column and right-aligned other columns, sized to fit.

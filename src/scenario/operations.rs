@@ -8,8 +8,8 @@ use toml::Spanned;
 use super::error::Diagnostics;
 use super::schema::{DisruptionSpec, FleetSpec, HoursSpec};
 use super::validate::{compile_dist, sorted_keys, span_of, unique_ids};
-use crate::engine::rng::StreamId;
-use crate::engine::time::HOURS_PER_DAY;
+use crate::base::rng::StreamId;
+use crate::base::time::HOURS_PER_DAY;
 use crate::model::{
     Blocks, DeparturePolicy, Direction, Disruption, Dist, Fleet, FleetId, Leg, LegId, MONTH_DAYS,
     Node, NodeId, Target, Timing, VehicleKind,

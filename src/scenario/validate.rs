@@ -19,8 +19,8 @@ use super::schema::{
     ArrivalSpec, DisruptionSpec, DistSpec, DistTable, FleetSpec, FlowSpec, LegSpec, NodeSpec,
     RouteSpec, ScenarioSpec, WhenFullSpec,
 };
-use crate::engine::rng::StreamId;
-use crate::engine::time::{HOURS_PER_DAY, SimTime};
+use crate::base::rng::StreamId;
+use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{
     ArrivalKind, Disruption, Dist, Flow, Leg, LegId, MONTH_DAYS, Model, Node, NodeId, Route,
     RouteId, RunSettings, WhenFull,

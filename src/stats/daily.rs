@@ -13,9 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::accumulators::Welford;
 use super::replication::ReplicationStats;
-use super::summary::{CONFIDENCE, t_critical};
+use crate::base::accumulators::Welford;
+use crate::base::estimate::{CONFIDENCE, t_critical};
 use crate::model::Model;
 
 /// One entity-day's values over replications: what the daily files report.

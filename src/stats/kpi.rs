@@ -9,11 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::accumulators::Welford;
 use super::replication::ReplicationStats;
-use super::sketch::QuantileSketch;
-use super::summary::Estimate;
-use crate::engine::time::HOURS_PER_DAY;
+use crate::base::Estimate;
+use crate::base::accumulators::Welford;
+use crate::base::sketch::QuantileSketch;
+use crate::base::time::HOURS_PER_DAY;
 use crate::model::Model;
 
 /// What a KPI describes.

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::accumulators::{Histogram, Moments, TimeAverage};
+use crate::base::accumulators::{Histogram, Moments, TimeAverage};
 
 /// Statistics of one node in one replication.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

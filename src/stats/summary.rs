@@ -11,79 +11,16 @@
 //! grow with the number of replications.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use super::accumulators::{Histogram, Welford};
 use super::kpi::{
     AcrossReplications, DISRUPTION_KPIS, FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS,
     ROUTE_KPIS, STAGE_KPIS, TARGET_KPIS, stage_ids,
 };
 use super::replication::ReplicationStats;
-use crate::engine::time::HOURS_PER_DAY;
+use crate::base::accumulators::{Histogram, Welford};
+use crate::base::estimate::Estimate;
+use crate::base::time::HOURS_PER_DAY;
 use crate::model::{Model, NodeKind, Target, VehicleKind};
-
-/// Confidence level of every interval in a summary.
-pub const CONFIDENCE: f64 = 0.95;
-
-/// A KPI summarised over replications.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Estimate {
-    /// Replications that produced a value.
-    pub n: u64,
-    /// Mean over replications.
-    pub mean: f64,
-    /// Sample standard deviation over replications (0 with one replication).
-    pub sd: f64,
-    /// Half-width of the 95% confidence interval of the mean (`null` with one replication).
-    pub half_width: Option<f64>,
-}
-
-impl Estimate {
-    /// Summarises the per-replication values accumulated in `acc`.
-    pub fn from_welford(acc: &Welford) -> Option<Estimate> {
-        let mean = acc.mean()?;
-        let n = acc.weight.round() as u64;
-        let sd = acc.sd().unwrap_or(0.0);
-        Some(Estimate {
-            n,
-            mean,
-            sd,
-            half_width: (n >= 2).then(|| half_width(sd, n)),
-        })
-    }
-
-    /// Lower end of the 95% confidence interval, if there is one.
-    pub fn low(&self) -> Option<f64> {
-        self.half_width.map(|h| self.mean - h)
-    }
-
-    /// Upper end of the 95% confidence interval, if there is one.
-    pub fn high(&self) -> Option<f64> {
-        self.half_width.map(|h| self.mean + h)
-    }
-}
-
-/// Student-t critical value for a two-sided interval at `confidence` with `df` degrees of freedom.
-pub fn t_critical(confidence: f64, df: u64) -> f64 {
-    t_critical_fractional(confidence, df as f64)
-}
-
-/// [`t_critical`] for a fractional number of degrees of freedom (Welch's approximation);
-/// infinite for `df` not above 0.
-pub fn t_critical_fractional(confidence: f64, df: f64) -> f64 {
-    match StudentsT::new(0.0, 1.0, df) {
-        Ok(t) if df > 0.0 => t.inverse_cdf(0.5 + confidence / 2.0),
-        _ => f64::INFINITY,
-    }
-}
-
-/// Half-width of the 95% confidence interval of a mean of `n` values with sample sd `sd`.
-pub fn half_width(sd: f64, n: u64) -> f64 {
-    if n < 2 {
-        return f64::INFINITY;
-    }
-    t_critical(CONFIDENCE, n - 1) * sd / (n as f64).sqrt()
-}
 
 /// Per-node results across replications.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -566,19 +503,5 @@ impl SummaryBuilder {
             disruptions,
             conservation: self.conservation.clone(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn t_critical_matches_tables() {
-        // Two-sided 95%: t(0.975; 1) = 12.706, t(0.975; 9) = 2.262, t(0.975; 29) = 2.045.
-        assert!((t_critical(0.95, 1) - 12.706).abs() < 1e-3);
-        assert!((t_critical(0.95, 9) - 2.262).abs() < 1e-3);
-        assert!((t_critical(0.95, 29) - 2.045).abs() < 1e-3);
-        assert!(half_width(1.0, 1).is_infinite());
     }
 }

@@ -32,9 +32,9 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use super::Sample;
-use crate::stats::accumulators::Welford;
+use crate::base::accumulators::Welford;
+use crate::base::estimate::{CONFIDENCE, t_critical, t_critical_fractional};
 use crate::stats::kpi::{KpiColumn, Scope};
-use crate::stats::summary::{CONFIDENCE, t_critical, t_critical_fractional};
 
 /// `compare.json`.
 pub const COMPARE_JSON: &str = "compare.json";

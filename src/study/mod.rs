@@ -2,7 +2,7 @@
 //!
 //! Every run of a study uses the same base seed and replication indices `0..n`. Because each
 //! stochastic process draws from a stream keyed by `(seed, replication, process name)`
-//! ([`crate::engine::rng`]), replication `r` of two variants sees the same arrivals, storms and
+//! ([`crate::base::rng`]), replication `r` of two variants sees the same arrivals, storms and
 //! service draws wherever the variants share a process. That is what makes paired differences
 //! (variant minus base, replication by replication) far more precise than differences of
 //! independent runs.

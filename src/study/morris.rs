@@ -21,7 +21,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::sweep::StudyError;
-use crate::engine::rng::{Stream, StreamId, stream};
+use crate::base::rng::{Stream, StreamId, stream};
 
 /// Name of the design's random stream.
 pub const DESIGN_STREAM: &str = "study/morris/design";

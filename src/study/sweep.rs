@@ -14,11 +14,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Sample, StudyRun, sample};
+use crate::base::Estimate;
+use crate::base::Welford;
 use crate::experiment::{RunConfig, Runner};
 use crate::model::Model;
-use crate::stats::Welford;
 use crate::stats::kpi::{KpiColumn, Scope};
-use crate::stats::summary::Estimate;
 
 /// File name of the tidy sweep table.
 pub const SWEEP_CSV: &str = "sweep.csv";
@@ -516,7 +516,7 @@ mod tests {
         let s = Stat::of_values(&[1.0, 2.0, 3.0]).unwrap();
         assert_eq!(s.mean, 2.0);
         assert_eq!(s.sd, 1.0);
-        let half = crate::stats::summary::t_critical(0.95, 2) / 3f64.sqrt();
+        let half = crate::base::estimate::t_critical(0.95, 2) / 3f64.sqrt();
         assert!((s.ci95_high.unwrap() - 2.0 - half).abs() < 1e-12);
         assert!(Stat::of_values(&[]).is_none());
         assert_eq!(Stat::of_values(&[4.0]).unwrap().ci95_low, None);

@@ -1,10 +1,10 @@
 //! Helpers shared by the integration tests.
 
+use corridor::base::estimate::t_critical;
 use corridor::engine::Simulation;
 use corridor::model::Model;
 use corridor::scenario;
 use corridor::stats::ReplicationStats;
-use corridor::stats::summary::t_critical;
 
 /// Compiles scenario text, panicking with the diagnostics if it is invalid.
 pub fn model(text: &str) -> Model {

@@ -2,7 +2,8 @@
 //! counted once), hours closed equal the union of the scheduled windows, and an M/M/1 port with
 //! random storms matches the exact mean sojourn of `analytic::mm1_with_storms`.
 
-use corridor::engine::{Observer, SimTime, Simulation};
+use corridor::base::SimTime;
+use corridor::engine::{Observer, Simulation};
 use corridor::model::{FlowId, Model, RouteId, Target};
 use corridor::stats::ReplicationStats;
 

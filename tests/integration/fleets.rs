@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use corridor::engine::{Observer, SimTime, Simulation};
+use corridor::base::SimTime;
+use corridor::engine::{Observer, Simulation};
 use corridor::model::{FleetId, Model, NodeId, Target};
 use corridor::stats::ReplicationStats;
 use proptest::prelude::*;

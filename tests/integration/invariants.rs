@@ -1,7 +1,8 @@
 //! Invariants: TEU conservation, determinism, independence of random streams, and properties on
 //! randomly generated small networks.
 
-use corridor::engine::{Observer, SimTime, Simulation};
+use corridor::base::SimTime;
+use corridor::engine::{Observer, Simulation};
 use corridor::experiment::{self, RunConfig};
 use corridor::model::{FlowId, RouteId};
 use corridor::scenario;

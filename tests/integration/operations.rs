@@ -1,9 +1,9 @@
 //! Exact behaviour of fleets, disruptions and operating hours on small deterministic scenarios,
 //! observed event by event.
 
+use corridor::base::time::SimTime;
 use corridor::engine::Simulation;
 use corridor::engine::observer::Observer;
-use corridor::engine::time::SimTime;
 use corridor::model::{FleetId, NodeId, RouteId, Target};
 
 use crate::common::model;

@@ -121,7 +121,7 @@ fn kpi_estimates_are_the_summary_estimates_bit_for_bit() {
             let Some(field) = entity.get(&kpi.kpi) else {
                 continue;
             };
-            let expected: Option<corridor::stats::Estimate> =
+            let expected: Option<corridor::base::Estimate> =
                 serde_json::from_value(field.clone()).unwrap();
             assert_eq!(
                 kpi.estimate, expected,

@@ -13,9 +13,9 @@
 //! - When a target reopens, everything it held back is retried at once in FIFO order.
 
 use super::Simulation;
+use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::engine::event::Event;
 use crate::engine::observer::Observer;
-use crate::engine::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Blocks, Target, Timing, month_of};
 use crate::stats::DisruptionRecord;
 use rand::RngExt;

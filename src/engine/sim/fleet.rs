@@ -22,9 +22,9 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::{Location, Simulation};
+use crate::base::time::SimTime;
 use crate::engine::event::{CargoId, Event};
 use crate::engine::observer::Observer;
-use crate::engine::time::SimTime;
 use crate::model::{DeparturePolicy, Direction, FleetId, Model, NodeId, VehicleKind};
 
 /// Hours in a week (schedule slots repeat weekly).

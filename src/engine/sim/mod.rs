@@ -22,7 +22,7 @@
 //! - **Delivered** means the consignment finished service at the last node of its route.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.
-//! - **Randomness:** each flow, node and leg draws from its own stream (see [`rng`](super::rng)).
+//! - **Randomness:** each flow, node and leg draws from its own stream (see [`rng`](crate::base::rng)).
 
 mod disrupt;
 mod fleet;
@@ -35,8 +35,8 @@ use rand_distr::{Distribution, Exp};
 use super::event::{CargoId, Event};
 use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
-use super::rng::{Stream, stream};
-use super::time::{HOURS_PER_DAY, SimTime};
+use crate::base::rng::{Stream, stream};
+use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull, month_of};
 use crate::stats::{
     Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
@@ -179,7 +179,7 @@ impl<'m> Simulation<'m> {
                 Exp::new(peak_rate).expect("validated flows have a positive finite rate")
             })
             .collect();
-        let placeholder = stream(0, 0, crate::engine::rng::StreamId(0));
+        let placeholder = stream(0, 0, crate::base::rng::StreamId(0));
         let (vehicles, fleets) = fleet::build(model);
         let mut target_slots = vec![usize::MAX; model.nodes.len() + model.legs.len()];
         for (slot, target) in model.disruption_targets().into_iter().enumerate() {

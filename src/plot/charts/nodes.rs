@@ -5,9 +5,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{ChartResult, category_label, format_number, nice_max};
+use crate::base::Estimate;
 use crate::plot::data::ResultSet;
 use crate::plot::theme::{self, FONT, INK, Theme};
-use crate::stats::summary::Estimate;
 
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
