@@ -25,6 +25,7 @@
 //!
 //! # Example
 //! ```
+//! use corridor::stats::kpi::Scope;
 //! use corridor::{experiment, scenario};
 //!
 //! let loaded = scenario::builtin();
@@ -32,7 +33,8 @@
 //! let outcome = experiment::run(&loaded.model, config, |_| {});
 //! assert!(outcome.summary.conservation.holds_in_every_replication);
 //! let route = &outcome.summary.routes[0];
-//! assert!(route.delivered_teu.unwrap().mean > 0.0);
+//! let delivered = outcome.summary.estimate(Scope::Route, &route.id, "delivered_teu");
+//! assert!(delivered.unwrap().mean > 0.0);
 //! ```
 
 #![warn(missing_docs)]

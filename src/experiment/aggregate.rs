@@ -8,7 +8,7 @@ use crate::model::Model;
 use crate::stats::ReplicationStats;
 use crate::stats::Summary;
 use crate::stats::daily::DailySeries;
-use crate::stats::kpi::{KpiColumns, KpiSummary};
+use crate::stats::kpi::KpiColumns;
 use crate::stats::summary::SummaryBuilder;
 
 /// One replication ready to aggregate: its statistics and its KPI row (computed on the worker
@@ -31,10 +31,9 @@ pub fn prepare(model: &Model, columns: &KpiColumns, stats: ReplicationStats) -> 
 /// Everything a run reports, aggregated over replications.
 #[derive(Clone, Debug)]
 pub struct Results {
-    /// Per-entity estimates and pooled distributions.
+    /// Every KPI across replications (mean, sd, CI and percentiles), the entities and pooled
+    /// distributions.
     pub summary: Summary,
-    /// Every KPI across replications: mean, sd, CI and percentiles.
-    pub kpis: Vec<KpiSummary>,
     /// The daily series: TEU delivered per route, queue and yard per node, departures per fleet.
     pub daily: DailySeries,
     /// Per route, the end-to-end times of every TEU delivered in any replication's window
@@ -95,7 +94,6 @@ impl Aggregate {
     pub fn results(&self, model: &Model) -> Results {
         Results {
             summary: self.builder.finish(model),
-            kpis: self.builder.kpis(),
             daily: self.daily.clone(),
             transit_pooled: self.builder.transit_pooled().to_vec(),
         }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::base::Estimate;
 use crate::stats::Summary;
+use crate::stats::kpi::Scope;
 
 /// What precision mode aims for.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -65,15 +66,13 @@ fn relative(estimate: &Option<Estimate>) -> Option<(f64, Option<f64>)> {
 pub fn main_kpis(summary: &Summary) -> Vec<PrecisionKpi> {
     let mut kpis = Vec::new();
     for route in &summary.routes {
-        let delivered = route.delivered_teu.is_some_and(|e| e.mean > 0.0);
+        let estimate = |kpi| summary.estimate(Scope::Route, &route.id, kpi);
+        let delivered = estimate("delivered_teu").is_some_and(|e| e.mean > 0.0);
         if !delivered {
             continue;
         }
-        for (name, estimate) in [
-            ("throughput_teu_per_day", &route.throughput_teu_per_day),
-            ("transit_mean_h", &route.transit_mean_h),
-        ] {
-            if let Some((mean, relative_half_width)) = relative(estimate) {
+        for name in ["throughput_teu_per_day", "transit_mean_h"] {
+            if let Some((mean, relative_half_width)) = relative(&estimate(name)) {
                 kpis.push(PrecisionKpi {
                     kpi: format!("route/{}/{name}", route.id),
                     mean,

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use super::charts::{ChartKind, format_number};
 use super::data::ResultSet;
 use crate::base::Estimate;
+use crate::stats::kpi::Scope;
 
 const STYLE: &str = "
 body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;color:#222;margin:0 auto;max-width:1200px;padding:1.5em;line-height:1.4}
@@ -131,17 +132,37 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
             vec![
                 escape(&r.id),
                 estimate(r.throughput_teu_per_year, 1.0, 0),
-                estimate(r.throughput_teu_per_day, 1.0, 1),
-                estimate(r.transit_mean_h, 1.0 / 24.0, 2),
-                estimate(r.transit_p50_h, 1.0 / 24.0, 2),
-                estimate(r.transit_p95_h, 1.0 / 24.0, 2),
+                estimate(
+                    summary.estimate(Scope::Route, &r.id, "throughput_teu_per_day"),
+                    1.0,
+                    1,
+                ),
+                estimate(
+                    summary.estimate(Scope::Route, &r.id, "transit_mean_h"),
+                    1.0 / 24.0,
+                    2,
+                ),
+                estimate(
+                    summary.estimate(Scope::Route, &r.id, "transit_p50_h"),
+                    1.0 / 24.0,
+                    2,
+                ),
+                estimate(
+                    summary.estimate(Scope::Route, &r.id, "transit_p95_h"),
+                    1.0 / 24.0,
+                    2,
+                ),
             ]
         }),
     );
     let refused: Vec<_> = summary
         .flows
         .iter()
-        .filter(|f| f.refused_teu.is_some_and(|e| e.mean > 0.0))
+        .filter(|f| {
+            summary
+                .estimate(Scope::Flow, &f.id, "refused_teu")
+                .is_some_and(|e| e.mean > 0.0)
+        })
         .collect();
     if !refused.is_empty() {
         page.push_str("<p>Flows that lost cargo at entry (yard full):</p>\n");
@@ -151,8 +172,12 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
             refused.iter().map(|f| {
                 vec![
                     escape(&f.id),
-                    estimate(f.generated_teu, 1.0, 0),
-                    estimate(f.refused_teu, 1.0, 0),
+                    estimate(
+                        summary.estimate(Scope::Flow, &f.id, "generated_teu"),
+                        1.0,
+                        0,
+                    ),
+                    estimate(summary.estimate(Scope::Flow, &f.id, "refused_teu"), 1.0, 0),
                 ]
             }),
         );
@@ -177,11 +202,19 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
                 escape(&n.id),
                 escape(&format!("{:?}", n.kind).to_lowercase()),
                 n.servers.map_or("unlimited".to_string(), |s| s.to_string()),
-                estimate(n.utilization, 100.0, 1),
-                estimate(n.wait_mean_h, 1.0, 2),
-                estimate(n.wait_p95_h, 1.0, 1),
-                estimate(n.queue_mean, 1.0, 2),
-                estimate(n.yard_mean_teu, 1.0, 0),
+                estimate(
+                    summary.estimate(Scope::Node, &n.id, "utilization"),
+                    100.0,
+                    1,
+                ),
+                estimate(summary.estimate(Scope::Node, &n.id, "wait_mean_h"), 1.0, 2),
+                estimate(summary.estimate(Scope::Node, &n.id, "wait_p95_h"), 1.0, 1),
+                estimate(summary.estimate(Scope::Node, &n.id, "queue_mean"), 1.0, 2),
+                estimate(
+                    summary.estimate(Scope::Node, &n.id, "yard_mean_teu"),
+                    1.0,
+                    0,
+                ),
             ]
         }),
     );
@@ -213,12 +246,32 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
                     )
                     .to_lowercase(),
                     f.capacity_teu.to_string(),
-                    estimate(f.departures, 1.0, 0),
-                    estimate(f.teu_per_year, 1.0, 0),
-                    estimate(f.achieved_load_factor, 100.0, 1),
-                    estimate(f.utilization, 100.0, 1),
-                    estimate(f.cargo_wait_mean_h, 1.0, 1),
-                    estimate(f.berth_wait_mean_h, 1.0, 1),
+                    estimate(summary.estimate(Scope::Fleet, &f.id, "departures"), 1.0, 0),
+                    estimate(
+                        summary.estimate(Scope::Fleet, &f.id, "teu_per_year"),
+                        1.0,
+                        0,
+                    ),
+                    estimate(
+                        summary.estimate(Scope::Fleet, &f.id, "achieved_load_factor"),
+                        100.0,
+                        1,
+                    ),
+                    estimate(
+                        summary.estimate(Scope::Fleet, &f.id, "utilization"),
+                        100.0,
+                        1,
+                    ),
+                    estimate(
+                        summary.estimate(Scope::Fleet, &f.id, "cargo_wait_mean_h"),
+                        1.0,
+                        1,
+                    ),
+                    estimate(
+                        summary.estimate(Scope::Fleet, &f.id, "berth_wait_mean_h"),
+                        1.0,
+                        1,
+                    ),
                 ]
             }),
         );
@@ -234,8 +287,16 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
                 vec![
                     escape(&t.id),
                     escape(&t.kind),
-                    estimate(t.closed_h, 1.0 / 24.0, 1),
-                    estimate(t.slowed_h, 1.0 / 24.0, 1),
+                    estimate(
+                        summary.estimate(Scope::Target, &t.id, "closed_h"),
+                        1.0 / 24.0,
+                        1,
+                    ),
+                    estimate(
+                        summary.estimate(Scope::Target, &t.id, "slowed_h"),
+                        1.0 / 24.0,
+                        1,
+                    ),
                 ]
             }),
         );
@@ -246,8 +307,16 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
                 summary.disruptions.iter().map(|d| {
                     vec![
                         escape(&d.id),
-                        estimate(d.episodes, 1.0, 1),
-                        estimate(d.duration_mean_h, 1.0 / 24.0, 2),
+                        estimate(
+                            summary.estimate(Scope::Disruption, &d.id, "episodes"),
+                            1.0,
+                            1,
+                        ),
+                        estimate(
+                            summary.estimate(Scope::Disruption, &d.id, "duration_mean_h"),
+                            1.0 / 24.0,
+                            2,
+                        ),
                     ]
                 }),
             );

@@ -34,10 +34,7 @@ use crate::base::Estimate;
 use crate::experiment::{Replication, Results};
 use crate::model::{Model, Target};
 use crate::stats::daily::{DAYS_PER_WEEK, Daily, DayStat, HalfWidths};
-use crate::stats::kpi::{
-    FLEET_KPIS, FLOW_KPIS, KpiColumns, KpiSummary, NODE_KPIS, PERCENTILES, ROUTE_KPIS, STAGE_KPIS,
-    Scope, TARGET_KPIS,
-};
+use crate::stats::kpi::{KpiColumns, KpiSummary, PERCENTILES, Scope};
 use crate::stats::{ReplicationStats, Summary};
 
 /// `replications.csv`.
@@ -464,7 +461,7 @@ pub fn write_tables(
     results: &Results,
 ) -> io::Result<Vec<AtomicFile>> {
     let summary: &Summary = &results.summary;
-    let kpis = &results.kpis;
+    let kpis = &summary.kpis;
     let mut files = vec![write_kpis(out, kpis)?];
 
     let nodes = by_entity(kpis, Scope::Node);
@@ -473,7 +470,7 @@ pub fn write_tables(
         Layout {
             name: NODES_CSV,
             lead: &["node", "name", "kind", "servers", "yard_capacity_teu"],
-            kpi_names: &NODE_KPIS,
+            kpi_names: &Scope::Node.kpi_names(),
             tail: &["wait_p50_pooled_h", "wait_p95_pooled_h"],
         },
         &nodes,
@@ -504,7 +501,7 @@ pub fn write_tables(
         Layout {
             name: ROUTES_CSV,
             lead: &["route", "nodes"],
-            kpi_names: &ROUTE_KPIS,
+            kpi_names: &Scope::Route.kpi_names(),
             tail: &tail,
         },
         &routes,
@@ -537,7 +534,7 @@ pub fn write_tables(
         Layout {
             name: STAGES_CSV,
             lead: &["route", "stage_index", "kind", "stage"],
-            kpi_names: &STAGE_KPIS,
+            kpi_names: &Scope::Stage.kpi_names(),
             tail: &[],
         },
         &stages,
@@ -557,7 +554,7 @@ pub fn write_tables(
         Layout {
             name: FLOWS_CSV,
             lead: &["flow"],
-            kpi_names: &FLOW_KPIS,
+            kpi_names: &Scope::Flow.kpi_names(),
             tail: &[],
         },
         &flows,
@@ -571,7 +568,7 @@ pub fn write_tables(
         Layout {
             name: FLEETS_CSV,
             lead: &["fleet", "kind", "vehicles", "capacity_teu", "max_load_teu"],
-            kpi_names: &FLEET_KPIS,
+            kpi_names: &Scope::Fleet.kpi_names(),
             tail: &[],
         },
         &fleets,
@@ -595,7 +592,7 @@ pub fn write_tables(
         Layout {
             name: TARGETS_CSV,
             lead: &["kind", "target"],
-            kpi_names: &TARGET_KPIS,
+            kpi_names: &Scope::Target.kpi_names(),
             tail: &[],
         },
         &targets,

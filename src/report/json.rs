@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use crate::experiment::{PrecisionReport, Results, RunOutcome};
 use crate::scenario::LoadedScenario;
 use crate::stats::Summary;
-use crate::stats::kpi::KpiSummary;
 
 /// Where the results came from.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -41,10 +40,6 @@ pub struct RunReport {
     pub wall_time_s: f64,
     /// Results.
     pub summary: Summary,
-    /// Every per-replication KPI (the columns of `replications.csv`) across replications: mean,
-    /// sd, 95% CI and percentiles.
-    #[serde(default)]
-    pub across_replications: Vec<KpiSummary>,
     /// How precision mode went (`--target-ci`), absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<PrecisionReport>,
@@ -93,7 +88,6 @@ impl RunReport {
             command_line,
             wall_time_s: outcome.wall_s,
             summary: outcome.summary.clone(),
-            across_replications: Vec::new(),
             precision: None,
         }
     }
@@ -112,7 +106,6 @@ impl RunReport {
             command_line: provenance.command_line,
             wall_time_s: provenance.wall_time_s,
             summary: results.summary.clone(),
-            across_replications: results.kpis.clone(),
             precision,
         }
     }

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use super::json::RunReport;
 use crate::base::Estimate;
 use crate::model::VehicleKind;
+use crate::stats::Summary;
+use crate::stats::kpi::Scope;
 use crate::stats::summary::RouteSummary;
 
 /// A left-aligned first column and right-aligned other columns, sized to fit.
@@ -114,14 +116,46 @@ pub fn render(report: &RunReport) -> String {
             node.id.clone(),
             node.servers
                 .map_or("unlimited".to_string(), |s| s.to_string()),
-            pm(&node.arrivals_per_day, 1.0, 2),
-            pm(&node.utilization, 100.0, 1),
-            pm(&node.wait_mean_h, 1.0, 2),
-            mean(&node.wait_p95_h, 1.0, 1),
-            mean(&node.blocked_mean_h, 1.0, 2),
-            pm(&node.queue_mean, 1.0, 2),
-            mean(&node.queue_max, 1.0, 1),
-            mean(&node.yard_mean_teu, 1.0, 0),
+            pm(
+                &summary.estimate(Scope::Node, &node.id, "arrivals_per_day"),
+                1.0,
+                2,
+            ),
+            pm(
+                &summary.estimate(Scope::Node, &node.id, "utilization"),
+                100.0,
+                1,
+            ),
+            pm(
+                &summary.estimate(Scope::Node, &node.id, "wait_mean_h"),
+                1.0,
+                2,
+            ),
+            mean(
+                &summary.estimate(Scope::Node, &node.id, "wait_p95_h"),
+                1.0,
+                1,
+            ),
+            mean(
+                &summary.estimate(Scope::Node, &node.id, "blocked_mean_h"),
+                1.0,
+                2,
+            ),
+            pm(
+                &summary.estimate(Scope::Node, &node.id, "queue_mean"),
+                1.0,
+                2,
+            ),
+            mean(
+                &summary.estimate(Scope::Node, &node.id, "queue_max"),
+                1.0,
+                1,
+            ),
+            mean(
+                &summary.estimate(Scope::Node, &node.id, "yard_mean_teu"),
+                1.0,
+                0,
+            ),
         ]);
     }
     nodes.render(&mut out);
@@ -139,10 +173,26 @@ pub fn render(report: &RunReport) -> String {
         routes.row(vec![
             route.id.clone(),
             pm(&route.throughput_teu_per_year, 1.0, 0),
-            pm(&route.throughput_teu_per_day, 1.0, 1),
-            pm(&route.transit_mean_h, 1.0 / 24.0, 2),
-            mean(&route.transit_p50_h, 1.0 / 24.0, 2),
-            mean(&route.transit_p95_h, 1.0 / 24.0, 2),
+            pm(
+                &summary.estimate(Scope::Route, &route.id, "throughput_teu_per_day"),
+                1.0,
+                1,
+            ),
+            pm(
+                &summary.estimate(Scope::Route, &route.id, "transit_mean_h"),
+                1.0 / 24.0,
+                2,
+            ),
+            mean(
+                &summary.estimate(Scope::Route, &route.id, "transit_p50_h"),
+                1.0 / 24.0,
+                2,
+            ),
+            mean(
+                &summary.estimate(Scope::Route, &route.id, "transit_p95_h"),
+                1.0 / 24.0,
+                2,
+            ),
         ]);
     }
     routes.render(&mut out);
@@ -172,13 +222,41 @@ pub fn render(report: &RunReport) -> String {
                         VehicleKind::Train => "trains",
                     }
                 ),
-                pm(&fleet.departures, 1.0, 0),
-                pm(&fleet.teu_per_year, 1.0, 0),
-                mean(&fleet.mean_load_teu, 1.0, 0),
-                pm(&fleet.achieved_load_factor, 100.0, 1),
-                pm(&fleet.utilization, 100.0, 1),
-                pm(&fleet.cargo_wait_mean_h, 1.0, 1),
-                mean(&fleet.berth_wait_mean_h, 1.0, 1),
+                pm(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "departures"),
+                    1.0,
+                    0,
+                ),
+                pm(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "teu_per_year"),
+                    1.0,
+                    0,
+                ),
+                mean(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "mean_load_teu"),
+                    1.0,
+                    0,
+                ),
+                pm(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "achieved_load_factor"),
+                    100.0,
+                    1,
+                ),
+                pm(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "utilization"),
+                    100.0,
+                    1,
+                ),
+                pm(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "cargo_wait_mean_h"),
+                    1.0,
+                    1,
+                ),
+                mean(
+                    &summary.estimate(Scope::Fleet, &fleet.id, "berth_wait_mean_h"),
+                    1.0,
+                    1,
+                ),
             ]);
         }
         fleets.render(&mut out);
@@ -190,8 +268,16 @@ pub fn render(report: &RunReport) -> String {
         for target in &summary.targets {
             targets.row(vec![
                 format!("{} ({})", target.id, target.kind),
-                pm(&target.closed_h, 1.0 / 24.0, 1),
-                pm(&target.slowed_h, 1.0 / 24.0, 1),
+                pm(
+                    &summary.estimate(Scope::Target, &target.id, "closed_h"),
+                    1.0 / 24.0,
+                    1,
+                ),
+                pm(
+                    &summary.estimate(Scope::Target, &target.id, "slowed_h"),
+                    1.0 / 24.0,
+                    1,
+                ),
             ]);
         }
         targets.render(&mut out);
@@ -199,7 +285,7 @@ pub fn render(report: &RunReport) -> String {
 
     for route in summary.routes.iter().filter(|r| r.stages.len() > 1) {
         out.push('\n');
-        render_stages(route, &mut out);
+        render_stages(summary, route, &mut out);
     }
 
     out.push('\n');
@@ -220,7 +306,8 @@ pub fn render(report: &RunReport) -> String {
     out
 }
 
-fn render_stages(route: &RouteSummary, out: &mut String) {
+fn render_stages(summary: &Summary, route: &RouteSummary, out: &mut String) {
+    let stage_kpi = |index: usize, kpi| summary.stage_estimate(route, index, kpi);
     let _ = writeln!(
         out,
         "Where the hours go on route {} (mean hours per TEU):",
@@ -229,9 +316,12 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
     let total: f64 = route
         .stages
         .iter()
-        .map(|s| {
-            [s.wait_h, s.service_h, s.blocked_h, s.dispatch_h]
-                .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            Scope::Stage
+                .kpi_names()
+                .into_iter()
+                .map(|kpi| stage_kpi(i, kpi))
                 .flatten()
                 .map(|e| e.mean)
                 .sum::<f64>()
@@ -245,17 +335,14 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
         "vehicle wait h",
         "share %",
     ]);
-    for stage in &route.stages {
-        let stage_total: f64 = [
-            stage.wait_h,
-            stage.service_h,
-            stage.blocked_h,
-            stage.dispatch_h,
-        ]
-        .iter()
-        .flatten()
-        .map(|e| e.mean)
-        .sum();
+    for (i, stage) in route.stages.iter().enumerate() {
+        let stage_total: f64 = Scope::Stage
+            .kpi_names()
+            .into_iter()
+            .map(|kpi| stage_kpi(i, kpi))
+            .flatten()
+            .map(|e| e.mean)
+            .sum();
         let label = if stage.kind == "leg" {
             format!("  {} (leg)", stage.id)
         } else {
@@ -266,18 +353,18 @@ fn render_stages(route: &RouteSummary, out: &mut String) {
             if stage.kind == "leg" {
                 "".into()
             } else {
-                mean(&stage.wait_h, 1.0, 2)
+                mean(&stage_kpi(i, "wait_h"), 1.0, 2)
             },
-            mean(&stage.service_h, 1.0, 2),
+            mean(&stage_kpi(i, "service_h"), 1.0, 2),
             if stage.kind == "leg" {
                 "".into()
             } else {
-                mean(&stage.blocked_h, 1.0, 2)
+                mean(&stage_kpi(i, "blocked_h"), 1.0, 2)
             },
             if stage.kind == "leg" {
                 "".into()
             } else {
-                mean(&stage.dispatch_h, 1.0, 2)
+                mean(&stage_kpi(i, "dispatch_h"), 1.0, 2)
             },
             if total > 0.0 {
                 format!("{:.1}", 100.0 * stage_total / total)

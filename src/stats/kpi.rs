@@ -1,20 +1,34 @@
-//! Key figures per replication as a flat row, and their distribution across replications.
+//! Key figures per replication: one declarative table per scope, the flat row of one
+//! replication, and their distribution across replications.
 //!
-//! [`KpiColumns`] names every per-replication KPI of a model (the columns of `replications.csv`),
-//! [`KpiColumns::row`] computes one replication's values (the only place these formulas live),
-//! and [`AcrossReplications`] summarises each column over replications: mean, sd and 95% CI
-//! (Welford in replication order) plus percentiles from a [`QuantileSketch`] (integer counts,
-//! independent of order). [`SummaryBuilder`](super::summary::SummaryBuilder) reads the
-//! [`Summary`](super::Summary)'s per-entity estimates out of these columns.
+//! Every KPI is defined exactly once, in one of the tables [`NODE`], [`ROUTE`], [`STAGE`],
+//! [`FLOW`], [`FLEET`], [`TARGET`] and [`DISRUPTION`]: its name (with its unit suffix) and the
+//! function that computes one replication's value. Everything else derives from that entry:
+//!
+//! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
+//! - the per-replication value ([`KpiColumns::row`]),
+//! - the estimate across replications (mean, sd, 95% CI, percentiles: [`AcrossReplications`]),
+//!   which is the row of `kpis.csv`, the entry of `summary.json`'s `summary.kpis` (each estimate
+//!   once, with its `scope`, `entity` and `kpi`) and the `name`, `name_sd`, `name_ci95_low`,
+//!   `name_ci95_high` columns of the per-entity files (`nodes.csv`, ...).
+//!
+//! # Adding a KPI
+//! Add one [`Kpi`] entry to the table of its scope, at the place where its column should appear
+//! (the order of a table is the order of the columns). Nothing else: the CSV columns, the summary
+//! and `summary.json` pick it up. Readers look a KPI up by name
+//! ([`Summary::estimate`](super::Summary::estimate)). If the value needs a statistic the engine
+//! does not collect yet, add that field to [`ReplicationStats`] first.
 
 use serde::{Deserialize, Serialize};
 
-use super::replication::ReplicationStats;
+use super::replication::{
+    FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats, TargetStats,
+};
 use crate::base::Estimate;
 use crate::base::accumulators::Welford;
 use crate::base::sketch::QuantileSketch;
 use crate::base::time::HOURS_PER_DAY;
-use crate::model::Model;
+use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target};
 
 /// What a KPI describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +50,17 @@ pub enum Scope {
     Disruption,
 }
 
+/// Every scope, in column order.
+pub const SCOPES: [Scope; 7] = [
+    Scope::Node,
+    Scope::Route,
+    Scope::Stage,
+    Scope::Flow,
+    Scope::Fleet,
+    Scope::Target,
+    Scope::Disruption,
+];
+
 impl Scope {
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
@@ -49,14 +74,316 @@ impl Scope {
             Scope::Disruption => "disruption",
         }
     }
+
+    /// The names of the scope's KPIs, in column order (from its table).
+    pub fn kpi_names(self) -> Vec<&'static str> {
+        fn names<S, E>(table: &[Kpi<S, E>]) -> Vec<&'static str> {
+            table.iter().map(|k| k.name).collect()
+        }
+        match self {
+            Scope::Node => names(NODE),
+            Scope::Route => names(ROUTE),
+            Scope::Stage => names(STAGE),
+            Scope::Flow => names(FLOW),
+            Scope::Fleet => names(FLEET),
+            Scope::Target => names(TARGET),
+            Scope::Disruption => names(DISRUPTION),
+        }
+    }
+
+    /// Whether `kpi` is one of the scope's KPIs.
+    pub fn defines(self, kpi: &str) -> bool {
+        self.kpi_names().contains(&kpi)
+    }
 }
 
-/// One per-replication KPI.
+/// What a KPI's function sees of one replication: the statistics of one entity, the entity in
+/// the model, and the length of the statistics window.
+#[derive(Clone, Copy, Debug)]
+pub struct At<'a, S, E> {
+    /// The entity's statistics in this replication.
+    pub stats: &'a S,
+    /// The entity in the model.
+    pub entity: &'a E,
+    /// Statistics window, hours.
+    pub window_h: f64,
+}
+
+impl<S, E> At<'_, S, E> {
+    /// Statistics window, days.
+    pub fn window_days(&self) -> f64 {
+        self.window_h / HOURS_PER_DAY
+    }
+}
+
+/// The definition of one per-replication KPI: the one place it is written down.
+pub struct Kpi<S: 'static, E: 'static> {
+    /// Name with its unit suffix (`wait_mean_h`, `throughput_teu_per_day`, ...): the last part of
+    /// the column name and the `kpi` of its summary entry.
+    pub name: &'static str,
+    /// What it measures.
+    pub about: &'static str,
+    /// One replication's value (`None` where the replication has none, e.g. no wait observed).
+    pub value: fn(&At<'_, S, E>) -> Option<f64>,
+}
+
+impl<S, E> std::fmt::Debug for Kpi<S, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kpi").field("name", &self.name).finish()
+    }
+}
+
+/// Node KPIs, in column order.
+pub const NODE: &[Kpi<NodeStats, Node>] = &[
+    Kpi {
+        name: "arrivals_per_day",
+        about: "Consignments arriving per day.",
+        value: |x| Some(x.stats.arrivals as f64 / x.window_days()),
+    },
+    Kpi {
+        name: "wait_mean_h",
+        about: "Mean queue wait before service, hours.",
+        value: |x| x.stats.wait_h.mean(),
+    },
+    Kpi {
+        name: "wait_p50_h",
+        about: "Median queue wait of the replication, hours.",
+        value: |x| x.stats.wait_hist.quantile(0.5),
+    },
+    Kpi {
+        name: "wait_p95_h",
+        about: "95th percentile of the queue wait of the replication, hours.",
+        value: |x| x.stats.wait_hist.quantile(0.95),
+    },
+    Kpi {
+        name: "service_mean_h",
+        about: "Mean service time, hours.",
+        value: |x| x.stats.service_h.mean(),
+    },
+    Kpi {
+        name: "blocked_mean_h",
+        about: "Mean time held by a full next node, hours per departure.",
+        value: |x| x.stats.blocked_h.mean(),
+    },
+    Kpi {
+        name: "dispatch_mean_h",
+        about: "Mean time waiting for a vehicle of the next leg's fleet to leave, hours per \
+                departure.",
+        value: |x| x.stats.dispatch_h.mean(),
+    },
+    Kpi {
+        name: "sojourn_mean_h",
+        about: "Mean time at the node from arrival to departure, hours.",
+        value: |x| x.stats.sojourn_h.mean(),
+    },
+    Kpi {
+        name: "utilization",
+        about: "Fraction of server capacity spent serving (none for unlimited servers).",
+        value: |x| {
+            x.entity
+                .servers
+                .map(|servers| x.stats.busy.mean() / f64::from(servers))
+        },
+    },
+    Kpi {
+        name: "busy_servers_mean",
+        about: "Mean number of servers busy serving.",
+        value: |x| Some(x.stats.busy.mean()),
+    },
+    Kpi {
+        name: "blocked_servers_mean",
+        about: "Mean number of servers held by blocked cargo.",
+        value: |x| Some(x.stats.blocked.mean()),
+    },
+    Kpi {
+        name: "queue_mean",
+        about: "Time-average number of consignments waiting for a server.",
+        value: |x| Some(x.stats.queue.mean()),
+    },
+    Kpi {
+        name: "queue_max",
+        about: "Largest queue seen in the window.",
+        value: |x| Some(x.stats.queue.max),
+    },
+    Kpi {
+        name: "in_node_mean",
+        about: "Time-average number of consignments at the node.",
+        value: |x| Some(x.stats.in_node.mean()),
+    },
+    Kpi {
+        name: "yard_mean_teu",
+        about: "Time-average TEU at the node.",
+        value: |x| Some(x.stats.yard_teu.mean()),
+    },
+    Kpi {
+        name: "yard_max_teu",
+        about: "Largest TEU at the node in the window.",
+        value: |x| Some(x.stats.yard_teu.max),
+    },
+    Kpi {
+        name: "arrived_teu",
+        about: "TEU that arrived at the node in the window.",
+        value: |x| Some(x.stats.arrived_teu as f64),
+    },
+];
+
+/// Route KPIs, in column order.
+pub const ROUTE: &[Kpi<RouteStats, Route>] = &[
+    Kpi {
+        name: "delivered_teu",
+        about: "TEU delivered in the window.",
+        value: |x| Some(x.stats.delivered_teu as f64),
+    },
+    Kpi {
+        name: "throughput_teu_per_day",
+        about: "Throughput, TEU per day.",
+        value: |x| Some(x.stats.delivered_teu as f64 / x.window_days()),
+    },
+    Kpi {
+        name: "transit_mean_h",
+        about: "Mean end-to-end time, hours per TEU.",
+        value: |x| x.stats.transit_h.mean(),
+    },
+    Kpi {
+        name: "transit_p50_h",
+        about: "Median end-to-end time of the replication, hours.",
+        value: |x| x.stats.transit_hist.quantile(0.5),
+    },
+    Kpi {
+        name: "transit_p95_h",
+        about: "95th percentile of the end-to-end time of the replication, hours.",
+        value: |x| x.stats.transit_hist.quantile(0.95),
+    },
+];
+
+/// Stage KPIs (where the hours of a route go), in column order.
+pub const STAGE: &[Kpi<StageStats, ()>] = &[
+    Kpi {
+        name: "wait_h",
+        about: "Mean queue wait at the node, hours per TEU.",
+        value: |x| x.stats.wait_h.mean(),
+    },
+    Kpi {
+        name: "service_h",
+        about: "Mean service (node) or travel (leg) time, hours per TEU.",
+        value: |x| x.stats.service_h.mean(),
+    },
+    Kpi {
+        name: "blocked_h",
+        about: "Mean time held by a full next node or closed next leg, hours per TEU.",
+        value: |x| x.stats.blocked_h.mean(),
+    },
+    Kpi {
+        name: "dispatch_h",
+        about: "Mean time waiting for a vehicle of the next leg's fleet to leave, hours per TEU.",
+        value: |x| x.stats.dispatch_h.mean(),
+    },
+];
+
+/// Flow KPIs, in column order.
+pub const FLOW: &[Kpi<FlowStats, Flow>] = &[
+    Kpi {
+        name: "generated_teu",
+        about: "TEU generated in the window.",
+        value: |x| Some(x.stats.generated_teu as f64),
+    },
+    Kpi {
+        name: "refused_teu",
+        about: "TEU refused at entry in the window.",
+        value: |x| Some(x.stats.refused_teu as f64),
+    },
+];
+
+/// Fleet KPIs, in column order.
+pub const FLEET: &[Kpi<FleetStats, Fleet>] = &[
+    Kpi {
+        name: "departures",
+        about: "Departures from home in the window.",
+        value: |x| Some(x.stats.departures as f64),
+    },
+    Kpi {
+        name: "teu_per_year",
+        about: "TEU carried out from home per 365-day year.",
+        value: |x| Some(x.stats.departed_teu as f64 / x.window_days() * 365.0),
+    },
+    Kpi {
+        name: "mean_load_teu",
+        about: "Mean TEU per departure.",
+        value: |x| x.stats.load_teu.mean(),
+    },
+    Kpi {
+        name: "achieved_load_factor",
+        about: "TEU carried / (departures x nominal capacity).",
+        value: |x| {
+            (x.stats.departures > 0).then(|| {
+                x.stats.departed_teu as f64
+                    / (x.stats.departures as f64 * f64::from(x.entity.capacity_teu))
+            })
+        },
+    },
+    Kpi {
+        name: "utilization",
+        about: "Share of vehicle time away from home (travelling, at the far end, returning).",
+        value: |x| Some(x.stats.away.mean() / f64::from(x.entity.vehicles)),
+    },
+    Kpi {
+        name: "cargo_wait_mean_h",
+        about: "Mean wait of cargo for its vehicle to leave, hours per TEU.",
+        value: |x| x.stats.cargo_wait_h.mean(),
+    },
+    Kpi {
+        name: "berth_wait_mean_h",
+        about: "Mean wait of a loaded vehicle for a berth or an open port before unloading, \
+                hours.",
+        value: |x| x.stats.berth_wait_h.mean(),
+    },
+    Kpi {
+        name: "back_teu",
+        about: "TEU carried back home on the return leg in the window.",
+        value: |x| Some(x.stats.back_teu as f64),
+    },
+    Kpi {
+        name: "missed_slots",
+        about: "Weekly slots missed (scheduled fleets).",
+        value: |x| Some(x.stats.missed_slots as f64),
+    },
+];
+
+/// Disruption-target KPIs, in column order.
+pub const TARGET: &[Kpi<TargetStats, Target>] = &[
+    Kpi {
+        name: "closed_h",
+        about: "Hours closed in the window.",
+        value: |x| Some(x.stats.closed.mean() * x.window_h),
+    },
+    Kpi {
+        name: "slowed_h",
+        about: "Hours slowed (open below full capacity) in the window.",
+        value: |x| Some(x.stats.slowed.mean() * x.window_h),
+    },
+];
+
+/// Logged-disruption KPIs, in column order. The statistics are the episode lengths of the
+/// replication (hours, whole run, in log order).
+pub const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
+    Kpi {
+        name: "episodes",
+        about: "Episodes started in the replication (whole run).",
+        value: |x| Some(x.stats.weight),
+    },
+    Kpi {
+        name: "duration_mean_h",
+        about: "Mean episode length, hours.",
+        value: |x| x.stats.mean(),
+    },
+];
+
+/// One per-replication KPI of a model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KpiColumn {
     /// Entity kind.
     pub scope: Scope,
-    /// Entity: node, route or flow id; for a stage `route/index/stage-id`.
+    /// Entity: node, route or flow id; for a stage `route/index/stage-id` ([`stage_entity`]).
     pub entity: String,
     /// KPI name with its unit (`wait_mean_h`, `throughput_teu_per_day`, ...).
     pub kpi: String,
@@ -69,63 +396,14 @@ impl KpiColumn {
     }
 }
 
-/// Node KPIs in column order.
-pub const NODE_KPIS: [&str; 17] = [
-    "arrivals_per_day",
-    "wait_mean_h",
-    "wait_p50_h",
-    "wait_p95_h",
-    "service_mean_h",
-    "blocked_mean_h",
-    "dispatch_mean_h",
-    "sojourn_mean_h",
-    "utilization",
-    "busy_servers_mean",
-    "blocked_servers_mean",
-    "queue_mean",
-    "queue_max",
-    "in_node_mean",
-    "yard_mean_teu",
-    "yard_max_teu",
-    "arrived_teu",
-];
-
-/// Route KPIs in column order.
-pub const ROUTE_KPIS: [&str; 5] = [
-    "delivered_teu",
-    "throughput_teu_per_day",
-    "transit_mean_h",
-    "transit_p50_h",
-    "transit_p95_h",
-];
-
-/// Stage KPIs in column order.
-pub const STAGE_KPIS: [&str; 4] = ["wait_h", "service_h", "blocked_h", "dispatch_h"];
-
-/// Flow KPIs in column order.
-pub const FLOW_KPIS: [&str; 2] = ["generated_teu", "refused_teu"];
-
-/// Fleet KPIs in column order.
-pub const FLEET_KPIS: [&str; 9] = [
-    "departures",
-    "teu_per_year",
-    "mean_load_teu",
-    "achieved_load_factor",
-    "utilization",
-    "cargo_wait_mean_h",
-    "berth_wait_mean_h",
-    "back_teu",
-    "missed_slots",
-];
-
-/// Disruption-target KPIs in column order.
-pub const TARGET_KPIS: [&str; 2] = ["closed_h", "slowed_h"];
-
-/// Logged-disruption KPIs in column order.
-pub const DISRUPTION_KPIS: [&str; 2] = ["episodes", "duration_mean_h"];
+/// The entity name of stage `index` (with id `stage`) of route `route`: `route/index/stage`.
+pub fn stage_entity(route: &str, index: usize, stage: &str) -> String {
+    format!("{route}/{index}/{stage}")
+}
 
 /// The per-replication KPIs of a model, in a fixed order: nodes, routes, stages, flows, fleets,
-/// disruption targets, logged disruptions, each in scenario order.
+/// disruption targets, logged disruptions, each in scenario order, and for each entity the KPIs
+/// of its scope's table in table order.
 #[derive(Clone, Debug)]
 pub struct KpiColumns {
     columns: Vec<KpiColumn>,
@@ -135,8 +413,8 @@ impl KpiColumns {
     /// The columns of `model`.
     pub fn new(model: &Model) -> KpiColumns {
         let mut columns = Vec::new();
-        let mut push = |scope, entity: &str, kpis: &[&str]| {
-            for kpi in kpis {
+        let mut push = |scope: Scope, entity: &str| {
+            for kpi in scope.kpi_names() {
                 columns.push(KpiColumn {
                     scope,
                     entity: entity.to_string(),
@@ -145,31 +423,27 @@ impl KpiColumns {
             }
         };
         for node in &model.nodes {
-            push(Scope::Node, &node.id, &NODE_KPIS);
+            push(Scope::Node, &node.id);
         }
         for route in &model.routes {
-            push(Scope::Route, &route.id, &ROUTE_KPIS);
+            push(Scope::Route, &route.id);
         }
         for route in &model.routes {
             for (index, id) in stage_ids(model, route).iter().enumerate() {
-                push(
-                    Scope::Stage,
-                    &format!("{}/{index}/{id}", route.id),
-                    &STAGE_KPIS,
-                );
+                push(Scope::Stage, &stage_entity(&route.id, index, id));
             }
         }
         for flow in &model.flows {
-            push(Scope::Flow, &flow.id, &FLOW_KPIS);
+            push(Scope::Flow, &flow.id);
         }
         for fleet in &model.fleets {
-            push(Scope::Fleet, &fleet.id, &FLEET_KPIS);
+            push(Scope::Fleet, &fleet.id);
         }
         for target in model.disruption_targets() {
-            push(Scope::Target, model.target_name(target), &TARGET_KPIS);
+            push(Scope::Target, model.target_name(target));
         }
         for disruption in model.disruptions.iter().filter(|d| d.logged) {
-            push(Scope::Disruption, &disruption.id, &DISRUPTION_KPIS);
+            push(Scope::Disruption, &disruption.id);
         }
         KpiColumns { columns }
     }
@@ -192,88 +466,53 @@ impl KpiColumns {
     /// One replication's values, in column order (`None` where the replication has no value,
     /// e.g. no wait observed).
     pub fn row(&self, model: &Model, rep: &ReplicationStats, out: &mut Vec<Option<f64>>) {
-        out.clear();
-        let window_days = rep.window_h / HOURS_PER_DAY;
-        for (stats, node) in rep.nodes.iter().zip(&model.nodes) {
-            out.extend([
-                Some(stats.arrivals as f64 / window_days),
-                stats.wait_h.mean(),
-                stats.wait_hist.quantile(0.5),
-                stats.wait_hist.quantile(0.95),
-                stats.service_h.mean(),
-                stats.blocked_h.mean(),
-                stats.dispatch_h.mean(),
-                stats.sojourn_h.mean(),
-                node.servers
-                    .map(|servers| stats.busy.mean() / f64::from(servers)),
-                Some(stats.busy.mean()),
-                Some(stats.blocked.mean()),
-                Some(stats.queue.mean()),
-                Some(stats.queue.max),
-                Some(stats.in_node.mean()),
-                Some(stats.yard_teu.mean()),
-                Some(stats.yard_teu.max),
-                Some(stats.arrived_teu as f64),
-            ]);
+        fn extend<S, E>(
+            out: &mut Vec<Option<f64>>,
+            table: &[Kpi<S, E>],
+            stats: &S,
+            entity: &E,
+            window_h: f64,
+        ) {
+            let at = At {
+                stats,
+                entity,
+                window_h,
+            };
+            out.extend(table.iter().map(|kpi| (kpi.value)(&at)));
         }
-        for stats in &rep.routes {
-            out.extend([
-                Some(stats.delivered_teu as f64),
-                Some(stats.delivered_teu as f64 / window_days),
-                stats.transit_h.mean(),
-                stats.transit_hist.quantile(0.5),
-                stats.transit_hist.quantile(0.95),
-            ]);
+        out.clear();
+        let window_h = rep.window_h;
+        for (stats, node) in rep.nodes.iter().zip(&model.nodes) {
+            extend(out, NODE, stats, node, window_h);
+        }
+        for (stats, route) in rep.routes.iter().zip(&model.routes) {
+            extend(out, ROUTE, stats, route, window_h);
         }
         for stats in &rep.routes {
             for stage in &stats.stages {
-                out.extend([
-                    stage.wait_h.mean(),
-                    stage.service_h.mean(),
-                    stage.blocked_h.mean(),
-                    stage.dispatch_h.mean(),
-                ]);
+                extend(out, STAGE, stage, &(), window_h);
             }
         }
-        for stats in &rep.flows {
-            out.extend([
-                Some(stats.generated_teu as f64),
-                Some(stats.refused_teu as f64),
-            ]);
+        for (stats, flow) in rep.flows.iter().zip(&model.flows) {
+            extend(out, FLOW, stats, flow, window_h);
         }
         for (stats, fleet) in rep.fleets.iter().zip(&model.fleets) {
-            out.extend([
-                Some(stats.departures as f64),
-                Some(stats.departed_teu as f64 / window_days * 365.0),
-                stats.load_teu.mean(),
-                (stats.departures > 0).then(|| {
-                    stats.departed_teu as f64
-                        / (stats.departures as f64 * f64::from(fleet.capacity_teu))
-                }),
-                Some(stats.away.mean() / f64::from(fleet.vehicles)),
-                stats.cargo_wait_h.mean(),
-                stats.berth_wait_h.mean(),
-                Some(stats.back_teu as f64),
-                Some(stats.missed_slots as f64),
-            ]);
+            extend(out, FLEET, stats, fleet, window_h);
         }
-        for stats in &rep.targets {
-            out.extend([
-                Some(stats.closed.mean() * rep.window_h),
-                Some(stats.slowed.mean() * rep.window_h),
-            ]);
+        for (stats, target) in rep.targets.iter().zip(model.disruption_targets()) {
+            extend(out, TARGET, stats, &target, window_h);
         }
-        // Episode lengths in log order, as the summary builder accumulates them.
+        // Episode lengths in log order.
         let mut episodes = vec![Welford::default(); model.disruptions.len()];
         for record in &rep.disruption_log {
             episodes[record.disruption as usize].add(record.end_h - record.start_h);
         }
-        for (durations, _) in episodes
+        for (durations, disruption) in episodes
             .iter()
             .zip(&model.disruptions)
             .filter(|(_, d)| d.logged)
         {
-            out.extend([Some(durations.weight), durations.mean()]);
+            extend(out, DISRUPTION, durations, disruption, window_h);
         }
         assert_eq!(
             out.len(),
@@ -376,5 +615,100 @@ impl AcrossReplications {
                 max: sketch.max(),
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::summary::SummaryBuilder;
+
+    /// A model with every scope: fleets, disruption targets and logged disruptions.
+    fn model() -> Model {
+        crate::scenario::builtin().model
+    }
+
+    #[test]
+    fn kpi_names_are_unique_within_a_scope_and_carry_no_separator() {
+        for scope in SCOPES {
+            let names = scope.kpi_names();
+            assert!(!names.is_empty(), "{scope:?}");
+            for (i, name) in names.iter().enumerate() {
+                assert!(!names[..i].contains(name), "{scope:?}: {name} twice");
+                assert!(!name.contains('/') && !name.contains(','), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn columns_summary_entries_and_summary_json_derive_from_the_same_definitions() {
+        let model = model();
+        let columns = KpiColumns::new(&model);
+        // Every scope has entities in this model, so every defined KPI is exercised.
+        for scope in SCOPES {
+            assert!(
+                columns.columns().iter().any(|c| c.scope == scope),
+                "{scope:?} has no column"
+            );
+        }
+        // The columns are, per entity, exactly the names of its scope's table, in table order.
+        let mut i = 0;
+        while i < columns.len() {
+            let first = &columns.columns()[i];
+            let names = first.scope.kpi_names();
+            let group = &columns.columns()[i..i + names.len()];
+            assert!(
+                group
+                    .iter()
+                    .all(|c| c.scope == first.scope && c.entity == first.entity)
+            );
+            assert_eq!(
+                group.iter().map(|c| c.kpi.as_str()).collect::<Vec<_>>(),
+                names
+            );
+            i += names.len();
+        }
+        // One replication's row has a value slot per column.
+        let mut builder = SummaryBuilder::new(&model);
+        let mut sim = crate::engine::Simulation::new(&model);
+        for replication in 0..2 {
+            let stats = sim.run(replication);
+            let mut row = Vec::new();
+            columns.row(&model, &stats, &mut row);
+            assert_eq!(row.len(), columns.len());
+            builder.add(&model, &stats);
+        }
+        // summary.json holds every column exactly once, under `summary.kpis`, and nowhere else.
+        let summary = builder.finish(&model);
+        let json = serde_json::to_value(&summary).unwrap();
+        let entries = json["kpis"].as_array().unwrap();
+        assert_eq!(entries.len(), columns.len());
+        for (entry, column) in entries.iter().zip(columns.columns()) {
+            assert_eq!(entry["scope"], column.scope.as_str());
+            assert_eq!(entry["entity"], column.entity.as_str());
+            assert_eq!(entry["kpi"], column.kpi.as_str());
+        }
+        let mut estimates = 0;
+        count_estimates(&json, &mut estimates);
+        let per_year = summary.routes.len();
+        assert_eq!(
+            estimates,
+            entries.iter().filter(|e| !e["estimate"].is_null()).count() + per_year,
+            "an estimate is held outside summary.kpis (other than the derived TEU per year)"
+        );
+    }
+
+    /// Counts the objects that look like an `Estimate` anywhere in `value`.
+    fn count_estimates(value: &serde_json::Value, count: &mut usize) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.contains_key("half_width") && map.contains_key("sd") {
+                    *count += 1;
+                }
+                map.values().for_each(|v| count_estimates(v, count));
+            }
+            serde_json::Value::Array(list) => list.iter().for_each(|v| count_estimates(v, count)),
+            _ => {}
+        }
     }
 }

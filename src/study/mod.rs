@@ -99,6 +99,6 @@ pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Sample {
         config,
         columns: aggregate.columns().columns().to_vec(),
         rows,
-        kpis: aggregate.results(&seeded).kpis,
+        kpis: aggregate.summary(&seeded).kpis,
     }
 }

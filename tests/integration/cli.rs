@@ -3,6 +3,8 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::common::summary_kpi;
+
 fn corridor() -> Command {
     Command::cargo_bin("corridor").expect("binary builds")
 }
@@ -28,7 +30,12 @@ fn run_default_scenario_writes_summary_json() {
     );
     assert_eq!(json["scenario"]["sha256"].as_str().unwrap().len(), 64);
     assert!(
-        json["summary"]["routes"][0]["transit_mean_h"]["mean"]
+        summary_kpi(
+            &json,
+            "route",
+            json["summary"]["routes"][0]["id"].as_str().unwrap(),
+            "transit_mean_h"
+        )["estimate"]["mean"]
             .as_f64()
             .unwrap()
             > 0.0

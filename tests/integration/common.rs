@@ -191,3 +191,19 @@ pub fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
     let p_wait = last / (sum + last);
     p_wait / (f64::from(c) * mu - lambda)
 }
+
+/// The entry of KPI `kpi` of `entity` in `scope` in a `summary.json` (`summary.kpis`, where each
+/// estimate is kept once).
+pub fn summary_kpi<'a>(
+    json: &'a serde_json::Value,
+    scope: &str,
+    entity: &str,
+    kpi: &str,
+) -> &'a serde_json::Value {
+    json["summary"]["kpis"]
+        .as_array()
+        .expect("summary.kpis is a list")
+        .iter()
+        .find(|k| k["scope"] == scope && k["entity"] == entity && k["kpi"] == kpi)
+        .unwrap_or_else(|| panic!("summary.json has no {scope}/{entity}/{kpi}"))
+}

@@ -5,7 +5,6 @@ use corridor::experiment::{
 };
 use corridor::model::Model;
 use corridor::scenario;
-use corridor::stats::kpi::Scope;
 
 use crate::common::{assert_same_results, corridor};
 
@@ -84,7 +83,7 @@ pub const FERRY_STORMS: &str = concat!(
 );
 
 #[test]
-fn kpi_estimates_are_the_summary_estimates_bit_for_bit() {
+fn kpi_estimates_are_the_estimates_of_the_replication_rows_bit_for_bit() {
     let builtin = scenario::builtin().model;
     let ferry = scenario::load(std::path::Path::new(FERRY_STORMS))
         .unwrap()
@@ -97,42 +96,52 @@ fn kpi_estimates_are_the_summary_estimates_bit_for_bit() {
                 seed: 5,
             },
         );
-        let (aggregate, _) = aggregate_with(&model, 2, Plan::Fixed(4));
+        let runner = Runner::new(2).unwrap();
+        let mut aggregate = Aggregate::new(&model);
+        let mut rows = Vec::new();
+        run_aggregated(
+            &model,
+            &runner,
+            Plan::Fixed(4),
+            &mut aggregate,
+            |replication| {
+                rows.push(replication.kpi_row.clone());
+                Ok::<(), ()>(())
+            },
+            |_| {},
+        )
+        .unwrap();
         let results = aggregate.results(&model);
-        let summary = serde_json::to_value(&results.summary).unwrap();
+        let columns = aggregate.columns().columns();
+        // One summary entry per column, in column order, each estimate the one of its column.
+        assert_eq!(results.summary.kpis.len(), columns.len());
         let mut compared = 0;
-        for kpi in &results.kpis {
-            let list = match kpi.scope {
-                Scope::Node => "nodes",
-                Scope::Route => "routes",
-                Scope::Flow => "flows",
-                Scope::Fleet => "fleets",
-                Scope::Target => "targets",
-                Scope::Disruption => "disruptions",
-                Scope::Stage => continue,
-            };
-            let entity = summary[list]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["id"] == kpi.entity.as_str())
-                .unwrap_or_else(|| panic!("{list} has no {}", kpi.entity));
-            // KPIs only in the per-replication table (e.g. arrived_teu) have no summary field.
-            let Some(field) = entity.get(&kpi.kpi) else {
-                continue;
-            };
-            let expected: Option<corridor::base::Estimate> =
-                serde_json::from_value(field.clone()).unwrap();
+        for (i, (kpi, column)) in results.summary.kpis.iter().zip(columns).enumerate() {
             assert_eq!(
-                kpi.estimate, expected,
-                "{:?} {} {}",
-                kpi.scope, kpi.entity, kpi.kpi
+                (kpi.scope, &kpi.entity, &kpi.kpi),
+                (column.scope, &column.entity, &column.kpi)
             );
-            compared += 1;
+            let mut moments = corridor::base::Welford::default();
+            for value in rows.iter().filter_map(|row| row[i]) {
+                moments.add(value);
+            }
+            let expected = corridor::base::Estimate::from_welford(&moments);
+            assert_eq!(kpi.estimate, expected, "{}", column.name());
+            // The lookup readers use finds the same entry.
+            assert_eq!(
+                results.summary.estimate(kpi.scope, &kpi.entity, &kpi.kpi),
+                expected
+            );
+            compared += usize::from(expected.is_some());
         }
         assert!(compared >= at_least, "compared {compared}");
         // Percentiles across replications are ordered and within the extremes.
-        for kpi in results.kpis.iter().filter(|k| k.percentiles.is_some()) {
+        for kpi in results
+            .summary
+            .kpis
+            .iter()
+            .filter(|k| k.percentiles.is_some())
+        {
             let p = kpi.percentiles.unwrap();
             assert!(p.windows(2).all(|w| w[0] <= w[1]), "{kpi:?}");
             assert!(

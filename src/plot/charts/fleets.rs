@@ -6,6 +6,7 @@ use plotters::prelude::*;
 use super::{BandSeries, ChartResult, TimePanel};
 use crate::plot::data::{Point, ResultSet};
 use crate::plot::theme::{self, Theme};
+use crate::stats::kpi::Scope;
 
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -85,7 +86,11 @@ where
             let overall = fleets
                 .iter()
                 .find(|f| &f.id == id)
-                .and_then(|f| f.achieved_load_factor)
+                .and_then(|f| {
+                    data.report
+                        .summary
+                        .estimate(Scope::Fleet, &f.id, "achieved_load_factor")
+                })
                 .map_or(String::new(), |e| {
                     format!(
                         ", year {:.1}% ± {:.1}",

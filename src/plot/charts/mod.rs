@@ -15,6 +15,7 @@ use plotters::prelude::*;
 
 use super::data::{Point, ResultSet};
 use super::theme::{self, FONT, INK, Theme};
+use crate::stats::kpi::Scope;
 
 /// What a chart draw returns.
 pub type ChartResult = Result<(), Box<dyn Error>>;
@@ -113,12 +114,12 @@ impl ChartKind {
             ChartKind::Fleets => !data.fleets.is_empty(),
             ChartKind::Throughput => !throughput::delivering(data).is_empty(),
             ChartKind::Transit => data.transit.iter().any(|(_, bins)| !bins.is_empty()),
-            ChartKind::Stages => data
-                .report
-                .summary
-                .routes
-                .iter()
-                .any(|r| r.delivered_teu.is_some_and(|d| d.mean > 0.0)),
+            ChartKind::Stages => data.report.summary.routes.iter().any(|r| {
+                data.report
+                    .summary
+                    .estimate(Scope::Route, &r.id, "delivered_teu")
+                    .is_some_and(|d| d.mean > 0.0)
+            }),
             ChartKind::Nodes => !data.report.summary.nodes.is_empty(),
             ChartKind::Queues => !queues::busiest(data).is_empty(),
         }

@@ -8,6 +8,7 @@ use super::{ChartResult, category_label, format_number, nice_max};
 use crate::base::Estimate;
 use crate::plot::data::ResultSet;
 use crate::plot::theme::{self, FONT, INK, Theme};
+use crate::stats::kpi::Scope;
 
 pub(super) fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -17,17 +18,32 @@ pub(super) fn draw<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let nodes = &data.report.summary.nodes;
+    let summary = &data.report.summary;
+    let nodes = &summary.nodes;
     let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
     let utilization: Vec<(usize, &str, Option<Estimate>)> = nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| (i, n.id.as_str(), n.utilization.map(|e| scaled(e, 100.0))))
+        .map(|(i, n)| {
+            (
+                i,
+                n.id.as_str(),
+                summary
+                    .estimate(Scope::Node, &n.id, "utilization")
+                    .map(|e| scaled(e, 100.0)),
+            )
+        })
         .collect();
     let wait: Vec<(usize, &str, Option<Estimate>)> = nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| (i, n.id.as_str(), n.wait_mean_h))
+        .map(|(i, n)| {
+            (
+                i,
+                n.id.as_str(),
+                summary.estimate(Scope::Node, &n.id, "wait_mean_h"),
+            )
+        })
         .collect();
     bars(
         &left,

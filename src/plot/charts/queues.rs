@@ -9,6 +9,7 @@ use super::{
 };
 use crate::plot::data::ResultSet;
 use crate::plot::theme::Theme;
+use crate::stats::kpi::Scope;
 
 /// Nodes shown.
 const BUSIEST: usize = 4;
@@ -16,18 +17,23 @@ const BUSIEST: usize = 4;
 /// The nodes shown, busiest first: where cargo queues (for a server or a vehicle), ranked by
 /// mean TEU at the node.
 pub(super) fn busiest(data: &ResultSet) -> Vec<(usize, f64)> {
-    let nodes = &data.report.summary.nodes;
+    let summary = &data.report.summary;
+    let estimate = |id: &str, kpi| summary.estimate(Scope::Node, id, kpi);
+    let nodes = &summary.nodes;
     let mut ranked: Vec<(usize, f64)> = nodes
         .iter()
         .enumerate()
         // Only where cargo queues, for a server or a vehicle: a pure delay (unlimited servers,
         // nothing to wait for) holds boxes in process, not in a queue.
         .filter(|(_, n)| {
-            [n.queue_mean, n.dispatch_mean_h]
-                .iter()
-                .any(|e| e.is_some_and(|e| e.mean > 0.0))
+            [
+                estimate(&n.id, "queue_mean"),
+                estimate(&n.id, "dispatch_mean_h"),
+            ]
+            .iter()
+            .any(|e| e.is_some_and(|e| e.mean > 0.0))
         })
-        .filter_map(|(i, n)| n.yard_mean_teu.map(|e| (i, e.mean)))
+        .filter_map(|(i, n)| estimate(&n.id, "yard_mean_teu").map(|e| (i, e.mean)))
         .filter(|(_, teu)| *teu > 0.0)
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

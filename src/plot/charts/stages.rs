@@ -10,7 +10,9 @@ use super::{
 };
 use crate::plot::data::ResultSet;
 use crate::plot::theme::{FONT, INK, Theme};
-use crate::stats::summary::StageSummary;
+use crate::stats::Summary;
+use crate::stats::kpi::Scope;
+use crate::stats::summary::{RouteSummary, StageSummary};
 
 /// Colour of travel on legs.
 const TRAVEL: RGBColor = RGBColor(205, 205, 205);
@@ -27,14 +29,19 @@ where
     let routes: Vec<_> = summary
         .routes
         .iter()
-        .filter(|r| r.delivered_teu.is_some_and(|d| d.mean > 0.0))
+        .filter(|r| {
+            summary
+                .estimate(Scope::Route, &r.id, "delivered_teu")
+                .is_some_and(|d| d.mean > 0.0)
+        })
         .collect();
     let bars: Vec<Vec<(&StageSummary, f64)>> = routes
         .iter()
         .map(|r| {
             r.stages
                 .iter()
-                .map(|s| (s, stage_hours(s) / 24.0))
+                .enumerate()
+                .map(|(i, s)| (s, stage_hours(summary, r, i) / 24.0))
                 .collect()
         })
         .collect();
@@ -131,15 +138,11 @@ where
 }
 
 /// Mean hours per TEU in a stage: wait, service (travel for legs), held and dispatch.
-fn stage_hours(stage: &StageSummary) -> f64 {
-    [
-        stage.wait_h,
-        stage.service_h,
-        stage.blocked_h,
-        stage.dispatch_h,
-    ]
-    .iter()
-    .flatten()
-    .map(|e| e.mean)
-    .sum()
+fn stage_hours(summary: &Summary, route: &RouteSummary, index: usize) -> f64 {
+    Scope::Stage
+        .kpi_names()
+        .into_iter()
+        .filter_map(|kpi| summary.stage_estimate(route, index, kpi))
+        .map(|e| e.mean)
+        .sum()
 }
