@@ -12,6 +12,7 @@ use anyhow::Context;
 use corridor::base::CONFIDENCE;
 use corridor::plot::{self};
 use corridor::report::OutputDir;
+use corridor::report::Provenance;
 use corridor::scenario::{self, LoadedScenario};
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
 use corridor::study::{
@@ -85,9 +86,12 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     }
     progress.finish();
     let comparison = Comparison {
-        corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-        seed: config.seed,
-        replications: config.replications,
+        provenance: Provenance::new(
+            &base_ref.file,
+            &base_ref.sha256,
+            config,
+            std::env::args().collect(),
+        ),
         confidence: CONFIDENCE,
         base: base_ref,
         variants: compared,
@@ -141,8 +145,8 @@ fn render_table(comparison: &Comparison) -> String {
             variant.scenario.file,
             comparison.base.name,
             comparison.base.file,
-            comparison.replications,
-            comparison.seed
+            comparison.provenance.replications,
+            comparison.provenance.seed
         );
         out.push_str(&variant_table(variant));
         let _ = writeln!(

@@ -22,8 +22,8 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let out_path = out.path().to_path_buf();
     let manifest = shards.manifest();
     let config = RunConfig {
-        replications: manifest.replications,
-        seed: manifest.seed,
+        replications: manifest.provenance.replications,
+        seed: manifest.provenance.seed,
     };
     let model = experiment::seeded(&shards.scenario().model, config);
     let mut collector = Collector::new(&model, out)
@@ -39,14 +39,15 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         progress.inc();
         Ok::<(), anyhow::Error>(())
     })?;
-    let provenance = Provenance {
-        scenario: manifest.scenario.clone(),
-        seed: manifest.seed,
-        command_line: std::env::args().collect(),
-        wall_time_s: started.elapsed().as_secs_f64(),
-    };
+    let provenance = Provenance::new(
+        &manifest.provenance.scenario_file,
+        &manifest.provenance.scenario_sha256,
+        config,
+        std::env::args().collect(),
+    )
+    .timed(started.elapsed().as_secs_f64());
     let (report, _files) = collector
-        .finish(provenance, None)
+        .finish(provenance, manifest.scenario.clone(), None)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
     super::plot::after_run(&out_path, &args.charts)?;

@@ -121,14 +121,19 @@ fn run_full(
         |total| progress.set_total(total),
     )
     .with_context(|| format!("cannot write to {}", out_path.display()))?;
-    let provenance = Provenance {
-        scenario: ScenarioInfo::of(loaded),
-        seed: model.settings.seed,
-        command_line: std::env::args().collect(),
-        wall_time_s: started.elapsed().as_secs_f64(),
-    };
+    // The replications are those aggregated (precision mode decides them), set by `finish`.
+    let provenance = Provenance::new(
+        &loaded.file,
+        &loaded.hash,
+        RunConfig {
+            seed: model.settings.seed,
+            replications: 0,
+        },
+        std::env::args().collect(),
+    )
+    .timed(started.elapsed().as_secs_f64());
     let (report, _files) = collector
-        .finish(provenance, precision)
+        .finish(provenance, ScenarioInfo::of(loaded), precision)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
     super::plot::after_run(&out_path, &args.charts)?;
@@ -182,15 +187,17 @@ fn run_shard(
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     let manifest = ShardManifest {
         format: SHARD_FORMAT.to_string(),
-        corridor_version: env!("CARGO_PKG_VERSION").to_string(),
+        provenance: Provenance::new(
+            &loaded.file,
+            &loaded.hash,
+            config,
+            std::env::args().collect(),
+        )
+        .timed(started.elapsed().as_secs_f64()),
         scenario: ScenarioInfo::of(loaded),
         scenario_text: text,
-        seed: config.seed,
-        replications: config.replications,
         shard,
         shard_replications: writer.written(),
-        command_line: std::env::args().collect(),
-        wall_time_s: started.elapsed().as_secs_f64(),
     };
     writer
         .finish(&manifest)

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use corridor::plot::sensitivity::{morris_charts, oat_charts};
 use corridor::report::OutputDir;
+use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Document};
 use corridor::stats::kpi::KpiColumns;
-use corridor::study::StudyRun;
 use corridor::study::morris::MorrisDesign;
 use corridor::study::sensitivity::{
     MORRIS_CSV, MORRIS_DESIGN_CSV, MORRIS_JSON, MorrisResults, OAT_CSV, OAT_JSON, OatResults,
@@ -123,7 +123,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
             |_| {},
         ))
     };
-    let run = StudyRun::new(doc.file(), &base.hash, config, std::env::args().collect());
+    let run = Provenance::new(doc.file(), &base.hash, config, std::env::args().collect());
     let mut written = Vec::new();
     let mut stdout = std::io::stdout().lock();
     if oat {
@@ -192,8 +192,8 @@ fn print_oat(out: &mut impl Write, results: &OatResults) -> anyhow::Result<()> {
         out,
         "One at a time: {} parameters at low and high, {} replications each, seed {}; swing = high − low, paired over replications (95% CI)",
         results.parameters.len(),
-        results.run.replications,
-        results.run.seed
+        results.provenance.replications,
+        results.provenance.seed
     )?;
     let width = label_width(&results.parameters);
     for (k, kpi) in results.kpis.iter().enumerate() {
@@ -226,8 +226,8 @@ fn print_morris(out: &mut impl Write, results: &MorrisResults) -> anyhow::Result
         results.design.levels,
         trim(&format!("{:.4}", results.design.delta)),
         results.design.trajectories.len() * (results.parameters.len() + 1),
-        results.run.replications,
-        results.run.seed
+        results.provenance.replications,
+        results.provenance.seed
     )?;
     let width = label_width(&results.parameters);
     let cell = |v: Option<f64>| v.map_or("-".to_string(), |v| trim(&format!("{v:.3}")));

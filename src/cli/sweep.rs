@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use corridor::plot::sweep::sweep_charts;
 use corridor::report::OutputDir;
+use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Change, Document};
 use corridor::stats::kpi::KpiColumns;
-use corridor::study::StudyRun;
 use corridor::study::sweep::{
     self, SWEEP_CSV, SWEEP_JSON, StudyError, SweepDesign, SweepParameter, SweepResults,
 };
@@ -107,7 +107,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     } else {
         requested
     };
-    let run = StudyRun::new(doc.file(), &base.hash, config, std::env::args().collect());
+    let run = Provenance::new(doc.file(), &base.hash, config, std::env::args().collect());
     let results = SweepResults::new(run, design, kpis, &samples);
     let routes: Vec<String> = base.model.routes.iter().map(|r| r.id.clone()).collect();
     let charts = charts(&args.study, |options| {
@@ -170,8 +170,8 @@ fn print_table(results: &SweepResults) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" and "),
         results.design.points().len(),
-        results.run.replications,
-        results.run.seed
+        results.provenance.replications,
+        results.provenance.seed
     )?;
     writeln!(stdout, "Means over replications (95% CIs in sweep.csv):\n")?;
     let width = results

@@ -164,7 +164,10 @@ where
 {
     let (bars, left_out, unchanged) = bars(variant);
     let caption = format!("{} vs {}", variant.scenario.name, comparison.base.name);
-    let mut x_desc = format!("% change, {} replications", comparison.replications);
+    let mut x_desc = format!(
+        "% change, {} replications",
+        comparison.provenance.replications
+    );
     let mut hidden = Vec::new();
     if left_out > 0 {
         hidden.push(format!("{left_out} smaller changes"));

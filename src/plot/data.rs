@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::report::RunReport;
 use crate::report::csv::{
     DISRUPTIONS_CSV, FLEET_DAILY_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, THROUGHPUT_DAILY_CSV,
     THROUGHPUT_WEEKLY_CSV, TRANSIT_DISTRIBUTION_CSV,
 };
 use crate::report::output::SUMMARY_JSON;
+use crate::report::{ReadError, RunReport, parse_versioned};
 
 /// Why the result files could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,9 @@ pub enum DataError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// `summary.json` does not parse or has another format version.
+    #[error(transparent)]
+    Summary(#[from] ReadError),
     /// A result file does not parse.
     #[error("{}: {message}", .path.display())]
     Parse {
@@ -161,10 +164,7 @@ impl ResultSet {
             path: summary_path.clone(),
             source,
         })?;
-        let report: RunReport = serde_json::from_str(&text).map_err(|e| DataError::Parse {
-            path: summary_path.clone(),
-            message: e.to_string(),
-        })?;
+        let report: RunReport = parse_versioned(&summary_path, &text)?;
 
         let period = Period::for_horizon(report.scenario.horizon_days);
         let (throughput_file, fleet_file, full_days) = match period {

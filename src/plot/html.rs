@@ -55,13 +55,13 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
     // Scenario and provenance.
     page.push_str("<table class=\"meta\">\n");
     let rows = [
-        ("Scenario file", run.scenario.file.clone()),
-        ("Scenario SHA-256", run.scenario.sha256.clone()),
+        ("Scenario file", run.provenance.scenario_file.clone()),
+        ("Scenario SHA-256", run.provenance.scenario_sha256.clone()),
         (
             "Replications",
             format!(
                 "{} (seed {}), {} events",
-                summary.replications, run.seed, summary.events
+                summary.replications, run.provenance.seed, summary.events
             ),
         ),
         (
@@ -71,12 +71,13 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
                 run.scenario.horizon_days, run.scenario.warmup_days, summary.window_days
             ),
         ),
-        ("Command", run.command_line.join(" ")),
+        ("Command", run.provenance.command_line.join(" ")),
         (
             "Produced by",
             format!(
                 "corridor {} in {:.2} s of simulation",
-                run.corridor_version, run.wall_time_s
+                run.provenance.corridor_version,
+                run.provenance.wall_time_s.unwrap_or(0.0)
             ),
         ),
     ];

@@ -265,7 +265,7 @@ impl Figure for Curves<'_> {
             Swatch::Area(INK.mix(0.22)),
             format!(
                 "95% confidence band ({} replications, common random numbers)",
-                self.results.run.replications
+                self.results.provenance.replications
             ),
         ));
         legend_strip(&strip, &entries, theme)?;

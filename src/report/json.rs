@@ -2,21 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::provenance::Provenance;
 use crate::experiment::{PrecisionReport, Results, RunOutcome};
 use crate::scenario::LoadedScenario;
 use crate::stats::Summary;
 
-/// Where the results came from.
+/// The scenario the results are of (its file and hash are in the [`Provenance`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     /// Scenario name.
     pub name: String,
     /// Scenario description.
     pub description: String,
-    /// File the scenario was read from.
-    pub file: String,
-    /// SHA-256 of the scenario text.
-    pub sha256: String,
     /// Replication length, days.
     pub horizon_days: f64,
     /// Warm-up excluded from statistics, days.
@@ -26,18 +23,11 @@ pub struct ScenarioInfo {
 /// The whole content of `summary.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunReport {
-    /// Corridor version that produced the file.
-    pub corridor_version: String,
+    /// Version, format version, scenario file and hash, seed, replications run, command line
+    /// and wall-clock time of the simulation.
+    pub provenance: Provenance,
     /// The scenario.
     pub scenario: ScenarioInfo,
-    /// Base seed.
-    pub seed: u64,
-    /// Replications run.
-    pub replications: u32,
-    /// Command line that produced the file.
-    pub command_line: Vec<String>,
-    /// Wall-clock time of the simulation, seconds.
-    pub wall_time_s: f64,
     /// Results.
     pub summary: Summary,
     /// How precision mode went (`--target-ci`), absent otherwise.
@@ -52,25 +42,10 @@ impl ScenarioInfo {
         ScenarioInfo {
             name: settings.name.clone(),
             description: settings.description.clone(),
-            file: scenario.file.clone(),
-            sha256: scenario.hash.clone(),
             horizon_days: settings.horizon.days(),
             warmup_days: settings.warmup.days(),
         }
     }
-}
-
-/// Where a report's results came from and how they were made.
-#[derive(Clone, Debug)]
-pub struct Provenance {
-    /// The scenario.
-    pub scenario: ScenarioInfo,
-    /// Base seed.
-    pub seed: u64,
-    /// Command line.
-    pub command_line: Vec<String>,
-    /// Wall-clock time, seconds.
-    pub wall_time_s: f64,
 }
 
 impl RunReport {
@@ -81,30 +56,31 @@ impl RunReport {
         command_line: Vec<String>,
     ) -> RunReport {
         RunReport {
-            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
+            provenance: Provenance::new(
+                &scenario.file,
+                &scenario.hash,
+                outcome.config,
+                command_line,
+            )
+            .timed(outcome.wall_s),
             scenario: ScenarioInfo::of(scenario),
-            seed: outcome.config.seed,
-            replications: outcome.config.replications,
-            command_line,
-            wall_time_s: outcome.wall_s,
             summary: outcome.summary.clone(),
             precision: None,
         }
     }
 
-    /// The report of aggregated `results`.
+    /// The report of aggregated `results` of `scenario`; the provenance's replications are set
+    /// to those aggregated.
     pub fn from_results(
-        provenance: Provenance,
+        mut provenance: Provenance,
+        scenario: ScenarioInfo,
         results: &Results,
         precision: Option<PrecisionReport>,
     ) -> RunReport {
+        provenance.replications = u32::try_from(results.summary.replications).unwrap_or(u32::MAX);
         RunReport {
-            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: provenance.scenario,
-            seed: provenance.seed,
-            replications: u32::try_from(results.summary.replications).unwrap_or(u32::MAX),
-            command_line: provenance.command_line,
-            wall_time_s: provenance.wall_time_s,
+            provenance,
+            scenario,
             summary: results.summary.clone(),
             precision,
         }

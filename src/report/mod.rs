@@ -5,8 +5,10 @@ pub mod csv;
 pub mod files;
 pub mod json;
 pub mod output;
+pub mod provenance;
 pub mod shard;
 pub mod table;
 
 pub use files::{AtomicFile, OutputDir, OutputDirError, write_atomically};
-pub use json::{Provenance, RunReport, ScenarioInfo};
+pub use json::{RunReport, ScenarioInfo};
+pub use provenance::{FORMAT_VERSION, Provenance, ReadError, parse_versioned};

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use super::csv::{ReplicationWriters, write_tables};
 use super::files::OutputDir;
-use super::json::{Provenance, RunReport};
+use super::json::{RunReport, ScenarioInfo};
+use super::provenance::Provenance;
 use crate::experiment::{Aggregate, PrecisionReport, Replication};
 use crate::model::Model;
 
@@ -58,10 +59,11 @@ impl<'m> Collector<'m> {
     pub fn finish(
         self,
         provenance: Provenance,
+        scenario: ScenarioInfo,
         precision: Option<PrecisionReport>,
     ) -> io::Result<(RunReport, Vec<PathBuf>)> {
         let results = self.aggregate.results(self.model);
-        let report = RunReport::from_results(provenance, &results, precision);
+        let report = RunReport::from_results(provenance, scenario, &results, precision);
         let tables = write_tables(&self.out, self.model, &results)?;
         let mut summary = self.out.create(SUMMARY_JSON)?;
         summary.write_all(report.to_json().as_bytes())?;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::files::{AtomicFile, OutputDir};
 use super::json::ScenarioInfo;
+use super::provenance::{Provenance, ReadError, parse_versioned};
 use crate::experiment::ShardSpec;
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::ReplicationStats;
@@ -35,24 +36,17 @@ pub const SHARD_REPLICATIONS: &str = "replications.jsonl.gz";
 pub struct ShardManifest {
     /// [`SHARD_FORMAT`].
     pub format: String,
-    /// Corridor version that wrote the shard.
-    pub corridor_version: String,
+    /// Version, scenario file and hash, seed, replications of the whole run (all shards),
+    /// command line and wall-clock time of the shard run.
+    pub provenance: Provenance,
     /// The scenario.
     pub scenario: ScenarioInfo,
-    /// The scenario's text (its SHA-256 is `scenario.sha256`).
+    /// The scenario's text (its SHA-256 is `provenance.scenario_sha256`).
     pub scenario_text: String,
-    /// Base seed.
-    pub seed: u64,
-    /// Replications of the whole run (all shards).
-    pub replications: u32,
     /// Which shard this is.
     pub shard: ShardSpec,
     /// Replications in this shard.
     pub shard_replications: u64,
-    /// Command line of the shard run.
-    pub command_line: Vec<String>,
-    /// Wall-clock time of the shard run, seconds.
-    pub wall_time_s: f64,
 }
 
 /// Writes a shard's replications as they come, then its manifest.
@@ -135,6 +129,9 @@ pub enum MergeError {
         /// What is wrong.
         message: String,
     },
+    /// A manifest written in another format version.
+    #[error(transparent)]
+    Version(ReadError),
     /// The shards disagree or do not form a whole run.
     #[error("cannot merge: {0}")]
     Inconsistent(String),
@@ -161,11 +158,13 @@ fn read_manifest(dir: &Path) -> Result<ShardManifest, MergeError> {
         path: path.clone(),
         source,
     })?;
-    let manifest: ShardManifest =
-        serde_json::from_str(&text).map_err(|err| MergeError::BadManifest {
+    let manifest: ShardManifest = parse_versioned(&path, &text).map_err(|err| match err {
+        ReadError::Parse { message, .. } => MergeError::BadManifest {
             path: path.clone(),
-            message: err.to_string(),
-        })?;
+            message,
+        },
+        version @ ReadError::Version { .. } => MergeError::Version(version),
+    })?;
     if manifest.format != SHARD_FORMAT {
         return Err(MergeError::BadManifest {
             path,
@@ -196,28 +195,31 @@ impl ShardSet {
             ))
         };
         for (dir, m) in &shards[1..] {
-            if m.scenario.sha256 != first.scenario.sha256 {
+            if m.provenance.scenario_sha256 != first.provenance.scenario_sha256 {
                 return Err(inconsistent(
                     "scenario (SHA-256)",
-                    format!("{} ({})", first.scenario.name, first.scenario.sha256),
+                    format!(
+                        "{} ({})",
+                        first.scenario.name, first.provenance.scenario_sha256
+                    ),
                     dir,
-                    format!("{} ({})", m.scenario.name, m.scenario.sha256),
+                    format!("{} ({})", m.scenario.name, m.provenance.scenario_sha256),
                 ));
             }
-            if m.seed != first.seed {
+            if m.provenance.seed != first.provenance.seed {
                 return Err(inconsistent(
                     "seed",
-                    first.seed.to_string(),
+                    first.provenance.seed.to_string(),
                     dir,
-                    m.seed.to_string(),
+                    m.provenance.seed.to_string(),
                 ));
             }
-            if m.replications != first.replications {
+            if m.provenance.replications != first.provenance.replications {
                 return Err(inconsistent(
                     "total replications",
-                    first.replications.to_string(),
+                    first.provenance.replications.to_string(),
                     dir,
-                    m.replications.to_string(),
+                    m.provenance.replications.to_string(),
                 ));
             }
             if m.shard.count != first.shard.count {
@@ -228,12 +230,12 @@ impl ShardSet {
                     m.shard.count.to_string(),
                 ));
             }
-            if m.corridor_version != first.corridor_version {
+            if m.provenance.corridor_version != first.provenance.corridor_version {
                 return Err(inconsistent(
                     "Corridor version",
-                    first.corridor_version.clone(),
+                    first.provenance.corridor_version.clone(),
                     dir,
-                    m.corridor_version.clone(),
+                    m.provenance.corridor_version.clone(),
                 ));
             }
         }
@@ -271,25 +273,26 @@ impl ShardSet {
             )));
         }
         for (dir, m) in &shards {
-            let expected = m.shard.replications(u64::from(m.replications)).count;
+            let expected = m
+                .shard
+                .replications(u64::from(m.provenance.replications))
+                .count;
             if m.shard_replications != expected {
                 return Err(MergeError::Inconsistent(format!(
                     "{} holds {} replications, but shard {} of a {}-replication run has {expected}",
                     dir.display(),
                     m.shard_replications,
                     m.shard,
-                    m.replications
+                    m.provenance.replications
                 )));
             }
         }
-        let scenario =
-            scenario::from_str(&first.scenario_text, &first.scenario.file).map_err(|err| {
-                MergeError::BadManifest {
-                    path: first_dir.join(SHARD_MANIFEST),
-                    message: format!("its scenario text is not valid: {err}"),
-                }
+        let scenario = scenario::from_str(&first.scenario_text, &first.provenance.scenario_file)
+            .map_err(|err| MergeError::BadManifest {
+                path: first_dir.join(SHARD_MANIFEST),
+                message: format!("its scenario text is not valid: {err}"),
             })?;
-        if scenario.hash != first.scenario.sha256 {
+        if scenario.hash != first.provenance.scenario_sha256 {
             return Err(MergeError::BadManifest {
                 path: first_dir.join(SHARD_MANIFEST),
                 message: "its scenario text does not match its SHA-256".into(),
@@ -311,7 +314,10 @@ impl ShardSet {
 
     /// Total wall-clock time of the shards, seconds.
     pub fn shard_wall_time_s(&self) -> f64 {
-        self.shards.iter().map(|(_, m)| m.wall_time_s).sum()
+        self.shards
+            .iter()
+            .map(|(_, m)| m.provenance.wall_time_s.unwrap_or(0.0))
+            .sum()
     }
 
     /// Reads every replication, in replication order, and passes it to `each`. Checks that each
@@ -333,7 +339,7 @@ impl ShardSet {
             ));
         }
         let count = self.manifest().shard.count;
-        let total = u64::from(self.manifest().replications);
+        let total = u64::from(self.manifest().provenance.replications);
         for replication in 0..total {
             let (path, lines) = &mut readers[ShardSpec::owner(count, replication) as usize];
             let bad = |message: String| MergeError::BadReplications {

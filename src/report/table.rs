@@ -87,11 +87,11 @@ pub fn render(report: &RunReport) -> String {
         out,
         "Scenario {}: {} replications, seed {}, statistics over days {:.0}-{:.0} ({:.2} s, {} events)",
         report.scenario.name,
-        report.replications,
-        report.seed,
+        report.provenance.replications,
+        report.provenance.seed,
         report.scenario.warmup_days,
         report.scenario.horizon_days,
-        report.wall_time_s,
+        report.provenance.wall_time_s.unwrap_or(0.0),
         summary.events
     );
     let _ = writeln!(

@@ -27,6 +27,7 @@
 //! [`Comparison::to_json`] and [`Comparison::write_csv`] produce `compare.json` and
 //! `compare.csv`; `plot::compare` draws the chart.
 
+use crate::report::Provenance;
 use std::io;
 
 use serde::{Deserialize, Serialize};
@@ -203,12 +204,9 @@ pub struct VariantComparison {
 /// The content of `compare.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
-    /// Corridor version that produced the file.
-    pub corridor_version: String,
-    /// Seed shared by every scenario.
-    pub seed: u64,
-    /// Replications `0..replications` of every scenario.
-    pub replications: u32,
+    /// Version, format version, base scenario file and hash, the seed shared by every scenario,
+    /// the replications `0..replications` of every scenario, and the command line.
+    pub provenance: Provenance,
     /// Confidence level of every interval.
     pub confidence: f64,
     /// The base scenario.
@@ -664,9 +662,15 @@ mod tests {
         assert_eq!(c.only_in_variant, ["node/c/wait_mean_h"]);
         let mut text = Vec::new();
         Comparison {
-            corridor_version: "0".into(),
-            seed: 1,
-            replications: 3,
+            provenance: Provenance::new(
+                "base.toml",
+                "",
+                crate::experiment::RunConfig {
+                    seed: 1,
+                    replications: 3,
+                },
+                Vec::new(),
+            ),
             confidence: CONFIDENCE,
             base: scenario(),
             variants: vec![c],

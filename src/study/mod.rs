@@ -15,42 +15,9 @@ pub mod morris;
 pub mod sensitivity;
 pub mod sweep;
 
-use serde::{Deserialize, Serialize};
-
 use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
 use crate::model::Model;
 use crate::stats::kpi::{KpiColumn, KpiSummary};
-
-/// Where a study's results came from: the head of `sweep.json`, `oat.json` and `morris.json`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StudyRun {
-    /// Corridor version that produced the file.
-    pub corridor_version: String,
-    /// Scenario file the study varied.
-    pub scenario_file: String,
-    /// SHA-256 of the base scenario's text.
-    pub scenario_sha256: String,
-    /// The seed every variant used.
-    pub seed: u64,
-    /// Replications of every variant.
-    pub replications: u32,
-    /// Command line that produced the file.
-    pub command_line: Vec<String>,
-}
-
-impl StudyRun {
-    /// A study of the scenario `file` (text hash `sha256`) run with `config` by `command_line`.
-    pub fn new(file: &str, sha256: &str, config: RunConfig, command_line: Vec<String>) -> StudyRun {
-        StudyRun {
-            corridor_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario_file: file.to_string(),
-            scenario_sha256: sha256.to_string(),
-            seed: config.seed,
-            replications: config.replications,
-            command_line,
-        }
-    }
-}
 
 /// One variant's Monte Carlo run: every replication's KPI values, and their summary.
 #[derive(Clone, Debug)]

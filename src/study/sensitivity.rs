@@ -9,9 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Sample;
 use super::morris::{MorrisDesign, MorrisIndex};
 use super::sweep::{Stat, csv_bytes, stat_cells};
-use super::{Sample, StudyRun};
+use crate::report::Provenance;
 
 /// File name of the one-at-a-time table.
 pub const OAT_CSV: &str = "oat.csv";
@@ -115,9 +116,9 @@ pub struct OatRow {
 /// The one-at-a-time results: the content of `oat.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OatResults {
-    /// Where the results came from (version, scenario, seed, replications, command line).
-    #[serde(flatten)]
-    pub run: StudyRun,
+    /// Where the results came from (version, format version, scenario, seed, replications,
+    /// command line).
+    pub provenance: Provenance,
     /// The parameters.
     pub parameters: Vec<UncertainParameter>,
     /// The KPI columns.
@@ -131,7 +132,7 @@ pub struct OatResults {
 impl OatResults {
     /// Collects the results of `samples` (one per point of [`oat_points`], in order).
     pub fn new(
-        run: StudyRun,
+        provenance: Provenance,
         parameters: Vec<UncertainParameter>,
         kpis: Vec<String>,
         samples: &[Sample],
@@ -163,7 +164,7 @@ impl OatResults {
             rows.extend(these);
         }
         OatResults {
-            run,
+            provenance,
             parameters,
             kpis,
             base,
@@ -243,9 +244,9 @@ pub struct MorrisRow {
 /// The Morris results: the content of `morris.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MorrisResults {
-    /// Where the results came from (version, scenario, seed, replications, command line).
-    #[serde(flatten)]
-    pub run: StudyRun,
+    /// Where the results came from (version, format version, scenario, seed, replications,
+    /// command line).
+    pub provenance: Provenance,
     /// The parameters.
     pub parameters: Vec<UncertainParameter>,
     /// The design.
@@ -259,7 +260,7 @@ pub struct MorrisResults {
 impl MorrisResults {
     /// Computes the indices from `samples` (one per point of `design.points()`, in order).
     pub fn new(
-        run: StudyRun,
+        provenance: Provenance,
         parameters: Vec<UncertainParameter>,
         design: MorrisDesign,
         kpis: Vec<String>,
@@ -291,7 +292,7 @@ impl MorrisResults {
             rows.extend(these);
         }
         MorrisResults {
-            run,
+            provenance,
             parameters,
             design,
             kpis,
@@ -380,7 +381,10 @@ impl MorrisResults {
                         .zip(&self.parameters)
                         .map(|(&u, p)| p.at(u).to_string()),
                 );
-                line.extend([self.run.seed.to_string(), self.run.replications.to_string()]);
+                line.extend([
+                    self.provenance.seed.to_string(),
+                    self.provenance.replications.to_string(),
+                ]);
                 lines.push(line);
             }
         }

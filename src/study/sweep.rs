@@ -13,11 +13,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Sample, StudyRun, sample};
+use super::{Sample, sample};
 use crate::base::Estimate;
 use crate::base::Welford;
 use crate::experiment::{RunConfig, Runner};
 use crate::model::Model;
+use crate::report::Provenance;
 use crate::stats::kpi::{KpiColumn, Scope};
 
 /// File name of the tidy sweep table.
@@ -343,9 +344,9 @@ pub struct SweepRow {
 /// The results of a sweep: the content of `sweep.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepResults {
-    /// Where the results came from (version, scenario, seed, replications, command line).
-    #[serde(flatten)]
-    pub run: StudyRun,
+    /// Where the results came from (version, format version, scenario, seed, replications,
+    /// command line).
+    pub provenance: Provenance,
     /// The design.
     pub design: SweepDesign,
     /// The KPI columns reported, in order.
@@ -356,9 +357,9 @@ pub struct SweepResults {
 
 impl SweepResults {
     /// Collects the results of `samples` (one per point of `design`, in order) for `kpis`.
-    /// Provenance fields are left empty for the caller to fill.
+    /// `provenance` says where they came from.
     pub fn new(
-        run: StudyRun,
+        provenance: Provenance,
         design: SweepDesign,
         kpis: Vec<String>,
         samples: &[Sample],
@@ -376,7 +377,7 @@ impl SweepResults {
             }
         }
         SweepResults {
-            run,
+            provenance,
             design,
             kpis,
             rows,

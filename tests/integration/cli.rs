@@ -22,13 +22,23 @@ fn run_default_scenario_writes_summary_json() {
         .stdout(predicate::str::contains("TEU conservation holds"));
     let text = std::fs::read_to_string(out.path().join("summary.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(json["replications"], 2);
-    assert_eq!(json["seed"], 3);
+    assert_eq!(json["provenance"]["replications"], 2);
+    assert_eq!(json["provenance"]["seed"], 3);
+    assert_eq!(
+        json["provenance"]["format_version"],
+        corridor::report::FORMAT_VERSION
+    );
     assert_eq!(
         json["summary"]["conservation"]["holds_in_every_replication"],
         true
     );
-    assert_eq!(json["scenario"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        json["provenance"]["scenario_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
     assert!(
         summary_kpi(
             &json,

@@ -258,7 +258,13 @@ fn threads_do_not_change_the_files_and_the_files_parse() {
     );
 
     let comparison = read_comparison(&one);
-    assert_eq!((comparison.seed, comparison.replications), (11, 6));
+    assert_eq!(
+        (
+            comparison.provenance.seed,
+            comparison.provenance.replications
+        ),
+        (11, 6)
+    );
     assert_eq!(comparison.base.sha256.len(), 64);
     assert!(
         comparison.variants[0]

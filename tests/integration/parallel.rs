@@ -234,6 +234,6 @@ fn precision_mode_reports_on_stdout_and_in_summary_json() {
             .unwrap();
     let used = json["precision"]["replications_used"].as_u64().unwrap();
     assert!(used > 4 && used <= 40);
-    assert_eq!(json["replications"].as_u64(), Some(used));
+    assert_eq!(json["provenance"]["replications"].as_u64(), Some(used));
     assert_eq!(json["summary"]["replications"].as_u64(), Some(used));
 }

@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use corridor::experiment::{RunConfig, Runner};
+use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Document};
 use corridor::study::morris::MorrisDesign;
 use corridor::study::sensitivity::{MorrisResults, OatResults, UncertainParameter, oat_points};
-use corridor::study::{StudyRun, sweep};
+use corridor::study::sweep;
 use proptest::prelude::*;
 
 use crate::common::{corridor, file_names, single_node};
@@ -153,7 +154,7 @@ fn morris_ranks_the_planted_parameter_first_with_the_exact_effects() {
     .unwrap();
     let kpi = "route/r/transit_mean_h".to_string();
     let results = MorrisResults::new(
-        StudyRun::default(),
+        provenance(),
         parameters,
         design,
         vec![kpi.clone()],
@@ -220,7 +221,7 @@ fn one_at_a_time_swings_have_the_right_signs_and_order() {
     )
     .unwrap();
     let kpi = "node/station/wait_mean_h".to_string();
-    let results = OatResults::new(StudyRun::default(), parameters, vec![kpi.clone()], &samples);
+    let results = OatResults::new(provenance(), parameters, vec![kpi.clone()], &samples);
     let rows: Vec<_> = results.ranked(&kpi).collect();
     assert_eq!(rows[0].parameter, 1, "servers swing most: {rows:?}");
     let servers = rows[0].swing.unwrap();
@@ -323,7 +324,11 @@ fn sensitivity_writes_every_file_and_threads_do_not_change_them() {
         let json = |out: &Path| {
             let mut v: serde_json::Value =
                 serde_json::from_str(&std::fs::read_to_string(out.join(name)).unwrap()).unwrap();
-            v.as_object_mut().unwrap().remove("command_line").unwrap();
+            v["provenance"]
+                .as_object_mut()
+                .unwrap()
+                .remove("command_line")
+                .unwrap();
             v
         };
         assert_eq!(json(&one), json(&two), "{name}");
@@ -395,4 +400,17 @@ fn bad_sensitivity_input_is_refused_before_anything_is_written() {
         &["set node.station.servers = ", "expected a whole number"],
         1,
     );
+}
+
+/// The provenance of a study result built in a test.
+fn provenance() -> Provenance {
+    Provenance::new(
+        "test.toml",
+        "",
+        corridor::experiment::RunConfig {
+            seed: 1,
+            replications: 1,
+        },
+        Vec::new(),
+    )
 }

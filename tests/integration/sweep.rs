@@ -104,9 +104,15 @@ fn one_parameter_sweep_writes_tidy_csv_json_and_charts() {
     assert!(lines[1].starts_with("0,3,node/station/wait_mean_h,3,"));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
-    assert_eq!(json["replications"], 3);
-    assert_eq!(json["seed"], 12345);
-    assert_eq!(json["scenario_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(json["provenance"]["replications"], 3);
+    assert_eq!(json["provenance"]["seed"], 12345);
+    assert_eq!(
+        json["provenance"]["scenario_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
     assert_eq!(json["design"]["params"][0]["values"][2], 5.0);
     assert_eq!(json["rows"].as_array().unwrap().len(), 6);
     // More servers, less waiting (common random numbers make this hold point by point).
@@ -204,7 +210,11 @@ fn one_and_two_threads_write_identical_sweep_files() {
         let mut v: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap())
                 .unwrap();
-        v.as_object_mut().unwrap().remove("command_line").unwrap();
+        v["provenance"]
+            .as_object_mut()
+            .unwrap()
+            .remove("command_line")
+            .unwrap();
         v
     };
     assert_eq!(json(&outs[0]), json(&outs[1]));
