@@ -368,3 +368,41 @@ fn a_short_run_without_fleets_or_disruptions_is_charted_per_day() {
     assert!(!html.contains("<h2>Fleets</h2>") && !html.contains("<h2>Disruptions</h2>"));
     assert_eq!(html.matches("<svg").count(), CHARTS.len() - 1);
 }
+
+#[test]
+fn plot_of_results_in_another_format_version_names_the_file_and_the_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    corridor()
+        .args(["run", "-q", "-r", "2", "--no-charts", "-o"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let path = dir.path().join("summary.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["provenance"]["format_version"] = 1.into();
+    std::fs::write(&path, json.to_string()).unwrap();
+    let expected = format!(
+        "summary.json: format_version 1, but this Corridor ({}) reads format_version {}",
+        env!("CARGO_PKG_VERSION"),
+        corridor::report::FORMAT_VERSION
+    );
+    corridor()
+        .arg("plot")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(expected))
+        .stderr(predicate::str::contains("panicked").not());
+    // A file from before format_version existed.
+    json.as_object_mut().unwrap().remove("provenance");
+    std::fs::write(&path, json.to_string()).unwrap();
+    corridor()
+        .arg("plot")
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "summary.json: format_version missing",
+        ));
+}

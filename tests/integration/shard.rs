@@ -187,3 +187,28 @@ fn fleets_and_disruption_logs_are_identical_across_threads_and_shards() {
             .starts_with("sea,vessel,2,60,")
     );
 }
+
+#[test]
+fn merge_refuses_a_shard_of_another_format_version_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = shard(dir.path(), "0/2", &[]);
+    let b = shard(dir.path(), "1/2", &[]);
+    let manifest = b.join("shard.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    json["provenance"]["format_version"] = 99.into();
+    std::fs::write(&manifest, json.to_string()).unwrap();
+    let out = dir.path().join("merged");
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{}: format_version 99, but this Corridor",
+            manifest.display()
+        )))
+        .stderr(predicate::str::contains(format!(
+            "reads format_version {}",
+            corridor::report::FORMAT_VERSION
+        )))
+        .stderr(predicate::str::contains("panicked").not());
+    assert!(!out.exists() || file_names(&out).is_empty());
+}
