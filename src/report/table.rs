@@ -321,8 +321,7 @@ fn render_stages(summary: &Summary, route: &RouteSummary, out: &mut String) {
             Scope::Stage
                 .kpi_names()
                 .into_iter()
-                .map(|kpi| stage_kpi(i, kpi))
-                .flatten()
+                .filter_map(|kpi| stage_kpi(i, kpi))
                 .map(|e| e.mean)
                 .sum::<f64>()
         })
@@ -339,8 +338,7 @@ fn render_stages(summary: &Summary, route: &RouteSummary, out: &mut String) {
         let stage_total: f64 = Scope::Stage
             .kpi_names()
             .into_iter()
-            .map(|kpi| stage_kpi(i, kpi))
-            .flatten()
+            .filter_map(|kpi| stage_kpi(i, kpi))
             .map(|e| e.mean)
             .sum();
         let label = if stage.kind == "leg" {

@@ -79,7 +79,7 @@ pub struct ScenarioRef {
     /// Warm-up excluded from statistics, days.
     pub warmup_days: f64,
     /// The seed the file itself names (the comparison uses one seed for all, see
-    /// [`Comparison::seed`]).
+    /// `provenance.seed` of [`Comparison`]).
     pub file_seed: u64,
     /// The replications the file itself names.
     pub file_replications: u32,
