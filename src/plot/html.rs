@@ -24,7 +24,7 @@ figcaption{color:#555;font-size:.92em;margin-top:.4em}
 .ci{color:#777;font-size:.85em}
 ";
 
-/// The whole page.
+/// The whole page, with `charts` (the rendered run charts, in report order) inline.
 pub fn report(data: &ResultSet, charts: &[Rendered]) -> String {
     let run = &data.report;
     let summary = &run.summary;

@@ -94,15 +94,10 @@ pub struct Plotted {
     pub report: PathBuf,
 }
 
-/// Draws every chart of the results in `dir` into `dir/charts/` (SVG and PNG) and writes
-/// `dir/report.html`.
+/// Draws every chart of [`RUN_CHARTS`] that applies to the results in `dir` into `dir/charts/`
+/// (SVG and PNG) and writes `dir/report.html`.
 pub fn plot_dir(dir: &Path, options: &PlotOptions) -> Result<Plotted, PlotError> {
-    if !SIZE_RANGE.contains(&options.width) || !SIZE_RANGE.contains(&options.height) {
-        return Err(PlotError::Size {
-            width: options.width,
-            height: options.height,
-        });
-    }
+    render::check_size(options)?;
     let data = ResultSet::load(dir)?;
     let theme = Theme::new(options.width, options.height);
     let drawn: Vec<Rendered> = RUN_CHARTS
