@@ -84,20 +84,31 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out = OutputDir::claim(&args.output.out, args.output.force)?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let runner = Runner::new(threads).context("cannot start worker threads")?;
-    let model = experiment::seeded(&loaded.model, config);
+    let model = &loaded.model;
     let progress = Progress::new(args.output.quiet);
     match shard {
         Some(shard) => run_shard(
-            &args, &loaded, &model, config, shard, &runner, out, &progress,
+            &args, &loaded, model, config, shard, &runner, out, &progress,
         ),
-        None => run_full(&args, &loaded, &model, plan, &runner, out, &progress),
+        None => run_full(
+            &args,
+            &loaded,
+            model,
+            config.seed,
+            plan,
+            &runner,
+            out,
+            &progress,
+        ),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_full(
     args: &RunArgs,
     loaded: &LoadedScenario,
     model: &Model,
+    seed: u64,
     plan: Plan,
     runner: &Runner,
     out: OutputDir,
@@ -111,6 +122,7 @@ fn run_full(
     let precision = experiment::run_aggregated(
         model,
         runner,
+        seed,
         plan,
         aggregate,
         |replication| {
@@ -126,7 +138,7 @@ fn run_full(
         &loaded.file,
         &loaded.hash,
         RunConfig {
-            seed: model.settings.seed,
+            seed,
             replications: 0,
         },
         std::env::args().collect(),
@@ -174,6 +186,7 @@ fn run_shard(
     runner
         .run_in_order(
             model,
+            config.seed,
             which,
             // Serialize on the worker threads; the writer only compresses.
             |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),

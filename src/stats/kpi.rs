@@ -672,7 +672,7 @@ mod tests {
         let mut builder = SummaryBuilder::new(&model);
         let mut sim = crate::engine::Simulation::new(&model);
         for replication in 0..2 {
-            let stats = sim.run(replication);
+            let stats = sim.run(7, replication);
             let mut row = Vec::new();
             columns.row(&model, &stats, &mut row);
             assert_eq!(row.len(), columns.len());
