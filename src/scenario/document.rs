@@ -283,7 +283,7 @@ impl Document {
     /// Checks the document and compiles it into a model.
     ///
     /// The study sections (`[sweep]`, `[[uncertain]]`) are not part of the model and are not
-    /// checked here: `crate::study::sections` checks them (and compiles the model with them).
+    /// checked here: `study::sections` checks them (and compiles the model with them).
     pub fn compile(&self) -> Result<LoadedScenario, ScenarioError> {
         self.compile_with(|_, _| {})
     }

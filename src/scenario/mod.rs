@@ -18,7 +18,7 @@
 //!    line:column, key path and what is allowed ([`error`]).
 //!
 //! The study sections `[sweep]` and `[[uncertain]]` live in the same files but are not part of
-//! the model; `crate::study::sections` owns them.
+//! the model; `study::sections` owns them.
 //!
 //! ```
 //! let scenario = corridor::scenario::from_str(r#"

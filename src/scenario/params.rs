@@ -18,8 +18,8 @@
 //! Ids may contain dots: the longest id that matches wins. [`Change::Set`] writes a number
 //! (a whole number is written as an integer, so it also fits count fields); [`Change::Scale`]
 //! multiplies a number, every number of a list, or the location and scale numbers of a
-//! distribution (`value`, `mean`, `sd`, `min`, `mode`, `max`, `scale`, `values`; never `cv`,
-//! `shape` or `weights`, so the shape is kept). An unknown path is an error listing the nearest
+//! distribution (its family's scaled keys, [`crate::model::dist::Family::scaled`]: the durations,
+//! never `cv`, `shape` or `weights`, so the shape is kept). An unknown path is an error listing the nearest
 //! valid ones.
 //!
 //! This is stage 2 of [`scenario`](super): it works on a span-carrying tree (stage 1) and knows
@@ -33,6 +33,7 @@ use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
 use super::source::{ELEMENT_SECTIONS, element_id, is_distribution};
+use crate::model::dist::{FAMILIES, family};
 
 /// Sections whose numbers are parameters.
 const MODEL_SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
@@ -52,11 +53,6 @@ const OPTIONAL_FIELDS: &[(&str, &[&str], &str)] = &[
     ("flow", &[], "train_teu"),
     ("disruption", &[], "capacity_factor"),
     ("disruption", &[], "rate_per_year"),
-];
-
-/// Keys of a distribution table that scale with it (location and scale, not shape).
-const SCALED_DIST_KEYS: &[&str] = &[
-    "value", "mean", "sd", "min", "mode", "max", "scale", "values",
 ];
 
 /// How many near matches an unknown-path error lists.
@@ -360,14 +356,28 @@ fn scaled(value: toml::Value, factor: f64, table_ok: bool) -> Option<toml::Value
             .collect::<Option<Vec<_>>>()
             .map(toml::Value::Array),
         toml::Value::Table(mut table) if table_ok && table.contains_key("dist") => {
-            for key in SCALED_DIST_KEYS {
-                if let Some(v) = table.remove(*key) {
+            for key in scaled_dist_keys(table.get("dist").and_then(|d| d.as_str())) {
+                if let Some(v) = table.remove(key) {
                     table.insert(key.to_string(), scaled(v, factor, false)?);
                 }
             }
             Some(toml::Value::Table(table))
         }
         _ => None,
+    }
+}
+
+/// The keys of a distribution of family `name` that scale with it (its durations, not its
+/// shape); for an unknown family (an error when compiled), every family's.
+fn scaled_dist_keys(name: Option<&str>) -> Vec<&'static str> {
+    match name.map(family) {
+        Some(Ok(family)) => family.scaled.to_vec(),
+        _ => {
+            let mut keys: Vec<&str> = FAMILIES.iter().flat_map(|f| f.scaled).copied().collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        }
     }
 }
 

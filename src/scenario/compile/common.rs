@@ -141,3 +141,44 @@ pub(super) fn optional_count<T: TryFrom<i64>>(
         }
     }
 }
+
+/// Running one section's checks on a snippet of TOML, for the unit tests of each section file.
+#[cfg(test)]
+pub(super) mod testing {
+    use serde::de::DeserializeOwned;
+
+    use super::Ids;
+    use crate::scenario::error::{Diagnostics, ScenarioError};
+
+    /// Deserializes `text` (one table) as `T`, runs `check` on it, and returns its result and
+    /// the diagnostics as `line:column: path: message`.
+    pub fn run<T: DeserializeOwned, R>(
+        text: &str,
+        check: impl FnOnce(&T, &mut Diagnostics<'_>) -> R,
+    ) -> (R, Vec<String>) {
+        let spec: T = toml::from_str(text).expect("the test snippet deserializes");
+        let mut diags = Diagnostics::new("t.toml", text);
+        let result = check(&spec, &mut diags);
+        (result, lines(diags))
+    }
+
+    /// The diagnostics as `line:column: path: message`.
+    pub fn lines(diags: Diagnostics<'_>) -> Vec<String> {
+        match diags.into_error() {
+            ScenarioError::Invalid { diagnostics } => diagnostics
+                .iter()
+                .map(|d| d.to_string().trim_start_matches("t.toml:").to_string())
+                .collect(),
+            other => panic!("{other}"),
+        }
+    }
+
+    /// Ids `names[i] -> i`.
+    pub fn ids(names: &[&str]) -> Ids {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), i as u32))
+            .collect()
+    }
+}

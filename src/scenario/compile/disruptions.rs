@@ -279,3 +279,63 @@ fn shelter(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_>) -> Op
     let dist = compile_dist(d, &format!("{path}.shelter"), diags);
     ok.then_some(Some(dist?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::{ids, run};
+    use super::*;
+
+    fn disruption(text: &str) -> (Option<Disruption>, Vec<String>) {
+        let (nodes, legs) = (ids(&["port"]), ids(&["sea"]));
+        let text = format!("id = \"d\"\nduration = 24\n{text}");
+        let (mut compiled, diags) = run(&text, |spec: &DisruptionSpec, diags| {
+            compile_disruptions(std::slice::from_ref(spec), &nodes, &legs, diags)
+        });
+        (compiled.remove(0), diags)
+    }
+
+    #[test]
+    fn monthly_rates_become_hourly_rates() {
+        let (got, diags) = disruption(
+            "nodes = [\"port\"]\nmonthly_rates = [31, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\nshelter = 6",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let got = got.unwrap();
+        assert_eq!(got.targets, [Target::Node(NodeId(0))]);
+        assert!(matches!(
+            got.timing,
+            Timing::Random { rate_per_h, max_rate_per_h }
+                if rate_per_h[0] == 1.0 / 24.0 && max_rate_per_h == 1.0 / 24.0
+        ));
+        assert!(got.shelter.is_some());
+    }
+
+    #[test]
+    fn exactly_one_timing_key() {
+        let (got, diags) = disruption("legs = [\"sea\"]\nrate_per_year = 2\nstart_day = 3");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "1:6: disruption \"d\": give exactly one of rate_per_year, monthly_rates (random starts) or start_day (one scheduled episode); got rate_per_year, start_day"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_departures_closure_needs_nodes_and_no_capacity() {
+        let (got, diags) = disruption(
+            "legs = [\"sea\", \"sea\"]\ncapacity_factor = 0.5\nblocks = \"departures\"\nstart_day = 3\nshelter = 6",
+        );
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:17: disruption \"d\".legs: \"sea\" is listed twice",
+                "5:10: disruption \"d\".blocks: \"departures\" is a kind of closure, so capacity_factor must be 0",
+                "5:10: disruption \"d\".blocks: \"departures\" applies to nodes only; a closed leg always stops departures onto it",
+                "7:11: disruption \"d\".shelter: delays vessels heading to a target node; list the ports in nodes = [...]",
+            ]
+        );
+    }
+}

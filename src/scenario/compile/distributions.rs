@@ -1,10 +1,12 @@
 //! Distributions (`service`, `transit`, fleet times, disruption durations): checking a
-//! [`DistSpec`] against its family's keys and building the [`Dist`], in hours.
+//! [`DistSpec`] against its family's keys and building the [`Dist`], in hours. The families
+//! themselves (keys, which keys are durations, constructors) are [`crate::model::dist::FAMILIES`].
 
 use toml::Spanned;
 
 use crate::base::time::HOURS_PER_DAY;
 use crate::model::Dist;
+use crate::model::dist::{KeyValue, Keys, family};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{DistSpec, DistTable};
 
@@ -15,8 +17,6 @@ pub(super) fn zero() -> Dist {
 
 /// Largest mean duration accepted, hours (about 1,140 years).
 const MAX_MEAN_H: f64 = 1e7;
-const FAMILIES: &str = "constant, exponential, uniform, triangular, normal, lognormal, gamma, weibull, pert, empirical";
-
 /// Checks a distribution and builds it, converting to hours.
 pub(super) fn compile_dist(
     spec: &Spanned<DistSpec>,
@@ -47,9 +47,7 @@ pub(super) fn compile_dist(
     }
 }
 
-/// Builds a distribution from a table whose required keys are present, scaling times by a factor.
-type DistBuilder = fn(&DistTable, f64) -> Result<Dist, String>;
-
+/// Builds a distribution from its table: the family's keys checked, durations converted to hours.
 fn build_table(table: &DistTable) -> Result<Dist, String> {
     let scale = match table.unit.as_deref() {
         None | Some("h") | Some("hours") => 1.0,
@@ -60,99 +58,86 @@ fn build_table(table: &DistTable) -> Result<Dist, String> {
             ));
         }
     };
-    let family = table.dist.as_str();
-    let (required, build): (&[&str], DistBuilder) = match family {
-        "constant" => (&["value"], |t, s| Dist::constant(t.value.unwrap() * s)),
-        "exponential" => (&["mean"], |t, s| Dist::exponential(t.mean.unwrap() * s)),
-        "uniform" => (&["min", "max"], |t, s| {
-            Dist::uniform(t.min.unwrap() * s, t.max.unwrap() * s)
-        }),
-        "triangular" => (&["min", "mode", "max"], |t, s| {
-            Dist::triangular(t.min.unwrap() * s, t.mode.unwrap() * s, t.max.unwrap() * s)
-        }),
-        "normal" => (&["mean", "sd"], |t, s| {
-            Dist::truncated_normal(t.mean.unwrap() * s, t.sd.unwrap() * s)
-        }),
-        "lognormal" => (&["mean", "cv"], |t, s| {
-            Dist::lognormal(t.mean.unwrap() * s, t.cv.unwrap())
-        }),
-        "gamma" => (&["mean", "cv"], |t, s| {
-            Dist::gamma(t.mean.unwrap() * s, t.cv.unwrap())
-        }),
-        "weibull" => (&["shape", "scale"], |t, s| {
-            Dist::weibull(t.shape.unwrap(), t.scale.unwrap() * s)
-        }),
-        "pert" => (&["min", "mode", "max"], |t, s| {
-            Dist::pert(t.min.unwrap() * s, t.mode.unwrap() * s, t.max.unwrap() * s)
-        }),
-        "empirical" => (&["values"], |t, s| {
-            Dist::empirical(
-                t.values.clone().unwrap().iter().map(|v| v * s).collect(),
-                t.weights.clone(),
-            )
-        }),
-        other => {
-            return Err(format!(
-                "unknown distribution \"{other}\"; allowed: {FAMILIES}"
-            ));
-        }
-    };
-    let optional: &[&str] = if family == "empirical" {
-        &["weights"]
-    } else {
-        &[]
-    };
-    let present = present_keys(table);
-    let missing: Vec<&str> = required
+    let family = family(&table.dist)?;
+    let present: Vec<&str> = table.keys.iter().map(|(k, _)| k.as_str()).collect();
+    family.check_keys(&present)?;
+    let keys: Vec<(&str, KeyValue)> = table
+        .keys
         .iter()
-        .copied()
-        .filter(|k| !present.contains(k))
+        .map(|(key, value)| {
+            let value = match value {
+                _ if !family.scaled.contains(&key.as_str()) => value.clone(),
+                KeyValue::Number(x) => KeyValue::Number(x * scale),
+                KeyValue::List(values) => {
+                    KeyValue::List(values.iter().map(|v| v * scale).collect())
+                }
+            };
+            (key.as_str(), value)
+        })
         .collect();
-    let extra: Vec<&str> = present
-        .iter()
-        .copied()
-        .filter(|k| !required.contains(k) && !optional.contains(k))
-        .collect();
-    if !missing.is_empty() || !extra.is_empty() {
-        let mut takes = required.join(", ");
-        if !optional.is_empty() {
-            takes.push_str(&format!(" (optional: {})", optional.join(", ")));
-        }
-        let mut problems = Vec::new();
-        if !missing.is_empty() {
-            problems.push(format!("missing {}", missing.join(", ")));
-        }
-        if !extra.is_empty() {
-            problems.push(format!("{} not used", extra.join(", ")));
-        }
-        return Err(format!("{family} takes {takes}; {}", problems.join("; ")));
-    }
-    build(table, scale).map_err(|e| format!("{family}: {e}"))
+    (family.build)(&Keys(&keys)).map_err(|e| format!("{}: {e}", family.name))
 }
 
-fn present_keys(table: &DistTable) -> Vec<&'static str> {
-    let mut keys = Vec::new();
-    let scalars = [
-        ("value", table.value),
-        ("mean", table.mean),
-        ("cv", table.cv),
-        ("sd", table.sd),
-        ("min", table.min),
-        ("mode", table.mode),
-        ("max", table.max),
-        ("shape", table.shape),
-        ("scale", table.scale),
-    ];
-    for (name, value) in scalars {
-        if value.is_some() {
-            keys.push(name);
-        }
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::run;
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct One {
+        d: Spanned<DistSpec>,
     }
-    if table.values.is_some() {
-        keys.push("values");
+
+    fn dist(text: &str) -> (Option<Dist>, Vec<String>) {
+        run(&format!("d = {text}"), |one: &One, diags| {
+            compile_dist(&one.d, "d", diags)
+        })
     }
-    if table.weights.is_some() {
-        keys.push("weights");
+
+    #[test]
+    fn a_table_in_days_is_converted_to_hours() {
+        let (got, diags) = dist("{ dist = \"lognormal\", mean = 2, cv = 0.5, unit = \"days\" }");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(got.unwrap().mean(), 48.0);
+        let (got, _) = dist("4");
+        assert_eq!(got.unwrap().mean(), 4.0);
     }
-    keys
+
+    #[test]
+    fn keys_must_match_the_family() {
+        let (got, diags) = dist("{ dist = \"gamma\", mean = 2, sd = 1 }");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            ["1:5: d: gamma takes mean, cv; missing cv; sd not used"]
+        );
+        let (_, diags) = dist("{ dist = \"beta\", mean = 2 }");
+        assert_eq!(
+            diags,
+            [
+                "1:5: d: unknown distribution \"beta\"; allowed: constant, exponential, uniform, triangular, normal, lognormal, gamma, weibull, pert, empirical"
+            ]
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked_by_the_family_and_the_mean_is_bounded() {
+        let (_, diags) = dist("{ dist = \"uniform\", min = 5, max = 1 }");
+        assert_eq!(
+            diags,
+            ["1:5: d: uniform: min must be less than max, got min = 5 and max = 1"]
+        );
+        let (_, diags) = dist("{ dist = \"exponential\", mean = 1e8 }");
+        assert_eq!(
+            diags,
+            [
+                "1:5: d: has a mean of 100000000 h; means above 10000000 h (over 1,000 years) are not meaningful"
+            ]
+        );
+        let (_, diags) = dist("{ dist = \"empirical\", values = [1, 2], weights = [1] }");
+        assert_eq!(
+            diags,
+            ["1:5: d: empirical: weights must have one entry per value (2 values, 1 weights)"]
+        );
+    }
 }

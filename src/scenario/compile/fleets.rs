@@ -469,3 +469,76 @@ pub(super) fn check_berths_used(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::{ids, lines};
+    use super::super::legs::compile_legs;
+    use super::*;
+    use crate::scenario::schema::LegSpec;
+
+    /// Compiles two legs, `a->b` with the fleet `fleet` and `b->a`.
+    fn fleet(fleet: &str) -> (Vec<Fleet>, Vec<Leg>, Vec<String>) {
+        let text = format!(
+            "[[leg]]\nfrom = \"a\"\nto = \"b\"\nmode = \"sea\"\ntransit = 20\nfleet = {{ {fleet} }}\n\
+             [[leg]]\nfrom = \"b\"\nto = \"a\"\nmode = \"sea\"\ntransit = 30\n"
+        );
+        #[derive(serde::Deserialize)]
+        struct Legs {
+            leg: Vec<LegSpec>,
+        }
+        let specs: Legs = toml::from_str(&text).unwrap();
+        let mut diags = crate::scenario::error::Diagnostics::new("t.toml", &text);
+        let compiled = compile_legs(&specs.leg, &ids(&["a", "b"]), &mut diags);
+        let mut legs: Vec<Leg> = compiled.compiled.into_iter().map(Option::unwrap).collect();
+        let fleet_specs: Vec<_> = legs
+            .iter()
+            .zip(&specs.leg)
+            .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
+            .collect();
+        let fleets = compile_fleets(&fleet_specs, &mut legs, &compiled.ids, &mut diags);
+        (fleets, legs, lines(diags))
+    }
+
+    #[test]
+    fn a_fleet_carries_its_return_leg_home() {
+        let (fleets, legs, diags) =
+            fleet("vessels = 2, capacity_teu = 100, load_factor = 0.9, return_leg = \"b->a\"");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(fleets[0].max_load_teu, 90);
+        assert_eq!(fleets[0].depart_at_teu, 90);
+        assert_eq!(fleets[0].return_leg, Some(LegId(1)));
+        assert_eq!(legs[0].fleet, Some((FleetId(0), Direction::Out)));
+        assert_eq!(legs[1].fleet, Some((FleetId(0), Direction::Back)));
+    }
+
+    #[test]
+    fn a_schedule_needs_valid_distinct_slots_and_no_when_full_keys() {
+        let (fleets, _, diags) = fleet(
+            "trains = 1, capacity_teu = 50, departure = \"schedule\", max_wait_h = 5, schedule = [\"mon 08:00\", \"Mon 08:00\", \"someday\"]",
+        );
+        assert!(fleets.is_empty());
+        assert_eq!(
+            diags,
+            [
+                "6:70: leg \"a->b\".fleet.max_wait_h: is only used with departure = \"when_full\"",
+                "6:96: leg \"a->b\".fleet.schedule: lists the same slot twice",
+                "6:123: leg \"a->b\".fleet.schedule: \"someday\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
+            ]
+        );
+        assert_eq!(parse_slot("tue 06:30"), Ok(30.5));
+    }
+
+    #[test]
+    fn a_return_trip_is_either_a_return_leg_or_a_time() {
+        let (fleets, _, diags) =
+            fleet("vessels = 1, capacity_teu = 10, return_leg = \"b->a\", return = 12");
+        assert!(fleets.is_empty());
+        assert_eq!(
+            diags,
+            [
+                "6:91: leg \"a->b\".fleet.return: is not used with return_leg: the trip back takes the return leg's transit"
+            ]
+        );
+    }
+}

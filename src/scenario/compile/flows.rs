@@ -282,3 +282,69 @@ pub(super) fn check_yards_fit_consignments(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::{ids, run};
+    use super::*;
+
+    fn flow(text: &str) -> (Option<Flow>, Vec<String>) {
+        let route_ids = ids(&["r1", "r2"]);
+        let text = format!("id = \"f\"\n{text}");
+        let (mut compiled, diags) = run(&text, |spec: &FlowSpec, diags| {
+            compile_flows(std::slice::from_ref(spec), &route_ids, diags)
+        });
+        (compiled.remove(0), diags)
+    }
+
+    #[test]
+    fn shares_split_a_flow_over_routes() {
+        let (got, diags) = flow(
+            "teu_per_year = 1000\nroutes = [{ route = \"r1\", share = 0.25 }, { route = \"r2\", share = 0.75 }]",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let got = got.unwrap();
+        assert_eq!(got.routes, [(RouteId(0), 0.25), (RouteId(1), 0.75)]);
+        assert!(got.route_choice.is_some());
+        assert!(!got.seasonal);
+    }
+
+    #[test]
+    fn shares_must_sum_to_one() {
+        let (got, diags) = flow(
+            "teu_per_year = 1000\nroutes = [{ route = \"r1\", share = 0.5 }, { route = \"r2\", share = 0.4 }]",
+        );
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            ["3:10: flow \"f\".routes: shares must sum to 1, got 0.9"]
+        );
+    }
+
+    #[test]
+    fn block_trains_need_a_train_size_and_every_problem_is_reported() {
+        let (got, diags) = flow(
+            "route = \"r3\"\nteu_per_year = 0\narrivals = \"block_trains\"\nseasonality = [1, 2]",
+        );
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "1:6: flow \"f\".train_teu: is required with arrivals = \"block_trains\" (TEU per train, e.g. 105)",
+                "2:9: flow \"f\".route: unknown route \"r3\"; known routes: \"r1\", \"r2\"",
+                "3:16: flow \"f\".teu_per_year: must be greater than 0 and at most 1e9, got 0",
+                "5:15: flow \"f\".seasonality: must list 12 monthly factors (January to December), got 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn seasonality_is_normalised_to_a_day_weighted_mean_of_one() {
+        let factors = normalise_seasonality(&[2.0; 12]).unwrap();
+        assert!(factors.iter().all(|f| (f - 1.0).abs() < 1e-12));
+        assert_eq!(
+            normalise_seasonality(&[0.0; 12]).unwrap_err(),
+            "factors must not all be 0"
+        );
+    }
+}

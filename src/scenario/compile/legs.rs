@@ -134,3 +134,48 @@ fn check_distance(spec: &LegSpec, path: &str, diags: &mut Diagnostics<'_>) -> bo
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::{ids, run};
+    use super::*;
+
+    fn legs(text: &str) -> (Legs, Vec<String>) {
+        let nodes = ids(&["a", "b"]);
+        run(text, |spec: &LegSpec, diags| {
+            compile_legs(std::slice::from_ref(spec), &nodes, diags)
+        })
+    }
+
+    #[test]
+    fn a_leg_without_id_is_named_from_to() {
+        let (got, diags) = legs("from = \"a\"\nto = \"b\"\nmode = \"rail\"\ntransit = 5");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(got.ids.get("a->b"), Some(&0));
+        assert_eq!(got.index.get(&(0, 1)), Some(&0));
+        let leg = got.compiled[0].as_ref().unwrap();
+        assert_eq!(leg.transit.mean(), 5.0);
+        assert!(!leg.instant);
+    }
+
+    #[test]
+    fn a_leg_joins_two_different_known_nodes() {
+        let (got, diags) = legs(
+            "id = \"l\"\nfrom = \"a\"\nto = \"a\"\nmode = \"rail\"\ntransit = 5\ndistance_km = -1",
+        );
+        assert!(got.compiled[0].is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:6: leg \"l\".to: a leg must join two different nodes",
+                "6:15: leg \"l\".distance_km: must be a distance in km at least 0, got -1",
+            ]
+        );
+        let (got, diags) = legs("from = \"a\"\nto = \"c\"\nmode = \"rail\"\ntransit = 5");
+        assert!(got.compiled[0].is_none());
+        assert_eq!(
+            diags,
+            ["2:6: leg \"a->c\".to: unknown node \"c\"; known nodes: \"a\", \"b\""]
+        );
+    }
+}

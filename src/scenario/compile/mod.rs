@@ -19,7 +19,7 @@
 //!
 //! `common.rs` holds what they share (ids, spans, counts). The study sections (`[sweep]`,
 //! `[[uncertain]]`) are not part of the model: this pass only accepts their names, and
-//! `crate::study::sections` checks them.
+//! `study::sections` checks them.
 
 mod common;
 mod disruptions;
@@ -52,7 +52,7 @@ use crate::scenario::schema::{
 /// Sections of the model, in the order the pass checks them.
 const MODEL_SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
 /// Sections that are not part of the model: `extends` and `remove` are consumed when the
-/// document is merged; the study sections are checked by `crate::study::sections`.
+/// document is merged; the study sections are checked by `study::sections`.
 const OTHER_SECTIONS: &[&str] = &["extends", "remove", "sweep", "uncertain"];
 /// Sections the format reserves for features that are planned but not in this version.
 const RESERVED: &[&str] = &["experiment"];

@@ -142,3 +142,74 @@ pub fn parse_time_of_day(text: &str) -> Result<f64, String> {
     }
     Ok(f64::from(h) + f64::from(m) / 60.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::run;
+    use super::*;
+
+    fn node(text: &str) -> (Option<Node>, Vec<String>) {
+        let text = format!("id = \"n\"\nkind = \"port\"\n{text}");
+        run(&text, |spec: &NodeSpec, diags| compile_node(spec, diags))
+    }
+
+    #[test]
+    fn a_node_without_servers_or_service_passes_cargo_through() {
+        let (got, diags) = node("yard_capacity = 500");
+        assert!(diags.is_empty(), "{diags:?}");
+        let got = got.unwrap();
+        assert!(got.pass_through);
+        assert_eq!(got.yard_capacity_teu, Some(500));
+        assert_eq!(got.name, "n");
+    }
+
+    #[test]
+    fn counts_must_be_at_least_one() {
+        let (got, diags) = node("servers = 0\nberths = -1");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:11: node \"n\".servers: must be at least 1, got 0 (leave servers out for unlimited servers)",
+                "4:10: node \"n\".berths: must be at least 1, got -1 (leave berths out for unlimited berths)",
+            ]
+        );
+    }
+
+    #[test]
+    fn hours_become_a_daily_closure() {
+        let (got, diags) = node("hours = { open = \"20:00\", close = \"06:30\" }");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(got.is_some());
+        let (closure, diags) = run(
+            "id = \"n\"\nkind = \"port\"\nhours = { open = \"20:00\", close = \"06:30\" }",
+            |spec: &NodeSpec, diags| compile_all_hours(std::slice::from_ref(spec), diags),
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let closure = closure[0].as_ref().unwrap();
+        assert_eq!(closure.id, "hours/n");
+        assert!(matches!(
+            closure.timing,
+            Timing::Daily { closes_at_h, closed_h } if closes_at_h == 6.5 && closed_h == 13.5
+        ));
+    }
+
+    #[test]
+    fn hours_that_open_and_close_together_are_rejected() {
+        let (closure, diags) = run(
+            "id = \"n\"\nkind = \"port\"\nhours = { open = \"08:00\", close = \"08:00\" }",
+            |spec: &NodeSpec, diags| compile_all_hours(std::slice::from_ref(spec), diags),
+        );
+        assert!(closure[0].is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:9: node \"n\".hours: open and close are the same time; leave hours out for a node that never closes"
+            ]
+        );
+        assert_eq!(
+            parse_time_of_day("8:00").unwrap_err(),
+            "\"8:00\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\""
+        );
+    }
+}

@@ -121,3 +121,48 @@ fn legs_between(
     }
     ok.then_some(legs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::{ids, run};
+    use super::*;
+
+    fn route(nodes: &str) -> (Option<Route>, Vec<String>) {
+        let node_ids = ids(&["a", "b", "c"]);
+        let leg_index: LegIndex = [((0, 1), 0), ((1, 2), 1)].into_iter().collect();
+        let text = format!("id = \"r\"\nnodes = {nodes}");
+        let ((_, mut compiled), diags) = run(&text, |spec: &RouteSpec, diags| {
+            compile_routes(std::slice::from_ref(spec), &node_ids, &leg_index, diags)
+        });
+        (compiled.remove(0), diags)
+    }
+
+    #[test]
+    fn a_route_follows_its_legs() {
+        let (got, diags) = route("[\"a\", \"b\", \"c\"]");
+        assert!(diags.is_empty(), "{diags:?}");
+        let got = got.unwrap();
+        assert_eq!(got.nodes, [NodeId(0), NodeId(1), NodeId(2)]);
+        assert_eq!(got.legs, [LegId(0), LegId(1)]);
+    }
+
+    #[test]
+    fn a_missing_leg_and_a_repeated_node_are_reported() {
+        let (got, diags) = route("[\"a\", \"c\", \"a\"]");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "2:15: route \"r\".nodes: no leg from \"a\" to \"c\"; add a [[leg]] with from = \"a\" and to = \"c\"",
+                "2:20: route \"r\".nodes: node \"a\" appears twice; a route visits each node once",
+                "2:20: route \"r\".nodes: no leg from \"c\" to \"a\"; add a [[leg]] with from = \"c\" and to = \"a\"",
+            ]
+        );
+        let (got, diags) = route("[]");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            ["2:9: route \"r\".nodes: a route must list at least one node"]
+        );
+    }
+}

@@ -98,3 +98,50 @@ fn replications(spec: &ScenarioSpec, diags: &mut Diagnostics<'_>) -> Option<u32>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::common::testing::run;
+    use super::*;
+
+    fn settings(text: &str) -> (Option<RunSettings>, Vec<String>) {
+        run(text, |spec: &ScenarioSpec, diags| {
+            compile_settings(spec, diags)
+        })
+    }
+
+    #[test]
+    fn defaults_apply_to_what_is_left_out() {
+        let (got, diags) = settings("name = \"s\"\nhorizon_days = 30");
+        assert_eq!(diags, Vec::<String>::new());
+        let got = got.unwrap();
+        assert_eq!(got.seed, DEFAULT_SEED);
+        assert_eq!(got.replications, DEFAULT_REPLICATIONS);
+        assert_eq!(got.warmup, SimTime::from_days(0.0));
+        assert_eq!(got.horizon, SimTime::from_days(30.0));
+    }
+
+    #[test]
+    fn warmup_must_end_before_the_horizon() {
+        let (got, diags) = settings("name = \"s\"\nhorizon_days = 30\nwarmup_days = 30");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            ["3:15: scenario.warmup_days: must be less than horizon_days (30), got 30"]
+        );
+    }
+
+    #[test]
+    fn every_bad_setting_is_reported_at_once() {
+        let (got, diags) = settings("name = \" \"\nhorizon_days = 400000\nreplications = 0");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "1:8: scenario.name: must not be empty",
+                "2:16: scenario.horizon_days: must be at most 365000 days (1,000 years), got 400000",
+                "3:16: scenario.replications: must be a whole number from 1 to 4294967295, got 0",
+            ]
+        );
+    }
+}
