@@ -331,7 +331,7 @@ mod tests {
         assert_eq!(
             diags,
             [
-                "3:17: disruption \"d\".legs: \"sea\" is listed twice",
+                "3:16: disruption \"d\".legs: \"sea\" is listed twice",
                 "5:10: disruption \"d\".blocks: \"departures\" is a kind of closure, so capacity_factor must be 0",
                 "5:10: disruption \"d\".blocks: \"departures\" applies to nodes only; a closed leg always stops departures onto it",
                 "7:11: disruption \"d\".shelter: delays vessels heading to a target node; list the ports in nodes = [...]",

@@ -521,9 +521,9 @@ mod tests {
         assert_eq!(
             diags,
             [
-                "6:70: leg \"a->b\".fleet.max_wait_h: is only used with departure = \"when_full\"",
-                "6:96: leg \"a->b\".fleet.schedule: lists the same slot twice",
-                "6:123: leg \"a->b\".fleet.schedule: \"someday\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
+                "6:79: leg \"a->b\".fleet.max_wait_h: is only used with departure = \"when_full\"",
+                "6:93: leg \"a->b\".fleet.schedule: lists the same slot twice",
+                "6:120: leg \"a->b\".fleet.schedule: \"someday\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
             ]
         );
         assert_eq!(parse_slot("tue 06:30"), Ok(30.5));
@@ -537,7 +537,7 @@ mod tests {
         assert_eq!(
             diags,
             [
-                "6:91: leg \"a->b\".fleet.return: is not used with return_leg: the trip back takes the return leg's transit"
+                "6:73: leg \"a->b\".fleet.return: is not used with return_leg: the trip back takes the return leg's transit"
             ]
         );
     }
