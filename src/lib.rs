@@ -15,13 +15,18 @@
 //!                                       |
 //!      report: summary.json, tidy CSV files, text tables; shard files and their merge
 //! ```
+//! - [`base`] is the bottom layer: [`base::SimTime`], random streams, accumulators and
+//!   [`base::Estimate`].
 //! - [`scenario`] parses and checks scenario files and compiles them into a [`model::Model`].
 //! - [`model`] is the checked world: nodes, legs, routes, flows with dense ids and built
 //!   distributions.
-//! - [`engine`] runs one replication: [`engine::EventQueue`], [`engine::SimTime`], random
-//!   streams, [`engine::Simulation`].
-//! - [`stats`] holds streaming accumulators and the summaries across replications.
-//! - [`experiment`] runs replications; [`report`] writes results.
+//! - [`engine`] runs one replication: [`engine::EventQueue`], [`engine::Simulation`].
+//! - [`stats`] holds what a replication measures and the summaries across replications.
+//! - [`experiment`] runs replications; [`report`] writes results; [`study`] compares, sweeps
+//!   and screens scenario variants; [`plot`] draws charts and the HTML report.
+//!
+//! Modules are layered in that order (`base` at the bottom, `plot` at the top); no module uses
+//! one above it, which a test checks against the table in docs/ARCHITECTURE.md.
 //!
 //! # Example
 //! ```

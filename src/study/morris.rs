@@ -13,7 +13,7 @@
 //! `mu` (mean EE: direction), `mu*` (mean |EE|, Campolongo et al. 2007: overall influence, the
 //! ranking), `sigma` (sd of EE: non-linearity or interactions).
 //!
-//! The design is drawn from one random stream, `engine::rng::stream(seed, 0,
+//! The design is drawn from one random stream, `base::rng::stream(seed, 0,
 //! StreamId::from_name("study/morris/design"))`, so the same seed gives the same design.
 //! The number of levels must be even (then `x + Δ` is always a grid level, as Morris advises).
 

@@ -1,6 +1,7 @@
 //! Corridor's integration tests: one binary, one module per behaviour.
 //!
 //! Where new tests go:
+//! - `architecture`: the layering table in docs/ARCHITECTURE.md against the imports in src/.
 //! - `queueing`: the engine against exact queueing-theory results.
 //! - `invariants`: conservation, determinism, stream independence, properties on random networks.
 //! - `operations`: exact behaviour of fleets, disruptions and operating hours, event by event.
@@ -25,6 +26,7 @@
 //! independent replications (see `common::assert_in_ci`), never a fudge factor.
 
 mod analytic;
+mod architecture;
 mod bad_input;
 mod browser;
 mod cli;
