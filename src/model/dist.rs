@@ -632,6 +632,9 @@ mod tests {
             .collect()
     }
 
+    /// A family as the docs table lists it: name, keys, optional keys, keys that scale.
+    type Row = (String, Vec<String>, Vec<String>, Vec<String>);
+
     #[test]
     fn docs_list_exactly_the_families_with_their_keys() {
         let doc = include_str!("../../docs/scenario.md");
@@ -645,7 +648,7 @@ mod tests {
             .take_while(|l| l.starts_with('|'))
             .filter(|l| l.starts_with("| `\""))
             .collect();
-        let documented: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> = rows
+        let documented: Vec<Row> = rows
             .iter()
             .map(|row| {
                 let cells: Vec<&str> = row.split('|').map(str::trim).collect();
@@ -655,7 +658,7 @@ mod tests {
                 (name, ticked(required), ticked(optional), ticked(cells[3]))
             })
             .collect();
-        let known: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> = FAMILIES
+        let known: Vec<Row> = FAMILIES
             .iter()
             .map(|f| {
                 let words = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect();

@@ -39,11 +39,11 @@ pub trait StudySections {
 
 impl StudySections for Document {
     fn sweep(&self) -> Result<Option<SweepSpec>, ScenarioError> {
-        Ok(self.check(|tree, diags| study_sections(tree, diags))?.0)
+        Ok(self.check(study_sections)?.0)
     }
 
     fn uncertain(&self) -> Result<Vec<Uncertain>, ScenarioError> {
-        Ok(self.check(|tree, diags| study_sections(tree, diags))?.1)
+        Ok(self.check(study_sections)?.1)
     }
 
     fn compile_checked(&self) -> Result<LoadedScenario, ScenarioError> {

@@ -36,7 +36,10 @@ fn layering() -> Vec<(String, BTreeSet<String>)> {
         .map(|l| {
             let cells: Vec<&str> = l.trim().trim_matches('|').split('|').collect();
             assert_eq!(cells.len(), 2, "layering row `{l}` must have two cells");
-            (cells[0].trim().trim_matches('`').to_string(), names(cells[1]))
+            (
+                cells[0].trim().trim_matches('`').to_string(),
+                names(cells[1]),
+            )
         })
         .collect()
 }
