@@ -147,7 +147,7 @@ pub(super) fn optional_count<T: TryFrom<i64>>(
 pub(super) mod testing {
     use serde::de::DeserializeOwned;
 
-    use super::Ids;
+    use crate::scenario::compile::common::Ids;
     use crate::scenario::error::{Diagnostics, ScenarioError};
 
     /// Deserializes `text` (one table) as `T`, runs `check` on it, and returns its result and

@@ -282,8 +282,8 @@ fn shelter(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_>) -> Op
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::{ids, run};
     use super::*;
+    use crate::scenario::compile::common::testing::{ids, run};
 
     fn disruption(text: &str) -> (Option<Disruption>, Vec<String>) {
         let (nodes, legs) = (ids(&["port"]), ids(&["sea"]));

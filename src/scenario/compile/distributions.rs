@@ -80,8 +80,8 @@ fn build_table(table: &DistTable) -> Result<Dist, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::run;
     use super::*;
+    use crate::scenario::compile::common::testing::run;
 
     #[derive(serde::Deserialize)]
     struct One {

@@ -472,9 +472,9 @@ pub(super) fn check_berths_used(
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::{ids, lines};
-    use super::super::legs::compile_legs;
     use super::*;
+    use crate::scenario::compile::common::testing::{ids, lines};
+    use crate::scenario::compile::legs::compile_legs;
     use crate::scenario::schema::LegSpec;
 
     /// Compiles two legs, `a->b` with the fleet `fleet` and `b->a`.

@@ -285,8 +285,8 @@ pub(super) fn check_yards_fit_consignments(
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::{ids, run};
     use super::*;
+    use crate::scenario::compile::common::testing::{ids, run};
 
     fn flow(text: &str) -> (Option<Flow>, Vec<String>) {
         let route_ids = ids(&["r1", "r2"]);

@@ -137,8 +137,8 @@ fn check_distance(spec: &LegSpec, path: &str, diags: &mut Diagnostics<'_>) -> bo
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::{ids, run};
     use super::*;
+    use crate::scenario::compile::common::testing::{ids, run};
 
     fn legs(text: &str) -> (Legs, Vec<String>) {
         let nodes = ids(&["a", "b"]);

@@ -145,8 +145,8 @@ pub fn parse_time_of_day(text: &str) -> Result<f64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::run;
     use super::*;
+    use crate::scenario::compile::common::testing::run;
 
     fn node(text: &str) -> (Option<Node>, Vec<String>) {
         let text = format!("id = \"n\"\nkind = \"port\"\n{text}");

@@ -124,8 +124,8 @@ fn legs_between(
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::{ids, run};
     use super::*;
+    use crate::scenario::compile::common::testing::{ids, run};
 
     fn route(nodes: &str) -> (Option<Route>, Vec<String>) {
         let node_ids = ids(&["a", "b", "c"]);

@@ -101,8 +101,8 @@ fn replications(spec: &ScenarioSpec, diags: &mut Diagnostics<'_>) -> Option<u32>
 
 #[cfg(test)]
 mod tests {
-    use super::super::common::testing::run;
     use super::*;
+    use crate::scenario::compile::common::testing::run;
 
     fn settings(text: &str) -> (Option<RunSettings>, Vec<String>) {
         run(text, |spec: &ScenarioSpec, diags| {
