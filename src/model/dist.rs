@@ -99,7 +99,7 @@ impl Keys<'_> {
 /// Every family a scenario may use, in the order error messages and `docs/scenario.md` list them.
 ///
 /// **Adding a distribution family** is one entry here (name, keys, which keys scale, and `build`:
-/// checks, sampler, exact mean and second moment) plus its [`Sampler`] variant and the line that
+/// checks, sampler, exact mean and second moment) plus its `Sampler` variant and the line that
 /// draws from it in [`Dist::sample`]; then add its row to the table of families in
 /// `docs/scenario.md` (a test fails until the row matches the entry).
 pub const FAMILIES: &[Family] = &[

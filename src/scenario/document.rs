@@ -333,7 +333,7 @@ impl Document {
         format!("{header}\n{body}")
     }
 
-    /// Sets or scales the number(s) at a parameter path (see [`params`](super::params) for the
+    /// Sets or scales the number(s) at a parameter path (see [`params`] for the
     /// paths).
     ///
     /// An unknown path, or a change that does not fit the value there (scaling something absent,

@@ -2,7 +2,7 @@
 //!
 //! Checking and compiling are one pass because both need the same id resolution. The pass never
 //! stops at the first problem: each section and each array element is deserialized on its own
-//! ([`parse`]), so one bad `[[node]]` does not hide another, and every check runs on whatever
+//! (`parse.rs`), so one bad `[[node]]` does not hide another, and every check runs on whatever
 //! parsed. One file per section, in the order the pass runs them (each needs only the ids of the
 //! sections before it):
 //!
