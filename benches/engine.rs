@@ -55,8 +55,8 @@ fn hold(c: &mut Criterion) {
 fn scenario(c: &mut Criterion) {
     let loaded = corridor::scenario::builtin();
     let model = loaded.model;
-    let replication = 0;
-    let events = Simulation::new(&model).run(replication).events;
+    let (seed, replication) = (model.settings.seed, 0);
+    let events = Simulation::new(&model).run(seed, replication).events;
     let mut group = c.benchmark_group("scenario");
     // A replication takes about a millisecond: criterion's default linear sampling fits.
     group
@@ -66,7 +66,7 @@ fn scenario(c: &mut Criterion) {
         .throughput(Throughput::Elements(events));
     group.bench_function("middle_corridor/replication", |b| {
         b.iter(|| {
-            let stats = Simulation::new(black_box(&model)).run(replication);
+            let stats = Simulation::new(black_box(&model)).run(seed, replication);
             assert_eq!(stats.events, events);
             stats
         })

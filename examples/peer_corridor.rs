@@ -134,10 +134,9 @@ fn shape(model: &Model) -> anyhow::Result<Shape> {
 fn run(args: &Args) -> anyhow::Result<()> {
     let loaded = corridor::scenario::load(&args.scenario)
         .with_context(|| format!("loading {}", args.scenario.display()))?;
-    let mut model = loaded.model;
-    if let Some(seed) = args.seed {
-        model.settings.seed = seed;
-    }
+    let model = loaded.model;
+    // `--seed`, or the scenario's default: an argument of each replication run.
+    let seed = args.seed.unwrap_or(model.settings.seed);
     let replications = args.replications.unwrap_or(model.settings.replications);
     let shape = shape(&model)?;
     let horizon = model.settings.horizon.hours();
@@ -146,12 +145,12 @@ fn run(args: &Args) -> anyhow::Result<()> {
     for replication in 0..u64::from(replications) {
         let cpu_started = thread_cpu_s();
         let started = Instant::now();
-        let stats = Simulation::new(&model).run(replication);
+        let stats = Simulation::new(&model).run(seed, replication);
         let wall_s = started.elapsed().as_secs_f64();
         let cpu_s = thread_cpu_s()
             .zip(cpu_started)
             .map(|(end, start)| end - start);
-        let mut line = report(&model, &shape, &stats, wall_s, years)?;
+        let mut line = report(&model, seed, &shape, &stats, wall_s, years)?;
         line.cpu_s = cpu_s;
         check(&model, &shape, &stats, &line)?;
         println!("{}", serde_json::to_string(&line)?);
@@ -181,6 +180,7 @@ fn thread_cpu_s() -> Option<f64> {
 /// Maps one replication's statistics to the peer spec's names.
 fn report<'m>(
     model: &'m Model,
+    seed: u64,
     shape: &Shape,
     stats: &ReplicationStats,
     wall_s: f64,
@@ -200,7 +200,7 @@ fn report<'m>(
         model: "corridor",
         implementation: "corridor",
         scenario: &model.settings.name,
-        seed: model.settings.seed,
+        seed,
         replication: stats.replication,
         horizon: model.settings.horizon.hours(),
         events: stats.events,

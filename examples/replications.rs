@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use corridor::experiment::{self, Aggregate, Plan, RunConfig, Runner, run_aggregated};
+use corridor::experiment::{Aggregate, Plan, Runner, run_aggregated};
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
     args.iter()
@@ -29,7 +29,7 @@ fn main() {
         .map(|t| t.parse().expect("thread counts are integers"))
         .collect();
     let loaded = corridor::scenario::builtin();
-    let model = experiment::seeded(&loaded.model, RunConfig { replications, seed });
+    let model = &loaded.model;
     let mut baseline = None;
     let mut reference = None;
     for &t in &threads {
@@ -37,10 +37,11 @@ fn main() {
         let mut times = Vec::new();
         for _ in 0..repeats {
             let started = Instant::now();
-            let mut aggregate = Aggregate::new(&model);
+            let mut aggregate = Aggregate::new(model);
             run_aggregated(
-                &model,
+                model,
                 &runner,
+                seed,
                 Plan::Fixed(replications),
                 &mut aggregate,
                 |_| Ok::<(), ()>(()),
@@ -49,7 +50,7 @@ fn main() {
             .expect("no sink errors");
             times.push(started.elapsed().as_secs_f64());
             // Every thread count gives the same results.
-            let summary = serde_json::to_string(&aggregate.summary(&model)).unwrap();
+            let summary = serde_json::to_string(&aggregate.summary(model)).unwrap();
             assert_eq!(reference.get_or_insert_with(|| summary.clone()), &summary);
         }
         times.sort_by(f64::total_cmp);

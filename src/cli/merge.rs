@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use corridor::experiment::{self, RunConfig, aggregate};
+use corridor::experiment::{RunConfig, aggregate};
 use corridor::report::output::Collector;
 use corridor::report::shard::ShardSet;
 use corridor::report::{OutputDir, Provenance, table};
@@ -25,14 +25,15 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         replications: manifest.replications,
         seed: manifest.seed,
     };
-    let model = experiment::seeded(&shards.scenario().model, config);
-    let mut collector = Collector::new(&model, out)
+    // The shards ran with the manifest's seed; replaying needs the model only.
+    let model = &shards.scenario().model;
+    let mut collector = Collector::new(model, out)
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     let columns = collector.parts().0.columns().clone();
     let progress = Progress::new(args.output.quiet);
     progress.set_total(u64::from(config.replications));
     shards.replay(|stats| {
-        let replication = aggregate::prepare(&model, &columns, stats);
+        let replication = aggregate::prepare(model, &columns, stats);
         collector
             .add(&replication)
             .with_context(|| format!("cannot write to {}", out_path.display()))?;

@@ -85,20 +85,31 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let out = OutputDir::claim(&args.output.out, args.output.force)?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let runner = Runner::new(threads).context("cannot start worker threads")?;
-    let model = experiment::seeded(&loaded.model, config);
+    let model = &loaded.model;
     let progress = Progress::new(args.output.quiet);
     match shard {
         Some(shard) => run_shard(
-            &args, &loaded, &model, config, shard, &runner, out, &progress,
+            &args, &loaded, model, config, shard, &runner, out, &progress,
         ),
-        None => run_full(&args, &loaded, &model, plan, &runner, out, &progress),
+        None => run_full(
+            &args,
+            &loaded,
+            model,
+            config.seed,
+            plan,
+            &runner,
+            out,
+            &progress,
+        ),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_full(
     args: &RunArgs,
     loaded: &LoadedScenario,
     model: &Model,
+    seed: u64,
     plan: Plan,
     runner: &Runner,
     out: OutputDir,
@@ -112,6 +123,7 @@ fn run_full(
     let precision = experiment::run_aggregated(
         model,
         runner,
+        seed,
         plan,
         aggregate,
         |replication| {
@@ -124,7 +136,7 @@ fn run_full(
     .with_context(|| format!("cannot write to {}", out_path.display()))?;
     let provenance = Provenance {
         scenario: ScenarioInfo::of(loaded),
-        seed: model.settings.seed,
+        seed,
         command_line: std::env::args().collect(),
         wall_time_s: started.elapsed().as_secs_f64(),
     };
@@ -170,6 +182,7 @@ fn run_shard(
     runner
         .run_in_order(
             model,
+            config.seed,
             which,
             // Serialize on the worker threads; the writer only compresses.
             |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),

@@ -1,7 +1,9 @@
 //! Experiments: running replications of a model and summarising them.
 //!
 //! Replication `r` of a run seeded `s` is a pure function of `(model, s, r)`: it draws only from
-//! the random streams derived from those numbers. Replications are summarised in index order, so
+//! the random streams derived from those numbers. The seed and the replication indices are
+//! arguments of every run ([`RunConfig`], the `seed` of [`run_aggregated`],
+//! [`Simulation::run`]); the model is shared read-only and never copied to change them. Replications are summarised in index order, so
 //! a run's summary does not depend on how the replications were scheduled.
 //!
 //! - [`run`]: the sequential reference, one thread, summary only.
@@ -26,7 +28,8 @@ use crate::model::Model;
 use crate::stats::Summary;
 use crate::stats::summary::SummaryBuilder;
 
-/// What to run.
+/// What to run: the seed and replication count of a run, passed to [`run`] (and the seed to
+/// [`run_aggregated`]) rather than stored in the [`Model`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunConfig {
     /// Number of replications (indices `0..replications`).
@@ -36,7 +39,8 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    /// The scenario's own settings.
+    /// The scenario's defaults (`[scenario] seed` and `replications`), which the CLI's
+    /// `--seed` and `--replications` override.
     pub fn from_model(model: &Model) -> RunConfig {
         RunConfig {
             replications: model.settings.replications,
@@ -56,34 +60,25 @@ pub struct RunOutcome {
     pub wall_s: f64,
 }
 
-/// Runs `config.replications` replications of `model` and summarises them.
+/// Runs `config.replications` replications of `model` with seed `config.seed` and summarises
+/// them.
 ///
 /// `on_replication` is called after each replication with the number done so far (for progress
 /// display); pass `|_| {}` when not needed.
 pub fn run(model: &Model, config: RunConfig, mut on_replication: impl FnMut(u32)) -> RunOutcome {
     let started = Instant::now();
-    let seeded = seeded(model, config);
-    let mut simulation = Simulation::new(&seeded);
-    let mut builder = SummaryBuilder::new(&seeded);
+    let mut simulation = Simulation::new(model);
+    let mut builder = SummaryBuilder::new(model);
     for replication in 0..config.replications {
-        let stats = simulation.run(u64::from(replication));
-        builder.add(&seeded, &stats);
+        let stats = simulation.run(config.seed, u64::from(replication));
+        builder.add(model, &stats);
         on_replication(replication + 1);
     }
     RunOutcome {
-        summary: builder.finish(&seeded),
+        summary: builder.finish(model),
         config,
         wall_s: started.elapsed().as_secs_f64(),
     }
-}
-
-/// A copy of `model` whose settings carry `config`'s seed and replication count (replications draw
-/// their random streams from `model.settings.seed`).
-pub fn seeded(model: &Model, config: RunConfig) -> Model {
-    let mut seeded = model.clone();
-    seeded.settings.seed = config.seed;
-    seeded.settings.replications = config.replications;
-    seeded
 }
 
 /// How many replications to run.
@@ -95,9 +90,9 @@ pub enum Plan {
     Precision(PrecisionTarget),
 }
 
-/// Runs replications of `model` (seeded with [`seeded`]) on `runner` and adds them, in
-/// replication order, to `aggregate`, which must be empty or hold replications `0..k` of the same
-/// model and seed (they are continued from `k`).
+/// Runs replications of `model` seeded with `seed` on `runner` and adds them, in replication
+/// order, to `aggregate`, which must be empty or hold replications `0..k` of the same model and
+/// seed (they are continued from `k`).
 ///
 /// `each` sees every replication just before it is aggregated (to stream it to files); an error
 /// from it stops the run. `planned` is told the total number of replications planned whenever it
@@ -105,6 +100,7 @@ pub enum Plan {
 pub fn run_aggregated<E>(
     model: &Model,
     runner: &Runner,
+    seed: u64,
     plan: Plan,
     aggregate: &mut Aggregate,
     mut each: impl FnMut(&Replication) -> Result<(), E>,
@@ -116,6 +112,7 @@ pub fn run_aggregated<E>(
         planned(total);
         runner.run_in_order(
             model,
+            seed,
             Replications::range(done, total.saturating_sub(done)),
             |stats| aggregate::prepare(model, &columns, stats),
             |replication| {

@@ -109,12 +109,13 @@ impl Runner {
         self.threads
     }
 
-    /// Runs the replications `which` of `model` (seeded by `model.settings.seed`), transforms each
+    /// Runs the replications `which` of `model` seeded with `seed`, transforms each
     /// result with `prepare` on the worker thread, and passes them to `sink` in the order of
     /// `which`. Stops at the first error of `sink` and returns it.
     pub fn run_in_order<T, E>(
         &self,
         model: &Model,
+        seed: u64,
         which: Replications,
         prepare: impl Fn(ReplicationStats) -> T + Sync,
         mut sink: impl FnMut(T) -> Result<(), E>,
@@ -159,7 +160,7 @@ impl Runner {
                         if aborted.load(Ordering::SeqCst) {
                             break;
                         }
-                        let stats = simulation.run(which.at(position as u64));
+                        let stats = simulation.run(seed, which.at(position as u64));
                         if tx.send((position, prepare(stats))).is_err() {
                             break;
                         }
@@ -226,6 +227,7 @@ mod tests {
             runner
                 .run_in_order(
                     &model,
+                    model.settings.seed,
                     Replications {
                         start: 2,
                         step: 2,
@@ -249,6 +251,7 @@ mod tests {
         let mut calls = 0;
         let result = runner.run_in_order(
             &model,
+            model.settings.seed,
             Replications::range(0, 50),
             |stats| stats.replication,
             |r| {

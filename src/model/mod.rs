@@ -233,9 +233,12 @@ pub struct RunSettings {
     pub horizon: SimTime,
     /// Statistics ignore everything before this time.
     pub warmup: SimTime,
-    /// Base seed of the random streams.
+    /// The scenario's default base seed (`[scenario] seed`): what
+    /// `experiment::RunConfig::from_model` starts from. A replication run takes its seed as an
+    /// argument (`engine::Simulation::run`), never from here.
     pub seed: u64,
-    /// Number of replications.
+    /// The scenario's default number of replications (`[scenario] replications`), likewise only
+    /// a default.
     pub replications: u32,
 }
 

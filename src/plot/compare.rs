@@ -2,7 +2,7 @@
 //! with its 95% confidence interval, one panel per variant.
 //!
 //! Owns `charts/compare.svg|png`. It reads a [`Comparison`] only (never the engine); the SVG and
-//! the PNG come from the same drawing code (a [`Figure`]) with the
+//! the PNG come from the same drawing code (a [`Chart`]) with the
 //! sizes, font and colours of [`Theme`]. Bars are grouped by KPI (throughput, mean transit, p95
 //! transit per route, then mean wait per node), each group in scenario order; at most
 //! [`MAX_BARS`] per panel, keeping the largest changes when there are more. KPIs identical in
@@ -14,7 +14,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{ChartResult, category_label, format_number, nice_max};
-use super::render::{self, Figure, Rendered};
+use super::render::{self, Chart, Rendered};
 use super::theme::{self, FONT, INK, Theme};
 use super::{PlotError, PlotOptions};
 use crate::stats::kpi::Scope;
@@ -117,38 +117,38 @@ fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize, usize) {
     (bars, left_out, unchanged)
 }
 
-/// Draws the chart on `root`.
-pub fn draw<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    comparison: &Comparison,
-    theme: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
-    let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
-        TITLE,
-        (FONT, theme.title())
-            .into_font()
-            .style(FontStyle::Bold)
-            .color(&INK),
-    )?;
-    let body = body.margin(
-        theme.px(6.0),
-        theme.px(14.0),
-        theme.px(14.0),
-        theme.px(20.0),
-    );
-    let n = comparison.variants.len();
-    let cols = n.clamp(1, 3);
-    let rows = n.div_ceil(cols).max(1);
-    let areas = body.split_evenly((rows, cols));
-    for (i, (variant, area)) in comparison.variants.iter().zip(areas).enumerate() {
-        panel(&area, comparison, variant, i, theme)?;
+/// The chart of a comparison.
+pub struct CompareChart;
+
+impl Chart for CompareChart {
+    type Data = Comparison;
+
+    fn stem(&self) -> String {
+        STEM.to_string()
     }
-    root.present()?;
-    Ok(())
+
+    fn title(&self, _comparison: &Comparison) -> String {
+        TITLE.to_string()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        comparison: &Comparison,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let n = comparison.variants.len();
+        let cols = n.clamp(1, 3);
+        let rows = n.div_ceil(cols).max(1);
+        let areas = body.split_evenly((rows, cols));
+        for (i, (variant, area)) in comparison.variants.iter().zip(areas).enumerate() {
+            panel(&area, comparison, variant, i, theme)?;
+        }
+        Ok(())
+    }
 }
 
 /// One variant's panel: horizontal bars from 0 to the change, CI whiskers, a zero line.
@@ -277,26 +277,10 @@ fn signed(v: f64) -> String {
     }
 }
 
-/// The chart of a comparison, as a [`Figure`].
-struct CompareFigure<'a>(&'a Comparison);
-
-impl Figure for CompareFigure<'_> {
-    fn kind(&self) -> &'static str {
-        STEM
-    }
-
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
-    where
-        DB::ErrorType: 'static,
-    {
-        draw(root, self.0, theme)
-    }
-}
-
 /// The chart drawn in memory as SVG and PNG, to be written as `charts/compare.svg|png` (with
 /// [`render::write_rendered`]).
 pub fn chart(comparison: &Comparison, options: &PlotOptions) -> Result<Rendered, PlotError> {
-    render::render(&CompareFigure(comparison), STEM.to_string(), options)
+    render::render(&CompareChart, comparison, options)
 }
 
 #[cfg(test)]

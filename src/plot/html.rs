@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::charts::{ChartKind, format_number};
+use super::charts::format_number;
 use super::data::ResultSet;
+use super::render::Rendered;
 use crate::base::Estimate;
 
 const STYLE: &str = "
@@ -23,16 +24,8 @@ figcaption{color:#555;font-size:.92em;margin-top:.4em}
 .ci{color:#777;font-size:.85em}
 ";
 
-/// An inline chart: its kind and SVG document.
-pub struct InlineChart<'a> {
-    /// Which chart.
-    pub kind: ChartKind,
-    /// The SVG document plotters wrote.
-    pub svg: &'a str,
-}
-
-/// The whole page.
-pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
+/// The whole page, with `charts` (the rendered run charts, in report order) inline.
+pub fn report(data: &ResultSet, charts: &[Rendered]) -> String {
     let run = &data.report;
     let summary = &run.summary;
     let mut page = String::with_capacity(1 << 20);
@@ -260,9 +253,9 @@ pub fn report(data: &ResultSet, charts: &[InlineChart]) -> String {
         let _ = write!(
             page,
             "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            chart.kind.stem(),
-            inline_svg(chart.svg, chart.kind.title()),
-            escape(chart.kind.caption())
+            chart.stem,
+            inline_svg(&chart.svg, &chart.title),
+            escape(&chart.caption)
         );
     }
     page.push_str("</body>\n</html>\n");

@@ -1,8 +1,10 @@
 //! Charts and the HTML report, drawn from the result files of a run (never from the engine).
 //!
-//! [`data::ResultSet::load`] reads a result directory; each [`ChartKind`] draws itself on any
-//! plotters backend, so the SVG and the PNG of a chart come from the same code; [`html`] puts the
-//! tables and the SVG charts into one self-contained `report.html`. [`plot_dir`] does all of it
+//! [`data::ResultSet::load`] reads a result directory; every chart, the run charts listed in
+//! [`charts::RUN_CHARTS`] and the study charts alike, is a [`render::Chart`] that draws itself on
+//! any plotters backend, so the SVG and the PNG of a chart come from the same code, rendered by
+//! the one path [`render::draw`]; [`html`] puts the tables and the SVG charts into one
+//! self-contained `report.html`. [`plot_dir`] does all of it
 //! for `corridor run` and `corridor plot`: everything is drawn in memory first and then written
 //! atomically, so a failure leaves no half-written file.
 
@@ -19,12 +21,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use charts::ChartKind;
+pub use charts::RUN_CHARTS;
 pub use data::{DataError, ResultSet};
-pub use render::RenderError;
+pub use render::{Chart, RenderError, Rendered};
 use theme::Theme;
-
-use crate::report::write_atomically;
 
 /// Sub-directory of the result directory that holds the chart files.
 pub const CHARTS_DIR: &str = "charts";
@@ -94,65 +94,25 @@ pub struct Plotted {
     pub report: PathBuf,
 }
 
-/// One chart drawn in memory.
-struct Drawn {
-    kind: ChartKind,
-    svg: String,
-    png: Vec<u8>,
-}
-
-/// Draws every chart of the results in `dir` into `dir/charts/` (SVG and PNG) and writes
-/// `dir/report.html`.
+/// Draws every chart of [`RUN_CHARTS`] that applies to the results in `dir` into `dir/charts/`
+/// (SVG and PNG) and writes `dir/report.html`.
 pub fn plot_dir(dir: &Path, options: &PlotOptions) -> Result<Plotted, PlotError> {
-    if !SIZE_RANGE.contains(&options.width) || !SIZE_RANGE.contains(&options.height) {
-        return Err(PlotError::Size {
-            width: options.width,
-            height: options.height,
-        });
-    }
+    render::check_size(options)?;
     let data = ResultSet::load(dir)?;
     let theme = Theme::new(options.width, options.height);
-    let drawn: Vec<Drawn> = ChartKind::ALL
+    let drawn: Vec<Rendered> = RUN_CHARTS
         .par_iter()
-        .filter(|kind| kind.applies(&data))
-        .map(|&kind| {
-            Ok(Drawn {
-                kind,
-                svg: render::svg(kind, &data, &theme)?,
-                png: render::png(kind, &data, &theme)?,
-            })
-        })
+        .filter_map(|chart| chart.render_if_applies(&data, &theme))
         .collect::<Result<_, RenderError>>()?;
-    let inline: Vec<html::InlineChart> = drawn
-        .iter()
-        .map(|d| html::InlineChart {
-            kind: d.kind,
-            svg: &d.svg,
-        })
-        .collect();
-    let page = html::report(&data, &inline);
+    let page = html::report(&data, &drawn);
 
     let charts_dir = dir.join(CHARTS_DIR);
     std::fs::create_dir_all(&charts_dir).map_err(|source| PlotError::Write {
         path: charts_dir.clone(),
         source,
     })?;
-    let mut charts = Vec::with_capacity(drawn.len() * 2);
-    for d in &drawn {
-        for (extension, bytes) in [("svg", d.svg.as_bytes()), ("png", d.png.as_slice())] {
-            let path = charts_dir.join(format!("{}.{extension}", d.kind.stem()));
-            write(&path, bytes)?;
-            charts.push(path);
-        }
-    }
+    let charts = render::write_rendered(dir, &drawn)?;
     let report = dir.join(REPORT_HTML);
-    write(&report, page.as_bytes())?;
+    render::write_rendered_file(&report, page.as_bytes())?;
     Ok(Plotted { charts, report })
-}
-
-fn write(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    write_atomically(path, bytes).map_err(|source| PlotError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
 }

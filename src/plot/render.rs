@@ -1,58 +1,157 @@
-//! Rendering a chart to SVG text and to PNG bytes: the run charts ([`ChartKind`]) and the study
-//! charts ([`Figure`]: compare, sweep, sensitivity), which are drawn in memory as [`Rendered`]
-//! and written with [`write_rendered`].
+//! The one chart abstraction and the one render path.
+//!
+//! Every chart, the run charts of a result directory ([`super::charts`]) and the study charts
+//! (`compare`, `sweep`, `sensitivity`), is a type implementing [`Chart`]. [`draw`] renders any
+//! chart in memory as SVG and PNG from the same drawing code into a [`Rendered`], and
+//! [`write_rendered`] writes rendered charts atomically into `charts/`.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::charts::{ChartKind, ChartResult};
-use super::data::ResultSet;
+use super::charts::{ChartResult, titled_body};
 use super::theme::{Theme, register_fonts};
 use super::{CHARTS_DIR, PlotError, PlotOptions, SIZE_RANGE};
 use crate::report::write_atomically;
 use std::path::{Path, PathBuf};
+
+/// A chart: what it is drawn from, its file stem, title and caption, whether it applies, and
+/// how it draws itself on any plotters backend (so the SVG and the PNG are the same drawing).
+///
+/// **Adding a chart.** A run chart (drawn from a result directory by `corridor run`, `merge` and
+/// `plot`, and shown in `report.html`): a new module in `src/plot/charts/` with a unit type
+/// implementing `Chart<Data = ResultSet>`, and one line in [`super::charts::RUN_CHARTS`] (whose
+/// order is the report's). Nothing else: the rendering, the files and the report's figure
+/// (id = stem, title, caption) come from this trait. A study chart: a type implementing `Chart`
+/// with the study's results as `Data`, rendered with [`render`] by the study's chart function
+/// (`plot::compare::chart`, `plot::sweep::sweep_charts`, `plot::sensitivity::{oat_charts,
+/// morris_charts}`), which the CLI writes with [`write_rendered`].
+pub trait Chart: Sync {
+    /// What the chart is drawn from: a [`super::ResultSet`] for run charts, a study's results
+    /// for study charts.
+    type Data: ?Sized + Sync;
+
+    /// File name without extension (`charts/<stem>.svg|png`; the figure id in `report.html`).
+    fn stem(&self) -> String;
+
+    /// The title drawn at the top of the chart (and the SVG's title in `report.html`).
+    fn title(&self, data: &Self::Data) -> String;
+
+    /// One-sentence reading guide under the chart in `report.html` (run charts).
+    fn caption(&self) -> &str {
+        ""
+    }
+
+    /// Whether `data` has anything for this chart to show; a chart that does not apply is not
+    /// drawn at all.
+    fn applies(&self, _data: &Self::Data) -> bool {
+        true
+    }
+
+    /// Draws the chart on `body`, the area below its title (with the margins every chart uses).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        data: &Self::Data,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static;
+}
+
+/// A [`Chart`] drawn from `D` as a trait object (`Chart::draw` is generic over the backend), so
+/// charts of different types can be listed together, as [`super::charts::RUN_CHARTS`] does.
+/// Implemented for every `Chart`.
+pub trait AnyChart<D: ?Sized>: Sync {
+    /// The chart rendered from `data`, or `None` if it does not apply to `data`.
+    fn render_if_applies(&self, data: &D, theme: &Theme) -> Option<Result<Rendered, RenderError>>;
+}
+
+impl<C: Chart> AnyChart<C::Data> for C {
+    fn render_if_applies(
+        &self,
+        data: &C::Data,
+        theme: &Theme,
+    ) -> Option<Result<Rendered, RenderError>> {
+        self.applies(data).then(|| draw(self, data, theme))
+    }
+}
 
 /// A chart that could not be drawn.
 #[derive(Debug, thiserror::Error)]
 #[error("chart {chart}: {message}")]
 pub struct RenderError {
     /// The chart's file stem.
-    pub chart: &'static str,
+    pub chart: String,
     /// What went wrong.
     pub message: String,
 }
 
-/// Draws `chart` as an SVG document.
-pub fn svg(chart: ChartKind, data: &ResultSet, theme: &Theme) -> Result<String, RenderError> {
-    register_fonts();
-    let mut text = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut text, (theme.width, theme.height)).into_drawing_area();
-        chart.draw(&root, data, theme).map_err(|e| RenderError {
-            chart: chart.stem(),
-            message: e.to_string(),
-        })?;
-    }
-    Ok(text)
+/// A chart drawn in memory, not yet written.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    /// File name without extension.
+    pub stem: String,
+    /// The chart's title.
+    pub title: String,
+    /// Its reading guide (empty for study charts).
+    pub caption: String,
+    /// The SVG document.
+    pub svg: String,
+    /// The PNG image.
+    pub png: Vec<u8>,
 }
 
-/// Draws `chart` as a PNG image (8-bit RGB).
-pub fn png(chart: ChartKind, data: &ResultSet, theme: &Theme) -> Result<Vec<u8>, RenderError> {
+/// Draws `chart` from `data` in memory, as SVG and as PNG (8-bit RGB) from the same drawing
+/// code: white background, the title, the chart's body, at the size of `theme`.
+pub fn draw<C: Chart + ?Sized>(
+    chart: &C,
+    data: &C::Data,
+    theme: &Theme,
+) -> Result<Rendered, RenderError> {
     register_fonts();
+    let stem = chart.stem();
+    let title = chart.title(data);
     let fail = |message: String| RenderError {
-        chart: chart.stem(),
+        chart: stem.clone(),
         message,
     };
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (theme.width, theme.height)).into_drawing_area();
+        paint_on(&root, chart, data, &title, theme).map_err(|e| fail(e.to_string()))?;
+    }
     let (width, height) = (theme.width, theme.height);
     let mut pixels = vec![255u8; width as usize * height as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        chart
-            .draw(&root, data, theme)
-            .map_err(|e| fail(e.to_string()))?;
+        paint_on(&root, chart, data, &title, theme).map_err(|e| fail(e.to_string()))?;
     }
-    encode_png(&pixels, width, height).map_err(fail)
+    let png = encode_png(&pixels, width, height).map_err(fail)?;
+    Ok(Rendered {
+        stem,
+        title,
+        caption: chart.caption().to_string(),
+        svg,
+        png,
+    })
+}
+
+/// Fills `root` white, draws `title` and the chart below it, and finishes the picture.
+fn paint_on<C: Chart + ?Sized, DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &C,
+    data: &C::Data,
+    title: &str,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let body = titled_body(root, title, theme)?;
+    chart.draw(&body, data, theme)?;
+    root.present()?;
+    Ok(())
 }
 
 /// Encodes 8-bit RGB `pixels` as PNG.
@@ -72,59 +171,6 @@ fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String>
     Ok(bytes)
 }
 
-/// A picture that is not one of the run charts (the study charts of `sweep` and
-/// `sensitivity`), drawn by the same code on the SVG and the bitmap backend.
-pub trait Figure {
-    /// What kind of chart this is, for error messages (`sweep`, `tornado`, ...).
-    fn kind(&self) -> &'static str;
-    /// Draws the picture on `root`.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
-    where
-        DB::ErrorType: 'static;
-}
-
-/// Draws `figure` as an SVG document.
-pub fn figure_svg(figure: &impl Figure, theme: &Theme) -> Result<String, RenderError> {
-    register_fonts();
-    let mut text = String::new();
-    {
-        let root =
-            SVGBackend::with_string(&mut text, (theme.width, theme.height)).into_drawing_area();
-        figure.draw(&root, theme).map_err(|e| RenderError {
-            chart: figure.kind(),
-            message: e.to_string(),
-        })?;
-    }
-    Ok(text)
-}
-
-/// Draws `figure` as a PNG image (8-bit RGB).
-pub fn figure_png(figure: &impl Figure, theme: &Theme) -> Result<Vec<u8>, RenderError> {
-    register_fonts();
-    let fail = |message: String| RenderError {
-        chart: figure.kind(),
-        message,
-    };
-    let (width, height) = (theme.width, theme.height);
-    let mut pixels = vec![255u8; width as usize * height as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
-        figure.draw(&root, theme).map_err(|e| fail(e.to_string()))?;
-    }
-    encode_png(&pixels, width, height).map_err(fail)
-}
-
-/// A chart drawn in memory, not yet written.
-#[derive(Clone, Debug)]
-pub struct Rendered {
-    /// File name without extension.
-    pub stem: String,
-    /// The SVG document.
-    pub svg: String,
-    /// The PNG image.
-    pub png: Vec<u8>,
-}
-
 /// Checks the picture size of `options`.
 pub fn check_size(options: &PlotOptions) -> Result<(), PlotError> {
     if SIZE_RANGE.contains(&options.width) && SIZE_RANGE.contains(&options.height) {
@@ -137,19 +183,19 @@ pub fn check_size(options: &PlotOptions) -> Result<(), PlotError> {
     }
 }
 
-/// Draws `figure` as SVG and PNG, to be written as `charts/<stem>.svg|png`.
-pub fn render(
-    figure: &impl Figure,
-    stem: String,
+/// Draws `chart` from `data` at the size of `options` (checked), as SVG and PNG, to be written
+/// as `charts/<stem>.svg|png` with [`write_rendered`].
+pub fn render<C: Chart + ?Sized>(
+    chart: &C,
+    data: &C::Data,
     options: &PlotOptions,
 ) -> Result<Rendered, PlotError> {
     check_size(options)?;
-    let theme = Theme::new(options.width, options.height);
-    Ok(Rendered {
-        stem,
-        svg: figure_svg(figure, &theme)?,
-        png: figure_png(figure, &theme)?,
-    })
+    Ok(draw(
+        chart,
+        data,
+        &Theme::new(options.width, options.height),
+    )?)
 }
 
 /// Writes every chart into `dir/charts/` (each file atomically); returns the paths.
@@ -167,12 +213,17 @@ pub fn write_rendered(dir: &Path, charts: &[Rendered]) -> Result<Vec<PathBuf>, P
     for chart in charts {
         for (extension, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
             let path = charts_dir.join(format!("{}.{extension}", chart.stem));
-            write_atomically(&path, bytes).map_err(|source| PlotError::Write {
-                path: path.clone(),
-                source,
-            })?;
+            write_rendered_file(&path, bytes)?;
             paths.push(path);
         }
     }
     Ok(paths)
+}
+
+/// Writes one file atomically (a chart file or the report).
+pub(crate) fn write_rendered_file(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
+    write_atomically(path, bytes).map_err(|source| PlotError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }

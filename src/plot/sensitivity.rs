@@ -7,10 +7,8 @@ use rayon::prelude::*;
 
 use super::PlotError;
 use super::PlotOptions;
-use super::charts::{
-    ChartResult, Swatch, category_label, format_number, legend_strip, nice_max, titled_body,
-};
-use super::render::{Figure, Rendered, check_size, render};
+use super::charts::{ChartResult, Swatch, category_label, format_number, legend_strip, nice_max};
+use super::render::{Chart, Rendered, check_size, render};
 use super::sweep::{display_unit, kpi_title, slug, split_kpi};
 use super::theme::{self, FONT, INK, Theme};
 use crate::study::sensitivity::{MorrisResults, OatResults};
@@ -22,13 +20,7 @@ pub fn oat_charts(results: &OatResults, options: &PlotOptions) -> Result<Vec<Ren
         .kpis
         .par_iter()
         .enumerate()
-        .map(|(k, kpi)| {
-            render(
-                &Tornado { results, kpi, k },
-                format!("tornado_{}", slug(kpi)),
-                options,
-            )
-        })
+        .map(|(k, kpi)| render(&Tornado { kpi, k }, results, options))
         .collect()
 }
 
@@ -41,13 +33,7 @@ pub fn morris_charts(
     results
         .kpis
         .par_iter()
-        .map(|kpi| {
-            render(
-                &Morris { results, kpi },
-                format!("morris_{}", slug(kpi)),
-                options,
-            )
-        })
+        .map(|kpi| render(&Morris { kpi }, results, options))
         .collect()
 }
 
@@ -129,24 +115,33 @@ where
 
 /// One KPI's one-at-a-time swings.
 struct Tornado<'a> {
-    results: &'a OatResults,
     kpi: &'a str,
     k: usize,
 }
 
-impl Figure for Tornado<'_> {
-    fn kind(&self) -> &'static str {
-        "tornado"
+impl Chart for Tornado<'_> {
+    type Data = OatResults;
+
+    fn stem(&self) -> String {
+        format!("tornado_{}", slug(self.kpi))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
+    fn title(&self, _results: &OatResults) -> String {
+        title("One at a time", self.kpi)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        results: &OatResults,
+        theme: &Theme,
+    ) -> ChartResult
     where
         DB::ErrorType: 'static,
     {
-        let body = titled_body(root, &title("One at a time", self.kpi), theme)?;
         let (low_color, high_color) = (theme::color(0), theme::color(1));
         let area = with_legend(
-            &body,
+            body,
             &[
                 (
                     Swatch::Area(low_color.mix(0.85)),
@@ -160,8 +155,8 @@ impl Figure for Tornado<'_> {
             ],
             theme,
         )?;
-        let rows: Vec<_> = self.results.ranked(self.kpi).collect();
-        let base = self.results.base[self.k];
+        let rows: Vec<_> = results.ranked(self.kpi).collect();
+        let base = results.base[self.k];
         let mut values: Vec<f64> = Vec::new();
         values.extend(base.iter().map(|s| s.mean));
         for row in &rows {
@@ -186,7 +181,7 @@ impl Figure for Tornado<'_> {
         let names: Vec<String> = rows
             .iter()
             .map(|r| {
-                let p = &self.results.parameters[r.parameter];
+                let p = &results.parameters[r.parameter];
                 let range = format!("{}–{}", format_number(p.low), format_number(p.high));
                 if p.scale {
                     format!("{} (×{range})", p.label())
@@ -231,23 +226,32 @@ impl Figure for Tornado<'_> {
 
 /// One KPI's Morris indices.
 struct Morris<'a> {
-    results: &'a MorrisResults,
     kpi: &'a str,
 }
 
-impl Figure for Morris<'_> {
-    fn kind(&self) -> &'static str {
-        "morris"
+impl Chart for Morris<'_> {
+    type Data = MorrisResults;
+
+    fn stem(&self) -> String {
+        format!("morris_{}", slug(self.kpi))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
+    fn title(&self, _results: &MorrisResults) -> String {
+        title("Morris screening", self.kpi)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        results: &MorrisResults,
+        theme: &Theme,
+    ) -> ChartResult
     where
         DB::ErrorType: 'static,
     {
-        let body = titled_body(root, &title("Morris screening", self.kpi), theme)?;
         let (mu_color, sigma_color) = (theme::color(0), theme::color(2));
         let area = with_legend(
-            &body,
+            body,
             &[
                 (
                     Swatch::Area(mu_color.mix(0.85)),
@@ -260,7 +264,7 @@ impl Figure for Morris<'_> {
             ],
             theme,
         )?;
-        let rows: Vec<_> = self.results.ranked(self.kpi).collect();
+        let rows: Vec<_> = results.ranked(self.kpi).collect();
         let max = rows
             .iter()
             .flat_map(|r| [r.index.mu_star, r.index.sigma])
@@ -270,12 +274,12 @@ impl Figure for Morris<'_> {
         let (divisor, unit) = display_unit(kpi, max);
         let names: Vec<String> = rows
             .iter()
-            .map(|r| self.results.parameters[r.parameter].label().to_string())
+            .map(|r| results.parameters[r.parameter].label().to_string())
             .collect();
         let x_desc = format!(
             "{unit} per full parameter range ({} trajectories, {} levels)",
-            self.results.design.trajectories.len(),
-            self.results.design.levels
+            results.design.trajectories.len(),
+            results.design.levels
         );
         let mut chart = frame(&area, &names, 0.0..nice_max(max / divisor), &x_desc, theme)?;
         let n = rows.len();

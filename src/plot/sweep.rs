@@ -8,9 +8,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{
-    ChartResult, Swatch, category_label, format_number, legend_strip, nice_max, panels, titled_body,
+    ChartResult, Swatch, category_label, format_number, legend_strip, nice_max, panels,
 };
-use super::render::{Figure, Rendered, check_size, render};
+use super::render::{Chart, Rendered, check_size, render};
 use super::theme::{self, FONT, INK, Theme};
 use super::{PlotError, PlotOptions};
 use crate::study::sweep::{SweepResults, SweepRow};
@@ -81,18 +81,12 @@ pub fn sweep_charts(
     }
     if results.design.params.len() == 1 {
         let curves = Curves::new(results, routes);
-        Ok(vec![render(&curves, "sweep".to_string(), options)?])
+        Ok(vec![render(&curves, results, options)?])
     } else {
         results
             .kpis
             .iter()
-            .map(|kpi| {
-                render(
-                    &Heatmap { results, kpi },
-                    format!("sweep_{}", slug(kpi)),
-                    options,
-                )
-            })
+            .map(|kpi| render(&Heatmap { kpi }, results, options))
             .collect()
     }
 }
@@ -101,14 +95,13 @@ pub fn sweep_charts(
 type Line = (String, String, RGBColor);
 
 /// One-parameter sweep: one panel per KPI kind, one line per entity.
-struct Curves<'a> {
-    results: &'a SweepResults,
+struct Curves {
     /// (panel KPI, its lines: (entity, full column name, colour)).
     panels: Vec<(String, Vec<Line>)>,
 }
 
-impl<'a> Curves<'a> {
-    fn new(results: &'a SweepResults, routes: &[String]) -> Curves<'a> {
+impl Curves {
+    fn new(results: &SweepResults, routes: &[String]) -> Curves {
         let mut panels: Vec<(String, Vec<Line>)> = Vec::new();
         let mut others: Vec<String> = Vec::new();
         for name in &results.kpis {
@@ -130,11 +123,12 @@ impl<'a> Curves<'a> {
                 None => panels.push((panel_key, vec![line])),
             }
         }
-        Curves { results, panels }
+        Curves { panels }
     }
 
     fn draw_panel<DB: DrawingBackend>(
         &self,
+        results: &SweepResults,
         area: &DrawingArea<DB, Shift>,
         key: &str,
         lines: &[Line],
@@ -143,12 +137,12 @@ impl<'a> Curves<'a> {
     where
         DB::ErrorType: 'static,
     {
-        let param = &self.results.design.params[0];
+        let param = &results.design.params[0];
         let (scope, kpi) = key.split_once('/').unwrap_or(("", key));
         let rows: Vec<Vec<&SweepRow>> = lines
             .iter()
             .map(|(_, name, _)| {
-                let mut rows: Vec<&SweepRow> = self.results.series(name).collect();
+                let mut rows: Vec<&SweepRow> = results.series(name).collect();
                 rows.sort_by(|a, b| a.values[0].total_cmp(&b.values[0]));
                 rows
             })
@@ -239,18 +233,26 @@ impl<'a> Curves<'a> {
     }
 }
 
-impl Figure for Curves<'_> {
-    fn kind(&self) -> &'static str {
-        "sweep"
+impl Chart for Curves {
+    type Data = SweepResults;
+
+    fn stem(&self) -> String {
+        "sweep".to_string()
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
+    fn title(&self, results: &SweepResults) -> String {
+        format!("Sweep of {}", results.design.params[0].label())
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        results: &SweepResults,
+        theme: &Theme,
+    ) -> ChartResult
     where
         DB::ErrorType: 'static,
     {
-        let param = &self.results.design.params[0];
-        let title = format!("Sweep of {}", param.label());
-        let body = titled_body(root, &title, theme)?;
         let height = body.dim_in_pixel().1;
         let (area, strip) = body.split_vertically(height.saturating_sub(theme.px(48.0)));
         let mut entries: Vec<(Swatch, String)> = Vec::new();
@@ -265,12 +267,12 @@ impl Figure for Curves<'_> {
             Swatch::Area(INK.mix(0.22)),
             format!(
                 "95% confidence band ({} replications, common random numbers)",
-                self.results.run.replications
+                results.run.replications
             ),
         ));
         legend_strip(&strip, &entries, theme)?;
         for ((key, lines), panel) in self.panels.iter().zip(panels(&area, self.panels.len())) {
-            self.draw_panel(&panel, key, lines, theme)?;
+            self.draw_panel(results, &panel, key, lines, theme)?;
         }
         Ok(())
     }
@@ -310,27 +312,33 @@ pub(crate) fn sequential(t: f64) -> RGBColor {
 
 /// Two-parameter sweep: one KPI as a grid of coloured cells.
 struct Heatmap<'a> {
-    results: &'a SweepResults,
     kpi: &'a str,
 }
 
-impl Figure for Heatmap<'_> {
-    fn kind(&self) -> &'static str {
-        "sweep heat map"
+impl Chart for Heatmap<'_> {
+    type Data = SweepResults;
+
+    fn stem(&self) -> String {
+        format!("sweep_{}", slug(self.kpi))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, theme: &Theme) -> ChartResult
+    fn title(&self, _results: &SweepResults) -> String {
+        let (scope, entity, kpi) = split_kpi(self.kpi);
+        format!("{} ({scope} {entity})", kpi_title(kpi))
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        body: &DrawingArea<DB, Shift>,
+        results: &SweepResults,
+        theme: &Theme,
+    ) -> ChartResult
     where
         DB::ErrorType: 'static,
     {
-        let (py, px) = (
-            &self.results.design.params[0],
-            &self.results.design.params[1],
-        );
-        let (scope, entity, kpi) = split_kpi(self.kpi);
-        let title = format!("{} ({scope} {entity})", kpi_title(kpi));
-        let body = titled_body(root, &title, theme)?;
-        let rows: Vec<&SweepRow> = self.results.series(self.kpi).collect();
+        let (py, px) = (&results.design.params[0], &results.design.params[1]);
+        let (_, _, kpi) = split_kpi(self.kpi);
+        let rows: Vec<&SweepRow> = results.series(self.kpi).collect();
         let means: Vec<f64> = rows.iter().filter_map(|r| r.stat.map(|s| s.mean)).collect();
         let max = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let min = means.iter().cloned().fold(f64::INFINITY, f64::min);

@@ -24,7 +24,7 @@ pub struct Collector<'m> {
 }
 
 impl<'m> Collector<'m> {
-    /// Starts collecting results of `model` (seeded as run) into `out`.
+    /// Starts collecting results of `model` into `out`.
     pub fn new(model: &'m Model, out: OutputDir) -> io::Result<Collector<'m>> {
         let aggregate = Aggregate::new(model);
         let writers = ReplicationWriters::create(&out, aggregate.columns())?;

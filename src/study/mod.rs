@@ -81,12 +81,12 @@ impl Sample {
 /// Runs replications `0..config.replications` of `model` with seed `config.seed` on `runner` and
 /// keeps every replication's KPI row. The result does not depend on the number of threads.
 pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Sample {
-    let seeded = experiment::seeded(model, config);
-    let mut aggregate = Aggregate::new(&seeded);
+    let mut aggregate = Aggregate::new(model);
     let mut rows = Vec::with_capacity(config.replications as usize);
     let outcome: Result<_, std::convert::Infallible> = experiment::run_aggregated(
-        &seeded,
+        model,
         runner,
+        config.seed,
         Plan::Fixed(config.replications),
         &mut aggregate,
         |replication| {
@@ -100,6 +100,6 @@ pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Sample {
         config,
         columns: aggregate.columns().columns().to_vec(),
         rows,
-        kpis: aggregate.results(&seeded).kpis,
+        kpis: aggregate.results(model).kpis,
     }
 }

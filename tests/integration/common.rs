@@ -14,10 +14,10 @@ pub fn model(text: &str) -> Model {
     }
 }
 
-/// Runs replications `0..n` of `model`.
+/// Runs replications `0..n` of `model` with the scenario's seed.
 pub fn replications(model: &Model, n: u64) -> Vec<ReplicationStats> {
     let mut sim = Simulation::new(model);
-    (0..n).map(|r| sim.run(r)).collect()
+    (0..n).map(|r| sim.run(model.settings.seed, r)).collect()
 }
 
 /// Mean and two-sided confidence-interval half-width (Student t) of independent values.

@@ -91,8 +91,13 @@ fn closure_schedule_refuses_exactly_the_arrivals_in_its_windows() {
     for replication in 0..5 {
         let mut open_log = EntryLog::default();
         let mut closed_log = EntryLog::default();
-        let open_stats = Simulation::new(&open).run_observed(replication, &mut open_log);
-        let closed_stats = Simulation::new(&closed).run_observed(replication, &mut closed_log);
+        let open_stats =
+            Simulation::new(&open).run_observed(open.settings.seed, replication, &mut open_log);
+        let closed_stats = Simulation::new(&closed).run_observed(
+            closed.settings.seed,
+            replication,
+            &mut closed_log,
+        );
         // Common random numbers: the closure does not touch the arrival stream.
         assert_eq!(open_log.generated, closed_log.generated);
         assert!(open_log.refused.is_empty(), "nothing refused while open");
@@ -123,7 +128,7 @@ fn only_a_full_closure_refuses_cargo() {
     ] {
         let model = model(&format!("{GATE}{variant}"));
         let mut log = EntryLog::default();
-        let stats = Simulation::new(&model).run_observed(0, &mut log);
+        let stats = Simulation::new(&model).run_observed(model.settings.seed, 0, &mut log);
         // Only the two other windows, [144, 164) and [492, 504), still close the gate.
         let windows = [(144.0, 164.0), (492.0, 504.0)];
         let inside: Vec<f64> = log
@@ -444,7 +449,7 @@ fn mm1_port_with_storms_matches_the_exact_sojourn() {
     }
     // No service starts while a storm is active.
     let mut starts = ClosedStarts::default();
-    Simulation::new(&model).run_observed(0, &mut starts);
+    Simulation::new(&model).run_observed(model.settings.seed, 0, &mut starts);
     assert!(starts.starts > 10_000);
     assert_eq!(starts.starts_while_closed, 0);
 }

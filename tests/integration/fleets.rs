@@ -109,7 +109,7 @@ fn one_ferry_departs_full_and_shuttles() {
     // are at least the round trip (8 h) apart.
     let model = model(ONE_FERRY);
     let mut log = Departures::default();
-    let stats = Simulation::new(&model).run_observed(0, &mut log);
+    let stats = Simulation::new(&model).run_observed(model.settings.seed, 0, &mut log);
     // The hook also reports the empty trips back from `sink`; keep the departures from `port`.
     let port = model.node_id("port").unwrap();
     let sink = model.node_id("sink").unwrap();
@@ -187,9 +187,9 @@ fn load_factor_and_trains_give_the_same_ferry() {
     );
     assert_eq!(drafted.fleets[0].max_load_teu, 10);
     for replication in 0..3 {
-        let a = Simulation::new(&base).run(replication);
+        let a = Simulation::new(&base).run(base.settings.seed, replication);
         for other in [&drafted, &train] {
-            let b = Simulation::new(other).run(replication);
+            let b = Simulation::new(other).run(other.settings.seed, replication);
             assert_eq!(a.fleets[0].departures, b.fleets[0].departures);
             assert_eq!(a.fleets[0].departed_teu, b.fleets[0].departed_teu);
             assert_eq!(
@@ -259,7 +259,7 @@ fn transshipment_port_with_one_berth_delivers() {
     // Demand is 24 TEU a day and each fleet can move 10 TEU per ~20 h round trip (12 TEU a day),
     // so the route is overloaded, but it must deliver: about 12 TEU a day reach c.
     let model = model(TRANSSHIPMENT);
-    let stats = Simulation::new(&model).run(0);
+    let stats = Simulation::new(&model).run(model.settings.seed, 0);
     assert!(stats.conservation.holds());
     assert!(
         stats.fleets[0].departures > 10,
@@ -329,7 +329,7 @@ teu_per_year = 8760
 #[test]
 fn an_idle_vessel_does_not_starve_another_fleet_of_its_berth() {
     let model = model(SHARED_HOME);
-    let stats = Simulation::new(&model).run(0);
+    let stats = Simulation::new(&model).run(model.settings.seed, 0);
     assert!(stats.conservation.holds());
     assert!(
         stats.routes[0].delivered_teu > 100,
@@ -464,7 +464,7 @@ fn no_departure_from_a_closed_port_and_backlog_leaves_on_reopening() {
     // [240, 300) and [276, 306) overlap: closed [240, 306); and [726, 826).
     let windows = [(240.0, 300.0), (276.0, 306.0), (726.0, 826.0)];
     let mut log = Departures::default();
-    let stats = Simulation::new(&model).run_observed(0, &mut log);
+    let stats = Simulation::new(&model).run_observed(model.settings.seed, 0, &mut log);
     assert!(stats.conservation.holds());
     let max_load = (40.0f64 * 0.8).floor() as u32;
     let a = model.node_id("a").unwrap();
@@ -897,7 +897,7 @@ proptest! {
             prop_assert_eq!(fleet.max_load_teu, params.max_load(), "usable load of {}", fleet.id);
         }
         let mut checker = DepartureChecker::new(&model, fleets.clone());
-        let stats = Simulation::new(&model).run_observed(0, &mut checker);
+        let stats = Simulation::new(&model).run_observed(model.settings.seed, 0, &mut checker);
         prop_assert!(checker.violations.is_empty(), "{:#?}", &checker.violations[..checker.violations.len().min(10)]);
         // TEU conservation, counting cargo aboard vehicles that have left their origin.
         prop_assert!(stats.conservation.holds(), "{:?}", stats.conservation);
@@ -917,7 +917,7 @@ proptest! {
         (text, _fleets) in random_fleet_network(true)
     ) {
         let model = model(&text);
-        let stats = Simulation::new(&model).run(0);
+        let stats = Simulation::new(&model).run(model.settings.seed, 0);
         let c = stats.conservation;
         prop_assert!(c.holds(), "{:?}", c);
         prop_assert_eq!(c.in_system_teu(), 0, "cargo left in the system after demand stopped: {:?}", c);

@@ -52,13 +52,30 @@ fn same_seed_gives_identical_summary() {
 }
 
 #[test]
+fn a_replication_is_a_function_of_its_seed_argument_not_of_the_scenario_default() {
+    // The seed is an argument of a replication run: the scenario's `[scenario] seed` is only the
+    // default the CLI passes, and the engine never reads it.
+    let loaded = scenario::builtin();
+    let mut other_default = loaded.model.clone();
+    other_default.settings.seed = loaded.model.settings.seed.wrapping_add(1);
+    let json = |stats: &corridor::stats::ReplicationStats| serde_json::to_string(stats).unwrap();
+    let a = Simulation::new(&loaded.model).run(7, 2);
+    let b = Simulation::new(&other_default).run(7, 2);
+    assert_eq!(json(&a), json(&b));
+    let c = Simulation::new(&loaded.model).run(8, 2);
+    assert_ne!(json(&a), json(&c), "the seed argument must matter");
+    assert_eq!(a.replication, 2);
+}
+
+#[test]
 fn reused_simulation_equals_fresh_one() {
     // Scratch state is reused between replications; nothing may leak from one to the next.
     let loaded = scenario::builtin();
+    let seed = loaded.model.settings.seed;
     let mut reused = Simulation::new(&loaded.model);
-    let _ = reused.run(0);
-    let second = reused.run(1);
-    let fresh = Simulation::new(&loaded.model).run(1);
+    let _ = reused.run(seed, 0);
+    let second = reused.run(seed, 1);
+    let fresh = Simulation::new(&loaded.model).run(loaded.model.settings.seed, 1);
     assert_eq!(
         serde_json::to_string(&second).unwrap(),
         serde_json::to_string(&fresh).unwrap()
@@ -123,8 +140,9 @@ fn changing_a_downstream_node_leaves_the_arrival_stream_identical() {
     let variant = model(&TWO_STAGE.replace("SERVERS", "4"));
     let mut base_log = ArrivalLog::default();
     let mut variant_log = ArrivalLog::default();
-    let base_stats = Simulation::new(&base).run_observed(3, &mut base_log);
-    let variant_stats = Simulation::new(&variant).run_observed(3, &mut variant_log);
+    let base_stats = Simulation::new(&base).run_observed(base.settings.seed, 3, &mut base_log);
+    let variant_stats =
+        Simulation::new(&variant).run_observed(variant.settings.seed, 3, &mut variant_log);
     assert!(base_log.0.len() > 100);
     assert_eq!(
         base_log.0, variant_log.0,
@@ -151,7 +169,7 @@ fn seasonality_shapes_monthly_arrivals() {
     let ratios: Vec<f64> = (0..20)
         .map(|replication| {
             let mut log = ArrivalLog::default();
-            Simulation::new(&base).run_observed(replication, &mut log);
+            Simulation::new(&base).run_observed(base.settings.seed, replication, &mut log);
             // May 1 is day 120; July 31 ends at day 212.
             let peak = log
                 .0
@@ -227,7 +245,7 @@ proptest! {
     #[test]
     fn random_networks_conserve_teu_and_respect_yards(text in random_network()) {
         let model = model(&text);
-        let stats = Simulation::new(&model).run(0);
+        let stats = Simulation::new(&model).run(model.settings.seed, 0);
         // The engine itself asserts conservation; check the reported figures too.
         prop_assert!(stats.conservation.holds(), "{:?}", stats.conservation);
         for (node, node_stats) in model.nodes.iter().zip(&stats.nodes) {

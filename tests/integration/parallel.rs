@@ -11,6 +11,7 @@ use crate::common::{assert_same_results, corridor};
 
 fn aggregate_with(
     model: &Model,
+    seed: u64,
     threads: usize,
     plan: Plan,
 ) -> (Aggregate, Option<experiment::PrecisionReport>) {
@@ -20,6 +21,7 @@ fn aggregate_with(
     let precision = run_aggregated(
         model,
         &runner,
+        seed,
         plan,
         &mut aggregate,
         |replication| {
@@ -65,12 +67,12 @@ fn parallel_aggregation_equals_the_sequential_reference() {
         seed: 21,
     };
     let reference = experiment::run(&loaded.model, config, |_| {});
-    let model = experiment::seeded(&loaded.model, config);
+    let model = &loaded.model;
     for threads in [1, 3] {
-        let (aggregate, precision) = aggregate_with(&model, threads, Plan::Fixed(5));
+        let (aggregate, precision) = aggregate_with(model, config.seed, threads, Plan::Fixed(5));
         assert!(precision.is_none());
         assert_eq!(
-            serde_json::to_string(&aggregate.summary(&model)).unwrap(),
+            serde_json::to_string(&aggregate.summary(model)).unwrap(),
             serde_json::to_string(&reference.summary).unwrap(),
             "{threads} threads"
         );
@@ -90,14 +92,7 @@ fn kpi_estimates_are_the_summary_estimates_bit_for_bit() {
         .unwrap()
         .model;
     for (model, at_least) in [(builtin, 50), (ferry, 20)] {
-        let model = experiment::seeded(
-            &model,
-            RunConfig {
-                replications: 4,
-                seed: 5,
-            },
-        );
-        let (aggregate, _) = aggregate_with(&model, 2, Plan::Fixed(4));
+        let (aggregate, _) = aggregate_with(&model, 5, 2, Plan::Fixed(4));
         let results = aggregate.results(&model);
         let summary = serde_json::to_value(&results.summary).unwrap();
         let mut compared = 0;
@@ -145,20 +140,15 @@ fn kpi_estimates_are_the_summary_estimates_bit_for_bit() {
 
 #[test]
 fn precision_mode_is_deterministic_and_equals_a_fixed_run_of_its_length() {
-    let model = experiment::seeded(
-        &scenario::builtin().model,
-        RunConfig {
-            replications: 5,
-            seed: 8,
-        },
-    );
+    let model = scenario::builtin().model;
+    let seed = 8;
     let plan = Plan::Precision(PrecisionTarget {
         relative_half_width: 0.05,
         initial: 5,
         max_replications: 500,
     });
-    let (one, report_one) = aggregate_with(&model, 1, plan);
-    let (two, report_two) = aggregate_with(&model, 2, plan);
+    let (one, report_one) = aggregate_with(&model, seed, 1, plan);
+    let (two, report_two) = aggregate_with(&model, seed, 2, plan);
     let report = report_one.unwrap();
     assert_eq!(Some(&report), report_two.as_ref());
     assert!(report.achieved, "{report:?}");
@@ -177,7 +167,7 @@ fn precision_mode_is_deterministic_and_equals_a_fixed_run_of_its_length() {
     let used = report.replications_used as u32;
     let summary = |a: &Aggregate| serde_json::to_string(&a.summary(&model)).unwrap();
     assert_eq!(summary(&one), summary(&two));
-    let (fixed, _) = aggregate_with(&model, 2, Plan::Fixed(used));
+    let (fixed, _) = aggregate_with(&model, seed, 2, Plan::Fixed(used));
     assert_eq!(summary(&one), summary(&fixed));
 }
 
@@ -189,7 +179,7 @@ fn precision_mode_stops_at_the_cap_and_says_so() {
         initial: 3,
         max_replications: 9,
     });
-    let (aggregate, report) = aggregate_with(&model, 2, plan);
+    let (aggregate, report) = aggregate_with(&model, model.settings.seed, 2, plan);
     let report = report.unwrap();
     assert!(!report.achieved);
     assert_eq!(report.replications_used, 9);

@@ -35,7 +35,10 @@ fn load_err(name: &str) -> Vec<String> {
 fn assert_same_model(a: &corridor::model::Model, b: &corridor::model::Model) {
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
     let (mut sa, mut sb) = (Simulation::new(a), Simulation::new(b));
-    assert_eq!(format!("{:?}", sa.run(3)), format!("{:?}", sb.run(3)));
+    assert_eq!(
+        format!("{:?}", sa.run(a.settings.seed, 3)),
+        format!("{:?}", sb.run(b.settings.seed, 3))
+    );
 }
 
 #[test]

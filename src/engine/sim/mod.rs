@@ -214,18 +214,25 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    /// Runs replication `replication` and returns what it measured.
-    pub fn run(&mut self, replication: u64) -> ReplicationStats {
-        self.run_observed(replication, &mut NoObserver)
+    /// Runs replication `replication` of a run seeded with `seed` and returns what it measured.
+    ///
+    /// The result is a pure function of `(model, seed, replication)`: every process draws from
+    /// its own stream `base::rng::stream(seed, replication, id)`. The scenario's
+    /// `[scenario] seed` (`model.settings.seed`) is not read here: it is only the default a
+    /// caller may choose to pass.
+    pub fn run(&mut self, seed: u64, replication: u64) -> ReplicationStats {
+        self.run_observed(seed, replication, &mut NoObserver)
     }
 
-    /// Runs replication `replication`, reporting to `observer` as it goes.
+    /// Runs replication `replication` of a run seeded with `seed`, reporting to `observer` as it
+    /// goes.
     pub fn run_observed<O: Observer>(
         &mut self,
+        seed: u64,
         replication: u64,
         observer: &mut O,
     ) -> ReplicationStats {
-        self.reset(replication);
+        self.reset(seed, replication);
         let horizon = self.model.settings.horizon;
         while let Some(time) = self.events.peek_time() {
             if time >= horizon {
@@ -245,9 +252,8 @@ impl<'m> Simulation<'m> {
         self.finish(observer)
     }
 
-    fn reset(&mut self, replication: u64) {
+    fn reset(&mut self, seed: u64, replication: u64) {
         let model = self.model;
-        let seed = model.settings.seed;
         self.now = SimTime::ZERO;
         self.day = 0;
         self.day_end_h = HOURS_PER_DAY;

@@ -1,5 +1,6 @@
-//! The charts: one module per chart, drawn on any plotters backend (SVG and PNG get the same
-//! drawing code), from a [`ResultSet`] only.
+//! The run charts: one module per chart, each a type implementing
+//! [`Chart`](super::render::Chart) drawn from a [`ResultSet`] only, listed in [`RUN_CHARTS`];
+//! and the pieces every chart (run or study) shares.
 
 mod fleets;
 mod nodes;
@@ -14,139 +15,25 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{Point, ResultSet};
+use super::render::AnyChart;
 use super::theme::{self, FONT, INK, Theme};
 
-/// What a chart draw returns.
+/// What drawing a chart returns.
 pub type ChartResult = Result<(), Box<dyn Error>>;
 
-/// Every chart the tool draws, in report order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChartKind {
-    /// TEU delivered per week per route, with the disruption windows of one replication.
-    Throughput,
-    /// Transit-time distribution per route with p50 and p95.
-    Transit,
-    /// Mean hours per node along each route.
-    Stages,
-    /// Node utilization and mean wait with CI whiskers.
-    Nodes,
-    /// TEU on the ground over time at the busiest nodes.
-    Queues,
-    /// Departures per week and achieved load factor per fleet.
-    Fleets,
-}
-
-impl ChartKind {
-    /// All charts, in report order.
-    pub const ALL: [ChartKind; 6] = [
-        ChartKind::Throughput,
-        ChartKind::Transit,
-        ChartKind::Stages,
-        ChartKind::Nodes,
-        ChartKind::Queues,
-        ChartKind::Fleets,
-    ];
-
-    /// File name without extension.
-    pub fn stem(self) -> &'static str {
-        match self {
-            ChartKind::Throughput => "throughput",
-            ChartKind::Transit => "transit_time",
-            ChartKind::Stages => "where_the_days_go",
-            ChartKind::Nodes => "node_utilization_wait",
-            ChartKind::Queues => "node_queues",
-            ChartKind::Fleets => "fleets",
-        }
-    }
-
-    /// Chart title.
-    pub fn title(self) -> &'static str {
-        match self {
-            ChartKind::Throughput => "Throughput: TEU delivered, by route",
-            ChartKind::Transit => "Transit time per TEU, by route",
-            ChartKind::Stages => "Where the days go: mean time per stage along each route",
-            ChartKind::Nodes => "Node utilization and queue wait",
-            ChartKind::Queues => "Boxes on the ground at the busiest nodes",
-            ChartKind::Fleets => "Fleets: departures and load factor",
-        }
-    }
-
-    /// One-sentence reading guide, for the report.
-    pub fn caption(self) -> &'static str {
-        match self {
-            ChartKind::Throughput => {
-                "TEU delivered per week (per day for runs shorter than eight weeks), mean over \
-                 replications with its 95% confidence band. Grey columns: disruption \
-                 windows of one representative replication (the one whose disrupted time is \
-                 closest to the median). The light area on the left is the warm-up, excluded from \
-                 all statistics."
-            }
-            ChartKind::Transit => {
-                "Share of TEU by end-to-end time (origin to end of the last node), all \
-                 replications pooled, with the median (p50) and 95th percentile (p95) marked."
-            }
-            ChartKind::Stages => {
-                "Mean hours per TEU in each node (waiting, service, held, waiting for a vessel) \
-                 and on each leg, stacked in route order; the longest segment is the bottleneck."
-            }
-            ChartKind::Nodes => {
-                "Share of server capacity in use and mean wait for a server, with 95% confidence \
-                 whiskers. Nodes with unlimited servers have no utilization."
-            }
-            ChartKind::Queues => {
-                "Time-average TEU at the node per day (waiting, in service, or waiting for a \
-                 vehicle), mean over replications with its 95% band, at the four nodes where \
-                 cargo queues (for a server or a vehicle) that hold the most TEU on average. \
-                 Grey columns: disruption windows of the representative replication."
-            }
-            ChartKind::Fleets => {
-                "Departures from the home port per week (per day for runs shorter than eight \
-                 weeks), mean with 95% band, and the period's TEU loaded over departures times \
-                 nominal capacity."
-            }
-        }
-    }
-
-    /// Whether the results have anything for this chart to show.
-    pub fn applies(self, data: &ResultSet) -> bool {
-        match self {
-            ChartKind::Fleets => !data.fleets.is_empty(),
-            ChartKind::Throughput => !throughput::delivering(data).is_empty(),
-            ChartKind::Transit => data.transit.iter().any(|(_, bins)| !bins.is_empty()),
-            ChartKind::Stages => data
-                .report
-                .summary
-                .routes
-                .iter()
-                .any(|r| r.delivered_teu.is_some_and(|d| d.mean > 0.0)),
-            ChartKind::Nodes => !data.report.summary.nodes.is_empty(),
-            ChartKind::Queues => !queues::busiest(data).is_empty(),
-        }
-    }
-
-    /// Draws the chart on `root`.
-    pub fn draw<DB: DrawingBackend>(
-        self,
-        root: &DrawingArea<DB, Shift>,
-        data: &ResultSet,
-        theme: &Theme,
-    ) -> ChartResult
-    where
-        DB::ErrorType: 'static,
-    {
-        let body = titled_body(root, self.title(), theme)?;
-        match self {
-            ChartKind::Throughput => throughput::draw(&body, data, theme),
-            ChartKind::Transit => transit::draw(&body, data, theme),
-            ChartKind::Stages => stages::draw(&body, data, theme),
-            ChartKind::Nodes => nodes::draw(&body, data, theme),
-            ChartKind::Queues => queues::draw(&body, data, theme),
-            ChartKind::Fleets => fleets::draw(&body, data, theme),
-        }?;
-        root.present()?;
-        Ok(())
-    }
-}
+/// Every run chart, in report order: the one list `plot_dir` draws from a result directory.
+///
+/// Adding a run chart: a new module here whose unit type implements
+/// [`Chart`](super::render::Chart)`<Data = ResultSet>`, and one line in this list (see
+/// [`Chart`](super::render::Chart)).
+pub const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 6] = [
+    &throughput::Throughput,
+    &transit::Transit,
+    &stages::Stages,
+    &nodes::Nodes,
+    &queues::Queues,
+    &fleets::Fleets,
+];
 
 /// Fills `root` white, draws `title` at its top in the chart title style and returns the area
 /// below it, with the margins every chart uses.

@@ -7,45 +7,71 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{ChartResult, category_label, format_number, nice_max};
 use crate::base::Estimate;
 use crate::plot::data::ResultSet;
+use crate::plot::render::Chart;
 use crate::plot::theme::{self, FONT, INK, Theme};
 
-pub(super) fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &ResultSet,
-    theme: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    let nodes = &data.report.summary.nodes;
-    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
-    let utilization: Vec<(usize, &str, Option<Estimate>)> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (i, n.id.as_str(), n.utilization.map(|e| scaled(e, 100.0))))
-        .collect();
-    let wait: Vec<(usize, &str, Option<Estimate>)> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (i, n.id.as_str(), n.wait_mean_h))
-        .collect();
-    bars(
-        &left,
-        "Utilization",
-        "% of server capacity busy",
-        &utilization,
-        Some(100.0),
-        theme,
-    )?;
-    bars(
-        &right,
-        "Mean wait for a server",
-        "hours",
-        &wait,
-        None,
-        theme,
-    )?;
-    Ok(())
+/// Node utilization and mean wait with CI whiskers.
+pub(super) struct Nodes;
+
+impl Chart for Nodes {
+    type Data = ResultSet;
+
+    fn stem(&self) -> String {
+        "node_utilization_wait".to_string()
+    }
+
+    fn title(&self, _data: &ResultSet) -> String {
+        "Node utilization and queue wait".to_string()
+    }
+
+    fn caption(&self) -> &str {
+        "Share of server capacity in use and mean wait for a server, with 95% confidence \
+         whiskers. Nodes with unlimited servers have no utilization."
+    }
+
+    fn applies(&self, data: &ResultSet) -> bool {
+        !data.report.summary.nodes.is_empty()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        data: &ResultSet,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let nodes = &data.report.summary.nodes;
+        let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+        let utilization: Vec<(usize, &str, Option<Estimate>)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i, n.id.as_str(), n.utilization.map(|e| scaled(e, 100.0))))
+            .collect();
+        let wait: Vec<(usize, &str, Option<Estimate>)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i, n.id.as_str(), n.wait_mean_h))
+            .collect();
+        bars(
+            &left,
+            "Utilization",
+            "% of server capacity busy",
+            &utilization,
+            Some(100.0),
+            theme,
+        )?;
+        bars(
+            &right,
+            "Mean wait for a server",
+            "hours",
+            &wait,
+            None,
+            theme,
+        )?;
+        Ok(())
+    }
 }
 
 fn scaled(e: Estimate, factor: f64) -> Estimate {

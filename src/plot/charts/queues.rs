@@ -8,6 +8,7 @@ use super::{
     BandSeries, ChartResult, TimePanel, disruption_windows, node_color, panels, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
+use crate::plot::render::Chart;
 use crate::plot::theme::Theme;
 
 /// Nodes shown.
@@ -15,7 +16,7 @@ const BUSIEST: usize = 4;
 
 /// The nodes shown, busiest first: where cargo queues (for a server or a vehicle), ranked by
 /// mean TEU at the node.
-pub(super) fn busiest(data: &ResultSet) -> Vec<(usize, f64)> {
+fn busiest(data: &ResultSet) -> Vec<(usize, f64)> {
     let nodes = &data.report.summary.nodes;
     let mut ranked: Vec<(usize, f64)> = nodes
         .iter()
@@ -35,45 +36,72 @@ pub(super) fn busiest(data: &ResultSet) -> Vec<(usize, f64)> {
     ranked
 }
 
-pub(super) fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &ResultSet,
-    theme: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    let nodes = &data.report.summary.nodes;
-    let ranked = busiest(data);
-    let (windows, window_label) = disruption_windows(data, 24.0);
-    let replications = data.report.summary.replications;
-    let line = format!("daily mean of {replications} replications");
-    let area = time_legend_strip(area, data, window_label.as_deref(), &line, theme)?;
-    for ((index, _), panel) in ranked.iter().zip(panels(&area, ranked.len())) {
-        let id = &nodes[*index].id;
-        let Some((_, points)) = data.yard_daily.iter().find(|(node, _)| node == id) else {
-            continue;
-        };
-        TimePanel {
-            caption: id,
-            x_desc: "day of the run",
-            y_desc: "TEU at the node",
-            x_max: data.report.scenario.horizon_days,
-            warmup_end: data.report.scenario.warmup_days,
-            windows: &windows,
-            window_label: window_label.clone(),
-            legend: None,
-            y_limit: None,
-        }
-        .draw(
-            &panel,
-            &[BandSeries {
-                label: line.clone(),
-                color: node_color(data, id),
-                points,
-            }],
-            theme,
-        )?;
+/// TEU on the ground over time at the busiest nodes.
+pub(super) struct Queues;
+
+impl Chart for Queues {
+    type Data = ResultSet;
+
+    fn stem(&self) -> String {
+        "node_queues".to_string()
     }
-    Ok(())
+
+    fn title(&self, _data: &ResultSet) -> String {
+        "Boxes on the ground at the busiest nodes".to_string()
+    }
+
+    fn caption(&self) -> &str {
+        "Time-average TEU at the node per day (waiting, in service, or waiting for a \
+         vehicle), mean over replications with its 95% band, at the four nodes where \
+         cargo queues (for a server or a vehicle) that hold the most TEU on average. \
+         Grey columns: disruption windows of the representative replication."
+    }
+
+    fn applies(&self, data: &ResultSet) -> bool {
+        !busiest(data).is_empty()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        data: &ResultSet,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let nodes = &data.report.summary.nodes;
+        let ranked = busiest(data);
+        let (windows, window_label) = disruption_windows(data, 24.0);
+        let replications = data.report.summary.replications;
+        let line = format!("daily mean of {replications} replications");
+        let area = time_legend_strip(area, data, window_label.as_deref(), &line, theme)?;
+        for ((index, _), panel) in ranked.iter().zip(panels(&area, ranked.len())) {
+            let id = &nodes[*index].id;
+            let Some((_, points)) = data.yard_daily.iter().find(|(node, _)| node == id) else {
+                continue;
+            };
+            TimePanel {
+                caption: id,
+                x_desc: "day of the run",
+                y_desc: "TEU at the node",
+                x_max: data.report.scenario.horizon_days,
+                warmup_end: data.report.scenario.warmup_days,
+                windows: &windows,
+                window_label: window_label.clone(),
+                legend: None,
+                y_limit: None,
+            }
+            .draw(
+                &panel,
+                &[BandSeries {
+                    label: line.clone(),
+                    color: node_color(data, id),
+                    points,
+                }],
+                theme,
+            )?;
+        }
+        Ok(())
+    }
 }

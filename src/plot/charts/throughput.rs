@@ -8,54 +8,83 @@ use super::{
     BandSeries, ChartResult, TimePanel, disruption_windows, panels, route_color, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
+use crate::plot::render::Chart;
 use crate::plot::theme::Theme;
 
 /// Routes that delivered anything, with their series.
-pub(super) fn delivering(data: &ResultSet) -> Vec<&(String, Vec<crate::plot::data::Point>)> {
+fn delivering(data: &ResultSet) -> Vec<&(String, Vec<crate::plot::data::Point>)> {
     data.throughput
         .iter()
         .filter(|(_, points)| points.iter().any(|p| p.mean > 0.0))
         .collect()
 }
 
-pub(super) fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &ResultSet,
-    theme: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    let period = data.period.hours();
-    let x_desc = format!("{} of the run", data.period.name());
-    let y_desc = format!("TEU per {}", data.period.name());
-    let routes = delivering(data);
-    let (windows, window_label) = disruption_windows(data, period);
-    let x_max = data.horizon_h() / period;
-    let replications = data.report.summary.replications;
-    let line = format!("mean of {replications} replications");
-    let area = time_legend_strip(area, data, window_label.as_deref(), &line, theme)?;
-    for ((route, points), panel) in routes.iter().zip(panels(&area, routes.len())) {
-        TimePanel {
-            caption: route,
-            x_desc: &x_desc,
-            y_desc: &y_desc,
-            x_max,
-            warmup_end: data.warmup_h() / period,
-            windows: &windows,
-            window_label: window_label.clone(),
-            legend: None,
-            y_limit: None,
-        }
-        .draw(
-            &panel,
-            &[BandSeries {
-                label: line.clone(),
-                color: route_color(data, route),
-                points,
-            }],
-            theme,
-        )?;
+/// TEU delivered per week per route, with the disruption windows of one replication.
+pub(super) struct Throughput;
+
+impl Chart for Throughput {
+    type Data = ResultSet;
+
+    fn stem(&self) -> String {
+        "throughput".to_string()
     }
-    Ok(())
+
+    fn title(&self, _data: &ResultSet) -> String {
+        "Throughput: TEU delivered, by route".to_string()
+    }
+
+    fn caption(&self) -> &str {
+        "TEU delivered per week (per day for runs shorter than eight weeks), mean over \
+         replications with its 95% confidence band. Grey columns: disruption \
+         windows of one representative replication (the one whose disrupted time is \
+         closest to the median). The light area on the left is the warm-up, excluded from \
+         all statistics."
+    }
+
+    fn applies(&self, data: &ResultSet) -> bool {
+        !delivering(data).is_empty()
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        data: &ResultSet,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let period = data.period.hours();
+        let x_desc = format!("{} of the run", data.period.name());
+        let y_desc = format!("TEU per {}", data.period.name());
+        let routes = delivering(data);
+        let (windows, window_label) = disruption_windows(data, period);
+        let x_max = data.horizon_h() / period;
+        let replications = data.report.summary.replications;
+        let line = format!("mean of {replications} replications");
+        let area = time_legend_strip(area, data, window_label.as_deref(), &line, theme)?;
+        for ((route, points), panel) in routes.iter().zip(panels(&area, routes.len())) {
+            TimePanel {
+                caption: route,
+                x_desc: &x_desc,
+                y_desc: &y_desc,
+                x_max,
+                warmup_end: data.warmup_h() / period,
+                windows: &windows,
+                window_label: window_label.clone(),
+                legend: None,
+                y_limit: None,
+            }
+            .draw(
+                &panel,
+                &[BandSeries {
+                    label: line.clone(),
+                    color: route_color(data, route),
+                    points,
+                }],
+                theme,
+            )?;
+        }
+        Ok(())
+    }
 }

@@ -6,85 +6,111 @@ use plotters::prelude::*;
 
 use super::{ChartResult, draw_legend, format_number, legend_line, nice_max, panels, route_color};
 use crate::plot::data::{ResultSet, TransitBin};
+use crate::plot::render::Chart;
 use crate::plot::theme::{self, FONT, INK, Theme};
 
 /// Bars per panel.
 const BARS: usize = 40;
 
-pub(super) fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &ResultSet,
-    theme: &Theme,
-) -> ChartResult
-where
-    DB::ErrorType: 'static,
-{
-    let routes: Vec<_> = data
-        .transit
-        .iter()
-        .filter(|(_, bins)| bins.iter().any(|b| b.teu > 0))
-        .collect();
-    for ((route, bins), panel) in routes.iter().zip(panels(area, routes.len())) {
-        let summary = data.report.summary.routes.iter().find(|r| &r.id == route);
-        let p50 = summary.and_then(|r| r.transit_p50_pooled_h);
-        let p95 = summary.and_then(|r| r.transit_p95_pooled_h);
-        let (low, width, shares) = rebin(bins, BARS);
-        // Days, unless the whole range is under two days.
-        let in_hours = low + width * shares.len() as f64 <= 48.0;
-        let (unit, per_hour) = if in_hours {
-            ("hours", 1.0)
-        } else {
-            ("days", 1.0 / 24.0)
-        };
-        let to_days = |h: f64| h * per_hour;
-        let x_min = to_days(low);
-        let x_max = to_days(low + width * shares.len() as f64);
-        let y_max = nice_max(shares.iter().cloned().fold(0.0, f64::max) * 100.0);
-        let mut chart = ChartBuilder::on(&panel)
-            .caption(
-                route.as_str(),
-                (FONT, theme.caption()).into_font().color(&INK),
-            )
-            .margin(theme.px(8.0))
-            .x_label_area_size(theme.px(62.0))
-            .y_label_area_size(theme.px(92.0))
-            .build_cartesian_2d(x_min..x_max, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("{unit} from origin to delivery"))
-            .y_desc("% of TEU")
-            .axis_desc_style((FONT, theme.axis()).into_font().color(&INK))
-            .label_style((FONT, theme.label()).into_font().color(&INK))
-            .x_labels(8)
-            .y_labels(5)
-            .x_label_formatter(&|v| format_number(*v))
-            .y_label_formatter(&|v| format_number(*v))
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .draw()?;
-        let color = route_color(data, route);
-        chart.draw_series(shares.iter().enumerate().map(|(k, share)| {
-            let x0 = to_days(low + width * k as f64);
-            let x1 = to_days(low + width * (k + 1) as f64);
-            Rectangle::new([(x0, 0.0), (x1, share * 100.0)], color.mix(0.75).filled())
-        }))?;
-        for (name, value, marker) in [
-            ("p50", p50, theme::INK),
-            ("p95", p95, RGBColor(200, 30, 30)),
-        ] {
-            let Some(hours) = value else { continue };
-            let days = to_days(hours);
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(days, 0.0), (days, y_max * 0.97)],
-                    marker.stroke_width(theme.line()),
-                )))?
-                .label(format!("{name} = {days:.1} {unit}"))
-                .legend(legend_line(marker, theme));
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight, theme)?;
+/// Transit-time distribution per route with p50 and p95.
+pub(super) struct Transit;
+
+impl Chart for Transit {
+    type Data = ResultSet;
+
+    fn stem(&self) -> String {
+        "transit_time".to_string()
     }
-    Ok(())
+
+    fn title(&self, _data: &ResultSet) -> String {
+        "Transit time per TEU, by route".to_string()
+    }
+
+    fn caption(&self) -> &str {
+        "Share of TEU by end-to-end time (origin to end of the last node), all \
+         replications pooled, with the median (p50) and 95th percentile (p95) marked."
+    }
+
+    fn applies(&self, data: &ResultSet) -> bool {
+        data.transit.iter().any(|(_, bins)| !bins.is_empty())
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        data: &ResultSet,
+        theme: &Theme,
+    ) -> ChartResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let routes: Vec<_> = data
+            .transit
+            .iter()
+            .filter(|(_, bins)| bins.iter().any(|b| b.teu > 0))
+            .collect();
+        for ((route, bins), panel) in routes.iter().zip(panels(area, routes.len())) {
+            let summary = data.report.summary.routes.iter().find(|r| &r.id == route);
+            let p50 = summary.and_then(|r| r.transit_p50_pooled_h);
+            let p95 = summary.and_then(|r| r.transit_p95_pooled_h);
+            let (low, width, shares) = rebin(bins, BARS);
+            // Days, unless the whole range is under two days.
+            let in_hours = low + width * shares.len() as f64 <= 48.0;
+            let (unit, per_hour) = if in_hours {
+                ("hours", 1.0)
+            } else {
+                ("days", 1.0 / 24.0)
+            };
+            let to_days = |h: f64| h * per_hour;
+            let x_min = to_days(low);
+            let x_max = to_days(low + width * shares.len() as f64);
+            let y_max = nice_max(shares.iter().cloned().fold(0.0, f64::max) * 100.0);
+            let mut chart = ChartBuilder::on(&panel)
+                .caption(
+                    route.as_str(),
+                    (FONT, theme.caption()).into_font().color(&INK),
+                )
+                .margin(theme.px(8.0))
+                .x_label_area_size(theme.px(62.0))
+                .y_label_area_size(theme.px(92.0))
+                .build_cartesian_2d(x_min..x_max, 0.0..y_max)?;
+            chart
+                .configure_mesh()
+                .x_desc(format!("{unit} from origin to delivery"))
+                .y_desc("% of TEU")
+                .axis_desc_style((FONT, theme.axis()).into_font().color(&INK))
+                .label_style((FONT, theme.label()).into_font().color(&INK))
+                .x_labels(8)
+                .y_labels(5)
+                .x_label_formatter(&|v| format_number(*v))
+                .y_label_formatter(&|v| format_number(*v))
+                .light_line_style(WHITE)
+                .bold_line_style(RGBColor(225, 225, 225))
+                .draw()?;
+            let color = route_color(data, route);
+            chart.draw_series(shares.iter().enumerate().map(|(k, share)| {
+                let x0 = to_days(low + width * k as f64);
+                let x1 = to_days(low + width * (k + 1) as f64);
+                Rectangle::new([(x0, 0.0), (x1, share * 100.0)], color.mix(0.75).filled())
+            }))?;
+            for (name, value, marker) in [
+                ("p50", p50, theme::INK),
+                ("p95", p95, RGBColor(200, 30, 30)),
+            ] {
+                let Some(hours) = value else { continue };
+                let days = to_days(hours);
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(days, 0.0), (days, y_max * 0.97)],
+                        marker.stroke_width(theme.line()),
+                    )))?
+                    .label(format!("{name} = {days:.1} {unit}"))
+                    .legend(legend_line(marker, theme));
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::UpperRight, theme)?;
+        }
+        Ok(())
+    }
 }
 
 /// Spreads the TEU of the file's bins (log-spaced, of unequal width) over `bars` equal bars
