@@ -13,8 +13,9 @@ use corridor::base::CONFIDENCE;
 use corridor::plot::{self};
 use corridor::report::OutputDir;
 use corridor::report::Provenance;
-use corridor::scenario::{self, LoadedScenario};
+use corridor::scenario::LoadedScenario;
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
+use corridor::study::sections;
 use corridor::study::{
     self,
     compare::{
@@ -29,13 +30,13 @@ use super::study::{charts, settings, write_study};
 
 /// Runs the `compare` subcommand.
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let base = scenario::load(&args.base)
+    let base = sections::load(&args.base)
         .with_context(|| format!("cannot load base scenario {}", args.base.display()))?;
     let variants: Vec<LoadedScenario> = args
         .variants
         .iter()
         .map(|path| {
-            scenario::load(path)
+            sections::load(path)
                 .with_context(|| format!("cannot load variant scenario {}", path.display()))
         })
         .collect::<anyhow::Result<_>>()?;

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use corridor::scenario::Document;
+use corridor::study::sections::StudySections;
 
 use super::args::ParamsArgs;
 
@@ -13,7 +14,7 @@ pub fn run(args: ParamsArgs) -> anyhow::Result<ExitCode> {
         None => Document::builtin(),
     };
     // Check the scenario first, so the list is never shown for a file `run` would reject.
-    document.compile()?;
+    document.compile_checked()?;
     let paths = document.parameter_paths()?;
     let width = paths.iter().map(String::len).max().unwrap_or(0);
     let mut text = String::new();

@@ -13,6 +13,7 @@ use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
 use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
 use corridor::scenario::{Assignment, Change, Document, LoadedScenario};
+use corridor::study::sections::StudySections;
 
 use super::args::RunArgs;
 use super::progress::Progress;
@@ -32,7 +33,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             change: Change::Set(*value),
         })?;
     }
-    let loaded = document.compile()?;
+    let loaded = document.compile_checked()?;
     let mut config = RunConfig::from_model(&loaded.model);
     if let Some(replications) = args.replication.replications {
         config.replications = replications;

@@ -13,6 +13,7 @@ use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Document};
 use corridor::stats::kpi::KpiColumns;
 use corridor::study::morris::MorrisDesign;
+use corridor::study::sections::StudySections;
 use corridor::study::sensitivity::{
     MORRIS_CSV, MORRIS_DESIGN_CSV, MORRIS_JSON, MorrisResults, OAT_CSV, OAT_JSON, OatResults,
     UncertainParameter, oat_points,
@@ -42,7 +43,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         sweep::check_variable(&p.path)
             .with_context(|| format!("{}: [[uncertain]]", args.scenario.display()))?;
     }
-    let base = doc.compile()?;
+    let base = doc.compile_checked()?;
     let columns = KpiColumns::new(&base.model);
     let requested = sweep::resolve_kpis(columns.columns(), &args.kpis).context("in --kpi")?;
     let (config, runner) = settings(&args.study, &base.model)?;
@@ -78,7 +79,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
                 if p.scale { "×" } else { "=" }
             ));
         }
-        d.compile()
+        d.compile_checked()
             .map(|loaded| loaded.model)
             .with_context(|| format!("variant with {}", what.join(", ")))
     };

@@ -12,6 +12,7 @@ use corridor::report::OutputDir;
 use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Change, Document};
 use corridor::stats::kpi::KpiColumns;
+use corridor::study::sections::StudySections;
 use corridor::study::sweep::{
     self, SWEEP_CSV, SWEEP_JSON, StudyError, SweepDesign, SweepParameter, SweepResults,
 };
@@ -69,7 +70,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         ),
         other => other.into(),
     })?;
-    let base = doc.compile()?;
+    let base = doc.compile_checked()?;
     let requested = if args.kpis.is_empty() {
         spec.map(|s| s.kpis).unwrap_or_default()
     } else {
@@ -92,7 +93,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
             })?;
         }
         variant
-            .compile()
+            .compile_checked()
             .map(|loaded| loaded.model)
             .with_context(|| format!("sweep point {}", describe(&design, point)))
     })?;

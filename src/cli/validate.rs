@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use corridor::scenario;
+use corridor::study::sections::StudySections;
 
 use super::args::ValidateArgs;
 
@@ -11,7 +12,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     for path in &args.files {
         match scenario::Document::read(path).and_then(|doc| {
-            let loaded = doc.compile()?;
+            let loaded = doc.compile_checked()?;
             let bases: Vec<String> = doc.chain().rev().skip(1).map(str::to_string).collect();
             Ok((loaded, bases))
         }) {

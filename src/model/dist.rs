@@ -13,141 +13,429 @@ use rand_distr::{Exp, Gamma, LogNormal, Normal, Pert, Triangular, Uniform, Weibu
 
 use crate::base::rng::Stream;
 
-/// A duration distribution, ready to sample. Build it with one of the constructors.
+/// A duration distribution, ready to sample: its sampler with its exact mean and second moment.
+/// Build it with [`Dist::of`] (a family of [`FAMILIES`] by name) or [`Dist::constant`].
 #[derive(Clone, Debug)]
-pub struct Dist(Inner);
+pub struct Dist {
+    sampler: Sampler,
+    mean: f64,
+    second_moment: Option<f64>,
+}
 
+/// One family of distributions, as scenario files name it. [`FAMILIES`] lists them all; the
+/// scenario checks (keys, messages), parameter paths (which keys scale) and `docs/scenario.md`
+/// (its table of families, checked by a test) all read that table.
+pub struct Family {
+    /// The `dist = "..."` name.
+    pub name: &'static str,
+    /// Keys a table of this family must give.
+    pub required: &'static [&'static str],
+    /// Keys it may give.
+    pub optional: &'static [&'static str],
+    /// Keys that are durations: converted by `unit = "days"` and multiplied when a study scales
+    /// the distribution (`--scale`, `scale = [...]`); the others (`cv`, `shape`, `weights`) give
+    /// its shape, which scaling keeps.
+    pub scaled: &'static [&'static str],
+    /// Checks the values of the keys (in hours) and builds the distribution: its sampler, exact
+    /// mean and second moment. An `Err` says what is wrong, without the family's name.
+    pub build: fn(&Keys<'_>) -> Result<Dist, String>,
+}
+
+/// The value of one key of a distribution table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum KeyValue {
+    /// A number, such as `mean = 2`.
+    Number(f64),
+    /// A list of numbers, such as `values = [1, 2, 4]`.
+    List(Vec<f64>),
+}
+
+impl From<f64> for KeyValue {
+    fn from(value: f64) -> KeyValue {
+        KeyValue::Number(value)
+    }
+}
+
+impl From<Vec<f64>> for KeyValue {
+    fn from(values: Vec<f64>) -> KeyValue {
+        KeyValue::List(values)
+    }
+}
+
+/// The keys of a distribution table with their values.
+#[derive(Clone, Copy, Debug)]
+pub struct Keys<'a>(pub &'a [(&'a str, KeyValue)]);
+
+impl Keys<'_> {
+    fn get(&self, key: &str) -> Option<&KeyValue> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The number at `key`.
+    pub fn number(&self, key: &str) -> Result<f64, String> {
+        match self.get(key) {
+            Some(KeyValue::Number(x)) => Ok(*x),
+            Some(KeyValue::List(_)) => Err(format!("{key} must be a number, not a list")),
+            None => Err(format!("missing {key}")),
+        }
+    }
+
+    /// The list of numbers at `key`.
+    pub fn list(&self, key: &str) -> Result<Vec<f64>, String> {
+        self.optional_list(key)?
+            .ok_or_else(|| format!("missing {key}"))
+    }
+
+    /// The list of numbers at `key`, if given.
+    pub fn optional_list(&self, key: &str) -> Result<Option<Vec<f64>>, String> {
+        match self.get(key) {
+            Some(KeyValue::List(values)) => Ok(Some(values.clone())),
+            Some(KeyValue::Number(_)) => Err(format!("{key} must be a list of numbers")),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Every family a scenario may use, in the order error messages and `docs/scenario.md` list them.
+///
+/// **Adding a distribution family** is one entry here (name, keys, which keys scale, and `build`:
+/// checks, sampler, exact mean and second moment) plus its `Sampler` variant and the line that
+/// draws from it in [`Dist::sample`]; then add its row to the table of families in
+/// `docs/scenario.md` (a test fails until the row matches the entry).
+pub const FAMILIES: &[Family] = &[
+    Family {
+        name: "constant",
+        required: &["value"],
+        optional: &[],
+        scaled: &["value"],
+        build: |k| Dist::constant(k.number("value")?),
+    },
+    Family {
+        name: "exponential",
+        required: &["mean"],
+        optional: &[],
+        scaled: &["mean"],
+        build: |k| {
+            let mean = k.number("mean")?;
+            check_positive("mean", mean)?;
+            let exp = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::Exponential(exp),
+                mean,
+                Some(2.0 * mean * mean),
+            ))
+        },
+    },
+    Family {
+        name: "uniform",
+        required: &["min", "max"],
+        optional: &[],
+        scaled: &["min", "max"],
+        build: |k| {
+            let (min, max) = (k.number("min")?, k.number("max")?);
+            check_non_negative("min", min)?;
+            check_order("min", min, "max", max, true)?;
+            let uniform = Uniform::new(min, max).map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::Uniform(uniform),
+                0.5 * (min + max),
+                Some((min * min + min * max + max * max) / 3.0),
+            ))
+        },
+    },
+    Family {
+        name: "triangular",
+        required: &["min", "mode", "max"],
+        optional: &[],
+        scaled: &["min", "mode", "max"],
+        build: |k| {
+            let (min, mode, max) = (k.number("min")?, k.number("mode")?, k.number("max")?);
+            check_three_point(min, mode, max)?;
+            let tri = Triangular::new(min, max, mode).map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::Triangular(tri),
+                (min + mode + max) / 3.0,
+                None,
+            ))
+        },
+    },
+    Family {
+        name: "normal",
+        required: &["mean", "sd"],
+        optional: &[],
+        scaled: &["mean", "sd"],
+        build: |k| {
+            let (mean, sd) = (k.number("mean")?, k.number("sd")?);
+            check_positive("mean", mean)?;
+            check_positive("sd", sd)?;
+            let normal = Normal::new(mean, sd).map_err(|e| e.to_string())?;
+            // The mean of the law truncated at 0.
+            let alpha = -mean / sd;
+            let truncated_mean = mean + sd * std_normal_pdf(alpha) / (1.0 - std_normal_cdf(alpha));
+            Ok(Dist::new(
+                Sampler::TruncatedNormal(normal),
+                truncated_mean,
+                None,
+            ))
+        },
+    },
+    Family {
+        name: "lognormal",
+        required: &["mean", "cv"],
+        optional: &[],
+        scaled: &["mean"],
+        build: |k| {
+            let (mean, cv) = (k.number("mean")?, k.number("cv")?);
+            check_positive("mean", mean)?;
+            check_positive("cv", cv)?;
+            let sigma2 = (1.0 + cv * cv).ln();
+            let lognormal = LogNormal::new(mean.ln() - 0.5 * sigma2, sigma2.sqrt())
+                .map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::LogNormal(lognormal),
+                mean,
+                Some(mean * mean * (1.0 + cv * cv)),
+            ))
+        },
+    },
+    Family {
+        name: "gamma",
+        required: &["mean", "cv"],
+        optional: &[],
+        scaled: &["mean"],
+        build: |k| {
+            let (mean, cv) = (k.number("mean")?, k.number("cv")?);
+            check_positive("mean", mean)?;
+            check_positive("cv", cv)?;
+            let gamma = Gamma::new(1.0 / (cv * cv), mean * cv * cv).map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::Gamma(gamma),
+                mean,
+                Some(mean * mean * (1.0 + cv * cv)),
+            ))
+        },
+    },
+    Family {
+        name: "weibull",
+        required: &["shape", "scale"],
+        optional: &[],
+        scaled: &["scale"],
+        build: |k| {
+            let (shape, scale) = (k.number("shape")?, k.number("scale")?);
+            check_positive("shape", shape)?;
+            check_positive("scale", scale)?;
+            let weibull = Weibull::new(scale, shape).map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::Weibull(weibull),
+                scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
+                None,
+            ))
+        },
+    },
+    Family {
+        name: "pert",
+        required: &["min", "mode", "max"],
+        optional: &[],
+        scaled: &["min", "mode", "max"],
+        build: |k| {
+            let (min, mode, max) = (k.number("min")?, k.number("mode")?, k.number("max")?);
+            check_three_point(min, mode, max)?;
+            let pert = Pert::new(min, max)
+                .with_mode(mode)
+                .map_err(|e| e.to_string())?;
+            Ok(Dist::new(
+                Sampler::Pert(pert),
+                (min + 4.0 * mode + max) / 6.0,
+                None,
+            ))
+        },
+    },
+    Family {
+        name: "empirical",
+        required: &["values"],
+        optional: &["weights"],
+        scaled: &["values"],
+        build: |k| {
+            let values = k.list("values")?;
+            if values.is_empty() {
+                return Err("values must list at least one number".into());
+            }
+            for value in &values {
+                check_non_negative("values", *value)?;
+            }
+            let weights = match k.optional_list("weights")? {
+                Some(weights) => {
+                    if weights.len() != values.len() {
+                        return Err(format!(
+                            "weights must have one entry per value ({} values, {} weights)",
+                            values.len(),
+                            weights.len()
+                        ));
+                    }
+                    for weight in &weights {
+                        check_non_negative("weights", *weight)?;
+                    }
+                    if weights.iter().all(|w| *w == 0.0) {
+                        return Err("weights must not all be zero".into());
+                    }
+                    weights
+                }
+                None => vec![1.0; values.len()],
+            };
+            let index = WeightedIndex::new(weights.iter().copied()).map_err(|e| e.to_string())?;
+            let total: f64 = weights.iter().sum();
+            let mean = values.iter().zip(&weights).map(|(v, w)| v * w).sum::<f64>() / total;
+            let second_moment = values
+                .iter()
+                .zip(&weights)
+                .map(|(v, w)| v * v * w)
+                .sum::<f64>()
+                / total;
+            Ok(Dist::new(
+                Sampler::Empirical { values, index },
+                mean,
+                Some(second_moment),
+            ))
+        },
+    },
+];
+
+/// The family named `name`, or an error listing the families.
+pub fn family(name: &str) -> Result<&'static Family, String> {
+    FAMILIES.iter().find(|f| f.name == name).ok_or_else(|| {
+        let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
+        format!(
+            "unknown distribution \"{name}\"; allowed: {}",
+            names.join(", ")
+        )
+    })
+}
+
+impl Family {
+    /// Checks that `present` (the keys a table gives) are exactly this family's: every required
+    /// key and no key it does not take, such as `lognormal takes mean, cv; missing cv; sd not
+    /// used`.
+    pub fn check_keys(&self, present: &[&str]) -> Result<(), String> {
+        let missing: Vec<&str> = self
+            .required
+            .iter()
+            .copied()
+            .filter(|k| !present.contains(k))
+            .collect();
+        let extra: Vec<&str> = present
+            .iter()
+            .copied()
+            .filter(|k| !self.required.contains(k) && !self.optional.contains(k))
+            .collect();
+        if missing.is_empty() && extra.is_empty() {
+            return Ok(());
+        }
+        let mut takes = self.required.join(", ");
+        if !self.optional.is_empty() {
+            takes.push_str(&format!(" (optional: {})", self.optional.join(", ")));
+        }
+        let mut problems = Vec::new();
+        if !missing.is_empty() {
+            problems.push(format!("missing {}", missing.join(", ")));
+        }
+        if !extra.is_empty() {
+            problems.push(format!("{} not used", extra.join(", ")));
+        }
+        Err(format!(
+            "{} takes {takes}; {}",
+            self.name,
+            problems.join("; ")
+        ))
+    }
+}
+
+/// The sampler of each family: what [`Dist::sample`] draws from.
 #[derive(Clone, Debug)]
-enum Inner {
+enum Sampler {
     /// Always the same value.
     Constant(f64),
-    /// Exponential with the given mean.
-    Exponential { mean: f64, exp: Exp<f64> },
+    /// Exponential.
+    Exponential(Exp<f64>),
     /// Uniform on `[min, max)`.
-    Uniform {
-        min: f64,
-        max: f64,
-        uniform: Uniform<f64>,
-    },
-    /// Triangular with `min <= mode <= max`.
-    Triangular {
-        min: f64,
-        mode: f64,
-        max: f64,
-        tri: Triangular<f64>,
-    },
-    /// Normal with `mean` and `sd`, truncated at zero (redrawn until non-negative).
-    TruncatedNormal {
-        mean: f64,
-        sd: f64,
-        normal: Normal<f64>,
-    },
-    /// Lognormal given by its own mean and coefficient of variation.
-    LogNormal {
-        mean: f64,
-        cv: f64,
-        lognormal: LogNormal<f64>,
-    },
-    /// Gamma given by its mean and coefficient of variation.
-    Gamma {
-        mean: f64,
-        cv: f64,
-        gamma: Gamma<f64>,
-    },
-    /// Weibull with `shape` k and `scale` lambda.
-    Weibull {
-        shape: f64,
-        scale: f64,
-        weibull: Weibull<f64>,
-    },
-    /// PERT (beta-PERT) on `[min, max]` with the given mode.
-    Pert {
-        min: f64,
-        mode: f64,
-        max: f64,
-        pert: Pert<f64>,
-    },
+    Uniform(Uniform<f64>),
+    /// Triangular.
+    Triangular(Triangular<f64>),
+    /// Normal, truncated at zero (redrawn until non-negative).
+    TruncatedNormal(Normal<f64>),
+    /// Lognormal.
+    LogNormal(LogNormal<f64>),
+    /// Gamma.
+    Gamma(Gamma<f64>),
+    /// Weibull.
+    Weibull(Weibull<f64>),
+    /// PERT (beta-PERT).
+    Pert(Pert<f64>),
     /// Resamples the listed values with the given weights.
     Empirical {
         values: Vec<f64>,
-        weights: Vec<f64>,
         index: WeightedIndex<f64>,
     },
 }
 
 impl Dist {
+    fn new(sampler: Sampler, mean: f64, second_moment: Option<f64>) -> Dist {
+        Dist {
+            sampler,
+            mean,
+            second_moment,
+        }
+    }
+
+    /// The distribution of family `name` with the given keys (in hours): the family's keys are
+    /// checked, then its parameters. An `Err` says what is wrong.
+    pub fn of(name: &str, keys: &[(&str, KeyValue)]) -> Result<Dist, String> {
+        let family = family(name)?;
+        let present: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+        family.check_keys(&present)?;
+        (family.build)(&Keys(keys)).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// A constant (at least 0).
+    pub fn constant(value: f64) -> Result<Dist, String> {
+        check_non_negative("value", value)?;
+        Ok(Dist::new(
+            Sampler::Constant(value),
+            value,
+            Some(value * value),
+        ))
+    }
+
     /// Draws one value.
     #[inline]
     pub fn sample(&self, rng: &mut Stream) -> f64 {
-        match &self.0 {
-            Inner::Constant(value) => *value,
-            Inner::Exponential { exp, .. } => exp.sample(rng),
-            Inner::Uniform { uniform, .. } => uniform.sample(rng),
-            Inner::Triangular { tri, .. } => tri.sample(rng),
-            Inner::TruncatedNormal { normal, .. } => loop {
-                // Validation requires mean > 0, so at least half the draws are accepted.
+        match &self.sampler {
+            Sampler::Constant(value) => *value,
+            Sampler::Exponential(exp) => exp.sample(rng),
+            Sampler::Uniform(uniform) => uniform.sample(rng),
+            Sampler::Triangular(tri) => tri.sample(rng),
+            Sampler::TruncatedNormal(normal) => loop {
+                // The family requires mean > 0, so at least half the draws are accepted.
                 let x = normal.sample(rng);
                 if x >= 0.0 {
                     break x;
                 }
             },
-            Inner::LogNormal { lognormal, .. } => lognormal.sample(rng),
-            Inner::Gamma { gamma, .. } => gamma.sample(rng),
-            Inner::Weibull { weibull, .. } => weibull.sample(rng),
-            Inner::Pert { pert, .. } => pert.sample(rng),
-            Inner::Empirical { values, index, .. } => values[index.sample(rng)],
+            Sampler::LogNormal(lognormal) => lognormal.sample(rng),
+            Sampler::Gamma(gamma) => gamma.sample(rng),
+            Sampler::Weibull(weibull) => weibull.sample(rng),
+            Sampler::Pert(pert) => pert.sample(rng),
+            Sampler::Empirical { values, index } => values[index.sample(rng)],
         }
     }
 
     /// The exact mean of the distribution (for the truncated normal, of the truncated law).
     pub fn mean(&self) -> f64 {
-        match &self.0 {
-            Inner::Constant(value) => *value,
-            Inner::Exponential { mean, .. } => *mean,
-            Inner::Uniform { min, max, .. } => 0.5 * (min + max),
-            Inner::Triangular { min, mode, max, .. } => (min + mode + max) / 3.0,
-            Inner::TruncatedNormal { mean, sd, .. } => {
-                let alpha = -mean / sd;
-                mean + sd * std_normal_pdf(alpha) / (1.0 - std_normal_cdf(alpha))
-            }
-            Inner::LogNormal { mean, .. } | Inner::Gamma { mean, .. } => *mean,
-            Inner::Weibull { shape, scale, .. } => {
-                scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape)
-            }
-            Inner::Pert { min, mode, max, .. } => (min + 4.0 * mode + max) / 6.0,
-            Inner::Empirical {
-                values, weights, ..
-            } => {
-                let total: f64 = weights.iter().sum();
-                values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
-            }
-        }
+        self.mean
     }
 
     /// The second raw moment `E[X^2]`, where it has a closed form (used by queueing checks).
     pub fn second_moment(&self) -> Option<f64> {
-        match &self.0 {
-            Inner::Constant(value) => Some(value * value),
-            Inner::Exponential { mean, .. } => Some(2.0 * mean * mean),
-            Inner::Uniform { min, max, .. } => Some((min * min + min * max + max * max) / 3.0),
-            Inner::LogNormal { mean, cv, .. } | Inner::Gamma { mean, cv, .. } => {
-                Some(mean * mean * (1.0 + cv * cv))
-            }
-            Inner::Empirical {
-                values, weights, ..
-            } => {
-                let total: f64 = weights.iter().sum();
-                Some(
-                    values
-                        .iter()
-                        .zip(weights)
-                        .map(|(v, w)| v * v * w)
-                        .sum::<f64>()
-                        / total,
-                )
-            }
-            _ => None,
-        }
+        self.second_moment
     }
 }
 
@@ -157,134 +445,6 @@ fn std_normal_pdf(x: f64) -> f64 {
 
 fn std_normal_cdf(x: f64) -> f64 {
     0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Builders that take already-validated parameters. They return `Err` with a reason instead of
-/// panicking, so that a validation gap becomes an error message rather than a crash.
-impl Dist {
-    /// A constant.
-    pub fn constant(value: f64) -> Result<Dist, String> {
-        check_non_negative("value", value)?;
-        Ok(Dist(Inner::Constant(value)))
-    }
-
-    /// Exponential with the given mean (> 0).
-    pub fn exponential(mean: f64) -> Result<Dist, String> {
-        check_positive("mean", mean)?;
-        let exp = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Exponential { mean, exp }))
-    }
-
-    /// Uniform on `[min, max)` with `0 <= min < max`.
-    pub fn uniform(min: f64, max: f64) -> Result<Dist, String> {
-        check_non_negative("min", min)?;
-        check_order("min", min, "max", max, true)?;
-        let uniform = Uniform::new(min, max).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Uniform { min, max, uniform }))
-    }
-
-    /// Triangular with `0 <= min <= mode <= max` and `min < max`.
-    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Dist, String> {
-        check_three_point(min, mode, max)?;
-        let tri = Triangular::new(min, max, mode).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Triangular {
-            min,
-            mode,
-            max,
-            tri,
-        }))
-    }
-
-    /// Normal(mean, sd) truncated at zero; `mean > 0`, `sd > 0`.
-    pub fn truncated_normal(mean: f64, sd: f64) -> Result<Dist, String> {
-        check_positive("mean", mean)?;
-        check_positive("sd", sd)?;
-        let normal = Normal::new(mean, sd).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::TruncatedNormal { mean, sd, normal }))
-    }
-
-    /// Lognormal with the given mean (> 0) and coefficient of variation (> 0).
-    pub fn lognormal(mean: f64, cv: f64) -> Result<Dist, String> {
-        check_positive("mean", mean)?;
-        check_positive("cv", cv)?;
-        let sigma2 = (1.0 + cv * cv).ln();
-        let lognormal =
-            LogNormal::new(mean.ln() - 0.5 * sigma2, sigma2.sqrt()).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::LogNormal {
-            mean,
-            cv,
-            lognormal,
-        }))
-    }
-
-    /// Gamma with the given mean (> 0) and coefficient of variation (> 0).
-    pub fn gamma(mean: f64, cv: f64) -> Result<Dist, String> {
-        check_positive("mean", mean)?;
-        check_positive("cv", cv)?;
-        let gamma = Gamma::new(1.0 / (cv * cv), mean * cv * cv).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Gamma { mean, cv, gamma }))
-    }
-
-    /// Weibull with `shape` (> 0) and `scale` (> 0).
-    pub fn weibull(shape: f64, scale: f64) -> Result<Dist, String> {
-        check_positive("shape", shape)?;
-        check_positive("scale", scale)?;
-        let weibull = Weibull::new(scale, shape).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Weibull {
-            shape,
-            scale,
-            weibull,
-        }))
-    }
-
-    /// PERT with `0 <= min <= mode <= max` and `min < max`.
-    pub fn pert(min: f64, mode: f64, max: f64) -> Result<Dist, String> {
-        check_three_point(min, mode, max)?;
-        let pert = Pert::new(min, max)
-            .with_mode(mode)
-            .map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Pert {
-            min,
-            mode,
-            max,
-            pert,
-        }))
-    }
-
-    /// Resampling of `values` (each >= 0) with `weights` (each >= 0, not all zero).
-    pub fn empirical(values: Vec<f64>, weights: Option<Vec<f64>>) -> Result<Dist, String> {
-        if values.is_empty() {
-            return Err("values must list at least one number".into());
-        }
-        for value in &values {
-            check_non_negative("values", *value)?;
-        }
-        let weights = match weights {
-            Some(weights) => {
-                if weights.len() != values.len() {
-                    return Err(format!(
-                        "weights must have one entry per value ({} values, {} weights)",
-                        values.len(),
-                        weights.len()
-                    ));
-                }
-                for weight in &weights {
-                    check_non_negative("weights", *weight)?;
-                }
-                if weights.iter().all(|w| *w == 0.0) {
-                    return Err("weights must not all be zero".into());
-                }
-                weights
-            }
-            None => vec![1.0; values.len()],
-        };
-        let index = WeightedIndex::new(weights.iter().copied()).map_err(|e| e.to_string())?;
-        Ok(Dist(Inner::Empirical {
-            values,
-            weights,
-            index,
-        }))
-    }
 }
 
 fn check_finite(name: &str, value: f64) -> Result<(), String> {
@@ -367,20 +527,35 @@ mod tests {
         }
     }
 
+    fn of(name: &str, keys: &[(&str, f64)]) -> Result<Dist, String> {
+        let keys: Vec<(&str, KeyValue)> = keys.iter().map(|(k, v)| (*k, (*v).into())).collect();
+        Dist::of(name, &keys)
+    }
+
+    fn empirical(values: Vec<f64>, weights: Option<Vec<f64>>) -> Result<Dist, String> {
+        let mut keys = vec![("values", KeyValue::from(values))];
+        if let Some(weights) = weights {
+            keys.push(("weights", weights.into()));
+        }
+        Dist::of("empirical", &keys)
+    }
+
     #[test]
     fn sample_means_match_exact_means() {
         let dists = [
             Dist::constant(3.0).unwrap(),
-            Dist::exponential(2.0).unwrap(),
-            Dist::uniform(1.0, 5.0).unwrap(),
-            Dist::triangular(2.0, 4.0, 12.0).unwrap(),
-            Dist::truncated_normal(1.0, 1.5).unwrap(),
-            Dist::lognormal(36.0, 0.5).unwrap(),
-            Dist::gamma(10.0, 0.3).unwrap(),
-            Dist::weibull(1.5, 10.0).unwrap(),
-            Dist::pert(1.0, 2.0, 10.0).unwrap(),
-            Dist::empirical(vec![1.0, 2.0, 10.0], Some(vec![0.5, 0.3, 0.2])).unwrap(),
+            of("exponential", &[("mean", 2.0)]).unwrap(),
+            of("uniform", &[("min", 1.0), ("max", 5.0)]).unwrap(),
+            of("triangular", &[("min", 2.0), ("mode", 4.0), ("max", 12.0)]).unwrap(),
+            of("normal", &[("mean", 1.0), ("sd", 1.5)]).unwrap(),
+            of("lognormal", &[("mean", 36.0), ("cv", 0.5)]).unwrap(),
+            of("gamma", &[("mean", 10.0), ("cv", 0.3)]).unwrap(),
+            of("weibull", &[("shape", 1.5), ("scale", 10.0)]).unwrap(),
+            of("pert", &[("min", 1.0), ("mode", 2.0), ("max", 10.0)]).unwrap(),
+            empirical(vec![1.0, 2.0, 10.0], Some(vec![0.5, 0.3, 0.2])).unwrap(),
         ];
+        // One of each family.
+        assert_eq!(dists.len(), FAMILIES.len());
         for dist in &dists {
             check_mean(dist, 200_000);
         }
@@ -389,35 +564,116 @@ mod tests {
     #[test]
     fn bad_parameters_are_rejected_with_reasons() {
         assert!(
-            Dist::exponential(0.0)
+            of("exponential", &[("mean", 0.0)])
                 .unwrap_err()
                 .contains("mean must be greater than 0")
         );
         assert!(
-            Dist::lognormal(1.0, -0.5)
+            of("lognormal", &[("mean", 1.0), ("cv", -0.5)])
                 .unwrap_err()
                 .contains("cv must be greater than 0")
         );
         assert!(
-            Dist::uniform(5.0, 1.0)
+            of("uniform", &[("min", 5.0), ("max", 1.0)])
                 .unwrap_err()
                 .contains("min must be less than max")
         );
         assert!(
-            Dist::triangular(1.0, 9.0, 5.0)
+            of("triangular", &[("min", 1.0), ("mode", 9.0), ("max", 5.0)])
                 .unwrap_err()
                 .contains("mode must lie between")
         );
-        assert!(Dist::gamma(f64::NAN, 1.0).unwrap_err().contains("finite"));
         assert!(
-            Dist::empirical(vec![], None)
+            of("gamma", &[("mean", f64::NAN), ("cv", 1.0)])
+                .unwrap_err()
+                .contains("finite")
+        );
+        assert!(
+            empirical(vec![], None)
                 .unwrap_err()
                 .contains("at least one")
         );
         assert!(
-            Dist::empirical(vec![1.0], Some(vec![1.0, 2.0]))
+            empirical(vec![1.0], Some(vec![1.0, 2.0]))
                 .unwrap_err()
                 .contains("one entry per value")
+        );
+    }
+
+    #[test]
+    fn keys_are_checked_against_the_family_without_panicking() {
+        assert_eq!(
+            of("lognormal", &[("mean", 1.0), ("sd", 1.0)]).unwrap_err(),
+            "lognormal takes mean, cv; missing cv; sd not used"
+        );
+        assert_eq!(
+            of("empirical", &[("weights", 1.0)]).unwrap_err(),
+            "empirical takes values (optional: weights); missing values"
+        );
+        assert!(
+            of("beta", &[])
+                .unwrap_err()
+                .starts_with("unknown distribution \"beta\"; allowed: constant, exponential,")
+        );
+        // A build function reached with a wrong key type reports it rather than panicking.
+        let keys = [("values", KeyValue::Number(1.0))];
+        assert_eq!(
+            Dist::of("empirical", &keys).unwrap_err(),
+            "empirical: values must be a list of numbers"
+        );
+    }
+
+    /// The backticked words of `text`.
+    fn ticked(text: &str) -> Vec<String> {
+        text.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A family as the docs table lists it: name, keys, optional keys, keys that scale.
+    type Row = (String, Vec<String>, Vec<String>, Vec<String>);
+
+    #[test]
+    fn docs_list_exactly_the_families_with_their_keys() {
+        let doc = include_str!("../../docs/scenario.md");
+        let section = doc
+            .split("### Keys of each family")
+            .nth(1)
+            .expect("docs/scenario.md has a section \"Keys of each family\"");
+        let rows: Vec<&str> = section
+            .lines()
+            .skip_while(|l| !l.starts_with('|'))
+            .take_while(|l| l.starts_with('|'))
+            .filter(|l| l.starts_with("| `\""))
+            .collect();
+        let documented: Vec<Row> = rows
+            .iter()
+            .map(|row| {
+                let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+                let name = cells[1].trim_matches(|c| c == '`' || c == '"').to_string();
+                let (required, optional) =
+                    cells[2].split_once("optional").unwrap_or((cells[2], ""));
+                (name, ticked(required), ticked(optional), ticked(cells[3]))
+            })
+            .collect();
+        let known: Vec<Row> = FAMILIES
+            .iter()
+            .map(|f| {
+                let words = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect();
+                (
+                    f.name.to_string(),
+                    words(f.required),
+                    words(f.optional),
+                    words(f.scaled),
+                )
+            })
+            .collect();
+        assert_eq!(
+            documented, known,
+            "docs/scenario.md's table of families (name, keys, optional keys, keys that scale) \
+             must match model::dist::FAMILIES"
         );
     }
 }

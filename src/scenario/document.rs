@@ -26,35 +26,41 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use toml::Spanned;
-use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::error::{Diagnostics, SourceRef};
-use super::params::{self, Assignment, Change, SweepSpec, Uncertain};
-use super::{LoadedScenario, ScenarioError, validate};
+use super::compile;
+use super::error::{Diagnostics, ScenarioError, SourceRef};
+use super::params::{self, Assignment, Change};
+use super::source::{
+    ELEMENT_SECTIONS, Source, SourceKind, Tree, canonical, element_id, extends_of, is_distribution,
+    shift, shift_table, shift_value, tidy,
+};
+use crate::model::Model;
+
+/// File name shown for the built-in default scenario.
+pub const BUILTIN_NAME: &str = "<built-in middle_corridor.toml>";
+
+/// Text of the built-in default scenario (the Middle Corridor baseline).
+pub const BUILTIN_TEXT: &str = include_str!("../../scenarios/middle_corridor.toml");
+
+/// A checked scenario: the compiled model plus where it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    /// The compiled model.
+    pub model: Model,
+    /// The file name as given (or [`BUILTIN_NAME`]).
+    pub file: String,
+    /// SHA-256 of [`text`](Self::text), hex.
+    pub hash: String,
+    /// A self-contained scenario text that compiles to the same model: the file itself, or, for
+    /// a file that extends others or has parameter overrides, the merged document.
+    pub text: String,
+}
 
 /// The longest `extends` chain accepted (a longer one is almost surely a mistake).
 pub const MAX_CHAIN: usize = 32;
-
-/// Array-of-tables sections whose elements are matched by id when a file extends another.
-pub(crate) const ELEMENT_SECTIONS: &[&str] =
-    &["node", "leg", "route", "flow", "disruption", "uncertain"];
-
-#[derive(Clone, Debug)]
-enum SourceKind {
-    /// A file of the `extends` chain.
-    File,
-    /// A parameter override: the text is the new value's TOML literal.
-    Override { path: String },
-}
-
-#[derive(Clone, Debug)]
-struct Source {
-    /// Name in messages: the path as the user (or the extending file) wrote it, or the assignment.
-    name: String,
-    text: String,
-    kind: SourceKind,
-}
 
 /// A scenario after `extends` is resolved, with any parameter overrides, before checking.
 ///
@@ -68,9 +74,6 @@ pub struct Document {
     /// Number of file sources (the user's file is `sources[files - 1]`).
     files: usize,
 }
-
-/// The merged tree of a document, borrowing from its sources.
-pub(crate) type Tree<'a> = Spanned<DeTable<'a>>;
 
 impl Document {
     /// Reads the scenario at `path` and every file it extends.
@@ -90,8 +93,7 @@ impl Document {
 
     /// The built-in default scenario.
     pub fn builtin() -> Document {
-        Document::parse(super::BUILTIN_TEXT, super::BUILTIN_NAME)
-            .expect("the built-in scenario extends nothing")
+        Document::parse(BUILTIN_TEXT, BUILTIN_NAME).expect("the built-in scenario extends nothing")
     }
 
     /// The file the user named.
@@ -279,19 +281,32 @@ impl Document {
     }
 
     /// Checks the document and compiles it into a model.
+    ///
+    /// The study sections (`[sweep]`, `[[uncertain]]`) are not part of the model and are not
+    /// checked here: `study::sections` checks them (and compiles the model with them).
     pub fn compile(&self) -> Result<LoadedScenario, ScenarioError> {
+        self.compile_with(|_, _| {})
+    }
+
+    /// [`compile`](Self::compile), with `also` checking more of the merged tree (sections that
+    /// a later layer owns) into the same diagnostics.
+    pub(crate) fn compile_with(
+        &self,
+        also: impl FnOnce(&Tree<'_>, &mut Diagnostics<'_>),
+    ) -> Result<LoadedScenario, ScenarioError> {
         let mut diags = self.diagnostics();
         let Some(tree) = self.tree(&mut diags) else {
             return Err(diags.into_error());
         };
-        let model = validate::compile(&tree, &mut diags);
+        also(&tree, &mut diags);
+        let model = compile::compile(&tree, &mut diags);
         match model {
             Some(model) if diags.is_empty() => {
                 let text = self.resolved_text(&tree);
                 Ok(LoadedScenario {
                     model,
                     file: self.file().to_string(),
-                    hash: super::sha256_hex(&text),
+                    hash: sha256_hex(&text),
                     text,
                 })
             }
@@ -318,7 +333,8 @@ impl Document {
         format!("{header}\n{body}")
     }
 
-    /// Sets or scales the number(s) at a parameter path (see [`params`] for the paths).
+    /// Sets or scales the number(s) at a parameter path (see [`params`] for the
+    /// paths).
     ///
     /// An unknown path, or a change that does not fit the value there (scaling something absent,
     /// setting a list), is an error naming the path and, for an unknown path, the nearest valid
@@ -373,24 +389,19 @@ impl Document {
         Ok(params::paths(tree.get_ref()))
     }
 
-    /// The `[sweep]` section, if any, checked.
-    pub fn sweep(&self) -> Result<Option<SweepSpec>, ScenarioError> {
-        Ok(self.studies()?.0)
-    }
-
-    /// The `[[uncertain]]` entries, checked.
-    pub fn uncertain(&self) -> Result<Vec<Uncertain>, ScenarioError> {
-        Ok(self.studies()?.1)
-    }
-
-    fn studies(&self) -> Result<(Option<SweepSpec>, Vec<Uncertain>), ScenarioError> {
+    /// Runs `look` on the merged tree; `Err` if the tree cannot be built or `look` reports a
+    /// problem.
+    pub(crate) fn check<T>(
+        &self,
+        look: impl FnOnce(&Tree<'_>, &mut Diagnostics<'_>) -> T,
+    ) -> Result<T, ScenarioError> {
         let mut diags = self.diagnostics();
         let Some(tree) = self.tree(&mut diags) else {
             return Err(diags.into_error());
         };
-        let studies = params::study_sections(&tree, &mut diags);
+        let found = look(&tree, &mut diags);
         if diags.is_empty() {
-            Ok(studies)
+            Ok(found)
         } else {
             Err(diags.into_error())
         }
@@ -405,88 +416,6 @@ impl Document {
         })?;
         Ok(copy)
     }
-}
-
-/// `path` with `.` and `dir/..` removed lexically, for messages (`scenarios/x.toml`, not
-/// `scenarios/sub/../x.toml`).
-fn tidy(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out: Vec<Component<'_>> = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    if out.is_empty() {
-        return PathBuf::from(".");
-    }
-    out.iter().collect()
-}
-
-/// The path to compare for cycles: canonical if the file exists.
-fn canonical(path: &Path) -> PathBuf {
-    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// The `extends` value of a file source and its span in that file, if it has one.
-fn extends_of(source: &Source) -> Result<Option<(String, std::ops::Range<usize>)>, ScenarioError> {
-    let Ok(root) = DeTable::parse(&source.text) else {
-        return Ok(None);
-    };
-    let Some(value) = root.get_ref().get("extends") else {
-        return Ok(None);
-    };
-    match value.get_ref().as_str() {
-        Some(base) if !base.trim().is_empty() => Ok(Some((base.to_string(), value.span()))),
-        _ => {
-            let mut diags = Diagnostics::new(&source.name, &source.text);
-            diags.push(
-                Some(value.span()),
-                "extends",
-                "must be the file name of the base scenario, such as \"middle_corridor.toml\" \
-                 (relative to this file's directory)",
-            );
-            Err(diags.into_error())
-        }
-    }
-}
-
-fn shift(span: std::ops::Range<usize>, by: usize) -> std::ops::Range<usize> {
-    span.start + by..span.end + by
-}
-
-fn shift_table(table: DeTable<'_>, by: usize) -> DeTable<'_> {
-    let mut out = DeTable::new();
-    for (key, value) in table {
-        let key = Spanned::new(shift(key.span(), by), key.into_inner());
-        out.insert(key, shift_value(value, by));
-    }
-    out
-}
-
-fn shift_value(value: Spanned<DeValue<'_>>, by: usize) -> Spanned<DeValue<'_>> {
-    let span = shift(value.span(), by);
-    let inner = match value.into_inner() {
-        DeValue::Table(table) => DeValue::Table(shift_table(table, by)),
-        DeValue::Array(array) => {
-            let mut out = DeArray::new();
-            for item in array {
-                out.push(shift_value(item, by));
-            }
-            DeValue::Array(out)
-        }
-        other => other,
-    };
-    Spanned::new(span, inner)
-}
-
-/// Whether `value` is a distribution table (one with a `dist` key).
-fn is_distribution(value: &DeValue<'_>) -> bool {
-    value.as_table().is_some_and(|t| t.contains_key("dist"))
 }
 
 /// Merges `overlay` into `base` (see the module documentation for the rules). `top` marks the
@@ -540,20 +469,6 @@ fn merge_elements<'a>(section: &str, base: &mut DeValue<'a>, overlay: DeValue<'a
     }
 }
 
-/// The id an element of `section` is matched by: `id`; for a leg without one `from->to`; for an
-/// `[[uncertain]]` entry its `path`.
-pub(crate) fn element_id(section: &str, element: &DeValue<'_>) -> Option<String> {
-    let table = element.as_table()?;
-    let text = |key: &str| table.get(key).and_then(|v| v.get_ref().as_str());
-    match section {
-        "uncertain" => text("path").map(str::to_string),
-        "leg" => text("id")
-            .map(str::to_string)
-            .or_else(|| Some(format!("{}->{}", text("from")?, text("to")?))),
-        _ => text("id").map(str::to_string),
-    }
-}
-
 /// Applies a file's `remove = [...]` list to the tree it extends.
 fn remove_paths(
     base: &mut DeTable<'_>,
@@ -581,4 +496,11 @@ fn remove_paths(
             diags.push(Some(item.span()), format!("remove \"{path}\""), message);
         }
     }
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

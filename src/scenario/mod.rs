@@ -1,10 +1,24 @@
 //! Scenario files: reading, checking and compiling them into a [`Model`].
 //!
-//! Parsing happens in two steps. The TOML text is parsed into a document that keeps byte spans;
-//! then each section (and each element of `[[node]]`, `[[leg]]`, ...) is deserialized into the
-//! [`schema`] types on its own and checked by [`validate`], which also compiles the
-//! [`Model`]. Every problem found is reported, each naming the file, line:column, key path and
-//! what is allowed.
+//! [`Model`]: crate::model::Model
+//!
+//! A scenario goes through four stages, one module each, in this order (a module uses only the
+//! ones before it, and [`error`] and [`schema`], which every stage may use):
+//!
+//! 1. **Text with spans** (`source`): each source text (a file, or a parameter override) is parsed
+//!    into a TOML tree that keeps byte spans, placed in its own range of one combined span space,
+//!    so a value is reported at the file and line that wrote it however it got into the document.
+//! 2. **Parameter paths** ([`params`]): naming one number of a tree (`node.aktau-port.servers`),
+//!    reading, setting, scaling or removing it, and listing the valid paths.
+//! 3. **Merged document** ([`document`]): a file with the files it `extends` (merged by id, with
+//!    `remove` applied through parameter paths) and any parameter overrides, as one tree.
+//! 4. **Compile** ([`compile`]): each section (and each element of `[[node]]`, `[[leg]]`, ...) is
+//!    deserialized into the [`schema`] types on its own, checked, and compiled into the
+//!    [`Model`], one file per section. Every problem found is reported, each naming the file,
+//!    line:column, key path and what is allowed ([`error`]).
+//!
+//! The study sections `[sweep]` and `[[uncertain]]` live in the same files but are not part of
+//! the model; `study::sections` owns them.
 //!
 //! ```
 //! let scenario = corridor::scenario::from_str(r#"
@@ -30,42 +44,18 @@
 //! assert_eq!(scenario.model.nodes[0].servers, Some(2));
 //! ```
 
+pub mod compile;
 pub mod document;
 pub mod error;
-mod operations;
 pub mod params;
 pub mod schema;
-pub mod validate;
+mod source;
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
-pub use document::Document;
+pub use document::{BUILTIN_NAME, BUILTIN_TEXT, Document, LoadedScenario};
 pub use error::{Diagnostic, ScenarioError};
-pub use params::{Assignment, Change, SweepParam, SweepSpec, Uncertain};
-
-use crate::model::Model;
-
-/// File name shown for the built-in default scenario.
-pub const BUILTIN_NAME: &str = "<built-in middle_corridor.toml>";
-
-/// Text of the built-in default scenario (the Middle Corridor baseline).
-pub const BUILTIN_TEXT: &str = include_str!("../../scenarios/middle_corridor.toml");
-
-/// A checked scenario: the compiled model plus where it came from.
-#[derive(Clone, Debug)]
-pub struct LoadedScenario {
-    /// The compiled model.
-    pub model: Model,
-    /// The file name as given (or [`BUILTIN_NAME`]).
-    pub file: String,
-    /// SHA-256 of [`text`](Self::text), hex.
-    pub hash: String,
-    /// A self-contained scenario text that compiles to the same model: the file itself, or, for
-    /// a file that extends others or has parameter overrides, the merged document.
-    pub text: String,
-}
+pub use params::{Assignment, Change};
 
 /// Reads, checks and compiles the scenario at `path` (with the files it extends).
 pub fn load(path: &Path) -> Result<LoadedScenario, ScenarioError> {
@@ -81,11 +71,4 @@ pub fn builtin() -> LoadedScenario {
 /// it is resolved relative to `file`'s directory).
 pub fn from_str(text: &str, file: &str) -> Result<LoadedScenario, ScenarioError> {
     Document::parse(text, file)?.compile()
-}
-
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

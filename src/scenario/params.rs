@@ -18,9 +18,13 @@
 //! Ids may contain dots: the longest id that matches wins. [`Change::Set`] writes a number
 //! (a whole number is written as an integer, so it also fits count fields); [`Change::Scale`]
 //! multiplies a number, every number of a list, or the location and scale numbers of a
-//! distribution (`value`, `mean`, `sd`, `min`, `mode`, `max`, `scale`, `values`; never `cv`,
-//! `shape` or `weights`, so the shape is kept). An unknown path is an error listing the nearest
+//! distribution (its family's scaled keys, [`crate::model::dist::Family::scaled`]: the durations,
+//! never `cv`, `shape` or `weights`, so the shape is kept). An unknown path is an error listing the nearest
 //! valid ones.
+//!
+//! This is stage 2 of [`scenario`](super): it works on a span-carrying tree (stage 1) and knows
+//! nothing of the document it came from; the merged document (stage 3) uses it for `remove` and
+//! for overrides, and the studies use it to check the paths they vary.
 
 use std::borrow::Cow;
 
@@ -28,9 +32,8 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue, ValueDeserializer};
 
-use super::document::{ELEMENT_SECTIONS, element_id};
-use super::error::Diagnostics;
-use super::validate;
+use super::source::{ELEMENT_SECTIONS, element_id, is_distribution};
+use crate::model::dist::{FAMILIES, family};
 
 /// Sections whose numbers are parameters.
 const MODEL_SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
@@ -50,11 +53,6 @@ const OPTIONAL_FIELDS: &[(&str, &[&str], &str)] = &[
     ("flow", &[], "train_teu"),
     ("disruption", &[], "capacity_factor"),
     ("disruption", &[], "rate_per_year"),
-];
-
-/// Keys of a distribution table that scale with it (location and scale, not shape).
-const SCALED_DIST_KEYS: &[&str] = &[
-    "value", "mean", "sd", "min", "mode", "max", "scale", "values",
 ];
 
 /// How many near matches an unknown-path error lists.
@@ -87,60 +85,6 @@ pub struct Assignment {
     pub path: String,
     /// The change.
     pub change: Change,
-}
-
-/// `[sweep]`: the parameters of `corridor sweep` and the KPIs it plots.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SweepSpec {
-    /// KPI column names to plot (`route/<id>/transit_mean_h`, ...); empty: the defaults.
-    pub kpis: Vec<String>,
-    /// One or two parameters; two give a grid.
-    pub params: Vec<SweepParam>,
-}
-
-/// One swept parameter.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SweepParam {
-    /// The parameter path.
-    pub path: String,
-    /// The values, in the order given.
-    pub values: Vec<f64>,
-    /// Whether the values are multipliers of the scenario's own value (`scale = [...]`).
-    pub scale: bool,
-}
-
-impl SweepParam {
-    /// The change for one of the values.
-    pub fn change(&self, value: f64) -> Change {
-        Change::new(value, self.scale)
-    }
-}
-
-/// `[[uncertain]]`: a parameter with its plausible range, for `corridor sensitivity`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Uncertain {
-    /// The parameter path.
-    pub path: String,
-    /// Low end of the range.
-    pub low: f64,
-    /// High end of the range.
-    pub high: f64,
-    /// Whether `low` and `high` are multipliers of the scenario's own value.
-    pub scale: bool,
-    /// Short label for charts (default: the path).
-    pub name: Option<String>,
-}
-
-impl Uncertain {
-    /// The change for a value in `[low, high]`.
-    pub fn change(&self, value: f64) -> Change {
-        Change::new(value, self.scale)
-    }
-
-    /// The label for charts.
-    pub fn label(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.path)
-    }
 }
 
 /// One step from the root towards a value.
@@ -355,7 +299,7 @@ pub(crate) fn literal(root: &DeTable<'_>, assignment: &Assignment) -> Result<Str
             match current.map(|c| c.get_ref()) {
                 None => Ok(number_literal(value)),
                 Some(v) if as_number(v).is_some() => Ok(number_literal(value)),
-                Some(v) if v.as_table().is_some_and(|t| t.contains_key("dist")) => Err(format!(
+                Some(v) if is_distribution(v) => Err(format!(
                     "\"{path}\" is a distribution: set one of its numbers (such as \
                      \"{path}.mean\") or scale it"
                 )),
@@ -412,14 +356,28 @@ fn scaled(value: toml::Value, factor: f64, table_ok: bool) -> Option<toml::Value
             .collect::<Option<Vec<_>>>()
             .map(toml::Value::Array),
         toml::Value::Table(mut table) if table_ok && table.contains_key("dist") => {
-            for key in SCALED_DIST_KEYS {
-                if let Some(v) = table.remove(*key) {
+            for key in scaled_dist_keys(table.get("dist").and_then(|d| d.as_str())) {
+                if let Some(v) = table.remove(key) {
                     table.insert(key.to_string(), scaled(v, factor, false)?);
                 }
             }
             Some(toml::Value::Table(table))
         }
         _ => None,
+    }
+}
+
+/// The keys of a distribution of family `name` that scale with it (its durations, not its
+/// shape); for an unknown family (an error when compiled), every family's.
+fn scaled_dist_keys(name: Option<&str>) -> Vec<&'static str> {
+    match name.map(family) {
+        Some(Ok(family)) => family.scaled.to_vec(),
+        _ => {
+            let mut keys: Vec<&str> = FAMILIES.iter().flat_map(|f| f.scaled).copied().collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        }
     }
 }
 
@@ -489,7 +447,7 @@ fn walk(section: &str, parents: &[&str], prefix: &str, value: &DeValue<'_>, out:
             .is_some_and(|a| !a.is_empty() && a.iter().all(|x| as_number(x.get_ref()).is_some()));
         if as_number(v).is_some() || numeric_list {
             out.push(path);
-        } else if v.as_table().is_some_and(|t| t.contains_key("dist")) {
+        } else if is_distribution(v) {
             out.push(path.clone());
             let mut nested = parents.to_vec();
             nested.push(key);
@@ -517,190 +475,4 @@ fn nearest(root: &DeTable<'_>, path: &str) -> String {
         .map(|p| format!("\"{p}\""))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepSection {
-    #[serde(default)]
-    kpis: Vec<String>,
-    #[serde(default)]
-    param: Vec<Spanned<SweepParamSpec>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SweepParamSpec {
-    path: Spanned<String>,
-    values: Option<Spanned<Vec<f64>>>,
-    scale: Option<Spanned<Vec<f64>>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UncertainSpec {
-    path: Spanned<String>,
-    low: Spanned<f64>,
-    high: Spanned<f64>,
-    #[serde(default)]
-    scale: bool,
-    name: Option<String>,
-}
-
-/// Checks a path and a change of the kind a study will make, reporting at `span`.
-fn check_path(
-    root: &DeTable<'_>,
-    path: &Spanned<String>,
-    change: Change,
-    at: &str,
-    diags: &mut Diagnostics<'_>,
-) -> bool {
-    let assignment = Assignment {
-        path: path.get_ref().clone(),
-        change,
-    };
-    match literal(root, &assignment) {
-        Ok(_) => true,
-        Err(message) => {
-            diags.push(Some(path.span()), format!("{at}.path"), message);
-            false
-        }
-    }
-}
-
-/// Checks and returns the study sections `[sweep]` and `[[uncertain]]` of a merged tree.
-pub(crate) fn study_sections(
-    tree: &Spanned<DeTable<'_>>,
-    diags: &mut Diagnostics<'_>,
-) -> (Option<SweepSpec>, Vec<Uncertain>) {
-    let root = tree.get_ref();
-    let mut sweep = None;
-    if let Some(value) = root.get("sweep")
-        && let Some(section) = validate::parse_one::<SweepSection>(value, "sweep", diags)
-    {
-        sweep = check_sweep(root, value, section, diags);
-    }
-    let mut uncertain = Vec::new();
-    if let Some(value) = root.get("uncertain") {
-        let specs: Vec<UncertainSpec> = validate::parse_array(value, "uncertain", diags);
-        for spec in specs {
-            let at = format!("uncertain \"{}\"", spec.path.get_ref());
-            let (low, high) = (*spec.low.get_ref(), *spec.high.get_ref());
-            let mut ok = true;
-            if !(low.is_finite() && high.is_finite() && low < high) {
-                diags.push(
-                    Some(spec.low.span()),
-                    format!("{at}.low"),
-                    format!(
-                        "low and high must be finite numbers with low < high, got {low} and {high}"
-                    ),
-                );
-                ok = false;
-            } else if spec.scale && low < 0.0 {
-                diags.push(
-                    Some(spec.low.span()),
-                    format!("{at}.low"),
-                    format!("with scale = true, low and high are factors at least 0, got {low}"),
-                );
-                ok = false;
-            }
-            let change = if spec.scale {
-                Change::Scale(low.max(0.0))
-            } else {
-                Change::Set(if low.is_finite() { low } else { 0.0 })
-            };
-            ok &= check_path(root, &spec.path, change, &at, diags);
-            if ok {
-                uncertain.push(Uncertain {
-                    path: spec.path.into_inner(),
-                    low,
-                    high,
-                    scale: spec.scale,
-                    name: spec.name,
-                });
-            }
-        }
-    }
-    (sweep, uncertain)
-}
-
-fn check_sweep(
-    root: &DeTable<'_>,
-    value: &Spanned<DeValue<'_>>,
-    section: SweepSection,
-    diags: &mut Diagnostics<'_>,
-) -> Option<SweepSpec> {
-    if section.param.is_empty() || section.param.len() > 2 {
-        diags.push(
-            Some(value.span()),
-            "sweep.param",
-            format!(
-                "a sweep has one or two [[sweep.param]] entries (two give a grid), got {}",
-                section.param.len()
-            ),
-        );
-        return None;
-    }
-    let mut params = Vec::new();
-    let mut ok = true;
-    for (i, param) in section.param.into_iter().enumerate() {
-        let at = format!("sweep.param[{i}]");
-        let span = param.span();
-        let param = param.into_inner();
-        let (values, scale) = match (param.values, param.scale) {
-            (Some(values), None) => (values, false),
-            (None, Some(scale)) => (scale, true),
-            _ => {
-                diags.push(
-                    Some(span),
-                    at,
-                    "give either values = [...] (the numbers to set) or scale = [...] \
-                     (factors of the scenario's own value), not both or neither",
-                );
-                ok = false;
-                continue;
-            }
-        };
-        let list = values.get_ref();
-        let field = if scale { "scale" } else { "values" };
-        if list.is_empty() || list.iter().any(|v| !v.is_finite() || (scale && *v < 0.0)) {
-            diags.push(
-                Some(values.span()),
-                format!("{at}.{field}"),
-                if scale {
-                    "must be a non-empty list of finite factors at least 0"
-                } else {
-                    "must be a non-empty list of finite numbers"
-                },
-            );
-            ok = false;
-            continue;
-        }
-        let change = Change::new(list[0], scale);
-        if !check_path(root, &param.path, change, &at, diags) {
-            ok = false;
-            continue;
-        }
-        if params
-            .iter()
-            .any(|p: &SweepParam| p.path == *param.path.get_ref())
-        {
-            diags.push(
-                Some(param.path.span()),
-                format!("{at}.path"),
-                "the same parameter is swept twice",
-            );
-            ok = false;
-            continue;
-        }
-        params.push(SweepParam {
-            path: param.path.into_inner(),
-            values: values.into_inner(),
-            scale,
-        });
-    }
-    ok.then_some(SweepSpec {
-        kpis: section.kpis,
-        params,
-    })
 }

@@ -1,7 +1,7 @@
 //! Serde types that mirror the scenario TOML, section by section.
 //!
 //! These types say what the file may contain, not whether it makes sense: ranges, references
-//! and cross-checks live in [`validate`](super::validate). Every struct denies unknown fields, and
+//! and cross-checks live in [`compile`](super::compile). Every struct denies unknown fields, and
 //! values that are checked semantically are wrapped in [`Spanned`] so errors can point at them.
 //! The reference for every field is `docs/scenario.md`.
 
@@ -9,6 +9,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+use crate::model::dist::KeyValue;
 use crate::model::{Mode, NodeKind};
 
 /// `[scenario]`: run settings.
@@ -219,36 +220,88 @@ pub enum DistSpec {
     Table(Box<DistTable>),
 }
 
-/// The table form of a distribution. Which keys are allowed depends on `dist`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The table form of a distribution: its family, unit and other keys. Which keys a family takes
+/// is the family's business ([`crate::model::dist::FAMILIES`]), checked when it is compiled.
+#[derive(Debug, Clone, Default)]
 pub struct DistTable {
     /// Family name.
     pub dist: String,
-    /// Unit of every value in the table: `"h"` (default) or `"days"`.
+    /// Unit of every duration in the table: `"h"` (default) or `"days"`.
     pub unit: Option<String>,
-    /// Constant value.
-    pub value: Option<f64>,
-    /// Mean.
-    pub mean: Option<f64>,
-    /// Coefficient of variation (sd / mean).
-    pub cv: Option<f64>,
-    /// Standard deviation.
-    pub sd: Option<f64>,
-    /// Lower bound.
-    pub min: Option<f64>,
-    /// Most likely value.
-    pub mode: Option<f64>,
-    /// Upper bound.
-    pub max: Option<f64>,
-    /// Weibull shape.
-    pub shape: Option<f64>,
-    /// Weibull scale.
-    pub scale: Option<f64>,
-    /// Empirical values.
-    pub values: Option<Vec<f64>>,
-    /// Empirical weights.
-    pub weights: Option<Vec<f64>>,
+    /// Every other key with its value (a number or a list of numbers), in the order written.
+    pub keys: Vec<(String, KeyValue)>,
+}
+
+/// A key's value: a number or a list of numbers.
+struct RawKeyValue(KeyValue);
+
+impl<'de> Deserialize<'de> for RawKeyValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ValueVisitor;
+
+        impl<'de> Visitor<'de> for ValueVisitor {
+            type Value = RawKeyValue;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a list of numbers")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawKeyValue, E> {
+                Ok(RawKeyValue(KeyValue::Number(v as f64)))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawKeyValue, E> {
+                Ok(RawKeyValue(KeyValue::Number(v as f64)))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawKeyValue, E> {
+                Ok(RawKeyValue(KeyValue::Number(v)))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawKeyValue, A::Error> {
+                let mut values = Vec::new();
+                while let Some(value) = seq.next_element::<f64>()? {
+                    values.push(value);
+                }
+                Ok(RawKeyValue(KeyValue::List(values)))
+            }
+        }
+
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for DistTable {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TableVisitor;
+
+        impl<'de> Visitor<'de> for TableVisitor {
+            type Value = DistTable;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a distribution table such as { dist = \"exponential\", mean = 2 }")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DistTable, A::Error> {
+                let mut table = DistTable::default();
+                let mut dist = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "dist" => dist = Some(map.next_value::<String>()?),
+                        "unit" => table.unit = Some(map.next_value::<String>()?),
+                        _ => {
+                            let RawKeyValue(value) = map.next_value()?;
+                            table.keys.push((key, value));
+                        }
+                    }
+                }
+                table.dist = dist.ok_or_else(|| de::Error::missing_field("dist"))?;
+                Ok(table)
+            }
+        }
+
+        deserializer.deserialize_map(TableVisitor)
+    }
 }
 
 impl<'de> Deserialize<'de> for DistSpec {

@@ -12,6 +12,7 @@
 
 pub mod compare;
 pub mod morris;
+pub mod sections;
 pub mod sensitivity;
 pub mod sweep;
 

@@ -60,7 +60,7 @@ impl UncertainParameter {
     }
 
     /// The study's view of a scenario's `[[uncertain]]` entry.
-    pub fn from_scenario(u: &crate::scenario::Uncertain) -> UncertainParameter {
+    pub fn from_scenario(u: &super::sections::Uncertain) -> UncertainParameter {
         UncertainParameter {
             path: u.path.clone(),
             low: u.low,

@@ -58,7 +58,7 @@ fn mm3_mean_wait_matches_erlang_c() {
 fn mg1_lognormal_mean_wait_matches_pollaczek_khinchine() {
     // lambda = 0.8/h, lognormal service with mean 1 h and cv 0.5: Wq = lambda E[S^2] / (2 (1 - rho)).
     let lambda = 0.8;
-    let service = Dist::lognormal(1.0, 0.5).unwrap();
+    let service = Dist::of("lognormal", &[("mean", 1.0.into()), ("cv", 0.5.into())]).unwrap();
     let rho = lambda * service.mean();
     let exact = lambda * service.second_moment().unwrap() / (2.0 * (1.0 - rho));
     let text = single_node(

@@ -1,0 +1,544 @@
+//! `[leg.fleet]`: vessels or trains shuttling on a leg: size, capacity, departure rule, berth
+//! times, the trip home (empty or carrying a return leg's cargo), and which nodes' berths they use.
+
+use std::collections::HashMap;
+
+use toml::Spanned;
+
+use super::common::{Ids, Span, UNUSABLE, positive_count, sorted_keys, span_of};
+use super::distributions::{compile_dist, zero};
+use super::nodes::parse_time_of_day;
+use crate::base::rng::StreamId;
+use crate::base::time::HOURS_PER_DAY;
+use crate::model::{
+    DeparturePolicy, Direction, Dist, Fleet, FleetId, Leg, LegId, Node, VehicleKind,
+};
+use crate::scenario::error::Diagnostics;
+use crate::scenario::schema::FleetSpec;
+
+/// Most vehicles one fleet may have.
+const MAX_VEHICLES: i64 = 10_000;
+/// Largest capacity of one vehicle, TEU.
+const MAX_CAPACITY_TEU: i64 = 1_000_000;
+
+/// Compiles the `[leg.fleet]` tables of `specs` (parallel to `legs`) and links legs to fleets.
+pub(super) fn compile_fleets(
+    specs: &[(String, Option<&Spanned<FleetSpec>>)],
+    legs: &mut [Leg],
+    leg_ids: &Ids,
+    diags: &mut Diagnostics<'_>,
+) -> Vec<Fleet> {
+    let mut fleets = Vec::new();
+    let mut carried_back: HashMap<u32, String> = HashMap::new();
+    for (index, (leg_id, spec)) in specs.iter().enumerate() {
+        let Some(spec) = spec else { continue };
+        let path = format!("leg \"{leg_id}\".fleet");
+        let Some(fleet) = compile_fleet(leg_id, &path, spec, index, legs, leg_ids, diags) else {
+            continue;
+        };
+        if let Some(back) = fleet.return_leg
+            && let Some(other) = carried_back.insert(back.0, leg_id.clone())
+        {
+            diags.push(
+                spec.get_ref().return_leg.as_ref().and_then(span_of),
+                format!("{path}.return_leg"),
+                format!(
+                    "leg \"{}\" is already the return leg of the fleet on leg \"{other}\"",
+                    legs[back.index()].id
+                ),
+            );
+            continue;
+        }
+        fleets.push(fleet);
+    }
+    link_legs(&fleets, legs, diags);
+    fleets
+}
+
+/// Points each fleet's leg (and return leg) at it; a return leg with a fleet of its own is
+/// reported.
+fn link_legs(fleets: &[Fleet], legs: &mut [Leg], diags: &mut Diagnostics<'_>) {
+    for (i, fleet) in fleets.iter().enumerate() {
+        let id = FleetId(i as u32);
+        legs[fleet.leg.index()].fleet = Some((id, Direction::Out));
+        if let Some(back) = fleet.return_leg {
+            if legs[back.index()].fleet.is_some() {
+                diags.push(
+                    None,
+                    format!("leg \"{}\".fleet.return_leg", fleet.id),
+                    format!(
+                        "leg \"{}\" has a fleet of its own; a return leg must not",
+                        legs[back.index()].id
+                    ),
+                );
+            }
+            legs[back.index()].fleet = Some((id, Direction::Back));
+        }
+    }
+}
+
+fn compile_fleet(
+    leg_id: &str,
+    path: &str,
+    spec: &Spanned<FleetSpec>,
+    index: usize,
+    legs: &[Leg],
+    leg_ids: &Ids,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Fleet> {
+    let (kind, vehicles) = vehicles(spec, path, diags)?;
+    let spec = spec.get_ref();
+    let capacity_teu = positive_count(
+        &spec.capacity_teu,
+        &format!("{path}.capacity_teu"),
+        MAX_CAPACITY_TEU,
+        diags,
+    );
+    let load_factor = load_factor(spec, path, diags);
+    // An invalid load factor is reported; the other checks go on with the default.
+    let max_load_teu = capacity_teu.map(|c| usable_capacity(c, load_factor.unwrap_or(1.0)));
+    let usable = check_usable(spec, path, capacity_teu, max_load_teu, diags);
+    let policy = departure_policy(spec, path, diags);
+    let depart_at_teu = depart_at_teu(spec, path, max_load_teu, diags);
+    let load_time = optional_time(&spec.load_time, &format!("{path}.load_time"), diags);
+    let unload_time = optional_time(&spec.unload_time, &format!("{path}.unload_time"), diags);
+    let leg = &legs[index];
+    let (return_leg, return_leg_ok) = return_leg(spec, path, leg, legs, leg_ids, diags);
+    let return_time = return_time(spec, path, leg, return_leg, diags);
+    let (Some(load_factor), true, Some(policy), true) =
+        (load_factor, usable, policy, return_leg_ok)
+    else {
+        return None;
+    };
+    Some(Fleet {
+        id: leg_id.to_string(),
+        kind,
+        leg: LegId(index as u32),
+        return_leg,
+        vehicles: vehicles?,
+        capacity_teu: capacity_teu?,
+        load_factor,
+        max_load_teu: max_load_teu?,
+        depart_at_teu: depart_at_teu?,
+        policy,
+        load_time: load_time?,
+        unload_time: unload_time?,
+        return_time: return_time?,
+        stream: StreamId::from_name(&format!("fleet/{leg_id}")),
+    })
+}
+
+/// Exactly one of `vessels` and `trains`: the kind of vehicle and, if valid, how many. `None`
+/// (the fleet is not checked further) when neither or both are given.
+fn vehicles(
+    spec: &Spanned<FleetSpec>,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<(VehicleKind, Option<u32>)> {
+    let (kind, key, count) = match (&spec.get_ref().vessels, &spec.get_ref().trains) {
+        (Some(n), None) => (VehicleKind::Vessel, "vessels", n),
+        (None, Some(n)) => (VehicleKind::Train, "trains", n),
+        (Some(_), Some(n)) => {
+            diags.push(span_of(n), path, "give either vessels or trains, not both");
+            return None;
+        }
+        (None, None) => {
+            diags.push(
+                span_of(spec),
+                path,
+                "missing the number of vehicles: add vessels = N or trains = N",
+            );
+            return None;
+        }
+    };
+    let count = positive_count(count, &format!("{path}.{key}"), MAX_VEHICLES, diags);
+    Some((kind, count))
+}
+
+/// The usable share of the capacity, in (0, 1] (default 1). `None` if invalid.
+fn load_factor(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<f64> {
+    let Some(value) = &spec.load_factor else {
+        return Some(1.0);
+    };
+    let f = *value.get_ref();
+    if f > 0.0 && f <= 1.0 {
+        return Some(f);
+    }
+    diags.push(
+        span_of(value),
+        format!("{path}.load_factor"),
+        format!("must be greater than 0 and at most 1, got {f}"),
+    );
+    None
+}
+
+/// The usable capacity of a vehicle, TEU: `floor(capacity_teu * load_factor)`.
+fn usable_capacity(capacity_teu: u32, load_factor: f64) -> u32 {
+    (f64::from(capacity_teu) * load_factor + 1e-9).floor() as u32
+}
+
+/// The usable capacity is at least 1 TEU.
+fn check_usable(
+    spec: &FleetSpec,
+    path: &str,
+    capacity_teu: Option<u32>,
+    max_load_teu: Option<u32>,
+    diags: &mut Diagnostics<'_>,
+) -> bool {
+    if max_load_teu != Some(0) {
+        return true;
+    }
+    diags.push(
+        spec.load_factor.as_ref().and_then(span_of),
+        format!("{path}.load_factor"),
+        format!(
+            "leaves less than 1 TEU of {} TEU usable; raise load_factor or capacity_teu",
+            capacity_teu.unwrap_or(0)
+        ),
+    );
+    false
+}
+
+/// The departure rule: `"when_full"` (default, with an optional `max_wait_h`) or `"schedule"`
+/// (with weekly slots). `None` if anything about it is invalid.
+fn departure_policy(
+    spec: &FleetSpec,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<DeparturePolicy> {
+    let departure = spec
+        .departure
+        .as_ref()
+        .map_or("when_full", |d| d.get_ref().as_str());
+    match departure {
+        "when_full" => when_full(spec, path, diags),
+        "schedule" => schedule(spec, path, diags),
+        other => {
+            diags.push(
+                spec.departure.as_ref().and_then(span_of),
+                format!("{path}.departure"),
+                format!("unknown departure rule \"{other}\"; allowed: \"when_full\", \"schedule\""),
+            );
+            None
+        }
+    }
+}
+
+/// `departure = "when_full"`: no `schedule`; `max_wait_h`, if given, a positive number of hours.
+fn when_full(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<DeparturePolicy> {
+    let mut ok = true;
+    if let Some(schedule) = &spec.schedule {
+        diags.push(
+            span_of(schedule),
+            format!("{path}.schedule"),
+            "is only used with departure = \"schedule\"",
+        );
+        ok = false;
+    }
+    let max_wait_h = match &spec.max_wait_h {
+        None => None,
+        Some(value) => {
+            let h = *value.get_ref();
+            if h.is_finite() && h > 0.0 {
+                Some(h)
+            } else {
+                diags.push(
+                    span_of(value),
+                    format!("{path}.max_wait_h"),
+                    format!("must be a positive number of hours, got {h}"),
+                );
+                ok = false;
+                None
+            }
+        }
+    };
+    ok.then_some(DeparturePolicy::WhenFull { max_wait_h })
+}
+
+/// `departure = "schedule"`: no `max_wait_h` or `depart_at_teu`; a non-empty list of distinct
+/// weekly slots.
+fn schedule(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<DeparturePolicy> {
+    let mut ok = true;
+    for (key, present) in [
+        ("max_wait_h", spec.max_wait_h.as_ref().and_then(span_of)),
+        (
+            "depart_at_teu",
+            spec.depart_at_teu.as_ref().and_then(span_of),
+        ),
+    ] {
+        if present.is_some() {
+            diags.push(
+                present,
+                format!("{path}.{key}"),
+                "is only used with departure = \"when_full\"",
+            );
+            ok = false;
+        }
+    }
+    let Some(list) = &spec.schedule else {
+        diags.push(
+            spec.departure.as_ref().and_then(span_of),
+            format!("{path}.schedule"),
+            "departure = \"schedule\" needs schedule = [\"mon 08:00\", ...]",
+        );
+        return None;
+    };
+    let mut slots_h = Vec::new();
+    for slot in list.get_ref() {
+        match parse_slot(slot.get_ref()) {
+            Ok(h) => slots_h.push(h),
+            Err(message) => {
+                diags.push(span_of(slot), format!("{path}.schedule"), message);
+                ok = false;
+            }
+        }
+    }
+    if list.get_ref().is_empty() {
+        diags.push(
+            span_of(list),
+            format!("{path}.schedule"),
+            "must list at least one weekly slot such as \"mon 08:00\"",
+        );
+        ok = false;
+    }
+    slots_h.sort_by(f64::total_cmp);
+    if slots_h.windows(2).any(|w| w[0] == w[1]) {
+        diags.push(
+            span_of(list),
+            format!("{path}.schedule"),
+            "lists the same slot twice",
+        );
+        ok = false;
+    }
+    ok.then_some(DeparturePolicy::Schedule { slots_h })
+}
+
+/// Parses a weekly slot such as `"mon 08:00"` into hours from Monday 00:00.
+pub fn parse_slot(text: &str) -> Result<f64, String> {
+    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let bad = || {
+        format!(
+            "\"{text}\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: {})",
+            DAYS.join(", ")
+        )
+    };
+    let mut parts = text.split_whitespace();
+    let (Some(day), Some(time), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let day = DAYS
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(day))
+        .ok_or_else(bad)?;
+    let hour = parse_time_of_day(time).map_err(|_| bad())?;
+    Ok(day as f64 * HOURS_PER_DAY + hour)
+}
+
+/// Leave once this many TEU are aboard: from 1 to the usable capacity (default: the usable
+/// capacity). `None` if invalid or the capacity is unknown.
+fn depart_at_teu(
+    spec: &FleetSpec,
+    path: &str,
+    max_load_teu: Option<u32>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<u32> {
+    let max = max_load_teu?;
+    let Some(value) = &spec.depart_at_teu else {
+        return Some(max);
+    };
+    if max == 0 {
+        // Reported by `check_usable`.
+        return None;
+    }
+    let n = *value.get_ref();
+    if (1..=i64::from(max)).contains(&n) {
+        return Some(n as u32);
+    }
+    diags.push(
+        span_of(value),
+        format!("{path}.depart_at_teu"),
+        format!(
+            "must be from 1 to the usable capacity floor(capacity_teu * load_factor) = {max} TEU, got {n}"
+        ),
+    );
+    None
+}
+
+/// A berth time (0 when not given).
+fn optional_time(
+    spec: &Option<Spanned<crate::scenario::schema::DistSpec>>,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Dist> {
+    match spec {
+        None => Some(zero()),
+        Some(d) => compile_dist(d, path, diags),
+    }
+}
+
+/// The leg whose cargo the fleet carries home (`None` without one, or when it names a leg that
+/// failed to compile, reported there), and whether it is valid: a known leg running back from the
+/// fleet leg's destination to its origin.
+fn return_leg(
+    spec: &FleetSpec,
+    path: &str,
+    leg: &Leg,
+    legs: &[Leg],
+    leg_ids: &Ids,
+    diags: &mut Diagnostics<'_>,
+) -> (Option<LegId>, bool) {
+    let Some(name) = &spec.return_leg else {
+        return (None, true);
+    };
+    match leg_ids.get(name.get_ref()) {
+        Some(&back) if back != UNUSABLE => {
+            let back_leg = &legs[back as usize];
+            let runs_back = back_leg.from == leg.to && back_leg.to == leg.from;
+            if !runs_back {
+                diags.push(
+                    span_of(name),
+                    format!("{path}.return_leg"),
+                    format!(
+                        "leg \"{}\" does not run back from the fleet leg's destination to its origin",
+                        back_leg.id
+                    ),
+                );
+            }
+            (Some(LegId(back)), runs_back)
+        }
+        Some(_) => (None, true),
+        None => {
+            diags.push(
+                span_of(name),
+                format!("{path}.return_leg"),
+                format!(
+                    "unknown leg \"{}\"; known legs: {}",
+                    name.get_ref(),
+                    sorted_keys(leg_ids)
+                ),
+            );
+            (None, false)
+        }
+    }
+}
+
+/// The empty trip home: `return` (default: the leg's transit), not used with a return leg.
+fn return_time(
+    spec: &FleetSpec,
+    path: &str,
+    leg: &Leg,
+    return_leg: Option<LegId>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Dist> {
+    match (&spec.return_time, return_leg.is_some()) {
+        (Some(d), false) => compile_dist(d, &format!("{path}.return"), diags),
+        (Some(d), true) => {
+            diags.push(
+                span_of(d),
+                format!("{path}.return"),
+                "is not used with return_leg: the trip back takes the return leg's transit",
+            );
+            None
+        }
+        (None, _) => Some(leg.transit.clone()),
+    }
+}
+
+/// Reports `berths` on nodes that no vessel fleet visits.
+pub(super) fn check_berths_used(
+    nodes: &[Node],
+    berth_spans: &HashMap<String, Span>,
+    legs: &[Leg],
+    fleets: &[Fleet],
+    diags: &mut Diagnostics<'_>,
+) {
+    for (i, node) in nodes.iter().enumerate() {
+        if node.berths.is_none() {
+            continue;
+        }
+        let visited = fleets.iter().any(|fleet| {
+            let leg = &legs[fleet.leg.index()];
+            fleet.kind == VehicleKind::Vessel && (leg.from.index() == i || leg.to.index() == i)
+        });
+        if !visited {
+            diags.push(
+                berth_spans.get(&node.id).cloned(),
+                format!("node \"{}\".berths", node.id),
+                "no vessel fleet calls at this node; berths are used only by vessels of a [leg.fleet] starting or ending here",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::compile::common::testing::{ids, lines};
+    use crate::scenario::compile::legs::compile_legs;
+    use crate::scenario::schema::LegSpec;
+
+    /// Compiles two legs, `a->b` with the fleet `fleet` and `b->a`.
+    fn fleet(fleet: &str) -> (Vec<Fleet>, Vec<Leg>, Vec<String>) {
+        let text = format!(
+            "[[leg]]\nfrom = \"a\"\nto = \"b\"\nmode = \"sea\"\ntransit = 20\nfleet = {{ {fleet} }}\n\
+             [[leg]]\nfrom = \"b\"\nto = \"a\"\nmode = \"sea\"\ntransit = 30\n"
+        );
+        #[derive(serde::Deserialize)]
+        struct Legs {
+            leg: Vec<LegSpec>,
+        }
+        let specs: Legs = toml::from_str(&text).unwrap();
+        let mut diags = crate::scenario::error::Diagnostics::new("t.toml", &text);
+        let compiled = compile_legs(&specs.leg, &ids(&["a", "b"]), &mut diags);
+        let mut legs: Vec<Leg> = compiled.compiled.into_iter().map(Option::unwrap).collect();
+        let fleet_specs: Vec<_> = legs
+            .iter()
+            .zip(&specs.leg)
+            .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
+            .collect();
+        let fleets = compile_fleets(&fleet_specs, &mut legs, &compiled.ids, &mut diags);
+        (fleets, legs, lines(diags))
+    }
+
+    #[test]
+    fn a_fleet_carries_its_return_leg_home() {
+        let (fleets, legs, diags) =
+            fleet("vessels = 2, capacity_teu = 100, load_factor = 0.9, return_leg = \"b->a\"");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(fleets[0].max_load_teu, 90);
+        assert_eq!(fleets[0].depart_at_teu, 90);
+        assert_eq!(fleets[0].return_leg, Some(LegId(1)));
+        assert_eq!(legs[0].fleet, Some((FleetId(0), Direction::Out)));
+        assert_eq!(legs[1].fleet, Some((FleetId(0), Direction::Back)));
+    }
+
+    #[test]
+    fn a_schedule_needs_valid_distinct_slots_and_no_when_full_keys() {
+        let (fleets, _, diags) = fleet(
+            "trains = 1, capacity_teu = 50, departure = \"schedule\", max_wait_h = 5, schedule = [\"mon 08:00\", \"Mon 08:00\", \"someday\"]",
+        );
+        assert!(fleets.is_empty());
+        assert_eq!(
+            diags,
+            [
+                "6:79: leg \"a->b\".fleet.max_wait_h: is only used with departure = \"when_full\"",
+                "6:93: leg \"a->b\".fleet.schedule: lists the same slot twice",
+                "6:120: leg \"a->b\".fleet.schedule: \"someday\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
+            ]
+        );
+        assert_eq!(parse_slot("tue 06:30"), Ok(30.5));
+    }
+
+    #[test]
+    fn a_return_trip_is_either_a_return_leg_or_a_time() {
+        let (fleets, _, diags) =
+            fleet("vessels = 1, capacity_teu = 10, return_leg = \"b->a\", return = 12");
+        assert!(fleets.is_empty());
+        assert_eq!(
+            diags,
+            [
+                "6:73: leg \"a->b\".fleet.return: is not used with return_leg: the trip back takes the return leg's transit"
+            ]
+        );
+    }
+}

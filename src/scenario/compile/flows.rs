@@ -1,0 +1,350 @@
+//! `[[flow]]`: demand on a route (or on several, with shares): volume, arrival process,
+//! seasonality, and whether one consignment fits the yards it visits.
+
+use std::collections::HashMap;
+
+use rand::distr::weighted::WeightedIndex;
+use toml::Spanned;
+
+use super::common::{Ids, Span, sorted_keys, span_of, unique_ids};
+use crate::base::rng::StreamId;
+use crate::model::{ArrivalKind, Flow, MONTH_DAYS, Model, RouteId, WhenFull};
+use crate::scenario::error::Diagnostics;
+use crate::scenario::schema::{ArrivalSpec, FlowSpec, RouteShareSpec, WhenFullSpec};
+
+/// Largest annual volume accepted for one flow, TEU (about the world's container port throughput).
+const MAX_TEU_PER_YEAR: f64 = 1e9;
+
+/// Checks every flow and builds it (`None` for one that failed).
+pub(super) fn compile_flows(
+    flows: &[FlowSpec],
+    route_ids: &Ids,
+    diags: &mut Diagnostics<'_>,
+) -> Vec<Option<Flow>> {
+    unique_ids(flows.iter().map(|f| &f.id), "flow", diags);
+    flows
+        .iter()
+        .map(|spec| compile_flow(spec, route_ids, diags))
+        .collect()
+}
+
+fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -> Option<Flow> {
+    let id = spec.id.get_ref();
+    let path = format!("flow \"{id}\"");
+    let routes = flow_routes(spec, route_ids, &path, diags);
+    let teu_per_year = *spec.teu_per_year.get_ref();
+    let volume_ok = check_volume(spec, &path, diags);
+    let arrival = arrival_kind(spec, &path, diags);
+    let seasonality = seasonality(spec, &path, diags);
+    let (routes, arrival, seasonality) = (routes?, arrival?, seasonality?);
+    if !volume_ok {
+        return None;
+    }
+    let max_factor = seasonality.iter().copied().fold(0.0, f64::max);
+    let route_choice = if routes.len() > 1 {
+        WeightedIndex::new(routes.iter().map(|(_, share)| *share)).ok()
+    } else {
+        None
+    };
+    Some(Flow {
+        id: id.clone(),
+        routes,
+        route_choice,
+        teu_per_year,
+        arrival,
+        seasonality,
+        max_factor,
+        seasonal: seasonality.iter().any(|f| (*f - 1.0).abs() > 1e-12),
+        when_full: match spec.when_full {
+            WhenFullSpec::Wait => WhenFull::Wait,
+            WhenFullSpec::Refuse => WhenFull::Refuse,
+        },
+        arrival_stream: StreamId::from_name(&format!("flow/{id}/arrivals")),
+        route_stream: StreamId::from_name(&format!("flow/{id}/route")),
+    })
+}
+
+/// The route by id, reported at `path` if unknown.
+fn resolve_route(
+    name: &Spanned<String>,
+    route_ids: &Ids,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<RouteId> {
+    let found = route_ids.get(name.get_ref()).map(|i| RouteId(*i));
+    if found.is_none() {
+        diags.push(
+            span_of(name),
+            path,
+            format!(
+                "unknown route \"{}\"; known routes: {}",
+                name.get_ref(),
+                sorted_keys(route_ids)
+            ),
+        );
+    }
+    found
+}
+
+/// The flow's routes with their shares: exactly one of `route` and `routes`.
+fn flow_routes(
+    spec: &FlowSpec,
+    route_ids: &Ids,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Vec<(RouteId, f64)>> {
+    match (&spec.route, &spec.routes) {
+        (Some(route), None) => {
+            let route = resolve_route(route, route_ids, &format!("{path}.route"), diags)?;
+            Some(vec![(route, 1.0)])
+        }
+        (None, Some(shares)) => route_shares(shares, route_ids, path, diags),
+        (Some(route), Some(_)) => {
+            diags.push(
+                span_of(route),
+                path,
+                "give either route or routes, not both",
+            );
+            None
+        }
+        (None, None) => {
+            diags.push(
+                span_of(&spec.id),
+                path,
+                "missing route: give route = \"<route id>\" or routes = [{ route = \"...\", share = ... }]",
+            );
+            None
+        }
+    }
+}
+
+/// `routes = [{ route, share }, ...]`: known routes, positive shares summing to 1.
+fn route_shares(
+    shares: &Spanned<Vec<RouteShareSpec>>,
+    route_ids: &Ids,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Vec<(RouteId, f64)>> {
+    let mut ok = true;
+    let mut out = Vec::new();
+    for share in shares.get_ref() {
+        let route = resolve_route(&share.route, route_ids, &format!("{path}.routes"), diags);
+        let value = *share.share.get_ref();
+        if !value.is_finite() || value <= 0.0 {
+            diags.push(
+                span_of(&share.share),
+                format!("{path}.routes.share"),
+                format!("must be greater than 0, got {value}"),
+            );
+            ok = false;
+        }
+        match route {
+            Some(route) => out.push((route, value)),
+            None => ok = false,
+        }
+    }
+    let total: f64 = out.iter().map(|(_, s)| s).sum();
+    if out.is_empty() {
+        diags.push(
+            span_of(shares),
+            format!("{path}.routes"),
+            "must list at least one route",
+        );
+        ok = false;
+    } else if ok && (total - 1.0).abs() > 1e-6 {
+        diags.push(
+            span_of(shares),
+            format!("{path}.routes"),
+            format!("shares must sum to 1, got {total}"),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+/// `teu_per_year` is greater than 0 and at most [`MAX_TEU_PER_YEAR`].
+fn check_volume(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> bool {
+    let teu_per_year = *spec.teu_per_year.get_ref();
+    if !teu_per_year.is_finite() || teu_per_year <= 0.0 || teu_per_year > MAX_TEU_PER_YEAR {
+        diags.push(
+            span_of(&spec.teu_per_year),
+            format!("{path}.teu_per_year"),
+            format!("must be greater than 0 and at most {MAX_TEU_PER_YEAR:e}, got {teu_per_year}"),
+        );
+        return false;
+    }
+    true
+}
+
+/// Containers, or block trains of `train_teu` (which only block trains take).
+fn arrival_kind(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<ArrivalKind> {
+    match (spec.arrivals, &spec.train_teu) {
+        (ArrivalSpec::Containers, None) => Some(ArrivalKind::Containers),
+        (ArrivalSpec::Containers, Some(train)) => {
+            diags.push(
+                span_of(train),
+                format!("{path}.train_teu"),
+                "only applies with arrivals = \"block_trains\"",
+            );
+            None
+        }
+        (ArrivalSpec::BlockTrains, Some(train)) => match u32::try_from(*train.get_ref()) {
+            Ok(n) if n >= 1 => Some(ArrivalKind::BlockTrains { train_teu: n }),
+            _ => {
+                diags.push(
+                    span_of(train),
+                    format!("{path}.train_teu"),
+                    format!(
+                        "must be a whole number of TEU at least 1, got {}",
+                        train.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+        (ArrivalSpec::BlockTrains, None) => {
+            diags.push(
+                span_of(&spec.id),
+                format!("{path}.train_teu"),
+                "is required with arrivals = \"block_trains\" (TEU per train, e.g. 105)",
+            );
+            None
+        }
+    }
+}
+
+/// The normalised monthly factors (all 1 when not given).
+fn seasonality(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<[f64; 12]> {
+    let Some(factors) = &spec.seasonality else {
+        return Some([1.0; 12]);
+    };
+    match normalise_seasonality(factors.get_ref()) {
+        Ok(normalised) => Some(normalised),
+        Err(message) => {
+            diags.push(span_of(factors), format!("{path}.seasonality"), message);
+            None
+        }
+    }
+}
+
+/// Scales twelve monthly factors so that their day-weighted mean is 1 (the annual volume is then
+/// exactly `teu_per_year`).
+pub fn normalise_seasonality(factors: &[f64]) -> Result<[f64; 12], String> {
+    if factors.len() != 12 {
+        return Err(format!(
+            "must list 12 monthly factors (January to December), got {}",
+            factors.len()
+        ));
+    }
+    if let Some(bad) = factors.iter().find(|f| !f.is_finite() || **f < 0.0) {
+        return Err(format!("factors must be finite and at least 0, got {bad}"));
+    }
+    let weighted: f64 = factors
+        .iter()
+        .zip(MONTH_DAYS)
+        .map(|(f, days)| f * f64::from(days))
+        .sum::<f64>()
+        / 365.0;
+    if weighted <= 0.0 {
+        return Err("factors must not all be 0".to_string());
+    }
+    let mut out = [0.0; 12];
+    for (slot, factor) in out.iter_mut().zip(factors) {
+        *slot = factor / weighted;
+    }
+    Ok(out)
+}
+
+/// A consignment larger than a yard could never enter it: reject such scenarios up front.
+pub(super) fn check_yards_fit_consignments(
+    model: &Model,
+    yard_spans: &HashMap<String, Span>,
+    diags: &mut Diagnostics<'_>,
+) {
+    for flow in &model.flows {
+        let teu = flow.arrival.teu_per_arrival();
+        for (route, _) in &flow.routes {
+            for node in &model.route(*route).nodes {
+                let node = model.node(*node);
+                if let Some(capacity) = node.yard_capacity_teu
+                    && u64::from(teu) > capacity
+                {
+                    diags.push(
+                        yard_spans.get(&node.id).cloned(),
+                        format!("node \"{}\".yard_capacity", node.id),
+                        format!(
+                            "is {capacity} TEU, smaller than one consignment of flow \"{}\" ({teu} TEU), which could never enter",
+                            flow.id
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::compile::common::testing::{ids, run};
+
+    fn flow(text: &str) -> (Option<Flow>, Vec<String>) {
+        let route_ids = ids(&["r1", "r2"]);
+        let text = format!("id = \"f\"\n{text}");
+        let (mut compiled, diags) = run(&text, |spec: &FlowSpec, diags| {
+            compile_flows(std::slice::from_ref(spec), &route_ids, diags)
+        });
+        (compiled.remove(0), diags)
+    }
+
+    #[test]
+    fn shares_split_a_flow_over_routes() {
+        let (got, diags) = flow(
+            "teu_per_year = 1000\nroutes = [{ route = \"r1\", share = 0.25 }, { route = \"r2\", share = 0.75 }]",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let got = got.unwrap();
+        assert_eq!(got.routes, [(RouteId(0), 0.25), (RouteId(1), 0.75)]);
+        assert!(got.route_choice.is_some());
+        assert!(!got.seasonal);
+    }
+
+    #[test]
+    fn shares_must_sum_to_one() {
+        let (got, diags) = flow(
+            "teu_per_year = 1000\nroutes = [{ route = \"r1\", share = 0.5 }, { route = \"r2\", share = 0.4 }]",
+        );
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            ["3:10: flow \"f\".routes: shares must sum to 1, got 0.9"]
+        );
+    }
+
+    #[test]
+    fn block_trains_need_a_train_size_and_every_problem_is_reported() {
+        let (got, diags) = flow(
+            "route = \"r3\"\nteu_per_year = 0\narrivals = \"block_trains\"\nseasonality = [1, 2]",
+        );
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "1:6: flow \"f\".train_teu: is required with arrivals = \"block_trains\" (TEU per train, e.g. 105)",
+                "2:9: flow \"f\".route: unknown route \"r3\"; known routes: \"r1\", \"r2\"",
+                "3:16: flow \"f\".teu_per_year: must be greater than 0 and at most 1e9, got 0",
+                "5:15: flow \"f\".seasonality: must list 12 monthly factors (January to December), got 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn seasonality_is_normalised_to_a_day_weighted_mean_of_one() {
+        let factors = normalise_seasonality(&[2.0; 12]).unwrap();
+        assert!(factors.iter().all(|f| (f - 1.0).abs() < 1e-12));
+        assert_eq!(
+            normalise_seasonality(&[0.0; 12]).unwrap_err(),
+            "factors must not all be 0"
+        );
+    }
+}

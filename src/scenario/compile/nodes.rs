@@ -1,0 +1,215 @@
+//! `[[node]]`: places where cargo queues and is handled, and their operating `hours` (compiled
+//! into a daily closure).
+
+use toml::Spanned;
+
+use super::common::{Ids, optional_count, span_of, unique_ids};
+use super::distributions::{compile_dist, zero};
+use crate::base::rng::StreamId;
+use crate::base::time::HOURS_PER_DAY;
+use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
+use crate::scenario::error::Diagnostics;
+use crate::scenario::schema::{HoursSpec, NodeSpec};
+
+/// The node ids, reporting invalid and duplicate ones.
+pub(super) fn check_node_ids(nodes: &[NodeSpec], diags: &mut Diagnostics<'_>) -> Ids {
+    unique_ids(nodes.iter().map(|n| &n.id), "node", diags)
+}
+
+/// Checks one node and builds it.
+pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Option<Node> {
+    let id = spec.id.get_ref();
+    let path = format!("node \"{id}\"");
+    let mut ok = true;
+    let servers = optional_count(
+        &spec.servers,
+        format!("{path}.servers"),
+        "1",
+        "leave servers out for unlimited servers",
+        diags,
+        &mut ok,
+    );
+    let yard_capacity_teu = optional_count(
+        &spec.yard_capacity,
+        format!("{path}.yard_capacity"),
+        "1 TEU",
+        "leave it out for an unlimited yard",
+        diags,
+        &mut ok,
+    );
+    let berths = optional_count(
+        &spec.berths,
+        format!("{path}.berths"),
+        "1",
+        "leave berths out for unlimited berths",
+        diags,
+        &mut ok,
+    );
+    let service = match &spec.service {
+        Some(service) => compile_dist(service, &format!("{path}.service"), diags),
+        None => Some(zero()),
+    };
+    let service = service?;
+    Some(Node {
+        id: id.clone(),
+        name: spec.name.clone().unwrap_or_else(|| id.clone()),
+        kind: spec.kind,
+        servers,
+        pass_through: servers.is_none() && service.mean() == 0.0,
+        berths,
+        service,
+        yard_capacity_teu,
+        gauge_change: spec.gauge_change,
+        service_stream: StreamId::from_name(&format!("node/{id}/service")),
+    })
+    .filter(|_| ok)
+}
+
+/// Compiles the operating hours of every node that has them, in node order.
+pub(super) fn compile_all_hours(
+    nodes: &[NodeSpec],
+    diags: &mut Diagnostics<'_>,
+) -> Vec<Option<Disruption>> {
+    nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, spec)| {
+            let hours = spec.hours.as_ref()?;
+            Some(compile_hours(
+                NodeId(i as u32),
+                spec.id.get_ref(),
+                hours,
+                diags,
+            ))
+        })
+        .collect()
+}
+
+/// Compiles a node's operating hours into a daily closure.
+pub(super) fn compile_hours(
+    node: NodeId,
+    node_id: &str,
+    hours: &Spanned<HoursSpec>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Disruption> {
+    let path = format!("node \"{node_id}\".hours");
+    let spec = hours.get_ref();
+    let mut parse = |text: &str, key: &str| match parse_time_of_day(text) {
+        Ok(h) => Some(h),
+        Err(message) => {
+            diags.push(span_of(hours), format!("{path}.{key}"), message);
+            None
+        }
+    };
+    let open = parse(&spec.open, "open");
+    let close = parse(&spec.close, "close");
+    let (open, close) = (open?, close?);
+    if open == close {
+        diags.push(
+            span_of(hours),
+            path,
+            "open and close are the same time; leave hours out for a node that never closes",
+        );
+        return None;
+    }
+    let closed_h = (open - close).rem_euclid(HOURS_PER_DAY);
+    Some(Disruption {
+        id: format!("hours/{node_id}"),
+        targets: vec![Target::Node(node)],
+        capacity_factor: 0.0,
+        blocks: Blocks::All,
+        timing: Timing::Daily {
+            closes_at_h: close,
+            closed_h,
+        },
+        duration: Dist::constant(closed_h)
+            .expect("a closure shorter than a day is a valid constant"),
+        shelter: None,
+        logged: false,
+        stream: StreamId::from_name(&format!("hours/{node_id}")),
+    })
+}
+
+/// Parses `"HH:MM"` (00:00 to 23:59) into hours after midnight.
+pub fn parse_time_of_day(text: &str) -> Result<f64, String> {
+    let bad =
+        || format!("\"{text}\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
+    let (h, m) = text.split_once(':').ok_or_else(bad)?;
+    let h: u32 = h.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if h > 23 || m > 59 || text.len() != 5 {
+        return Err(bad());
+    }
+    Ok(f64::from(h) + f64::from(m) / 60.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::compile::common::testing::run;
+
+    fn node(text: &str) -> (Option<Node>, Vec<String>) {
+        let text = format!("id = \"n\"\nkind = \"port\"\n{text}");
+        run(&text, |spec: &NodeSpec, diags| compile_node(spec, diags))
+    }
+
+    #[test]
+    fn a_node_without_servers_or_service_passes_cargo_through() {
+        let (got, diags) = node("yard_capacity = 500");
+        assert!(diags.is_empty(), "{diags:?}");
+        let got = got.unwrap();
+        assert!(got.pass_through);
+        assert_eq!(got.yard_capacity_teu, Some(500));
+        assert_eq!(got.name, "n");
+    }
+
+    #[test]
+    fn counts_must_be_at_least_one() {
+        let (got, diags) = node("servers = 0\nberths = -1");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:11: node \"n\".servers: must be at least 1, got 0 (leave servers out for unlimited servers)",
+                "4:10: node \"n\".berths: must be at least 1, got -1 (leave berths out for unlimited berths)",
+            ]
+        );
+    }
+
+    #[test]
+    fn hours_become_a_daily_closure() {
+        let (got, diags) = node("hours = { open = \"20:00\", close = \"06:30\" }");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(got.is_some());
+        let (closure, diags) = run(
+            "id = \"n\"\nkind = \"port\"\nhours = { open = \"20:00\", close = \"06:30\" }",
+            |spec: &NodeSpec, diags| compile_all_hours(std::slice::from_ref(spec), diags),
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let closure = closure[0].as_ref().unwrap();
+        assert_eq!(closure.id, "hours/n");
+        assert!(matches!(
+            closure.timing,
+            Timing::Daily { closes_at_h, closed_h } if closes_at_h == 6.5 && closed_h == 13.5
+        ));
+    }
+
+    #[test]
+    fn hours_that_open_and_close_together_are_rejected() {
+        let (closure, diags) = run(
+            "id = \"n\"\nkind = \"port\"\nhours = { open = \"08:00\", close = \"08:00\" }",
+            |spec: &NodeSpec, diags| compile_all_hours(std::slice::from_ref(spec), diags),
+        );
+        assert!(closure[0].is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:9: node \"n\".hours: open and close are the same time; leave hours out for a node that never closes"
+            ]
+        );
+        assert_eq!(
+            parse_time_of_day("8:00").unwrap_err(),
+            "\"8:00\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\""
+        );
+    }
+}
