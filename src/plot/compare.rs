@@ -13,7 +13,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{ChartResult, category_label, format_number, nice_max};
+use super::charts::{category_label, format_number, nice_max};
+use super::render::ChartResult;
 use super::render::{self, Chart, Rendered};
 use super::theme::{self, FONT, INK, Theme};
 use super::{PlotError, PlotOptions};

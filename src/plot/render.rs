@@ -8,11 +8,40 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::charts::{ChartResult, titled_body};
-use super::theme::{Theme, register_fonts};
+use super::theme::{FONT, INK, Theme, register_fonts};
 use super::{CHARTS_DIR, PlotError, PlotOptions, SIZE_RANGE};
 use crate::report::write_atomically;
+use std::error::Error;
 use std::path::{Path, PathBuf};
+
+/// What drawing a chart returns.
+pub type ChartResult = Result<(), Box<dyn Error>>;
+
+/// Fills `root` white, draws `title` at its top in the chart title style and returns the area
+/// below it, with the margins every chart uses.
+pub(crate) fn titled_body<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    theme: &Theme,
+) -> Result<DrawingArea<DB, Shift>, Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
+        title,
+        (FONT, theme.title())
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&INK),
+    )?;
+    Ok(body.margin(
+        theme.px(6.0),
+        theme.px(14.0),
+        theme.px(14.0),
+        theme.px(20.0),
+    ))
+}
 
 /// A chart: what it is drawn from, its file stem, title and caption, whether it applies, and
 /// how it draws itself on any plotters backend (so the SVG and the PNG are the same drawing).

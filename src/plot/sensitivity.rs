@@ -7,7 +7,8 @@ use rayon::prelude::*;
 
 use super::PlotError;
 use super::PlotOptions;
-use super::charts::{ChartResult, Swatch, category_label, format_number, legend_strip, nice_max};
+use super::charts::{Swatch, category_label, format_number, legend_strip, nice_max};
+use super::render::ChartResult;
 use super::render::{Chart, Rendered, check_size, render};
 use super::sweep::{display_unit, kpi_title, slug, split_kpi};
 use super::theme::{self, FONT, INK, Theme};

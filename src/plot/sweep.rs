@@ -7,10 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{
-    ChartResult, Swatch, category_label, format_number, legend_strip, nice_max, panels,
-};
-use super::render::{Chart, Rendered, check_size, render};
+use super::charts::{Swatch, category_label, format_number, legend_strip, nice_max, panels};
+use super::render::{Chart, ChartResult, Rendered, check_size, render};
 use super::theme::{self, FONT, INK, Theme};
 use super::{PlotError, PlotOptions};
 use crate::study::sweep::{SweepResults, SweepRow};

@@ -621,12 +621,6 @@ impl AcrossReplications {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::summary::SummaryBuilder;
-
-    /// A model with every scope: fleets, disruption targets and logged disruptions.
-    fn model() -> Model {
-        crate::scenario::builtin().model
-    }
 
     #[test]
     fn kpi_names_are_unique_within_a_scope_and_carry_no_separator() {
@@ -637,78 +631,6 @@ mod tests {
                 assert!(!names[..i].contains(name), "{scope:?}: {name} twice");
                 assert!(!name.contains('/') && !name.contains(','), "{name}");
             }
-        }
-    }
-
-    #[test]
-    fn columns_summary_entries_and_summary_json_derive_from_the_same_definitions() {
-        let model = model();
-        let columns = KpiColumns::new(&model);
-        // Every scope has entities in this model, so every defined KPI is exercised.
-        for scope in SCOPES {
-            assert!(
-                columns.columns().iter().any(|c| c.scope == scope),
-                "{scope:?} has no column"
-            );
-        }
-        // The columns are, per entity, exactly the names of its scope's table, in table order.
-        let mut i = 0;
-        while i < columns.len() {
-            let first = &columns.columns()[i];
-            let names = first.scope.kpi_names();
-            let group = &columns.columns()[i..i + names.len()];
-            assert!(
-                group
-                    .iter()
-                    .all(|c| c.scope == first.scope && c.entity == first.entity)
-            );
-            assert_eq!(
-                group.iter().map(|c| c.kpi.as_str()).collect::<Vec<_>>(),
-                names
-            );
-            i += names.len();
-        }
-        // One replication's row has a value slot per column.
-        let mut builder = SummaryBuilder::new(&model);
-        let mut sim = crate::engine::Simulation::new(&model);
-        for replication in 0..2 {
-            let stats = sim.run(7, replication);
-            let mut row = Vec::new();
-            columns.row(&model, &stats, &mut row);
-            assert_eq!(row.len(), columns.len());
-            builder.add(&model, &stats);
-        }
-        // summary.json holds every column exactly once, under `summary.kpis`, and nowhere else.
-        let summary = builder.finish(&model);
-        let json = serde_json::to_value(&summary).unwrap();
-        let entries = json["kpis"].as_array().unwrap();
-        assert_eq!(entries.len(), columns.len());
-        for (entry, column) in entries.iter().zip(columns.columns()) {
-            assert_eq!(entry["scope"], column.scope.as_str());
-            assert_eq!(entry["entity"], column.entity.as_str());
-            assert_eq!(entry["kpi"], column.kpi.as_str());
-        }
-        let mut estimates = 0;
-        count_estimates(&json, &mut estimates);
-        let per_year = summary.routes.len();
-        assert_eq!(
-            estimates,
-            entries.iter().filter(|e| !e["estimate"].is_null()).count() + per_year,
-            "an estimate is held outside summary.kpis (other than the derived TEU per year)"
-        );
-    }
-
-    /// Counts the objects that look like an `Estimate` anywhere in `value`.
-    fn count_estimates(value: &serde_json::Value, count: &mut usize) {
-        match value {
-            serde_json::Value::Object(map) => {
-                if map.contains_key("half_width") && map.contains_key("sd") {
-                    *count += 1;
-                }
-                map.values().for_each(|v| count_estimates(v, count));
-            }
-            serde_json::Value::Array(list) => list.iter().for_each(|v| count_estimates(v, count)),
-            _ => {}
         }
     }
 }

@@ -3,9 +3,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BandSeries, ChartResult, TimePanel};
+use super::{BandSeries, TimePanel};
 use crate::plot::data::{Point, ResultSet};
 use crate::plot::render::Chart;
+use crate::plot::render::ChartResult;
 use crate::plot::theme::{self, Theme};
 use crate::stats::kpi::Scope;
 

@@ -15,11 +15,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::data::{Point, ResultSet};
-use super::render::AnyChart;
+use super::render::{AnyChart, ChartResult};
 use super::theme::{self, FONT, INK, Theme};
-
-/// What drawing a chart returns.
-pub type ChartResult = Result<(), Box<dyn Error>>;
 
 /// Every run chart, in report order: the one list `plot_dir` draws from a result directory.
 ///
@@ -34,32 +31,6 @@ pub const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 6] = [
     &queues::Queues,
     &fleets::Fleets,
 ];
-
-/// Fills `root` white, draws `title` at its top in the chart title style and returns the area
-/// below it, with the margins every chart uses.
-pub(crate) fn titled_body<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    theme: &Theme,
-) -> Result<DrawingArea<DB, Shift>, Box<dyn Error>>
-where
-    DB::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
-    let body = root.margin(theme.px(16.0), 0, 0, 0).titled(
-        title,
-        (FONT, theme.title())
-            .into_font()
-            .style(FontStyle::Bold)
-            .color(&INK),
-    )?;
-    Ok(body.margin(
-        theme.px(6.0),
-        theme.px(14.0),
-        theme.px(14.0),
-        theme.px(20.0),
-    ))
-}
 
 /// Splits `area` into panels for `n` small multiples: one column up to two panels, then two
 /// columns (three beyond six).

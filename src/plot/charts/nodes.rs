@@ -4,10 +4,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{ChartResult, category_label, format_number, nice_max};
+use super::{category_label, format_number, nice_max};
 use crate::base::Estimate;
 use crate::plot::data::ResultSet;
 use crate::plot::render::Chart;
+use crate::plot::render::ChartResult;
 use crate::plot::theme::{self, FONT, INK, Theme};
 use crate::stats::kpi::Scope;
 

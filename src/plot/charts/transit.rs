@@ -4,9 +4,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{ChartResult, draw_legend, format_number, legend_line, nice_max, panels, route_color};
+use super::{draw_legend, format_number, legend_line, nice_max, panels, route_color};
 use crate::plot::data::{ResultSet, TransitBin};
 use crate::plot::render::Chart;
+use crate::plot::render::ChartResult;
 use crate::plot::theme::{self, FONT, INK, Theme};
 
 /// Bars per panel.
