@@ -219,7 +219,7 @@ impl TimeAverage {
 }
 
 /// Relative accuracy of [`Histogram`] quantiles.
-pub const HISTOGRAM_RELATIVE_ACCURACY: f64 = 0.005;
+pub(crate) const HISTOGRAM_RELATIVE_ACCURACY: f64 = 0.005;
 /// Values below this (hours) are counted in the zero bucket.
 const HISTOGRAM_MIN: f64 = 1e-4;
 /// Values above this (hours, about 1,140 years) are clamped into the top bucket.

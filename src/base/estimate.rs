@@ -54,7 +54,7 @@ pub fn t_critical(confidence: f64, df: u64) -> f64 {
 
 /// [`t_critical`] for a fractional number of degrees of freedom (Welch's approximation);
 /// infinite for `df` not above 0.
-pub fn t_critical_fractional(confidence: f64, df: f64) -> f64 {
+pub(crate) fn t_critical_fractional(confidence: f64, df: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
         Ok(t) if df > 0.0 => t.inverse_cdf(0.5 + confidence / 2.0),
         _ => f64::INFINITY,
@@ -62,7 +62,7 @@ pub fn t_critical_fractional(confidence: f64, df: f64) -> f64 {
 }
 
 /// Half-width of the 95% confidence interval of a mean of `n` values with sample sd `sd`.
-pub fn half_width(sd: f64, n: u64) -> f64 {
+pub(crate) fn half_width(sd: f64, n: u64) -> f64 {
     if n < 2 {
         return f64::INFINITY;
     }

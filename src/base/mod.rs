@@ -3,10 +3,10 @@
 //! streaming accumulators ([`Welford`], [`Moments`], [`TimeAverage`], [`Histogram`],
 //! [`QuantileSketch`]) and the [`Estimate`] of a mean with its confidence interval.
 
-pub mod accumulators;
+pub(crate) mod accumulators;
 pub mod estimate;
 pub mod rng;
-pub mod sketch;
+pub(crate) mod sketch;
 pub mod time;
 
 pub use accumulators::{Histogram, Moments, TimeAverage, Welford};

@@ -8,7 +8,7 @@
 use std::fmt;
 
 /// Hours in a day.
-pub const HOURS_PER_DAY: f64 = 24.0;
+pub(crate) const HOURS_PER_DAY: f64 = 24.0;
 /// Hours in a simulated year: the engine's calendar has 365 days and no leap years.
 pub const HOURS_PER_YEAR: f64 = 365.0 * HOURS_PER_DAY;
 

@@ -268,10 +268,10 @@ pub struct SensitivityArgs {
     #[arg(long, value_enum, default_value = "both")]
     pub method: Method,
     /// Morris trajectories (each k + 1 runs).
-    #[arg(long, value_name = "R", default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=10_000))]
+    #[arg(long, value_name = "R", default_value_t = corridor::study::morris::DEFAULT_TRAJECTORIES, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     pub trajectories: u32,
     /// Morris grid levels p (even); the step is p / (2(p − 1)) of each range.
-    #[arg(long, value_name = "P", default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=100))]
+    #[arg(long, value_name = "P", default_value_t = corridor::study::morris::DEFAULT_LEVELS, value_parser = clap::value_parser!(u32).range(2..=100))]
     pub levels: u32,
     /// KPI to report, a column name of replications.csv; repeat for several. Default:
     /// throughput, mean and p95 transit time of every route that delivers in the base scenario.

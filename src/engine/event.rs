@@ -9,7 +9,7 @@ use crate::model::{FleetId, FlowId};
 
 /// Dense index of a consignment in the engine's cargo arena (reused after delivery).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct CargoId(pub u32);
+pub(crate) struct CargoId(pub u32);
 
 impl CargoId {
     /// The index into the arena.
@@ -21,7 +21,7 @@ impl CargoId {
 
 /// One scheduled event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// The next candidate arrival of a flow (accepted or thinned away on handling).
     Arrival(FlowId),
     /// A consignment finishes service at the node it is at.

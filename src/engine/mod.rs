@@ -2,12 +2,11 @@
 //! one replication. It reads a [`Model`](crate::model::Model) and returns
 //! [`ReplicationStats`](crate::stats::ReplicationStats); it does no IO and never sees TOML.
 
-pub mod event;
+pub(crate) mod event;
 pub mod observer;
-pub mod queue;
-pub mod sim;
+pub(crate) mod queue;
+pub(crate) mod sim;
 
-pub use event::{CargoId, Event};
 pub use observer::{NoObserver, Observer};
 pub use queue::EventQueue;
 pub use sim::Simulation;

@@ -13,7 +13,7 @@
 
 pub mod aggregate;
 pub mod parallel;
-pub mod precision;
+pub(crate) mod precision;
 pub mod shard;
 
 use std::time::Instant;

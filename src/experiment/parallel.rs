@@ -6,7 +6,7 @@
 //! aggregation) therefore sees exactly the sequence a single-threaded run produces, whatever the
 //! thread count or timing, and results are bit-identical.
 //!
-//! Memory stays bounded: a worker may not start a replication more than [`window`] positions
+//! Memory stays bounded: a worker may not start a replication more than `window` positions
 //! ahead of the last one the sink consumed, so at most that many results wait to be reordered.
 
 use std::collections::BTreeMap;
@@ -67,7 +67,7 @@ impl std::fmt::Debug for Runner {
 const WINDOW_PER_THREAD: usize = 4;
 
 /// The reorder window for `threads` workers.
-pub fn window(threads: usize) -> usize {
+pub(crate) fn window(threads: usize) -> usize {
     WINDOW_PER_THREAD * threads.max(1)
 }
 

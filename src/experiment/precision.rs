@@ -63,7 +63,7 @@ fn relative(estimate: &Option<Estimate>) -> Option<(f64, Option<f64>)> {
 }
 
 /// The main KPIs of `summary`: throughput and mean transit time of every route that delivered.
-pub fn main_kpis(summary: &Summary) -> Vec<PrecisionKpi> {
+pub(crate) fn main_kpis(summary: &Summary) -> Vec<PrecisionKpi> {
     let mut kpis = Vec::new();
     for route in &summary.routes {
         let estimate = |kpi| summary.estimate(Scope::Route, &route.id, kpi);
@@ -85,7 +85,7 @@ pub fn main_kpis(summary: &Summary) -> Vec<PrecisionKpi> {
 }
 
 /// Whether every KPI in `kpis` meets `target` (false if there is none to judge).
-pub fn meets(kpis: &[PrecisionKpi], target: f64) -> bool {
+pub(crate) fn meets(kpis: &[PrecisionKpi], target: f64) -> bool {
     !kpis.is_empty()
         && kpis
             .iter()
@@ -95,7 +95,7 @@ pub fn meets(kpis: &[PrecisionKpi], target: f64) -> bool {
 /// The total after the next batch, from `done` replications whose worst relative half-width is
 /// `worst`: the half-width shrinks like `1/sqrt(n)`, so aim at `n (worst/target)^2` plus 10%, but
 /// grow by at least 10% (and 2 replications) and at most 4 times, and never beyond the cap.
-pub fn next_total(done: u64, worst: Option<f64>, target: f64, max: u64) -> u64 {
+pub(crate) fn next_total(done: u64, worst: Option<f64>, target: f64, max: u64) -> u64 {
     let at_least = done + (done / 10).max(2);
     let at_most = done.saturating_mul(4).max(at_least);
     let projected = match worst {
@@ -111,7 +111,7 @@ pub fn next_total(done: u64, worst: Option<f64>, target: f64, max: u64) -> u64 {
 }
 
 /// The worst relative half-width among `kpis` (`None` if some is undefined).
-pub fn worst(kpis: &[PrecisionKpi]) -> Option<f64> {
+pub(crate) fn worst(kpis: &[PrecisionKpi]) -> Option<f64> {
     kpis.iter()
         .map(|k| k.relative_half_width)
         .try_fold(0.0_f64, |acc, r| r.map(|r| acc.max(r)))

@@ -14,7 +14,7 @@ use rand_distr::{Exp, Gamma, LogNormal, Normal, Pert, Triangular, Uniform, Weibu
 use crate::base::rng::Stream;
 
 /// A duration distribution, ready to sample: its sampler with its exact mean and second moment.
-/// Build it with [`Dist::of`] (a family of [`FAMILIES`] by name) or [`Dist::constant`].
+/// Build it with [`Dist::of`] (a family of `FAMILIES` by name) or [`Dist::constant`].
 #[derive(Clone, Debug)]
 pub struct Dist {
     sampler: Sampler,
@@ -25,7 +25,7 @@ pub struct Dist {
 /// One family of distributions, as scenario files name it. [`FAMILIES`] lists them all; the
 /// scenario checks (keys, messages), parameter paths (which keys scale) and `docs/scenario.md`
 /// (its table of families, checked by a test) all read that table.
-pub struct Family {
+pub(crate) struct Family {
     /// The `dist = "..."` name.
     pub name: &'static str,
     /// Keys a table of this family must give.
@@ -64,7 +64,7 @@ impl From<Vec<f64>> for KeyValue {
 
 /// The keys of a distribution table with their values.
 #[derive(Clone, Copy, Debug)]
-pub struct Keys<'a>(pub &'a [(&'a str, KeyValue)]);
+pub(crate) struct Keys<'a>(pub &'a [(&'a str, KeyValue)]);
 
 impl Keys<'_> {
     fn get(&self, key: &str) -> Option<&KeyValue> {
@@ -102,7 +102,7 @@ impl Keys<'_> {
 /// checks, sampler, exact mean and second moment) plus its `Sampler` variant and the line that
 /// draws from it in [`Dist::sample`]; then add its row to the table of families in
 /// `docs/scenario.md` (a test fails until the row matches the entry).
-pub const FAMILIES: &[Family] = &[
+pub(crate) const FAMILIES: &[Family] = &[
     Family {
         name: "constant",
         required: &["value"],
@@ -301,7 +301,7 @@ pub const FAMILIES: &[Family] = &[
 ];
 
 /// The family named `name`, or an error listing the families.
-pub fn family(name: &str) -> Result<&'static Family, String> {
+pub(crate) fn family(name: &str) -> Result<&'static Family, String> {
     FAMILIES.iter().find(|f| f.name == name).ok_or_else(|| {
         let names: Vec<&str> = FAMILIES.iter().map(|f| f.name).collect();
         format!(

@@ -27,9 +27,9 @@ macro_rules! dense_id {
     };
 }
 
-pub mod disruption;
-pub mod dist;
-pub mod fleet;
+pub(crate) mod disruption;
+pub(crate) mod dist;
+pub(crate) mod fleet;
 
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
@@ -173,10 +173,10 @@ pub enum WhenFull {
 }
 
 /// Days in each month of the engine's 365-day calendar (day 0 is 1 January).
-pub const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+pub(crate) const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /// The month (0 = January) containing simulated time `t`; the calendar repeats every 365 days.
-pub fn month_of(t: SimTime) -> usize {
+pub(crate) fn month_of(t: SimTime) -> usize {
     let day = (t.hours() / HOURS_PER_DAY).floor() as u64 % 365;
     let mut start = 0;
     for (month, days) in MONTH_DAYS.iter().enumerate() {

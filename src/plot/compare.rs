@@ -3,9 +3,9 @@
 //!
 //! Owns `charts/compare.svg|png`. It reads a [`Comparison`] only (never the engine); the SVG and
 //! the PNG come from the same drawing code (a [`Chart`]) with the
-//! sizes, font and colours of [`Theme`]. Bars are grouped by KPI (throughput, mean transit, p95
+//! sizes, font and colours of `Theme`. Bars are grouped by KPI (throughput, mean transit, p95
 //! transit per route, then mean wait per node), each group in scenario order; at most
-//! [`MAX_BARS`] per panel, keeping the largest changes when there are more. KPIs identical in
+//! `MAX_BARS` per panel, keeping the largest changes when there are more. KPIs identical in
 //! every replication (processes the variant does not touch) are not drawn. The axis description
 //! says how many were left out; `compare.csv` has them all.
 
@@ -22,13 +22,13 @@ use crate::stats::kpi::Scope;
 use crate::study::compare::{Comparison, KpiDifference, VariantComparison};
 
 /// File stem of the chart.
-pub const STEM: &str = "compare";
+pub(crate) const STEM: &str = "compare";
 
 /// Chart title.
-pub const TITLE: &str = "Change against the base: headline KPIs, % with 95% CI";
+pub(crate) const TITLE: &str = "Change against the base: headline KPIs, % with 95% CI";
 
 /// Most bars in one panel.
-pub const MAX_BARS: usize = 25;
+pub(crate) const MAX_BARS: usize = 25;
 
 /// Longest axis label, characters; longer ones are shortened in the middle.
 const MAX_LABEL: usize = 42;
@@ -119,7 +119,7 @@ fn bars(variant: &VariantComparison) -> (Vec<Bar>, usize, usize) {
 }
 
 /// The chart of a comparison.
-pub struct CompareChart;
+pub(crate) struct CompareChart;
 
 impl Chart for CompareChart {
     type Data = Comparison;

@@ -41,7 +41,7 @@ pub enum DataError {
 
 /// A mean across replications with its 95% confidence interval, at one point of a time axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Point {
+pub(crate) struct Point {
     /// Position on the time axis (day or week index).
     pub t: f64,
     /// Mean across replications.
@@ -55,11 +55,11 @@ pub struct Point {
 }
 
 /// A time series per entity (route, node or fleet), in the order the file lists them.
-pub type SeriesSet = Vec<(String, Vec<Point>)>;
+pub(crate) type SeriesSet = Vec<(String, Vec<Point>)>;
 
 /// One bin of a route's pooled transit-time histogram.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TransitBin {
+pub(crate) struct TransitBin {
     /// Lower edge, hours.
     pub transit_low_h: f64,
     /// Upper edge, hours.
@@ -70,7 +70,7 @@ pub struct TransitBin {
 
 /// One logged disruption episode on one target.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Episode {
+pub(crate) struct Episode {
     /// Replication index.
     pub replication: u64,
     /// Disruption id.
@@ -87,7 +87,7 @@ pub struct Episode {
 
 /// The time step of the throughput and fleet charts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Period {
+pub(crate) enum Period {
     /// Daily values (runs shorter than [`Period::WEEKLY_FROM_DAYS`]).
     Day,
     /// Weekly totals.
@@ -126,7 +126,7 @@ impl Period {
 
 /// Departures and loads of one fleet per period.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct FleetSeries {
+pub(crate) struct FleetSeries {
     /// Departures per period.
     pub departures: Vec<Point>,
     /// Mean TEU loaded per period.
@@ -135,9 +135,7 @@ pub struct FleetSeries {
 
 /// Everything the charts and the report draw.
 #[derive(Clone, Debug)]
-pub struct ResultSet {
-    /// The directory the files came from.
-    pub dir: PathBuf,
+pub(crate) struct ResultSet {
     /// `summary.json`.
     pub report: RunReport,
     /// The time step of `throughput` and `fleets`.
@@ -146,8 +144,6 @@ pub struct ResultSet {
     pub throughput: SeriesSet,
     /// Time-average TEU at the node per day, per node.
     pub yard_daily: SeriesSet,
-    /// Time-average consignments waiting for a server per day, per node.
-    pub queue_daily: SeriesSet,
     /// Departures and loads per period, per fleet.
     pub fleets: Vec<(String, FleetSeries)>,
     /// Pooled transit-time histogram, per route (routes with deliveries only).
@@ -179,7 +175,8 @@ impl ResultSet {
             full_days,
         )?
         .remove(0);
-        let [queue_daily, yard_daily]: [SeriesSet; 2] = read_series(
+        // The queue series is read (so a damaged file is an error) but no chart draws it.
+        let [_queue_daily, yard_daily]: [SeriesSet; 2] = read_series(
             &Table::read(&dir.join(NODE_DAILY_CSV))?,
             "node",
             "day",
@@ -214,12 +211,10 @@ impl ResultSet {
         let episodes = read_episodes(&dir.join(DISRUPTIONS_CSV))?;
 
         Ok(ResultSet {
-            dir: dir.to_path_buf(),
             report,
             period,
             throughput,
             yard_daily,
-            queue_daily,
             fleets,
             transit,
             episodes,
@@ -268,7 +263,7 @@ impl ResultSet {
 }
 
 /// Sorts and merges overlapping `[start, end)` spans.
-pub fn merge_spans(mut spans: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+pub(crate) fn merge_spans(mut spans: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     spans.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut merged: Vec<(f64, f64)> = Vec::with_capacity(spans.len());
     for (start, end) in spans {

@@ -26,7 +26,7 @@ figcaption{color:#555;font-size:.92em;margin-top:.4em}
 ";
 
 /// The whole page, with `charts` (the rendered run charts, in report order) inline.
-pub fn report(data: &ResultSet, charts: &[Rendered]) -> String {
+pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
     let run = &data.report;
     let summary = &run.summary;
     let mut page = String::with_capacity(1 << 20);
@@ -394,7 +394,7 @@ fn estimate(e: Option<Estimate>, scale: f64, digits: usize) -> String {
 }
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,36 +1,36 @@
 //! Charts and the HTML report, drawn from the result files of a run (never from the engine).
 //!
-//! [`data::ResultSet::load`] reads a result directory; every chart, the run charts listed in
-//! [`charts::RUN_CHARTS`] and the study charts alike, is a [`render::Chart`] that draws itself on
+//! `data::ResultSet::load` reads a result directory; every chart, the run charts listed in
+//! `charts::RUN_CHARTS` and the study charts alike, is a [`render::Chart`] that draws itself on
 //! any plotters backend, so the SVG and the PNG of a chart come from the same code, rendered by
-//! the one path [`render::draw`]; [`html`] puts the tables and the SVG charts into one
+//! the one path `render::draw`; `html` puts the tables and the SVG charts into one
 //! self-contained `report.html`. [`plot_dir`] does all of it
 //! for `corridor run` and `corridor plot`: everything is drawn in memory first and then written
 //! atomically, so a failure leaves no half-written file.
 
-pub mod charts;
+pub(crate) mod charts;
 pub mod compare;
-pub mod data;
-pub mod html;
+pub(crate) mod data;
+pub(crate) mod html;
 pub mod render;
 pub mod sensitivity;
 pub mod sweep;
-pub mod theme;
+pub(crate) mod theme;
 
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use charts::RUN_CHARTS;
-pub use data::{DataError, ResultSet};
-pub use render::{Chart, RenderError, Rendered};
+pub(crate) use charts::RUN_CHARTS;
+pub(crate) use data::{DataError, ResultSet};
+pub(crate) use render::{RenderError, Rendered};
 use theme::Theme;
 
 /// Sub-directory of the result directory that holds the chart files.
 pub const CHARTS_DIR: &str = "charts";
 
 /// The report file.
-pub const REPORT_HTML: &str = "report.html";
+pub(crate) const REPORT_HTML: &str = "report.html";
 
 /// Smallest and largest picture side, pixels.
 pub const SIZE_RANGE: std::ops::RangeInclusive<u32> = 320..=8000;
@@ -94,7 +94,7 @@ pub struct Plotted {
     pub report: PathBuf,
 }
 
-/// Draws every chart of [`RUN_CHARTS`] that applies to the results in `dir` into `dir/charts/`
+/// Draws every chart of `RUN_CHARTS` that applies to the results in `dir` into `dir/charts/`
 /// (SVG and PNG) and writes `dir/report.html`.
 pub fn plot_dir(dir: &Path, options: &PlotOptions) -> Result<Plotted, PlotError> {
     render::check_size(options)?;

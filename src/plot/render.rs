@@ -1,7 +1,7 @@
 //! The one chart abstraction and the one render path.
 //!
-//! Every chart, the run charts of a result directory ([`super::charts`]) and the study charts
-//! (`compare`, `sweep`, `sensitivity`), is a type implementing [`Chart`]. [`draw`] renders any
+//! Every chart, the run charts of a result directory (`super::charts`) and the study charts
+//! (`compare`, `sweep`, `sensitivity`), is a type implementing [`Chart`]. `draw` renders any
 //! chart in memory as SVG and PNG from the same drawing code into a [`Rendered`], and
 //! [`write_rendered`] writes rendered charts atomically into `charts/`.
 
@@ -15,7 +15,7 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 /// What drawing a chart returns.
-pub type ChartResult = Result<(), Box<dyn Error>>;
+pub(crate) type ChartResult = Result<(), Box<dyn Error>>;
 
 /// Fills `root` white, draws `title` at its top in the chart title style and returns the area
 /// below it, with the margins every chart uses.
@@ -48,14 +48,14 @@ where
 ///
 /// **Adding a chart.** A run chart (drawn from a result directory by `corridor run`, `merge` and
 /// `plot`, and shown in `report.html`): a new module in `src/plot/charts/` with a unit type
-/// implementing `Chart<Data = ResultSet>`, and one line in [`super::charts::RUN_CHARTS`] (whose
+/// implementing `Chart<Data = ResultSet>`, and one line in `super::charts::RUN_CHARTS` (whose
 /// order is the report's). Nothing else: the rendering, the files and the report's figure
 /// (id = stem, title, caption) come from this trait. A study chart: a type implementing `Chart`
 /// with the study's results as `Data`, rendered with [`render`] by the study's chart function
 /// (`plot::compare::chart`, `plot::sweep::sweep_charts`, `plot::sensitivity::{oat_charts,
 /// morris_charts}`), which the CLI writes with [`write_rendered`].
 pub trait Chart: Sync {
-    /// What the chart is drawn from: a [`super::ResultSet`] for run charts, a study's results
+    /// What the chart is drawn from: a `super::ResultSet` for run charts, a study's results
     /// for study charts.
     type Data: ?Sized + Sync;
 
@@ -90,7 +90,7 @@ pub trait Chart: Sync {
 /// A [`Chart`] drawn from `D` as a trait object (`Chart::draw` is generic over the backend), so
 /// charts of different types can be listed together, as [`super::charts::RUN_CHARTS`] does.
 /// Implemented for every `Chart`.
-pub trait AnyChart<D: ?Sized>: Sync {
+pub(crate) trait AnyChart<D: ?Sized>: Sync {
     /// The chart rendered from `data`, or `None` if it does not apply to `data`.
     fn render_if_applies(&self, data: &D, theme: &Theme) -> Option<Result<Rendered, RenderError>>;
 }
@@ -132,7 +132,7 @@ pub struct Rendered {
 
 /// Draws `chart` from `data` in memory, as SVG and as PNG (8-bit RGB) from the same drawing
 /// code: white background, the title, the chart's body, at the size of `theme`.
-pub fn draw<C: Chart + ?Sized>(
+pub(crate) fn draw<C: Chart + ?Sized>(
     chart: &C,
     data: &C::Data,
     theme: &Theme,
@@ -201,7 +201,7 @@ fn encode_png(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String>
 }
 
 /// Checks the picture size of `options`.
-pub fn check_size(options: &PlotOptions) -> Result<(), PlotError> {
+pub(crate) fn check_size(options: &PlotOptions) -> Result<(), PlotError> {
     if SIZE_RANGE.contains(&options.width) && SIZE_RANGE.contains(&options.height) {
         Ok(())
     } else {

@@ -15,7 +15,7 @@ use crate::study::sweep::{SweepResults, SweepRow};
 
 /// A file-name-safe form of a KPI column name (`route/a-b/transit_mean_h` →
 /// `route_a-b_transit_mean_h`).
-pub fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

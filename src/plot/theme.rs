@@ -9,13 +9,13 @@ use std::sync::Once;
 use plotters::style::{FontStyle, RGBColor, register_font};
 
 /// The font family every chart uses; the bundled font is registered under this name.
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the bundled font with plotters (once per process).
-pub fn register_fonts() {
+pub(crate) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a font file checked into the repository; failing to parse it is a build
@@ -91,7 +91,7 @@ impl Theme {
 
 /// A colour-blind-safe qualitative palette: Okabe & Ito (2008), with its grey swapped for a wine
 /// red so that no series looks like the grey disruption shading.
-pub const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -103,13 +103,13 @@ pub const PALETTE: [RGBColor; 8] = [
 ];
 
 /// The palette colour of series `i`.
-pub fn color(i: usize) -> RGBColor {
+pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
 /// Twelve distinguishable colours for nodes (the palette above, then four darker tones), so
 /// that up to twelve nodes never share a colour in one chart.
-pub const NODE_PALETTE: [RGBColor; 12] = [
+pub(crate) const NODE_PALETTE: [RGBColor; 12] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -125,15 +125,15 @@ pub const NODE_PALETTE: [RGBColor; 12] = [
 ];
 
 /// The node palette colour of node `i`.
-pub fn node_color(i: usize) -> RGBColor {
+pub(crate) fn node_color(i: usize) -> RGBColor {
     NODE_PALETTE[i % NODE_PALETTE.len()]
 }
 
 /// Shading of disruption windows.
-pub const DISRUPTION: RGBColor = RGBColor(150, 150, 150);
+pub(crate) const DISRUPTION: RGBColor = RGBColor(150, 150, 150);
 
 /// Shading of the warm-up period.
-pub const WARMUP: RGBColor = RGBColor(235, 235, 235);
+pub(crate) const WARMUP: RGBColor = RGBColor(235, 235, 235);
 
 /// Axis and text colour.
-pub const INK: RGBColor = RGBColor(40, 40, 40);
+pub(crate) const INK: RGBColor = RGBColor(40, 40, 40);

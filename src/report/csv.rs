@@ -38,35 +38,35 @@ use crate::stats::kpi::{KpiColumns, KpiSummary, PERCENTILES, Scope};
 use crate::stats::{ReplicationStats, Summary};
 
 /// `replications.csv`.
-pub const REPLICATIONS_CSV: &str = "replications.csv";
+pub(crate) const REPLICATIONS_CSV: &str = "replications.csv";
 /// `disruptions.csv`.
-pub const DISRUPTIONS_CSV: &str = "disruptions.csv";
+pub(crate) const DISRUPTIONS_CSV: &str = "disruptions.csv";
 /// `kpis.csv`.
-pub const KPIS_CSV: &str = "kpis.csv";
+pub(crate) const KPIS_CSV: &str = "kpis.csv";
 /// `nodes.csv`.
-pub const NODES_CSV: &str = "nodes.csv";
+pub(crate) const NODES_CSV: &str = "nodes.csv";
 /// `routes.csv`.
-pub const ROUTES_CSV: &str = "routes.csv";
+pub(crate) const ROUTES_CSV: &str = "routes.csv";
 /// `stages.csv`.
-pub const STAGES_CSV: &str = "stages.csv";
+pub(crate) const STAGES_CSV: &str = "stages.csv";
 /// `flows.csv`.
-pub const FLOWS_CSV: &str = "flows.csv";
+pub(crate) const FLOWS_CSV: &str = "flows.csv";
 /// `fleets.csv`.
-pub const FLEETS_CSV: &str = "fleets.csv";
+pub(crate) const FLEETS_CSV: &str = "fleets.csv";
 /// `targets.csv`.
-pub const TARGETS_CSV: &str = "targets.csv";
+pub(crate) const TARGETS_CSV: &str = "targets.csv";
 /// `transit_distribution.csv`.
-pub const TRANSIT_DISTRIBUTION_CSV: &str = "transit_distribution.csv";
+pub(crate) const TRANSIT_DISTRIBUTION_CSV: &str = "transit_distribution.csv";
 /// `throughput_weekly.csv`.
-pub const THROUGHPUT_WEEKLY_CSV: &str = "throughput_weekly.csv";
+pub(crate) const THROUGHPUT_WEEKLY_CSV: &str = "throughput_weekly.csv";
 /// `fleet_weekly.csv`.
-pub const FLEET_WEEKLY_CSV: &str = "fleet_weekly.csv";
+pub(crate) const FLEET_WEEKLY_CSV: &str = "fleet_weekly.csv";
 /// `throughput_daily.csv`.
-pub const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
+pub(crate) const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
 /// `node_daily.csv`.
-pub const NODE_DAILY_CSV: &str = "node_daily.csv";
+pub(crate) const NODE_DAILY_CSV: &str = "node_daily.csv";
 /// `fleet_daily.csv`.
-pub const FLEET_DAILY_CSV: &str = "fleet_daily.csv";
+pub(crate) const FLEET_DAILY_CSV: &str = "fleet_daily.csv";
 
 fn csv_err(err: ::csv::Error) -> io::Error {
     match err.into_kind() {
@@ -455,7 +455,7 @@ fn write_transit_distribution(
 
 /// Writes the files computed at the end of a run (everything but the streamed files and
 /// `summary.json`), under temporary names; the caller commits them.
-pub fn write_tables(
+pub(crate) fn write_tables(
     out: &OutputDir,
     model: &Model,
     results: &Results,

@@ -1,11 +1,11 @@
 //! Reports: everything that turns results into files or text. Reports read result types
-//! ([`Summary`](crate::stats::Summary), [`RunReport`]) only, never the engine.
+//! (`Summary`](crate::stats::Summary), [`RunReport`) only, never the engine.
 
-pub mod csv;
-pub mod files;
-pub mod json;
+pub(crate) mod csv;
+pub(crate) mod files;
+pub(crate) mod json;
 pub mod output;
-pub mod provenance;
+pub(crate) mod provenance;
 pub mod shard;
 pub mod table;
 

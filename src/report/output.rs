@@ -13,7 +13,7 @@ use crate::experiment::{Aggregate, PrecisionReport, Replication};
 use crate::model::Model;
 
 /// `summary.json`.
-pub const SUMMARY_JSON: &str = "summary.json";
+pub(crate) const SUMMARY_JSON: &str = "summary.json";
 
 /// Aggregates replications and writes a result directory.
 #[derive(Debug)]

@@ -27,9 +27,9 @@ use crate::stats::ReplicationStats;
 /// Identifies the partial-result format.
 pub const SHARD_FORMAT: &str = "corridor-shard/2";
 /// The manifest file.
-pub const SHARD_MANIFEST: &str = "shard.json";
+pub(crate) const SHARD_MANIFEST: &str = "shard.json";
 /// The replications file.
-pub const SHARD_REPLICATIONS: &str = "replications.jsonl.gz";
+pub(crate) const SHARD_REPLICATIONS: &str = "replications.jsonl.gz";
 
 /// `shard.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -60,7 +60,7 @@ pub struct LoadedScenario {
 }
 
 /// The longest `extends` chain accepted (a longer one is almost surely a mistake).
-pub const MAX_CHAIN: usize = 32;
+pub(crate) const MAX_CHAIN: usize = 32;
 
 /// A scenario after `extends` is resolved, with any parameter overrides, before checking.
 ///
@@ -333,7 +333,7 @@ impl Document {
         format!("{header}\n{body}")
     }
 
-    /// Sets or scales the number(s) at a parameter path (see [`params`] for the
+    /// Sets or scales the number(s) at a parameter path (see `params` for the
     /// paths).
     ///
     /// An unknown path, or a change that does not fit the value there (scaling something absent,

@@ -69,7 +69,7 @@ fn render(diagnostics: &[Diagnostic]) -> String {
 
 /// One text a document was assembled from, as [`Diagnostics`] sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct SourceRef<'a> {
+pub(crate) struct SourceRef<'a> {
     /// The file name shown in messages.
     pub file: &'a str,
     /// The text.
@@ -87,7 +87,7 @@ pub struct SourceRef<'a> {
 /// Spans live in one combined space: source `k`'s bytes start at its `base`, after the bytes (and
 /// one separator) of every earlier source, so a span alone says which text it points into.
 #[derive(Debug)]
-pub struct Diagnostics<'a> {
+pub(crate) struct Diagnostics<'a> {
     sources: Vec<SourceRef<'a>>,
     /// The source named when a problem has no span (the file the user gave).
     main: usize,
@@ -183,7 +183,7 @@ impl<'a> Diagnostics<'a> {
 /// Up to `count` of `candidates` closest to `name` by edit distance (Levenshtein), closest
 /// first, ties in alphabetical order, without repeats: the "did you mean" list of every
 /// unknown-name error (parameter paths, KPI names).
-pub fn nearest<S: AsRef<str>>(
+pub(crate) fn nearest<S: AsRef<str>>(
     name: &str,
     candidates: impl IntoIterator<Item = S>,
     count: usize,
@@ -203,7 +203,7 @@ pub fn nearest<S: AsRef<str>>(
 }
 
 /// 1-based line and column (in characters) of byte offset `offset` in `text`.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;

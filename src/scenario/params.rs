@@ -257,7 +257,7 @@ fn as_number(value: &DeValue<'_>) -> Option<f64> {
 }
 
 /// The TOML literal of `value`: a whole number as an integer (so it fits count fields too).
-pub fn number_literal(value: f64) -> String {
+pub(crate) fn number_literal(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         format!("{}", value as i64)
     } else {

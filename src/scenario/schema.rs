@@ -15,7 +15,7 @@ use crate::model::{Mode, NodeKind};
 /// `[scenario]`: run settings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScenarioSpec {
+pub(crate) struct ScenarioSpec {
     /// Short name, used in outputs.
     pub name: Spanned<String>,
     /// Free text.
@@ -34,7 +34,7 @@ pub struct ScenarioSpec {
 /// `[[node]]`: a place where cargo queues and is handled.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NodeSpec {
+pub(crate) struct NodeSpec {
     /// Unique id.
     pub id: Spanned<String>,
     /// Display name (default: the id).
@@ -59,7 +59,7 @@ pub struct NodeSpec {
 /// `hours = { open = "08:00", close = "20:00" }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct HoursSpec {
+pub(crate) struct HoursSpec {
     /// Opening time of day, `"HH:MM"`.
     pub open: String,
     /// Closing time of day, `"HH:MM"`.
@@ -69,7 +69,7 @@ pub struct HoursSpec {
 /// `[[leg]]`: a one-way movement between two nodes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LegSpec {
+pub(crate) struct LegSpec {
     /// Id (default: `"from->to"`).
     pub id: Option<Spanned<String>>,
     /// Origin node id.
@@ -89,7 +89,7 @@ pub struct LegSpec {
 /// `[leg.fleet]`: vessels or trains shuttling on a leg.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FleetSpec {
+pub(crate) struct FleetSpec {
     /// Number of vessels (use either this or `trains`).
     pub vessels: Option<Spanned<i64>>,
     /// Number of trains.
@@ -120,7 +120,7 @@ pub struct FleetSpec {
 /// `[[disruption]]`: episodes that close or slow nodes and legs.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DisruptionSpec {
+pub(crate) struct DisruptionSpec {
     /// Unique id.
     pub id: Spanned<String>,
     /// Target node ids.
@@ -148,7 +148,7 @@ pub struct DisruptionSpec {
 /// `[[route]]`: an ordered path of nodes.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RouteSpec {
+pub(crate) struct RouteSpec {
     /// Unique id.
     pub id: Spanned<String>,
     /// Node ids in visiting order.
@@ -158,7 +158,7 @@ pub struct RouteSpec {
 /// How a flow's cargo arrives.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ArrivalSpec {
+pub(crate) enum ArrivalSpec {
     /// Poisson stream of single containers (1 TEU).
     #[default]
     Containers,
@@ -169,7 +169,7 @@ pub enum ArrivalSpec {
 /// What arriving cargo does when the route's first node is full.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum WhenFullSpec {
+pub(crate) enum WhenFullSpec {
     /// Wait at the origin until space frees.
     #[default]
     Wait,
@@ -180,7 +180,7 @@ pub enum WhenFullSpec {
 /// One route of a flow with its share of the volume.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RouteShareSpec {
+pub(crate) struct RouteShareSpec {
     /// Route id.
     pub route: Spanned<String>,
     /// Share of the flow's volume (shares sum to 1).
@@ -190,7 +190,7 @@ pub struct RouteShareSpec {
 /// `[[flow]]`: demand on a route (or on several, with shares).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FlowSpec {
+pub(crate) struct FlowSpec {
     /// Unique id.
     pub id: Spanned<String>,
     /// The one route (use either this or `routes`).
@@ -213,7 +213,7 @@ pub struct FlowSpec {
 
 /// A distribution as written: a bare number (a constant) or a table with a `dist` key.
 #[derive(Debug, Clone)]
-pub enum DistSpec {
+pub(crate) enum DistSpec {
     /// `service = 4` means always 4 hours.
     Number(f64),
     /// `service = { dist = "lognormal", mean = 36, cv = 0.5 }`.
@@ -223,7 +223,7 @@ pub enum DistSpec {
 /// The table form of a distribution: its family, unit and other keys. Which keys a family takes
 /// is the family's business ([`crate::model::dist::FAMILIES`]), checked when it is compiled.
 #[derive(Debug, Clone, Default)]
-pub struct DistTable {
+pub(crate) struct DistTable {
     /// Family name.
     pub dist: String,
     /// Unit of every duration in the table: `"h"` (default) or `"days"`.

@@ -40,7 +40,7 @@ pub trait DayStat: Clone + Default {
 /// value of the last replication count, which every day of a run normally shares: computing it
 /// takes microseconds, and a year of daily rows has thousands.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct HalfWidths {
+pub(crate) struct HalfWidths {
     n: u64,
     t: f64,
 }
@@ -147,7 +147,7 @@ impl<A: DayStat> Daily<A> {
 }
 
 /// Days per week of the weekly series.
-pub const DAYS_PER_WEEK: usize = 7;
+pub(crate) const DAYS_PER_WEEK: usize = 7;
 
 impl Daily<DaySums> {
     /// Adds one replication's daily counts of `entity` as weekly totals: week `w` sums days

@@ -1,13 +1,13 @@
 //! Key figures per replication: one declarative table per scope, the flat row of one
 //! replication, and their distribution across replications.
 //!
-//! Every KPI is defined exactly once, in one of the tables [`NODE`], [`ROUTE`], [`STAGE`],
-//! [`FLOW`], [`FLEET`], [`TARGET`] and [`DISRUPTION`]: its name (with its unit suffix) and the
+//! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
+//! `FLOW`, `FLEET`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
 //! function that computes one replication's value. Everything else derives from that entry:
 //!
 //! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
 //! - the per-replication value ([`KpiColumns::row`]),
-//! - the estimate across replications (mean, sd, 95% CI, percentiles: [`AcrossReplications`]),
+//! - the estimate across replications (mean, sd, 95% CI, percentiles: `AcrossReplications`),
 //!   which is the row of `kpis.csv`, the entry of `summary.json`'s `summary.kpis` (each estimate
 //!   once, with its `scope`, `entity` and `kpi`) and the `name`, `name_sd`, `name_ci95_low`,
 //!   `name_ci95_high` columns of the per-entity files (`nodes.csv`, ...).
@@ -16,7 +16,7 @@
 //! Add one [`Kpi`] entry to the table of its scope, at the place where its column should appear
 //! (the order of a table is the order of the columns). Nothing else: the CSV columns, the summary
 //! and `summary.json` pick it up. Readers look a KPI up by name
-//! ([`Summary::estimate`](super::Summary::estimate)). If the value needs a statistic the engine
+//! (`Summary::estimate`). If the value needs a statistic the engine
 //! does not collect yet, add that field to [`ReplicationStats`] first.
 
 use serde::{Deserialize, Serialize};
@@ -134,7 +134,7 @@ impl<S, E> std::fmt::Debug for Kpi<S, E> {
 }
 
 /// Node KPIs, in column order.
-pub const NODE: &[Kpi<NodeStats, Node>] = &[
+pub(crate) const NODE: &[Kpi<NodeStats, Node>] = &[
     Kpi {
         name: "arrivals_per_day",
         about: "Consignments arriving per day.",
@@ -228,7 +228,7 @@ pub const NODE: &[Kpi<NodeStats, Node>] = &[
 ];
 
 /// Route KPIs, in column order.
-pub const ROUTE: &[Kpi<RouteStats, Route>] = &[
+pub(crate) const ROUTE: &[Kpi<RouteStats, Route>] = &[
     Kpi {
         name: "delivered_teu",
         about: "TEU delivered in the window.",
@@ -257,7 +257,7 @@ pub const ROUTE: &[Kpi<RouteStats, Route>] = &[
 ];
 
 /// Stage KPIs (where the hours of a route go), in column order.
-pub const STAGE: &[Kpi<StageStats, ()>] = &[
+pub(crate) const STAGE: &[Kpi<StageStats, ()>] = &[
     Kpi {
         name: "wait_h",
         about: "Mean queue wait at the node, hours per TEU.",
@@ -281,7 +281,7 @@ pub const STAGE: &[Kpi<StageStats, ()>] = &[
 ];
 
 /// Flow KPIs, in column order.
-pub const FLOW: &[Kpi<FlowStats, Flow>] = &[
+pub(crate) const FLOW: &[Kpi<FlowStats, Flow>] = &[
     Kpi {
         name: "generated_teu",
         about: "TEU generated in the window.",
@@ -295,7 +295,7 @@ pub const FLOW: &[Kpi<FlowStats, Flow>] = &[
 ];
 
 /// Fleet KPIs, in column order.
-pub const FLEET: &[Kpi<FleetStats, Fleet>] = &[
+pub(crate) const FLEET: &[Kpi<FleetStats, Fleet>] = &[
     Kpi {
         name: "departures",
         about: "Departures from home in the window.",
@@ -350,7 +350,7 @@ pub const FLEET: &[Kpi<FleetStats, Fleet>] = &[
 ];
 
 /// Disruption-target KPIs, in column order.
-pub const TARGET: &[Kpi<TargetStats, Target>] = &[
+pub(crate) const TARGET: &[Kpi<TargetStats, Target>] = &[
     Kpi {
         name: "closed_h",
         about: "Hours closed in the window.",
@@ -365,7 +365,7 @@ pub const TARGET: &[Kpi<TargetStats, Target>] = &[
 
 /// Logged-disruption KPIs, in column order. The statistics are the episode lengths of the
 /// replication (hours, whole run, in log order).
-pub const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
+pub(crate) const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
     Kpi {
         name: "episodes",
         about: "Episodes started in the replication (whole run).",
@@ -383,7 +383,7 @@ pub const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
 pub struct KpiColumn {
     /// Entity kind.
     pub scope: Scope,
-    /// Entity: node, route or flow id; for a stage `route/index/stage-id` ([`stage_entity`]).
+    /// Entity: node, route or flow id; for a stage `route/index/stage-id` (`stage_entity`).
     pub entity: String,
     /// KPI name with its unit (`wait_mean_h`, `throughput_teu_per_day`, ...).
     pub kpi: String,
@@ -397,7 +397,7 @@ impl KpiColumn {
 }
 
 /// The entity name of stage `index` (with id `stage`) of route `route`: `route/index/stage`.
-pub fn stage_entity(route: &str, index: usize, stage: &str) -> String {
+pub(crate) fn stage_entity(route: &str, index: usize, stage: &str) -> String {
     format!("{route}/{index}/{stage}")
 }
 
@@ -523,7 +523,7 @@ impl KpiColumns {
 }
 
 /// Stage ids of a route: node id, leg id, node id, ...
-pub fn stage_ids(model: &Model, route: &crate::model::Route) -> Vec<String> {
+pub(crate) fn stage_ids(model: &Model, route: &crate::model::Route) -> Vec<String> {
     (0..2 * route.nodes.len() - 1)
         .map(|i| {
             if i % 2 == 0 {
@@ -536,7 +536,7 @@ pub fn stage_ids(model: &Model, route: &crate::model::Route) -> Vec<String> {
 }
 
 /// Percentiles reported across replications.
-pub const PERCENTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+pub(crate) const PERCENTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// One KPI summarised across replications.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -559,7 +559,7 @@ pub struct KpiSummary {
 
 /// Streaming summary of every KPI column over replications.
 #[derive(Clone, Debug)]
-pub struct AcrossReplications {
+pub(crate) struct AcrossReplications {
     columns: KpiColumns,
     moments: Vec<Welford>,
     sketches: Vec<QuantileSketch>,

@@ -1,13 +1,13 @@
 //! Statistics: what one replication measured, the KPIs of a replication, and summaries across
 //! replications with confidence intervals (built from the accumulators in [`crate::base`]).
 
-pub mod daily;
+pub(crate) mod daily;
 pub mod kpi;
-pub mod replication;
-pub mod summary;
+pub(crate) mod replication;
+pub(crate) mod summary;
 
 pub use replication::{
     Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
     StageStats, TargetStats,
 };
-pub use summary::Summary;
+pub(crate) use summary::Summary;

@@ -197,7 +197,7 @@ impl Summary {
 /// [`Summary::kpis`]; the builder adds what is not a column (entity descriptions, pooled
 /// distributions, event counts, conservation). Memory does not grow with the replications.
 #[derive(Clone, Debug)]
-pub struct SummaryBuilder {
+pub(crate) struct SummaryBuilder {
     replications: u64,
     events: u64,
     window_h: f64,

@@ -45,7 +45,7 @@ pub const COMPARE_CSV: &str = "compare.csv";
 /// KPI names (the `kpi` part of a column) that are totals over the statistics window, or extremes
 /// over it, so that they grow with the window's length: they compare between scenarios only if
 /// the windows are equally long. Every other KPI is a rate, a mean or a fraction.
-pub const WINDOW_TOTALS: [&str; 12] = [
+pub(crate) const WINDOW_TOTALS: [&str; 12] = [
     "arrived_teu",
     "queue_max",
     "yard_max_teu",
@@ -61,7 +61,7 @@ pub const WINDOW_TOTALS: [&str; 12] = [
 ];
 
 /// Whether KPI `kpi` (without scope and entity) grows with the length of the statistics window.
-pub fn is_window_total(kpi: &str) -> bool {
+pub(crate) fn is_window_total(kpi: &str) -> bool {
     WINDOW_TOTALS.contains(&kpi)
 }
 
@@ -151,7 +151,7 @@ pub struct KpiDifference {
     /// Printed and charted: one of the headline KPIs (route throughput, mean and p95 transit,
     /// mean wait of nodes where cargo queues), or of those chosen with `--kpi`.
     pub headline: bool,
-    /// The KPI is a total or extreme over the statistics window (see [`WINDOW_TOTALS`]).
+    /// The KPI is a total or extreme over the statistics window (see `WINDOW_TOTALS`).
     pub window_total: bool,
     /// Replications in which both scenarios have a value (the pairs).
     pub n: u64,

@@ -24,7 +24,7 @@ use super::sweep::StudyError;
 use crate::base::rng::{Stream, StreamId, stream};
 
 /// Name of the design's random stream.
-pub const DESIGN_STREAM: &str = "study/morris/design";
+pub(crate) const DESIGN_STREAM: &str = "study/morris/design";
 
 /// Default number of trajectories.
 pub const DEFAULT_TRAJECTORIES: u32 = 10;

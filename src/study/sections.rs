@@ -5,7 +5,7 @@
 //! They live in the scenario file, beside the model they vary, but are not part of the model:
 //! the scenario layer only accepts their names (and merges `[[uncertain]]` entries by `path`
 //! when a file extends another). This module reads and checks them, each parameter path
-//! through [`crate::scenario::params`] with the change the study will make, and compiles a
+//! through `crate::scenario::params` with the change the study will make, and compiles a
 //! document together with them ([`load`], [`StudySections::compile_checked`]), so that
 //! `corridor run` rejects a file whose study sections are broken.
 

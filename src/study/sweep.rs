@@ -420,7 +420,7 @@ impl SweepResults {
 }
 
 /// The `n`, `mean`, `sd`, `ci95_low`, `ci95_high` cells of an estimate (empty without one).
-pub fn stat_cells(stat: Option<&Stat>) -> Vec<String> {
+pub(crate) fn stat_cells(stat: Option<&Stat>) -> Vec<String> {
     let cell = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     match stat {
         Some(s) => vec![
@@ -441,7 +441,7 @@ pub fn stat_cells(stat: Option<&Stat>) -> Vec<String> {
 }
 
 /// A CSV file of `lines` (quoted where needed).
-pub fn csv_bytes(lines: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn csv_bytes(lines: &[Vec<String>]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     for line in lines {
         writer

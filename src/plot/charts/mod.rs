@@ -23,7 +23,7 @@ use super::theme::{self, FONT, INK, Theme};
 /// Adding a run chart: a new module here whose unit type implements
 /// [`Chart`](super::render::Chart)`<Data = ResultSet>`, and one line in this list (see
 /// [`Chart`](super::render::Chart)).
-pub const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 6] = [
+pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 6] = [
     &throughput::Throughput,
     &transit::Transit,
     &stages::Stages,

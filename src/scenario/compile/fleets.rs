@@ -314,7 +314,7 @@ fn schedule(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option
 }
 
 /// Parses a weekly slot such as `"mon 08:00"` into hours from Monday 00:00.
-pub fn parse_slot(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_slot(text: &str) -> Result<f64, String> {
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let bad = || {
         format!(

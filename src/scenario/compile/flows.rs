@@ -229,7 +229,7 @@ fn seasonality(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> Opti
 
 /// Scales twelve monthly factors so that their day-weighted mean is 1 (the annual volume is then
 /// exactly `teu_per_year`).
-pub fn normalise_seasonality(factors: &[f64]) -> Result<[f64; 12], String> {
+pub(crate) fn normalise_seasonality(factors: &[f64]) -> Result<[f64; 12], String> {
     if factors.len() != 12 {
         return Err(format!(
             "must list 12 monthly factors (January to December), got {}",

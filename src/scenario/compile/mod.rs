@@ -38,11 +38,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use self::common::Span;
-pub use self::fleets::parse_slot;
-pub use self::flows::normalise_seasonality;
-pub use self::nodes::parse_time_of_day;
 use self::parse::{add_raw_ids, parse_array, parse_one};
-pub use self::settings::{DEFAULT_REPLICATIONS, DEFAULT_SEED};
 use crate::model::{Disruption, Flow, Leg, Model, Node, Route};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{

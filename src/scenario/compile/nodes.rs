@@ -131,7 +131,7 @@ pub(super) fn compile_hours(
 }
 
 /// Parses `"HH:MM"` (00:00 to 23:59) into hours after midnight.
-pub fn parse_time_of_day(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_time_of_day(text: &str) -> Result<f64, String> {
     let bad =
         || format!("\"{text}\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
     let (h, m) = text.split_once(':').ok_or_else(bad)?;

@@ -7,9 +7,9 @@ use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::ScenarioSpec;
 
 /// Default base seed.
-pub const DEFAULT_SEED: u64 = 1;
+pub(crate) const DEFAULT_SEED: u64 = 1;
 /// Default number of replications.
-pub const DEFAULT_REPLICATIONS: u32 = 10;
+pub(crate) const DEFAULT_REPLICATIONS: u32 = 10;
 
 /// Longest horizon accepted, days (1,000 years).
 const MAX_HORIZON_DAYS: f64 = 365.0 * 1000.0;
