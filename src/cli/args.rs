@@ -1,44 +1,7 @@
-//! Command-line arguments. Flags shared by several subcommands are defined once here.
+//! The arguments of each subcommand, and the flags several of them share (defined once here).
+//! The list of subcommands, `Command`, is in `cli/mod.rs` beside the code that dispatches them.
 
 use std::path::PathBuf;
-
-use clap::{Parser, Subcommand};
-
-/// Corridor: discrete-event simulation of freight corridors (Middle Corridor first).
-#[derive(Debug, Parser)]
-#[command(name = "corridor", version, about, long_about = None)]
-pub struct Args {
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// Subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the Monte Carlo replications of a scenario and write the results.
-    Run(RunArgs),
-    /// Combine the partial results of `run --shard` into the results of the whole run.
-    Merge(MergeArgs),
-    /// Check scenario files and list every problem found.
-    Validate(ValidateArgs),
-    /// Redraw the charts and report.html of a result directory from its saved result files.
-    Plot(PlotArgs),
-    /// Print the built-in default scenario (a starting point for your own).
-    PrintDefault,
-    /// Compare scenario variants with a base scenario: paired differences of every KPI with
-    /// 95% CIs, all runs with the same seed and random streams (common random numbers).
-    Compare(CompareArgs),
-    /// Run the scenario at each value of one parameter (a curve) or two (a grid), with common
-    /// random numbers, and chart the KPIs against them.
-    Sweep(SweepArgs),
-    /// Rank the scenario's [[uncertain]] parameters by their effect on the KPIs: one at a time
-    /// (tornado charts) and Morris elementary effects.
-    Sensitivity(SensitivityArgs),
-    /// List the parameter paths of a scenario with their current values (for --set, sweeps and
-    /// [[uncertain]]).
-    Params(ParamsArgs),
-}
 
 /// Flags that select how many replications to run and with which seed.
 #[derive(Debug, clap::Args)]

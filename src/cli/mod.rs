@@ -1,4 +1,7 @@
-//! Command-line front end (binary only): argument definitions and one module per subcommand.
+//! Command-line front end (binary only): one module per subcommand, the shared flags in `args`.
+//!
+//! Adding a subcommand: a module `cli/<name>.rs` with its arguments (a `clap::Args` struct) and
+//! its `run`, then in this file its `mod` line, its variant of [`Command`] and its arm in [`run`].
 
 mod args;
 mod compare;
@@ -15,9 +18,47 @@ mod validate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-pub use args::{Args, Command};
+use args::{
+    CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs, SensitivityArgs, SweepArgs, ValidateArgs,
+};
+
+/// Corridor: discrete-event simulation of freight corridors (Middle Corridor first).
+#[derive(Debug, Parser)]
+#[command(name = "corridor", version, about, long_about = None)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Monte Carlo replications of a scenario and write the results.
+    Run(RunArgs),
+    /// Combine the partial results of `run --shard` into the results of the whole run.
+    Merge(MergeArgs),
+    /// Check scenario files and list every problem found.
+    Validate(ValidateArgs),
+    /// Redraw the charts and report.html of a result directory from its saved result files.
+    Plot(PlotArgs),
+    /// Print the built-in default scenario (a starting point for your own).
+    PrintDefault,
+    /// Compare scenario variants with a base scenario: paired differences of every KPI with
+    /// 95% CIs, all runs with the same seed and random streams (common random numbers).
+    Compare(CompareArgs),
+    /// Run the scenario at each value of one parameter (a curve) or two (a grid), with common
+    /// random numbers, and chart the KPIs against them.
+    Sweep(SweepArgs),
+    /// Rank the scenario's [[uncertain]] parameters by their effect on the KPIs: one at a time
+    /// (tornado charts) and Morris elementary effects.
+    Sensitivity(SensitivityArgs),
+    /// List the parameter paths of a scenario with their current values (for --set, sweeps and
+    /// [[uncertain]]).
+    Params(ParamsArgs),
+}
 
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
