@@ -5,7 +5,8 @@
 //! every `.rs` file under `src/<module>/` (and `src/<module>.rs`), find every path that names a
 //! top-level module (`crate::stats::…`, or `super::…` climbing to the crate root), skipping
 //! comments and `#[cfg(test)]` items, and fail with the file, line and forbidden import when one
-//! is not allowed.
+//! is not allowed. A last test fails when files of the library import each other, directly or
+//! through others (a file cycle), so that every file can be read after the files it uses.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -253,4 +254,215 @@ fn the_scan_sees_paths_and_skips_comments_and_test_items() {
     // One `super::` from a file two levels deep stays inside its own module.
     assert!(named_modules("use super::queue::EventQueue;", 2).is_empty());
     assert!(named_modules("use crate::{model, stats};", 1)[0].is_err());
+}
+
+/// The module path of a file under src/ (`src/a/b.rs` → `a::b`, `src/a/mod.rs` → `a`).
+fn module_path(file: &Path) -> Vec<String> {
+    let relative = file.strip_prefix(root().join("src")).unwrap();
+    let mut parts: Vec<String> = relative
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string()
+        })
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The module paths a file's code names (`crate::…`, `super::…`, `self::…`, grouped imports
+/// included), comments removed. Test modules count: a cycle through a test is still a cycle a
+/// reader must untangle.
+fn named_paths(text: &str, own: &[String]) -> Vec<Vec<String>> {
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut paths = Vec::new();
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < code.len() {
+        let rest = &code[i..];
+        let anchor = ["crate::", "self::", "super::"]
+            .into_iter()
+            .find(|a| rest.starts_with(a));
+        let preceded = i > 0 && (is_ident(bytes[i - 1] as char) || bytes[i - 1] == b':');
+        let Some(anchor) = anchor.filter(|_| !preceded) else {
+            i += rest.chars().next().map_or(1, char::len_utf8);
+            continue;
+        };
+        let mut base: Vec<String> = match anchor {
+            "crate::" => Vec::new(),
+            "self::" => own.to_vec(),
+            _ => own[..own.len().saturating_sub(1)].to_vec(),
+        };
+        let mut j = i + anchor.len();
+        while code[j..].starts_with("super::") {
+            base.pop();
+            j += "super::".len();
+        }
+        // The path's segments up to a `{` group or the end of the path.
+        let mut segments = Vec::new();
+        loop {
+            let ident: String = code[j..].chars().take_while(|c| is_ident(*c)).collect();
+            if ident.is_empty() {
+                break;
+            }
+            j += ident.len();
+            segments.push(ident);
+            if code[j..].starts_with("::") {
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        if code[j..].starts_with('{') {
+            let close = code[j..].find('}').map_or(code.len(), |k| j + k);
+            for item in code[j + 1..close].split(',') {
+                let first: String = item.trim().chars().take_while(|c| is_ident(*c)).collect();
+                if !first.is_empty() && first != "self" {
+                    let mut path = base.clone();
+                    path.extend(segments.iter().cloned());
+                    path.push(first);
+                    paths.push(path);
+                }
+            }
+            j = close;
+        }
+        let mut path = base;
+        path.extend(segments);
+        paths.push(path);
+        i = j.max(i + 1);
+    }
+    paths
+}
+
+/// Strongly connected components with more than one member (Tarjan).
+fn cycles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    struct State<'g> {
+        graph: &'g BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'g str, usize>,
+        low: BTreeMap<&'g str, usize>,
+        stack: Vec<&'g str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'g>(s: &mut State<'g>, v: &'g str) {
+        let n = s.index.len();
+        s.index.insert(v, n);
+        s.low.insert(v, n);
+        s.stack.push(v);
+        for w in s.graph.get(v).into_iter().flatten() {
+            let w = w.as_str();
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.stack.contains(&w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                component.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                s.found.push(component);
+            }
+        }
+    }
+    let mut state = State {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !state.index.contains_key(v.as_str()) {
+            visit(&mut state, v);
+        }
+    }
+    state.found
+}
+
+#[test]
+fn no_two_files_of_the_library_import_each_other_even_through_others() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    files.retain(|f| !f.starts_with(root().join("src/cli")) && !f.ends_with("main.rs"));
+    let by_module: BTreeMap<Vec<String>, String> = files
+        .iter()
+        .map(|f| {
+            let shown = f.strip_prefix(root()).unwrap().display().to_string();
+            (module_path(f), shown)
+        })
+        .collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let own = module_path(file);
+        let shown = &by_module[&own];
+        let text = fs::read_to_string(file).unwrap();
+        for path in named_paths(&text, &own) {
+            // The longest prefix of the path that is a file of its own.
+            let target = (1..=path.len())
+                .rev()
+                .find_map(|k| by_module.get(&path[..k]));
+            if let Some(target) = target.filter(|t| *t != shown) {
+                graph
+                    .entry(shown.clone())
+                    .or_default()
+                    .insert(target.clone());
+            }
+        }
+    }
+    assert!(
+        graph.values().map(BTreeSet::len).sum::<usize>() > 100,
+        "too few file imports found: is the scan broken?"
+    );
+    let found = cycles(&graph);
+    assert!(
+        found.is_empty(),
+        "files that import each other (directly or through others), so none reads alone: {found:?}"
+    );
+}
+
+#[test]
+fn the_cycle_scan_resolves_relative_paths_and_groups() {
+    let own: Vec<String> = vec!["scenario".into(), "compile".into(), "nodes".into()];
+    let paths = named_paths(
+        "use super::common::{Span, at};\nuse crate::model::{Node, dist::Dist};\n// crate::plot\nlet x = self::inner::f();",
+        &own,
+    );
+    let shown: Vec<String> = paths.iter().map(|p| p.join("::")).collect();
+    assert!(
+        shown.contains(&"scenario::compile::common::Span".to_string()),
+        "{shown:?}"
+    );
+    assert!(shown.contains(&"model::dist".to_string()), "{shown:?}");
+    assert!(
+        shown.contains(&"scenario::compile::nodes::inner::f".to_string()),
+        "{shown:?}"
+    );
+    assert!(!shown.iter().any(|p| p.starts_with("plot")), "{shown:?}");
+    let mut graph = BTreeMap::new();
+    graph.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
+    graph.insert("b".to_string(), BTreeSet::from(["c".to_string()]));
+    graph.insert("c".to_string(), BTreeSet::from(["a".to_string()]));
+    graph.insert("d".to_string(), BTreeSet::from(["a".to_string()]));
+    assert_eq!(cycles(&graph), vec![vec!["a", "b", "c"]]);
 }
