@@ -3,8 +3,9 @@
 //! Replication `r` of a run seeded `s` is a pure function of `(model, s, r)`: it draws only from
 //! the random streams derived from those numbers. The seed and the replication indices are
 //! arguments of every run ([`RunConfig`], the `seed` of [`run_aggregated`],
-//! [`Simulation::run`]); the model is shared read-only and never copied to change them. Replications are summarised in index order, so
-//! a run's summary does not depend on how the replications were scheduled.
+//! [`Simulation::run`]); the model is shared read-only and never copied to change them.
+//! Replications are summarised in index order, so a run's summary does not depend on how the
+//! replications were scheduled.
 //!
 //! - [`run`]: the sequential reference, one thread, summary only.
 //! - [`run_aggregated`]: the real thing: replications on a [`Runner`]'s threads, handed over in

@@ -91,14 +91,26 @@ pub fn corridor() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("corridor").expect("binary builds")
 }
 
+/// The result JSON file `path` without the `fields` of its provenance that describe the invocation
+/// (each must be there), for comparing files of runs invoked differently.
+pub fn json_without(path: &std::path::Path, fields: &[&str]) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("a JSON result file");
+    let provenance = json["provenance"].as_object_mut().expect("a provenance");
+    for field in fields {
+        assert!(
+            provenance.remove(*field).is_some(),
+            "no {field} in {}",
+            path.display()
+        );
+    }
+    json
+}
+
 /// `summary.json` of `dir` without the fields that describe the invocation (command line, wall
 /// time), pretty-printed.
 pub fn normalized_summary(dir: &std::path::Path) -> String {
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json exists");
-    let mut json: serde_json::Value = serde_json::from_str(&text).expect("summary.json is JSON");
-    let provenance = json["provenance"].as_object_mut().expect("a provenance");
-    assert!(provenance.remove("command_line").is_some());
-    assert!(provenance.remove("wall_time_s").is_some());
+    let json = json_without(&dir.join("summary.json"), &["command_line", "wall_time_s"]);
     serde_json::to_string_pretty(&json).unwrap()
 }
 

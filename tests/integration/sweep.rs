@@ -206,17 +206,7 @@ fn one_and_two_threads_write_identical_sweep_files() {
             "{name} differs between 1 and 2 threads"
         );
     }
-    let json = |out: &Path| {
-        let mut v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap())
-                .unwrap();
-        v["provenance"]
-            .as_object_mut()
-            .unwrap()
-            .remove("command_line")
-            .unwrap();
-        v
-    };
+    let json = |out: &Path| crate::common::json_without(&out.join("sweep.json"), &["command_line"]);
     assert_eq!(json(&outs[0]), json(&outs[1]));
 }
 

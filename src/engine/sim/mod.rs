@@ -22,7 +22,8 @@
 //! - **Delivered** means the consignment finished service at the last node of its route.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.
-//! - **Randomness:** each flow, node and leg draws from its own stream (see [`rng`](crate::base::rng)).
+//! - **Randomness:** each flow, node and leg draws from its own stream (see
+//!   [`rng`](crate::base::rng)).
 
 mod disrupt;
 mod fleet;
