@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release --example library                       # the built-in Middle Corridor
-//! cargo run --release --example library -- my.toml   # any scenario with an aktau-port node
+//! cargo run --release --example library -- my.toml             # any scenario with an aktau-port node
 //! ```
 //!
 //! The variant goes through the same checks as a scenario file (`Document::with` writes the value
