@@ -519,10 +519,48 @@ mod tests {
             "{dist:?}: sample mean {mean}, exact {exact}, se {se}"
         );
         if let Some(m2) = dist.second_moment() {
-            let sample_m2 = draws.iter().map(|x| x * x).sum::<f64>() / n as f64;
+            // Within 5 standard errors of the mean of X^2 (every family here has a finite
+            // fourth moment), not a fixed 5%, which was wider than a lognormal with cv taken
+            // for sigma (E[X^2] off by 2.7% at cv = 0.5).
+            let squares: Vec<f64> = draws.iter().map(|x| x * x).collect();
+            let sample_m2 = squares.iter().sum::<f64>() / n as f64;
+            let var_sq =
+                squares.iter().map(|x| (x - sample_m2).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let se_m2 = (var_sq / n as f64).sqrt();
             assert!(
-                (sample_m2 - m2).abs() / m2 < 0.05,
-                "{dist:?}: E[X^2] {sample_m2} vs {m2}"
+                (sample_m2 - m2).abs() <= 5.0 * se_m2 + 1e-12 * m2,
+                "{dist:?}: E[X^2] {sample_m2} vs {m2} (se {se_m2})"
+            );
+        }
+    }
+
+    #[test]
+    fn lognormal_takes_cv_not_sigma() {
+        // ln X is normal with variance sigma^2 = ln(1 + cv^2) and mean ln(mean) - sigma^2 / 2.
+        // The sample variance of n normal draws has relative standard error sqrt(2 / (n - 1)),
+        // 0.32% for n = 200 000; the bug of reading cv as sigma would give cv^2 instead, 12%
+        // too much at cv = 0.5 and 44% at cv = 1: dozens of standard errors away, while the
+        // tolerance is 5.
+        let n = 200_000;
+        for (mean, cv) in [(36.0, 0.5), (10.0, 1.0), (2.0, 2.0)] {
+            let dist = of("lognormal", &[("mean", mean), ("cv", cv)]).unwrap();
+            let mut rng = stream(12, 0, StreamId::from_name("lognormal-test"));
+            let logs: Vec<f64> = (0..n).map(|_| dist.sample(&mut rng).ln()).collect();
+            let m = logs.iter().sum::<f64>() / n as f64;
+            let var = logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let sigma2 = (1.0 + cv * cv).ln();
+            let se_var = sigma2 * (2.0 / (n - 1) as f64).sqrt();
+            assert!(
+                (var - sigma2).abs() <= 5.0 * se_var,
+                "cv {cv}: var(ln X) = {var}, exact {sigma2} (se {se_var})"
+            );
+            // The bug is far outside the tolerance (the test can fail).
+            assert!((cv * cv - sigma2).abs() > 10.0 * se_var);
+            let mu = mean.ln() - sigma2 / 2.0;
+            let se_mean = (sigma2 / n as f64).sqrt();
+            assert!(
+                (m - mu).abs() <= 5.0 * se_mean,
+                "cv {cv}: mean(ln X) = {m}, exact {mu} (se {se_mean})"
             );
         }
     }

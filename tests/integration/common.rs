@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests.
 
-use corridor::base::estimate::t_critical;
 use corridor::engine::Simulation;
 use corridor::model::Model;
 use corridor::scenario;
@@ -14,10 +13,39 @@ pub fn model(text: &str) -> Model {
     }
 }
 
-/// Runs replications `0..n` of `model` with the scenario's seed.
+/// The seed a test runs with: `default` (the scenario's or the test's fixed seed), unless the
+/// environment variable `CORRIDOR_TEST_SEED` is set to a number `s`, which moves every test to
+/// another, equally fixed seed (`s = 0` is the default). `tests/seeds.sh` runs the statistical
+/// tests with 30 such seeds; a statistical test must pass for each.
+pub fn test_seed(default: u64) -> u64 {
+    match std::env::var("CORRIDOR_TEST_SEED") {
+        Ok(text) => {
+            let s: u64 = text
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("CORRIDOR_TEST_SEED={text:?} is not a whole number"));
+            default.wrapping_add(s.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        }
+        Err(_) => default,
+    }
+}
+
+/// Runs replications `0..n` of `model` with the scenario's seed (see [`test_seed`]).
 pub fn replications(model: &Model, n: u64) -> Vec<ReplicationStats> {
     let mut sim = Simulation::new(model);
-    (0..n).map(|r| sim.run(model.settings.seed, r)).collect()
+    let seed = test_seed(model.settings.seed);
+    (0..n).map(|r| sim.run(seed, r)).collect()
+}
+
+/// The two-sided Student-t critical value for `confidence` with `df` degrees of freedom, computed
+/// here from `statrs` directly, so that the tests' intervals do not move with a bug in the
+/// production `base::estimate::t_critical` they also check (see `t_quantiles_match_the_table`).
+pub fn t_quantile(confidence: f64, df: u64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    assert!(df >= 1 && confidence > 0.0 && confidence < 1.0);
+    StudentsT::new(0.0, 1.0, df as f64)
+        .expect("a valid t distribution")
+        .inverse_cdf(0.5 + confidence / 2.0)
 }
 
 /// Mean and two-sided confidence-interval half-width (Student t) of independent values.
@@ -26,8 +54,33 @@ pub fn mean_and_half_width(values: &[f64], confidence: f64) -> (f64, f64) {
     assert!(n >= 2, "need at least two replications");
     let mean = values.iter().sum::<f64>() / n as f64;
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let half_width = t_critical(confidence, (n - 1) as u64) * (var / n as f64).sqrt();
+    let half_width = t_quantile(confidence, (n - 1) as u64) * (var / n as f64).sqrt();
     (mean, half_width)
+}
+
+#[test]
+fn t_quantiles_match_the_table() {
+    // Two-sided critical values from a printed table (Abramowitz and Stegun, table 26.10).
+    for (confidence, df, table) in [
+        (0.95, 1, 12.706),
+        (0.95, 19, 2.093),
+        (0.99, 19, 2.861),
+        (0.99, 39, 2.708),
+        (0.999, 19, 3.883),
+        (0.95, 120, 1.980),
+    ] {
+        let t = t_quantile(confidence, df);
+        assert!(
+            (t - table).abs() < 1e-3,
+            "t({confidence}, {df}) = {t}, table {table}"
+        );
+        // The production value agrees (it is what summary.json reports).
+        let production = corridor::base::estimate::t_critical(confidence, df);
+        assert!(
+            (production - table).abs() < 1e-3,
+            "production t({confidence}, {df}) = {production}, table {table}"
+        );
+    }
 }
 
 /// Asserts that `exact` lies in the 99% confidence interval of the mean of `values`.

@@ -12,9 +12,12 @@
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
 //! - `daily`: the daily node and fleet series against window totals and a deterministic service.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
-//! - `plot`: charts, report.html and `corridor plot`.
+//! - `plot`: charts, report.html and `corridor plot`; the values the charts draw against summary.json.
 //! - `browser`: report.html in headless Chromium.
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
+//! - `sharp`: event-exact checks, each against one engine bug the rest of the suite let pass
+//!   (warm-up, monthly disruption rates, common random numbers under a structural change, yards
+//!   filling exactly, same-time event order).
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
@@ -23,7 +26,9 @@
 //!   one-at-a-time swings, files, threads, bad input).
 //!
 //! Statistical assertions use fixed seeds and confidence intervals computed from the spread of
-//! independent replications (see `common::assert_in_ci`), never a fudge factor.
+//! independent replications (see `common::assert_in_ci`), never a fudge factor. The environment
+//! variable `CORRIDOR_TEST_SEED` moves them to other fixed seeds (`common::test_seed`;
+//! `tests/seeds.sh` runs them with 30 seeds).
 
 mod analytic;
 mod architecture;
@@ -43,5 +48,6 @@ mod plot;
 mod queueing;
 mod sensitivity;
 mod shard;
+mod sharp;
 mod sweep;
 mod variants;

@@ -48,7 +48,11 @@ impl Observer for Log {
 fn observe(text: &str, replication: u64) -> (Log, corridor::stats::ReplicationStats) {
     let model = model(text);
     let mut log = Log::default();
-    let stats = Simulation::new(&model).run_observed(model.settings.seed, replication, &mut log);
+    let stats = Simulation::new(&model).run_observed(
+        crate::common::test_seed(model.settings.seed),
+        replication,
+        &mut log,
+    );
     assert!(stats.conservation.holds());
     (log, stats)
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use predicates::prelude::*;
 
-use crate::common::{corridor, file_names};
+use crate::common::{corridor, file_names, summary_kpi};
 
 /// Chart file stems, in report order.
 pub const CHARTS: [&str; 6] = [
@@ -405,4 +405,296 @@ fn plot_of_results_in_another_format_version_names_the_file_and_the_versions() {
         .stderr(predicate::str::contains(
             "summary.json: format_version missing",
         ));
+}
+
+/// One small-multiple panel of a chart read back from its SVG: the caption (the entity id), the
+/// tick labels of both axes with their pixel positions, and the drawn marks in document order.
+#[derive(Debug, Default)]
+struct Panel {
+    caption: String,
+    /// (value, pixel y) of the y tick labels.
+    y_ticks: Vec<(f64, f64)>,
+    /// (value, pixel x) of the x tick labels.
+    x_ticks: Vec<(f64, f64)>,
+    /// Data polylines (stroke width 2, not the black axes): stroke colour and points.
+    lines: Vec<(String, Vec<(f64, f64)>)>,
+    /// Filled bars (opacity 0.75): x, y, width, height in pixels.
+    bars: Vec<[f64; 4]>,
+    /// Every other text in the panel (legends).
+    texts: Vec<String>,
+}
+
+/// A tick value as drawn ("1,500", "0.5").
+fn tick_value(text: &str) -> Option<f64> {
+    text.replace(',', "").parse().ok()
+}
+
+/// Splits the chart `svg` into panels, each starting at the caption naming one of `entities`.
+fn read_panels(svg: &str, entities: &[String]) -> Vec<Panel> {
+    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
+    let number = |node: &roxmltree::Node, attr: &str| -> f64 {
+        node.attribute(attr)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let mut panels: Vec<Panel> = Vec::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        match node.tag_name().name() {
+            "text" => {
+                let text = node.text().unwrap_or("").trim().to_string();
+                if entities.contains(&text) {
+                    panels.push(Panel {
+                        caption: text,
+                        ..Panel::default()
+                    });
+                    continue;
+                }
+                let Some(panel) = panels.last_mut() else {
+                    continue;
+                };
+                let anchor = node.attribute("text-anchor").unwrap_or("");
+                match (anchor, node.attribute("dy"), tick_value(&text)) {
+                    ("end", Some("0.5ex"), Some(v)) => panel.y_ticks.push((v, number(&node, "y"))),
+                    ("middle", Some("0.76em"), Some(v)) => {
+                        panel.x_ticks.push((v, number(&node, "x")))
+                    }
+                    _ => panel.texts.push(text),
+                }
+            }
+            "polyline" => {
+                let Some(panel) = panels.last_mut() else {
+                    continue;
+                };
+                let stroke = node.attribute("stroke").unwrap_or("").to_string();
+                if node.attribute("stroke-width") != Some("2") || stroke == "#000000" {
+                    continue;
+                }
+                let points = node
+                    .attribute("points")
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .map(|p| {
+                        let (x, y) = p.split_once(',').expect("x,y");
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect();
+                panel.lines.push((stroke, points));
+            }
+            "rect" if node.attribute("opacity") == Some("0.75") => {
+                if let Some(panel) = panels.last_mut() {
+                    panel.bars.push([
+                        number(&node, "x"),
+                        number(&node, "y"),
+                        number(&node, "width"),
+                        number(&node, "height"),
+                    ]);
+                }
+            }
+            _ => {}
+        }
+    }
+    panels
+}
+
+/// The linear map from pixels to values given by the first and last tick labels, and the value
+/// of one pixel.
+fn axis(ticks: &[(f64, f64)]) -> (impl Fn(f64) -> f64, f64) {
+    assert!(ticks.len() >= 2, "an axis needs two tick labels: {ticks:?}");
+    let (v0, p0) = ticks[0];
+    let (v1, p1) = ticks[ticks.len() - 1];
+    let per_pixel = (v1 - v0) / (p1 - p0);
+    (move |p: f64| v0 + (p - p0) * per_pixel, per_pixel.abs())
+}
+
+fn summary_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_throughput_chart_draws_the_weekly_series_and_summary_totals() {
+    let dir = shared_run();
+    let summary = summary_json(dir);
+    let warmup_days = summary["scenario"]["warmup_days"].as_f64().unwrap();
+    let routes: Vec<String> = summary["summary"]["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let svg = std::fs::read_to_string(dir.join("charts/throughput.svg")).unwrap();
+    let panels = read_panels(&svg, &routes);
+    let mut weekly = csv::Reader::from_path(dir.join("throughput_weekly.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = weekly.records().map(|r| r.unwrap()).collect();
+    let mut checked = 0;
+    for route in &routes {
+        let delivered = summary_kpi(&summary, "route", route, "delivered_teu")["estimate"]["mean"]
+            .as_f64()
+            .unwrap();
+        // (week, days, mean TEU) of the route, from the file the chart is drawn from.
+        let series: Vec<(f64, f64, f64)> = rows
+            .iter()
+            .filter(|r| &r[0] == route)
+            .map(|r| {
+                (
+                    r[1].parse().unwrap(),
+                    r[2].parse().unwrap(),
+                    r[5].parse().unwrap(),
+                )
+            })
+            .collect();
+        // The window [warm-up, horizon) lies between the weeks that start at or after the
+        // warm-up and those that end after it: the summary's total over the window is bracketed.
+        let after: f64 = series
+            .iter()
+            .filter(|w| w.0 * 7.0 >= warmup_days)
+            .map(|w| w.2)
+            .sum();
+        let touching: f64 = series
+            .iter()
+            .filter(|w| w.0 * 7.0 + w.1 > warmup_days)
+            .map(|w| w.2)
+            .sum();
+        assert!(
+            after <= delivered + 1e-6 && delivered <= touching + 1e-6,
+            "{route}: weekly file {after}..{touching} TEU around the window, summary.json {delivered}"
+        );
+        let Some(panel) = panels.iter().find(|p| &p.caption == route) else {
+            assert_eq!(delivered, 0.0, "{route} delivered but has no panel");
+            continue;
+        };
+        let (y_value, per_pixel_y) = axis(&panel.y_ticks);
+        let (x_value, per_pixel_x) = axis(&panel.x_ticks);
+        let (_, points) = panel
+            .lines
+            .iter()
+            .find(|(stroke, _)| stroke != "#282828")
+            .expect("the mean line");
+        // A partial last week is not drawn (its total is not comparable).
+        let full: Vec<(f64, f64, f64)> = series.iter().copied().filter(|w| w.1 == 7.0).collect();
+        assert_eq!(points.len(), full.len(), "{route}: one point per full week");
+        for ((x, y), (week, _, mean)) in points.iter().zip(&full) {
+            // Pixels are whole numbers, as are the tick positions: one pixel of tolerance.
+            let drawn = y_value(*y);
+            assert!(
+                (drawn - mean).abs() <= 1.5 * per_pixel_y,
+                "{route} week {week}: drawn {drawn:.1} TEU, file {mean} (±{per_pixel_y:.1})"
+            );
+            assert!(
+                (x_value(*x) - (week + 0.5)).abs() <= 1.5 * per_pixel_x,
+                "{route} week {week} drawn at week {:.2}",
+                x_value(*x)
+            );
+        }
+        // And the drawn line against summary.json directly, with the pixel tolerance summed:
+        // the drawn weeks after the warm-up hold at most the window's total, and those touching
+        // the window, with the undrawn partial week, at least that total.
+        let drawn = |keep: &dyn Fn(&(f64, f64, f64)) -> bool| -> f64 {
+            points
+                .iter()
+                .zip(&full)
+                .filter(|(_, w)| keep(w))
+                .map(|((_, y), _)| y_value(*y))
+                .sum()
+        };
+        let drawn_after = drawn(&|w| w.0 * 7.0 >= warmup_days);
+        let drawn_touching = drawn(&|w| w.0 * 7.0 + w.1 > warmup_days);
+        let undrawn: f64 = series.iter().filter(|w| w.1 < 7.0).map(|w| w.2).sum();
+        let tolerance = 1.5 * per_pixel_y * full.len() as f64;
+        assert!(
+            drawn_after <= delivered + tolerance
+                && delivered <= drawn_touching + undrawn + tolerance,
+            "{route}: the drawn weeks hold {drawn_after:.0}..{:.0} TEU around the window, summary.json {delivered} TEU (±{tolerance:.0})",
+            drawn_touching + undrawn
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} route panels");
+}
+
+#[test]
+fn the_transit_chart_marks_the_pooled_percentiles_of_summary_json() {
+    let dir = shared_run();
+    let summary = summary_json(dir);
+    let routes = summary["summary"]["routes"].as_array().unwrap();
+    let ids: Vec<String> = routes
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let svg = std::fs::read_to_string(dir.join("charts/transit_time.svg")).unwrap();
+    let panels = read_panels(&svg, &ids);
+    let mut checked = 0;
+    for route in routes {
+        let id = route["id"].as_str().unwrap();
+        let Some(p50) = route["transit_p50_pooled_h"].as_f64() else {
+            continue;
+        };
+        let p95 = route["transit_p95_pooled_h"].as_f64().unwrap();
+        let panel = panels
+            .iter()
+            .find(|p| p.caption == id)
+            .unwrap_or_else(|| panic!("no panel for {id}"));
+        let unit = if panel.texts.iter().any(|t| t.ends_with(" hours")) {
+            1.0
+        } else {
+            24.0
+        };
+        let name = if unit == 1.0 { "hours" } else { "days" };
+        // The legend states the values of summary.json, in the axis unit.
+        for (label, hours) in [("p50", p50), ("p95", p95)] {
+            let expected = format!("{label} = {:.1} {name}", hours / unit);
+            assert!(
+                panel.texts.contains(&expected),
+                "{id}: no {expected:?} in {:?}",
+                panel.texts
+            );
+        }
+        // The markers stand where the values are on the x axis.
+        let (x_value, per_pixel_x) = axis(&panel.x_ticks);
+        let markers: Vec<f64> = panel
+            .lines
+            .iter()
+            .filter(|(_, points)| points.len() == 2 && points[0].0 == points[1].0)
+            .map(|(_, points)| x_value(points[0].0))
+            .collect();
+        for hours in [p50, p95] {
+            assert!(
+                markers
+                    .iter()
+                    .any(|m| (m - hours / unit).abs() <= 1.5 * per_pixel_x),
+                "{id}: no marker at {:.2} {name}: {markers:?}",
+                hours / unit
+            );
+        }
+        // The bars hold the TEU shares: they add up to 100% (less the 0.2% outside the range,
+        // one pixel per bar of rounding), and half of the drawn mass lies left of the median
+        // (within the bar that holds it).
+        let (y_value, per_pixel_y) = axis(&panel.y_ticks);
+        let shares: Vec<(f64, f64, f64)> = panel
+            .bars
+            .iter()
+            .map(|[x, y, w, h]| (x_value(*x), x_value(x + w), y_value(*y) - y_value(y + h)))
+            .collect();
+        let total: f64 = shares.iter().map(|s| s.2).sum();
+        let tolerance = 1.5 * per_pixel_y * shares.len() as f64;
+        assert!(
+            (total - 100.0).abs() <= 0.2 + tolerance,
+            "{id}: the bars add up to {total:.1}%"
+        );
+        let mut seen = 0.0;
+        let median_bar = shares
+            .iter()
+            .find(|s| {
+                seen += s.2;
+                seen >= total / 2.0
+            })
+            .unwrap();
+        let width = median_bar.1 - median_bar.0;
+        assert!(
+            median_bar.0 - width <= p50 / unit && p50 / unit <= median_bar.1 + width,
+            "{id}: the drawn median bar {median_bar:?} does not hold p50 = {:.2}",
+            p50 / unit
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "only {checked} route panels");
 }
