@@ -301,10 +301,13 @@ fn adding_an_unrelated_node_route_and_flow_changes_nothing_of_the_existing_ones(
         let (grown_trace, grown_stats) = traced(&grown, replication);
         let base_log = trains(&base, &base_trace);
         assert!(base_log.len() > 200);
-        assert_eq!(
-            base_log,
-            trains(&grown, &grown_trace),
-            "the arrival log of flow \"trains\" changed"
+        let grown_log = trains(&grown, &grown_trace);
+        let first_difference = base_log.iter().zip(&grown_log).position(|(a, b)| a != b);
+        assert!(
+            base_log == grown_log,
+            "the arrival log of flow \"trains\" changed: {} vs {} arrivals, first difference at {first_difference:?}",
+            base_log.len(),
+            grown_log.len()
         );
         assert!(
             grown_trace.generated.len() > base_trace.generated.len(),
