@@ -245,7 +245,8 @@ teu_per_year = 8760
     // Every return trip takes the return leg's 12 h; the eastbound stage through the leg is at
     // least that.
     let back_stage = stats.routes[1].stages[1].service_h.mean().unwrap();
-    assert!(back_stage >= 12.0, "{back_stage}");
+    // (The mean of values of exactly 12 h may round to a hair below.)
+    assert!(back_stage >= 12.0 - 1e-9, "{back_stage}");
 }
 
 #[test]
@@ -444,8 +445,10 @@ fn overlapping_closures_take_the_strictest() {
 
 #[test]
 fn vessels_at_sea_shelter_when_a_storm_hits_their_destination() {
-    // Cargo is plentiful, so the vessel sails at once (t ≈ 0) and is due at the far port at
-    // t ≈ 4. A storm at the far port at t = 2 (lasting 30 minutes) makes it shelter for 10 h.
+    // Cargo is plentiful (100 TEU an hour), so the vessel sails as soon as its 10 TEU are
+    // aboard (about 0.1 h in, and well before 2 h whatever the seed) and is due at the far port
+    // 4 h later. A storm at the far port at t = 2 (lasting 30 minutes) strikes while it is at
+    // sea and makes it shelter for 10 h.
     let fleet = "[leg.fleet]\nvessels = 1\ncapacity_teu = 10";
     let flow = format!(
         "teu_per_year = 876000\n\n[[disruption]]\nid = \"storm\"\nnodes = [\"far\"]\nstart_day = {}\nduration = 0.5\nshelter = 10",
@@ -453,7 +456,7 @@ fn vessels_at_sea_shelter_when_a_storm_hits_their_destination() {
     );
     let (log, _) = observe(&two_ports(2.0, fleet, &flow), 0);
     let first_departure = log.departures[0].0;
-    assert!(first_departure < 0.1);
+    assert!(first_departure < 2.0, "departed at {first_departure} h");
     let first_delivery = log.deliveries[0].0;
     assert!(
         (first_delivery - (first_departure + 14.0)).abs() < 1e-9,
