@@ -185,7 +185,8 @@ fn seasonality_shapes_monthly_arrivals() {
             peak as f64 / 92.0 - 1.5 * off as f64 / 273.0
         })
         .collect();
-    let (mean, half_width) = crate::common::mean_and_half_width(&differences, 0.99);
+    let (mean, half_width) =
+        crate::common::mean_and_half_width(&differences, crate::common::CONFIDENCE);
     eprintln!("peak - 1.5 off-peak trains per day: {mean:.4} ± {half_width:.4}");
     assert!(
         mean.abs() <= half_width,
@@ -194,9 +195,9 @@ fn seasonality_shapes_monthly_arrivals() {
     // The check must be able to fail, whatever the seed: without seasonality (factor 1 all
     // year) d would be 400/365 (1 - 1.5) = -0.55 trains per day. The counts are Poisson, so
     // the spread of d is known in advance: sd = sqrt(P / 92^2 + 2.25 O / 273^2) = 0.155 per
-    // replication (P = 134, O = 266 expected); the interval, 2.7 sd / sqrt(40) = 0.066 when the
-    // sample sd is as expected, passes this bound unless the sample sd is over 3 times the
-    // true one (probability below 1e-15 with 39 degrees of freedom).
+    // replication (P = 134, O = 266 expected); the 99.9% interval, 3.56 sd / sqrt(40) = 0.087
+    // when the sample sd is as expected, passes this bound unless the sample sd is over 2.3
+    // times the true one (probability below 1e-15 with 39 degrees of freedom).
     assert!(
         half_width < 0.2,
         "interval ±{half_width:.4} too wide to tell seasonal from flat arrivals"
@@ -375,7 +376,8 @@ fn route_stages_add_up_to_the_end_to_end_time() {
             stages - route.transit_h.mean().unwrap()
         })
         .collect();
-    let (mean, half_width) = crate::common::mean_and_half_width(&differences, 0.99);
+    let (mean, half_width) =
+        crate::common::mean_and_half_width(&differences, crate::common::CONFIDENCE);
     let transit = reps[0].routes[0].transit_h.mean().unwrap();
     assert!(
         mean.abs() <= half_width,
