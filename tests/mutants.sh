@@ -2,47 +2,59 @@
 # Mutation testing of the core with cargo-mutants (https://mutants.rs): each mutant is one small
 # change to the code (a return value replaced, an operator swapped, a condition negated); a test
 # run that still passes means no test notices that change. Results and their reading are in
-# docs/testing.md. Not part of .ci/run: on 2 shared cores one mutant takes a build and a test run.
+# docs/testing.md. Not part of .ci/run: on 2 shared cores this takes hours for the whole core.
 #
-# Usage: tests/mutants.sh [FILE...]   (default: the files below, small and critical first)
-#   install once:  cargo install cargo-mutants --locked
+# Usage:
+#   tests/mutants.sh unit FILE [TEST_FILTER...]
+#       mutants of FILE against the library's unit tests (default filter: all of them); about
+#       10 s a mutant (a 30 s timeout: a mutant that loops forever counts as caught by timeout): the library is rebuilt at opt-level 0 (CARGO_PROFILE_TEST_OPT_LEVEL=0;
+#       dependencies keep their optimised builds) and only its test target is built.
+#   tests/mutants.sh integration FILE [TEST_FILTER...]
+#       mutants of FILE against the library's unit tests and the integration tests (default
+#       filter: the modules that check the engine's numbers); minutes a mutant.
+#   Further cargo-mutants options go in MUTANTS_ARGS, e.g. MUTANTS_ARGS="--shard 0/3".
 #
-# It mutates the working tree in place (--in-place, so the existing target/ is reused instead of
-# a fresh build of every dependency in a copy) and restores each file after each mutant; do not
-# edit the tree while it runs. Each mutant runs only the tests that exercise the code (the unit
-# tests and the event-exact and statistical integration tests), one build job at a time, niced.
-# The output goes to mutants.out/ (outcomes.json, caught.txt, missed.txt, timeout.txt).
+# Install once: cargo install cargo-mutants --locked
+#
+# It mutates the working tree in place (--in-place: the existing target/ is reused instead of a
+# fresh build of every dependency in a copy) and restores each file after each mutant; do not
+# edit or build in the tree while it runs (interrupting it with Ctrl-C restores the file; after
+# a kill, `git checkout -- FILE`). Output: mutants.out/ (caught.txt, missed.txt, timeout.txt,
+# unviable.txt, outcomes.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-files=("$@")
-if [ ${#files[@]} -eq 0 ]; then
-  files=(
-    src/engine/queue.rs
-    src/engine/sim/disrupt.rs
-    src/base/accumulators.rs
-    src/base/estimate.rs
-    src/engine/sim/mod.rs
-    src/engine/sim/fleet.rs
-    src/stats/summary.rs
-    src/stats/kpi.rs
-    src/scenario/compile/flows.rs
-    src/scenario/compile/disruptions.rs
-    src/scenario/compile/nodes.rs
-  )
-fi
-args=()
-for f in "${files[@]}"; do args+=(--file "$f"); done
-
+mode=${1:?usage: tests/mutants.sh unit|integration FILE [TEST_FILTER...]}
+file=${2:?usage: tests/mutants.sh unit|integration FILE [TEST_FILTER...]}
+shift 2
+filters=("$@")
+export CARGO_PROFILE_TEST_OPT_LEVEL=0
 start=$(date +%s)
-# The unit tests of the library and the integration modules that check the engine's numbers.
-nice cargo mutants --in-place -j1 --timeout 300 "${args[@]}" \
-  --cargo-test-arg=--lib --cargo-test-arg=--test=integration \
-  -- -- --skip architecture --skip browser --skip plot:: --skip cli:: --skip bad_input \
-     --skip sweep:: --skip sensitivity:: --skip compare:: --skip shard:: --skip output:: \
-     --skip variants:: || true
-end=$(date +%s)
-echo "== mutants run took $((end - start)) s"
+case "$mode" in
+  unit)
+    # shellcheck disable=SC2086
+    nice cargo mutants --in-place --baseline skip -f "$file" --timeout 30 ${MUTANTS_ARGS:-} \
+      --cargo-arg=--lib -- -- "${filters[@]}" || true
+    ;;
+  integration)
+    if [ ${#filters[@]} -eq 0 ]; then
+      filters=(sharp:: operations:: disruptions::closure invariants::random daily::)
+    fi
+    # shellcheck disable=SC2086
+    nice cargo mutants --in-place --baseline skip -f "$file" --timeout 900 ${MUTANTS_ARGS:-} \
+      --cargo-arg=--lib --cargo-arg=--test=integration -- -- "${filters[@]}" || true
+    ;;
+  *)
+    echo "unknown mode $mode: unit or integration" >&2
+    exit 2
+    ;;
+esac
+echo "== mutants of $file took $(($(date +%s) - start)) s"
 for f in caught missed timeout unviable; do
-  [ -f mutants.out/$f.txt ] && echo "$f: $(wc -l <mutants.out/$f.txt)"
+  if [ -f "mutants.out/$f.txt" ]; then echo "$f: $(wc -l <"mutants.out/$f.txt")"; fi
 done
+# A mutant that fails a property test makes proptest save the case beside the crate
+# (proptest-regressions/ at the root, not tests/proptest-regressions/): not a real regression.
+if [ -n "$(git status --porcelain -- proptest-regressions)" ]; then
+  echo "note: proptest saved mutant-induced cases under proptest-regressions/; delete them"
+fi

@@ -81,4 +81,45 @@ mod tests {
         assert!((t_critical(0.95, 29) - 2.045).abs() < 1e-3);
         assert!(half_width(1.0, 1).is_infinite());
     }
+
+    #[test]
+    fn half_width_and_estimate_match_a_hand_computation() {
+        // Values 1, 2, 3, 4, 5 (found uncaught by mutation testing: the degrees of freedom,
+        // the interval's ends and the guards below had no test of their own): mean 3, sample sd
+        // sqrt(2.5), half-width t(0.975; 4) sd / sqrt(5) = 2.776 x 1.5811 / 2.2361 = 1.9632.
+        let sd = 2.5f64.sqrt();
+        let expected = 2.776_445 * sd / 5f64.sqrt();
+        assert!(
+            (half_width(sd, 5) - expected).abs() < 1e-5,
+            "{}",
+            half_width(sd, 5)
+        );
+        let mut acc = Welford::default();
+        for x in [1.0, 2.0, 3.0, 4.0, 5.0] {
+            acc.add(x);
+        }
+        let estimate = Estimate::from_welford(&acc).expect("five values");
+        assert_eq!(estimate.n, 5);
+        assert!((estimate.mean - 3.0).abs() < 1e-12);
+        assert!((estimate.sd - sd).abs() < 1e-12);
+        let h = estimate.half_width.expect("two or more values");
+        assert!((h - expected).abs() < 1e-5);
+        assert!((estimate.low().unwrap() - (3.0 - expected)).abs() < 1e-5);
+        assert!((estimate.high().unwrap() - (3.0 + expected)).abs() < 1e-5);
+        // One value: a mean, no interval.
+        let mut one = Welford::default();
+        one.add(7.0);
+        let single = Estimate::from_welford(&one).unwrap();
+        assert_eq!((single.n, single.mean, single.sd), (1, 7.0, 0.0));
+        assert_eq!(
+            (single.half_width, single.low(), single.high()),
+            (None, None, None)
+        );
+        assert!(Estimate::from_welford(&Welford::default()).is_none());
+        // Welch's fractional degrees of freedom: finite above 0, infinite at or below.
+        assert!((t_critical_fractional(0.95, 4.0) - 2.776_445).abs() < 1e-5);
+        assert!(t_critical_fractional(0.95, 0.5).is_finite());
+        assert!(t_critical_fractional(0.95, 0.0).is_infinite());
+        assert!(t_critical_fractional(0.95, -1.0).is_infinite());
+    }
 }

@@ -181,10 +181,28 @@ mod tests {
             queue.schedule(SimTime::from_hours(5.0), i);
         }
         queue.schedule(SimTime::from_hours(1.0), 1000);
+        assert!(!queue.is_empty());
         assert_eq!(queue.pop().unwrap().1, 1000);
         for i in 0..100 {
             assert_eq!(queue.pop().unwrap().1, i);
         }
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn clear_drops_every_event_and_restarts_the_sequence() {
+        // Found uncaught by mutation testing (a `clear` that does nothing passed the unit tests).
+        let mut queue = EventQueue::new();
+        for i in 0..10 {
+            queue.schedule(SimTime::from_hours(f64::from(i)), i);
+        }
+        queue.clear();
+        assert!(queue.is_empty());
+        assert_eq!(queue.pop(), None);
+        queue.schedule(SimTime::from_hours(3.0), 7);
+        queue.schedule(SimTime::from_hours(3.0), 8);
+        assert_eq!(queue.pop(), Some((SimTime::from_hours(3.0), 7)));
+        assert_eq!(queue.pop(), Some((SimTime::from_hours(3.0), 8)));
         assert!(queue.is_empty());
     }
 
