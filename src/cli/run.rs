@@ -127,13 +127,14 @@ fn run_full(
         plan,
         aggregate,
         |replication| {
-            writers.write(model, replication)?;
+            writers
+                .write(model, replication)
+                .with_context(|| format!("cannot write to {}", out_path.display()))?;
             progress.inc();
-            Ok::<(), std::io::Error>(())
+            Ok::<(), anyhow::Error>(())
         },
         |total| progress.set_total(total),
-    )
-    .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    )?;
     // The replications are those aggregated (precision mode decides them), set by `finish`.
     let provenance = Provenance::new(
         &loaded.file,
@@ -184,21 +185,21 @@ fn run_shard(
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     progress.set_total(which.count);
     let mut conservation_failed = false;
-    runner
-        .run_in_order(
-            model,
-            config.seed,
-            which,
-            // Serialize on the worker threads; the writer only compresses.
-            |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),
-            |(holds, line)| {
-                conservation_failed |= !holds;
-                writer.write_encoded(&line)?;
-                progress.inc();
-                Ok::<(), std::io::Error>(())
-            },
-        )
-        .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    runner.run_in_order(
+        model,
+        config.seed,
+        which,
+        // Serialize on the worker threads; the writer only compresses.
+        |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),
+        |(holds, line)| {
+            conservation_failed |= !holds;
+            writer
+                .write_encoded(&line)
+                .with_context(|| format!("cannot write to {}", out_path.display()))?;
+            progress.inc();
+            Ok::<(), anyhow::Error>(())
+        },
+    )?;
     let manifest = ShardManifest {
         format: SHARD_FORMAT.to_string(),
         provenance: Provenance::new(

@@ -29,6 +29,8 @@ pub(crate) struct ScenarioSpec {
     pub seed: Option<u64>,
     /// Replications (default 10).
     pub replications: Option<Spanned<i64>>,
+    /// Most consignments in the system at once (default 1,000,000).
+    pub max_in_system: Option<Spanned<i64>>,
 }
 
 /// `[[node]]`: a place where cargo queues and is handled.

@@ -330,7 +330,8 @@ pub(crate) fn parse_slot(text: &str) -> Result<f64, String> {
         .iter()
         .position(|d| d.eq_ignore_ascii_case(day))
         .ok_or_else(bad)?;
-    let hour = parse_time_of_day(time).map_err(|_| bad())?;
+    let minute = parse_time_of_day(time).map_err(|_| bad())?;
+    let hour = f64::from(minute / 60) + f64::from(minute % 60) / 60.0;
     Ok(day as f64 * HOURS_PER_DAY + hour)
 }
 

@@ -6,7 +6,6 @@ use toml::Spanned;
 use super::common::{Ids, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
-use crate::base::time::HOURS_PER_DAY;
 use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{HoursSpec, NodeSpec};
@@ -112,15 +111,16 @@ pub(super) fn compile_hours(
         );
         return None;
     }
-    let closed_h = (open - close).rem_euclid(HOURS_PER_DAY);
+    let closed_min = (open + MINUTES_PER_DAY - close) % MINUTES_PER_DAY;
+    let closed_h = f64::from(closed_min) / 60.0;
     Some(Disruption {
         id: format!("hours/{node_id}"),
         targets: vec![Target::Node(node)],
         capacity_factor: 0.0,
         blocks: Blocks::All,
         timing: Timing::Daily {
-            closes_at_h: close,
-            closed_h,
+            closes_at_min: close,
+            closed_min,
         },
         duration: Dist::constant(closed_h)
             .expect("a closure shorter than a day is a valid constant"),
@@ -130,8 +130,11 @@ pub(super) fn compile_hours(
     })
 }
 
-/// Parses `"HH:MM"` (00:00 to 23:59) into hours after midnight.
-pub(crate) fn parse_time_of_day(text: &str) -> Result<f64, String> {
+/// Minutes in a day.
+const MINUTES_PER_DAY: u32 = 24 * 60;
+
+/// Parses `"HH:MM"` (00:00 to 23:59) into minutes after midnight.
+pub(crate) fn parse_time_of_day(text: &str) -> Result<u32, String> {
     let bad =
         || format!("\"{text}\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
@@ -140,7 +143,7 @@ pub(crate) fn parse_time_of_day(text: &str) -> Result<f64, String> {
     if h > 23 || m > 59 || text.len() != 5 {
         return Err(bad());
     }
-    Ok(f64::from(h) + f64::from(m) / 60.0)
+    Ok(h * 60 + m)
 }
 
 #[cfg(test)]
@@ -190,7 +193,7 @@ mod tests {
         assert_eq!(closure.id, "hours/n");
         assert!(matches!(
             closure.timing,
-            Timing::Daily { closes_at_h, closed_h } if closes_at_h == 6.5 && closed_h == 13.5
+            Timing::Daily { closes_at_min, closed_min } if closes_at_min == 390 && closed_min == 810
         ));
     }
 
