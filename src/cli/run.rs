@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use corridor::experiment::parallel::default_threads;
 use corridor::experiment::{self, Plan, PrecisionTarget, RunConfig, Runner, ShardSpec};
 use corridor::model::Model;
+use corridor::model::load::offered_loads;
 use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
 use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
@@ -34,6 +35,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         })?;
     }
     let loaded = document.compile_checked()?;
+    warn_overloaded(&loaded.model);
     let mut config = RunConfig::from_model(&loaded.model);
     if let Some(replications) = args.replication.replications {
         config.replications = replications;
@@ -101,6 +103,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             out,
             &progress,
         ),
+    }
+}
+
+/// Warns on stderr about every node or fleet whose offered load is at or above its capacity
+/// (`model::load`): its queue grows without bound, so its results depend on the horizon.
+pub(super) fn warn_overloaded(model: &Model) {
+    for load in offered_loads(model).iter().filter(|l| l.overloaded()) {
+        eprintln!(
+            "warning: {}; its queue grows without bound, so waits and backlogs grow with the horizon",
+            load.describe(model)
+        );
     }
 }
 

@@ -19,6 +19,7 @@
 //!   per weekly slot.
 
 use super::{DeparturePolicy, Direction, FleetId, Model, NodeId, Target, Timing};
+use crate::base::number::compact;
 use crate::base::time::HOURS_PER_DAY;
 
 /// Where a load applies.
@@ -78,29 +79,6 @@ impl Load {
             compact(self.arrivals_per_h),
             compact(self.capacity_per_h)
         )
-    }
-}
-
-/// A number with at most 3 significant digits after the point, in exponent form when very large
-/// or small (never hundreds of digits).
-pub fn compact(x: f64) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    let a = x.abs();
-    if x.fract() == 0.0 && a < 1e15 {
-        format!("{x:.0}")
-    } else if a != 0.0 && !(1e-3..1e7).contains(&a) {
-        let s = format!("{x:.3e}");
-        let (mantissa, exponent) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        format!("{mantissa}e{exponent}")
-    } else if a >= 100.0 {
-        format!("{x:.0}")
-    } else {
-        let s = format!("{x:.3}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
     }
 }
 
@@ -191,21 +169,4 @@ fn availability(model: &Model, target: Target) -> f64 {
         share *= 1.0 - lost;
     }
     share
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compact_numbers_stay_short() {
-        assert_eq!(compact(1e308), "1e308");
-        assert_eq!(compact(1.23456e-9), "1.235e-9");
-        assert_eq!(compact(2.5), "2.5");
-        assert_eq!(compact(2.0), "2");
-        assert_eq!(compact(0.1234), "0.123");
-        assert_eq!(compact(4_294_967_296.0), "4294967296");
-        assert_eq!(compact(1e-308), "1e-308");
-        assert_eq!(compact(0.0), "0");
-    }
 }

@@ -19,8 +19,7 @@ pub(crate) struct ScenarioSpec {
     /// Short name, used in outputs.
     pub name: Spanned<String>,
     /// Free text.
-    #[serde(default)]
-    pub description: String,
+    pub description: Option<Spanned<String>>,
     /// Length of each replication, days.
     pub horizon_days: Spanned<f64>,
     /// Initial period excluded from statistics, days (default 0).
@@ -40,7 +39,7 @@ pub(crate) struct NodeSpec {
     /// Unique id.
     pub id: Spanned<String>,
     /// Display name (default: the id).
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     /// Role.
     pub kind: NodeKind,
     /// Parallel servers (default: unlimited).

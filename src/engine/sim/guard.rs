@@ -17,9 +17,10 @@
 //!   bound.
 
 use super::{Location, Simulation};
+use crate::base::number::compact;
 use crate::engine::error::{SimError, StopKind};
 use crate::model::NodeId;
-use crate::model::load::{Place, compact, offered_loads};
+use crate::model::load::{Place, offered_loads};
 
 impl Simulation<'_> {
     /// Records that the cargo bound is reached: the replication stops after the current event.

@@ -17,7 +17,8 @@
 //! | `fleets.rs` | `[leg.fleet]`, and which nodes' berths vessels use | compiled legs |
 //! | `distributions.rs` | every distribution value | — |
 //!
-//! `common.rs` holds what they share (ids, spans, counts). The study sections (`[sweep]`,
+//! `common.rs` holds what they share (ids, spans, counts); `limits.rs` the numeric limits every
+//! section checks, derived from what the engine can represent. The study sections (`[sweep]`,
 //! `[[uncertain]]`) are not part of the model: this pass only accepts their names, and
 //! `study::sections` checks them.
 
@@ -27,6 +28,7 @@ mod distributions;
 mod fleets;
 mod flows;
 mod legs;
+mod limits;
 mod nodes;
 pub(crate) mod parse;
 mod routes;

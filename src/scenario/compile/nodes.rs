@@ -3,7 +3,7 @@
 
 use toml::Spanned;
 
-use super::common::{Ids, optional_count, span_of, unique_ids};
+use super::common::{Ids, check_text, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
 use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
@@ -48,10 +48,16 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         Some(service) => compile_dist(service, &format!("{path}.service"), diags),
         None => Some(zero()),
     };
+    if let Some(name) = &spec.name {
+        ok &= check_text(name, &format!("{path}.name"), false, diags);
+    }
     let service = service?;
     Some(Node {
         id: id.clone(),
-        name: spec.name.clone().unwrap_or_else(|| id.clone()),
+        name: spec
+            .name
+            .as_ref()
+            .map_or_else(|| id.clone(), |n| n.get_ref().clone()),
         kind: spec.kind,
         servers,
         pass_through: servers.is_none() && service.mean() == 0.0,
@@ -136,7 +142,7 @@ const MINUTES_PER_DAY: u32 = 24 * 60;
 /// Parses `"HH:MM"` (00:00 to 23:59) into minutes after midnight.
 pub(crate) fn parse_time_of_day(text: &str) -> Result<u32, String> {
     let bad =
-        || format!("\"{text}\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
+        || format!("{text:?} is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     let h: u32 = h.parse().map_err(|_| bad())?;
     let m: u32 = m.parse().map_err(|_| bad())?;

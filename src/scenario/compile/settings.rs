@@ -1,6 +1,7 @@
 //! `[scenario]`: the run settings (name, horizon, warm-up, seed, replications).
 
-use super::common::{positive_count, span_of};
+use super::common::{check_text, positive_count, span_of};
+use super::limits::MAX_HORIZON_DAYS;
 use crate::base::time::SimTime;
 use crate::model::RunSettings;
 use crate::scenario::error::Diagnostics;
@@ -16,15 +17,16 @@ pub(crate) const DEFAULT_MAX_IN_SYSTEM: u64 = 1_000_000;
 /// Largest bound accepted (consignments are numbered with 32 bits).
 const MAX_MAX_IN_SYSTEM: i64 = u32::MAX as i64;
 
-/// Longest horizon accepted, days (1,000 years).
-pub(crate) const MAX_HORIZON_DAYS: f64 = 365.0 * 1000.0;
-
 /// Checks `[scenario]` and builds the run settings.
 pub(super) fn compile_settings(
     spec: &ScenarioSpec,
     diags: &mut Diagnostics<'_>,
 ) -> Option<RunSettings> {
-    let name_ok = check_name(spec, diags);
+    let mut name_ok = check_name(spec, diags);
+    name_ok &= check_text(&spec.name, "scenario.name", false, diags);
+    if let Some(description) = &spec.description {
+        name_ok &= check_text(description, "scenario.description", true, diags);
+    }
     let horizon_days = *spec.horizon_days.get_ref();
     let horizon_ok = check_horizon(spec, diags);
     let warmup_days = spec.warmup_days.as_ref().map_or(0.0, |w| *w.get_ref());
@@ -39,7 +41,11 @@ pub(super) fn compile_settings(
     (name_ok && horizon_ok && warmup_ok && replications.is_some() && max_in_system.is_some()).then(
         || RunSettings {
             name: spec.name.get_ref().clone(),
-            description: spec.description.clone(),
+            description: spec
+                .description
+                .as_ref()
+                .map(|d| d.get_ref().clone())
+                .unwrap_or_default(),
             horizon: SimTime::from_days(horizon_days),
             warmup: SimTime::from_days(warmup_days),
             seed: spec.seed.unwrap_or(DEFAULT_SEED),
