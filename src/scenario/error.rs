@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// One problem in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// The file, as the user named it (or `<built-in ...>`).
     pub file: String,
@@ -192,9 +192,12 @@ impl<'a> Diagnostics<'a> {
             })
             .collect();
         keyed.sort_by_key(|(source, position, _)| (*source, *position));
-        ScenarioError::Invalid {
-            diagnostics: keyed.into_iter().map(|(_, _, d)| d).collect(),
-        }
+        let mut diagnostics: Vec<Diagnostic> = keyed.into_iter().map(|(_, _, d)| d).collect();
+        // The same problem reached twice (a flow whose two routes cross one small yard, say) is
+        // listed once.
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| seen.insert(d.clone()));
+        ScenarioError::Invalid { diagnostics }
     }
 }
 

@@ -19,6 +19,8 @@
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
+//! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
+//!   deadlocks, offered-load warnings, bounded error lists, paths that are not files.
 //! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
 //!   one-at-a-time swings, files, threads, bad input).
 //!
@@ -41,6 +43,7 @@ mod output;
 mod parallel;
 mod plot;
 mod queueing;
+mod robustness;
 mod sensitivity;
 mod shard;
 mod sweep;

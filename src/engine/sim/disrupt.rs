@@ -261,3 +261,37 @@ impl<'m> Simulation<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_daily_closure_advances_by_whole_minutes_without_drift() {
+        // Every closing minute of the day, with closures of a minute, of 14 h 40 min and of a
+        // day less a minute, followed over ten years: each closure lasts exactly its length
+        // and the next one comes exactly a day later.
+        for close in 0..MINUTES_PER_DAY {
+            for closed in [1, 880, MINUTES_PER_DAY - 1] {
+                let midnight_closed = (MINUTES_PER_DAY - close) % MINUTES_PER_DAY < closed;
+                let mut now = if midnight_closed {
+                    SimTime::ZERO
+                } else {
+                    at_minute(i64::from(close))
+                };
+                // The closure in progress at time 0 began the evening before, unless it began at
+                // midnight.
+                let mut k: i64 = if midnight_closed && close > 0 { -1 } else { 0 };
+                for _ in 0..3650 {
+                    let (end, next) = daily_episode(now, close, closed);
+                    let expected_end = at_minute(k * 1440 + i64::from(close) + i64::from(closed));
+                    let expected_next = at_minute((k + 1) * 1440 + i64::from(close));
+                    assert_eq!((end, next), (expected_end, expected_next), "{close} {closed} {k}");
+                    assert!(end > now && next > now);
+                    now = next;
+                    k += 1;
+                }
+            }
+        }
+    }
+}

@@ -40,7 +40,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use self::common::Span;
-use self::parse::{add_raw_ids, parse_array, parse_one};
+use self::parse::{add_raw_ids, add_raw_leg_endpoints, parse_array, parse_one};
 use crate::model::{Disruption, Flow, Leg, Model, Node, Route};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{
@@ -93,6 +93,7 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
         .collect();
     let mut legs = legs::compile_legs(&specs.legs, &node_ids, diags);
     add_raw_ids(root, "leg", &mut legs.ids);
+    add_raw_leg_endpoints(root, &node_ids, &mut legs.index);
     let (mut route_ids, compiled_routes) =
         routes::compile_routes(&specs.routes, &node_ids, &legs.index, diags);
     add_raw_ids(root, "route", &mut route_ids);

@@ -179,8 +179,8 @@ mod tests {
         assert_eq!(
             diags,
             [
-                "3:11: node \"n\".servers: must be at least 1, got 0 (leave servers out for unlimited servers)",
-                "4:10: node \"n\".berths: must be at least 1, got -1 (leave berths out for unlimited berths)",
+                "3:11: node \"n\".servers: must be a whole number from 1 to 4294967295, got 0 (leave servers out for unlimited servers)",
+                "4:10: node \"n\".berths: must be a whole number from 1 to 4294967295, got -1 (leave berths out for unlimited berths)",
             ]
         );
     }
