@@ -629,7 +629,7 @@ mod tests {
         assert!(
             of("lognormal", &[("mean", 1.0), ("cv", -0.5)])
                 .unwrap_err()
-                .contains("cv must be greater than 0")
+                .contains("cv must be from 1e-6 to 100, got -0.5")
         );
         assert!(
             of("uniform", &[("min", 5.0), ("max", 1.0)])

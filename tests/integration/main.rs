@@ -15,6 +15,8 @@
 //! - `plot`: charts, report.html and `corridor plot`.
 //! - `browser`: report.html in headless Chromium.
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
+//! - `fuzz`: mutated scenarios through parse, validate and a short run (no panic, located errors);
+//!   `CORRIDOR_FUZZ_CASES` and `CORRIDOR_FUZZ_SEED` for a longer run.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
@@ -37,6 +39,7 @@ mod compare;
 mod daily;
 mod disruptions;
 mod fleets;
+mod fuzz;
 mod invariants;
 mod operations;
 mod output;

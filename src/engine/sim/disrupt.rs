@@ -286,7 +286,11 @@ mod tests {
                     let (end, next) = daily_episode(now, close, closed);
                     let expected_end = at_minute(k * 1440 + i64::from(close) + i64::from(closed));
                     let expected_next = at_minute((k + 1) * 1440 + i64::from(close));
-                    assert_eq!((end, next), (expected_end, expected_next), "{close} {closed} {k}");
+                    assert_eq!(
+                        (end, next),
+                        (expected_end, expected_next),
+                        "{close} {closed} {k}"
+                    );
                     assert!(end > now && next > now);
                     now = next;
                     k += 1;
