@@ -281,8 +281,8 @@ mod tests {
                 };
                 // The closure in progress at time 0 began the evening before, unless it began at
                 // midnight.
-                let mut k: i64 = if midnight_closed && close > 0 { -1 } else { 0 };
-                for _ in 0..3650 {
+                let first: i64 = if midnight_closed && close > 0 { -1 } else { 0 };
+                for k in first..first + 3650 {
                     let (end, next) = daily_episode(now, close, closed);
                     let expected_end = at_minute(k * 1440 + i64::from(close) + i64::from(closed));
                     let expected_next = at_minute((k + 1) * 1440 + i64::from(close));
@@ -293,7 +293,6 @@ mod tests {
                     );
                     assert!(end > now && next > now);
                     now = next;
-                    k += 1;
                 }
             }
         }
