@@ -19,12 +19,13 @@ pub mod shard;
 
 use std::time::Instant;
 
+pub use crate::engine::SimError;
 pub use aggregate::{Aggregate, Replication, Results};
 pub use parallel::{Replications, Runner};
 pub use precision::{PrecisionReport, PrecisionTarget};
 pub use shard::ShardSpec;
 
-use crate::engine::{SimError, Simulation};
+use crate::engine::Simulation;
 use crate::model::Model;
 use crate::stats::Summary;
 use crate::stats::summary::SummaryBuilder;

@@ -16,7 +16,7 @@ pub mod sections;
 pub mod sensitivity;
 pub mod sweep;
 
-use crate::engine::SimError;
+use crate::experiment::SimError;
 use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
 use crate::model::Model;
 use crate::stats::kpi::{KpiColumn, KpiSummary};

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{Sample, sample};
 use crate::base::Estimate;
 use crate::base::Welford;
-use crate::engine::SimError;
+use crate::experiment::SimError;
 use crate::experiment::{RunConfig, Runner};
 use crate::model::Model;
 use crate::report::Provenance;

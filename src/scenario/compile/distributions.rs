@@ -25,7 +25,7 @@ pub(super) fn compile_dist(
 ) -> Option<Dist> {
     let span = spec.span();
     let result = match spec.get_ref() {
-        DistSpec::Number(value) if *value > MAX_DURATION_H => Err(format!(
+        DistSpec::Number(value) if value.is_finite() && *value > MAX_DURATION_H => Err(format!(
             "must be at most {MAX_DURATION_H:e} h, got {}",
             compact(*value)
         )),
@@ -89,7 +89,10 @@ fn build_table(table: &DistTable) -> Result<Dist, String> {
             KeyValue::Number(x) => std::slice::from_ref(x),
             KeyValue::List(values) => values.as_slice(),
         };
-        if let Some(big) = values.iter().find(|v| **v > MAX_DURATION_H) {
+        if let Some(big) = values
+            .iter()
+            .find(|v| v.is_finite() && **v > MAX_DURATION_H)
+        {
             return Err(format!(
                 "{}: {key} must be at most {MAX_DURATION_H:e} h, got {} h",
                 family.name,
