@@ -570,3 +570,67 @@ fn control_characters_are_rejected_in_names_and_descriptions() {
         assert!(!p.contains('\u{1b}') && !p.contains('\0'), "{p:?}");
     }
 }
+
+#[test]
+fn a_problem_reached_twice_is_listed_once() {
+    // A flow whose two routes cross one yard too small for its trains: checked once per route,
+    // it was listed twice.
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/bad/train_larger_than_yard.toml"),
+    )
+    .unwrap();
+    let once = problems(&text);
+    let doubled = r#"
+[scenario]
+name = "twice"
+horizon_days = 10
+
+[[node]]
+id = "a"
+kind = "terminal"
+yard_capacity = 10
+
+[[node]]
+id = "b"
+kind = "terminal"
+
+[[node]]
+id = "c"
+kind = "terminal"
+
+[[leg]]
+from = "a"
+to = "b"
+mode = "rail"
+transit = 1
+
+[[leg]]
+from = "a"
+to = "c"
+mode = "rail"
+transit = 1
+
+[[route]]
+id = "r1"
+nodes = ["a", "b"]
+
+[[route]]
+id = "r2"
+nodes = ["a", "c"]
+
+[[flow]]
+id = "f"
+routes = [{ route = "r1", share = 0.5 }, { route = "r2", share = 0.5 }]
+arrivals = "block_trains"
+train_teu = 50
+teu_per_year = 1000
+"#;
+    assert_eq!(
+        problems(doubled),
+        [
+            "t.toml:9:17: node \"a\".yard_capacity: is 10 TEU, smaller than one consignment of flow \"f\" (50 TEU), which could never enter"
+        ]
+    );
+    assert_eq!(once.len(), 1, "{once:?}");
+}
