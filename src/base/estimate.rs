@@ -94,6 +94,8 @@ mod tests {
             "{}",
             half_width(sd, 5)
         );
+        // Two values are enough for an interval: t(0.975; 1) / sqrt(2).
+        assert!((half_width(1.0, 2) - 12.706_205 / 2f64.sqrt()).abs() < 1e-5);
         let mut acc = Welford::default();
         for x in [1.0, 2.0, 3.0, 4.0, 5.0] {
             acc.add(x);

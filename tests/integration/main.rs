@@ -18,10 +18,14 @@
 //! - `sharp`: event-exact checks, each against one engine bug the rest of the suite let pass
 //!   (warm-up, monthly disruption rates, common random numbers under a structural change, yards
 //!   filling exactly, same-time event order).
+//! - `fuzz`: mutated scenarios through parse, validate and a short run (no panic, located errors);
+//!   `CORRIDOR_FUZZ_CASES` and `CORRIDOR_FUZZ_SEED` for a longer run.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
+//! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
+//!   deadlocks, offered-load warnings, bounded error lists, paths that are not files.
 //! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
 //!   one-at-a-time swings, files, threads, bad input).
 //!
@@ -40,12 +44,14 @@ mod compare;
 mod daily;
 mod disruptions;
 mod fleets;
+mod fuzz;
 mod invariants;
 mod operations;
 mod output;
 mod parallel;
 mod plot;
 mod queueing;
+mod robustness;
 mod sensitivity;
 mod shard;
 mod sharp;
