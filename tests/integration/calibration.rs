@@ -54,17 +54,44 @@ fn published_targets_hold_and_the_page_is_current() {
     }
 }
 
+/// Every `.toml` scenario under `dir`, recursively (targets files excluded).
+fn scenario_files(dir: &Path, files: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            scenario_files(&path, files);
+        } else if path.extension().is_some_and(|e| e == "toml") && !path.ends_with("targets.toml") {
+            files.push(path);
+        }
+    }
+}
+
 #[test]
-fn every_calibration_variant_validates() {
-    let dir = root().join("scenarios/calibration");
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml") && !p.ends_with("targets.toml"))
-        .collect();
+fn every_shipped_scenario_validates_and_runs() {
+    let mut files = Vec::new();
+    scenario_files(&root().join("scenarios"), &mut files);
     files.sort();
-    assert!(files.len() >= 5, "{files:?}");
+    assert!(files.len() >= 15, "{files:?}");
     corridor().arg("validate").args(&files).assert().success();
+    let out = tempfile::tempdir().unwrap();
+    for (i, file) in files.iter().enumerate() {
+        // One short replication each: what validates must run.
+        corridor()
+            .arg("run")
+            .arg(file)
+            .args([
+                "-q",
+                "--no-charts",
+                "-r",
+                "1",
+                "--set",
+                "scenario.horizon_days=60",
+                "--out",
+            ])
+            .arg(out.path().join(i.to_string()))
+            .assert()
+            .success();
+    }
 }
 
 const TINY: &str = r#"
