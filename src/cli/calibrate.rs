@@ -29,7 +29,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     let runner = Runner::new(threads).context("cannot start worker threads")?;
     let progress = Progress::counting(args.quiet, "scenarios");
     progress.set_total(targets.scenarios.len() as u64);
-    let calibration = targets.evaluate(&runner, config, || progress.inc());
+    let calibration = targets.evaluate(&runner, config, || progress.inc())?;
     progress.finish();
     let command = command_line(&args);
     if let Some(path) = &args.markdown {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::base::{Estimate, Welford};
-use crate::experiment::{RunConfig, Runner};
+use crate::experiment::{RunConfig, Runner, SimError};
 use crate::scenario::LoadedScenario;
 use crate::scenario::error::nearest;
 use crate::stats::kpi::{KpiColumns, Scope};
@@ -39,6 +39,14 @@ pub enum CalibrationError {
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
+    },
+    /// A replication of one of the scenarios stopped before its horizon.
+    #[error("scenario {scenario}: {source}")]
+    Simulation {
+        /// The scenario, as the targets file names it.
+        scenario: String,
+        /// Why the replication stopped.
+        source: SimError,
     },
     /// The file was read but has problems; every one found is listed.
     #[error("targets file has {} problem{}:\n  {}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.join("\n  "))]
@@ -403,21 +411,29 @@ impl Targets {
 
     /// Runs every scenario once with `config` (common random numbers: the same seed and
     /// replications for all) and evaluates every target; `done` is called after each scenario.
+    ///
+    /// # Errors
+    /// [`CalibrationError::Simulation`] if a replication of a scenario stops before its horizon.
     pub fn evaluate(
         &self,
         runner: &Runner,
         config: RunConfig,
         mut done: impl FnMut(),
-    ) -> Calibration {
+    ) -> Result<Calibration, CalibrationError> {
         let samples: Vec<Sample> = self
             .scenarios
             .iter()
-            .map(|(_, loaded)| {
-                let sample = sample(&loaded.model, runner, config);
+            .map(|(name, loaded)| {
+                let sample = sample(&loaded.model, runner, config).map_err(|source| {
+                    CalibrationError::Simulation {
+                        scenario: name.clone(),
+                        source,
+                    }
+                })?;
                 done();
-                sample
+                Ok(sample)
             })
-            .collect();
+            .collect::<Result<_, CalibrationError>>()?;
         let outcomes = self
             .targets
             .iter()
@@ -435,7 +451,7 @@ impl Targets {
                 }
             })
             .collect();
-        Calibration {
+        Ok(Calibration {
             title: self.title.clone(),
             intro: self.intro.clone(),
             seed: config.seed,
@@ -446,7 +462,7 @@ impl Targets {
                 .map(|(name, loaded)| (name.clone(), loaded.hash.clone()))
                 .collect(),
             outcomes,
-        }
+        })
     }
 }
 
@@ -761,7 +777,7 @@ teu_per_year = 20000
         // Stages 0 (node a) and 2 (node b), four components each, and the leg's travel time.
         assert_eq!(t.columns.len(), 9, "{:?}", t.columns);
         let runner = Runner::new(1).unwrap();
-        let calibration = targets.evaluate(&runner, targets.config, || {});
+        let calibration = targets.evaluate(&runner, targets.config, || {}).unwrap();
         let estimate = calibration.outcomes[0].estimate.unwrap();
         assert_eq!(estimate.n, 3);
         // Per replication: (wait + 0.05 + 2 + 1) * 0.5 with a small queue wait (load 0.11).

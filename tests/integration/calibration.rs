@@ -24,7 +24,7 @@ fn published_targets_hold_and_the_page_is_current() {
     let targets = Targets::load(&root().join(TARGETS)).unwrap();
     assert!(targets.targets.len() >= 15, "{}", targets.targets.len());
     let runner = Runner::new(2).unwrap();
-    let calibration = targets.evaluate(&runner, targets.config, || {});
+    let calibration = targets.evaluate(&runner, targets.config, || {}).unwrap();
     assert!(
         calibration.unexpected().is_empty(),
         "targets that behave otherwise than {TARGETS} says:\n{}",
