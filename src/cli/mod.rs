@@ -5,6 +5,7 @@
 
 mod args;
 mod compare;
+mod interrupt;
 mod merge;
 mod params;
 mod plot;
@@ -18,7 +19,9 @@ mod validate;
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use corridor::report::ResultDir;
 
 use args::{
     CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs, SensitivityArgs, SweepArgs, ValidateArgs,
@@ -63,6 +66,7 @@ pub enum Command {
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
+    interrupt::install();
     match args.command {
         Command::Run(run_args) => run::run(run_args),
         Command::Merge(merge_args) => merge::run(merge_args),
@@ -74,6 +78,40 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Sensitivity(sensitivity_args) => sensitivity::run(sensitivity_args),
         Command::Params(params_args) => params::run(params_args),
     }
+}
+
+/// Claims `--out` for a command's results ([`ResultDir::claim`]) and prints what was found
+/// beside it (leftovers of interrupted runs) on stderr unless `quiet`.
+fn claim(out: &std::path::Path, force: bool, quiet: bool) -> anyhow::Result<ResultDir> {
+    let dir = ResultDir::claim(out, force)?;
+    print_notes(&dir, quiet);
+    Ok(dir)
+}
+
+fn print_notes(dir: &ResultDir, quiet: bool) {
+    if !quiet {
+        for note in dir.notes() {
+            eprintln!("note: {}", terminal_safe(note));
+        }
+    }
+}
+
+/// Puts a command's finished results in place of `--out` at once; returns `--out`.
+fn commit(dir: ResultDir) -> anyhow::Result<std::path::PathBuf> {
+    let target = dir.target().to_path_buf();
+    dir.commit()
+        .with_context(|| format!("cannot put the results in place at {}", target.display()))
+}
+
+/// A path for a message on the terminal.
+fn shown(path: &std::path::Path) -> String {
+    terminal_safe(&path.display().to_string()).into_owned()
+}
+
+/// `text` with control characters (ESC, NUL, ...) made visible (`\u{1b}`), so that nothing a
+/// scenario or a path holds can drive the terminal.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    corridor::report::visible_controls(text)
 }
 
 /// Writes `text` to standard output; a reader that stops early (`| head`) is not an error.

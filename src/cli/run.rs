@@ -11,7 +11,7 @@ use corridor::experiment::{self, Plan, PrecisionTarget, RunConfig, Runner, Shard
 use corridor::model::Model;
 use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
-use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
+use corridor::report::{Provenance, ResultDir, ScenarioInfo, table};
 use corridor::scenario::{Assignment, Change, Document, LoadedScenario};
 use corridor::study::sections::StudySections;
 
@@ -82,7 +82,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     // Refuse a non-empty output directory before any simulation.
-    let out = OutputDir::claim(&args.output.out, args.output.force)?;
+    let out = super::claim(&args.output.out, args.output.force, args.output.quiet)?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let runner = Runner::new(threads).context("cannot start worker threads")?;
     let model = &loaded.model;
@@ -112,12 +112,12 @@ fn run_full(
     seed: u64,
     plan: Plan,
     runner: &Runner,
-    out: OutputDir,
+    out: ResultDir,
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let out_path = out.path().to_path_buf();
-    let mut collector = Collector::new(model, out)
+    let out_path = out.target().to_path_buf();
+    let mut collector = Collector::new(model, out.dir().clone())
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     let (aggregate, writers, _) = collector.parts();
     let precision = experiment::run_aggregated(
@@ -149,7 +149,8 @@ fn run_full(
         .finish(provenance, ScenarioInfo::of(loaded), precision)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
-    super::plot::after_run(&out_path, &args.charts)?;
+    super::plot::after_run(out.dir().path(), &args.charts)?;
+    super::commit(out)?;
     if !args.output.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(table::render(&report).as_bytes())?;
@@ -157,7 +158,7 @@ fn run_full(
             stdout.write_all(b"\n")?;
             stdout.write_all(table::render_precision(precision).as_bytes())?;
         }
-        writeln!(stdout, "\nWrote results to {}", out_path.display())?;
+        writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
     }
     if !report.summary.conservation.holds_in_every_replication {
         bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");
@@ -173,14 +174,14 @@ fn run_shard(
     config: RunConfig,
     shard: ShardSpec,
     runner: &Runner,
-    out: OutputDir,
+    out: ResultDir,
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let text = loaded.text.clone();
-    let out_path = out.path().to_path_buf();
+    let out_path = out.target().to_path_buf();
     let which = shard.replications(u64::from(config.replications));
-    let mut writer = ShardWriter::create(out)
+    let mut writer = ShardWriter::create(out.dir().clone())
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     progress.set_total(which.count);
     let mut conservation_failed = false;
@@ -216,13 +217,14 @@ fn run_shard(
     writer
         .finish(&manifest)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
+    super::commit(out)?;
     progress.finish();
     if !args.output.quiet {
         println!(
             "Shard {shard}: {} of {} replications written to {} (combine the shards with `corridor merge`)",
             manifest.shard_replications,
             config.replications,
-            out_path.display()
+            super::shown(&out_path)
         );
     }
     if conservation_failed {
