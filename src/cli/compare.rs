@@ -57,7 +57,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         Some(selected_columns(&args.kpi, &columns).context("invalid --kpi")?)
     };
     // Refuse a non-empty output directory before any simulation.
-    let out = super::claim(&study.output.out, study.output.force, study.output.quiet)?;
+    let out = super::claim(&study.output.out, study.output.force)?;
 
     let progress = Progress::counting(study.output.quiet, "scenarios");
     progress.set_total(1 + variants.len() as u64);

@@ -18,7 +18,7 @@ use super::progress::Progress;
 pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let shards = ShardSet::open(&args.shards)?;
-    let out = super::claim(&args.output.out, args.output.force, args.output.quiet)?;
+    let out = super::claim(&args.output.out, args.output.force)?;
     let out_path = out.target().to_path_buf();
     let manifest = shards.manifest();
     let config = RunConfig {

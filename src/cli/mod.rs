@@ -81,18 +81,17 @@ pub fn run() -> anyhow::Result<ExitCode> {
 }
 
 /// Claims `--out` for a command's results ([`ResultDir::claim`]) and prints what was found
-/// beside it (leftovers of interrupted runs) on stderr unless `quiet`.
-fn claim(out: &std::path::Path, force: bool, quiet: bool) -> anyhow::Result<ResultDir> {
+/// beside it (leftovers of interrupted runs, removed or left) on stderr, even with `--quiet`:
+/// files were removed.
+fn claim(out: &std::path::Path, force: bool) -> anyhow::Result<ResultDir> {
     let dir = ResultDir::claim(out, force)?;
-    print_notes(&dir, quiet);
+    print_notes(&dir);
     Ok(dir)
 }
 
-fn print_notes(dir: &ResultDir, quiet: bool) {
-    if !quiet {
-        for note in dir.notes() {
-            eprintln!("note: {}", terminal_safe(note));
-        }
+fn print_notes(dir: &ResultDir) {
+    for note in dir.notes() {
+        eprintln!("note: {}", terminal_safe(note));
     }
 }
 

@@ -14,7 +14,7 @@ pub fn run(args: PlotArgs) -> anyhow::Result<ExitCode> {
     // The new charts and report are drawn into a copy of the directory (hard links) that then
     // replaces it, so an interruption never leaves old and new charts side by side.
     let out = ResultDir::update(&args.dir, &[plot::CHARTS_DIR, plot::REPORT_HTML])?;
-    super::print_notes(&out, args.quiet);
+    super::print_notes(&out);
     let plotted = draw(out.dir().path(), args.chart_size)?;
     let dir = super::commit(out)?;
     if !args.quiet {

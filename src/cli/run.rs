@@ -48,6 +48,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    if let Some(shard) = shard
+        && shard.count > config.replications.max(1)
+    {
+        bail!(
+            "--shard {shard}: a run of {} replications can be split into at most {} shards (one replication each); use fewer shards or more --replications",
+            config.replications,
+            config.replications.max(1)
+        );
+    }
     let plan = match args.target_ci {
         None if args.max_replications.is_some() => {
             bail!("--max-replications applies only with --target-ci");
@@ -82,7 +91,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     // Refuse a non-empty output directory before any simulation.
-    let out = super::claim(&args.output.out, args.output.force, args.output.quiet)?;
+    let out = super::claim(&args.output.out, args.output.force)?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let runner = Runner::new(threads).context("cannot start worker threads")?;
     let model = &loaded.model;
@@ -200,7 +209,7 @@ fn run_shard(
             },
         )
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
-    let manifest = ShardManifest {
+    let mut manifest = ShardManifest {
         format: SHARD_FORMAT.to_string(),
         provenance: Provenance::new(
             &loaded.file,
@@ -213,9 +222,10 @@ fn run_shard(
         scenario_text: text,
         shard,
         shard_replications: writer.written(),
+        sha256: Default::default(),
     };
     writer
-        .finish(&manifest)
+        .finish(&mut manifest)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     super::commit(out)?;
     progress.finish();

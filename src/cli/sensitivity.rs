@@ -105,11 +105,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         variant(&values)
     })?;
 
-    let out = super::claim(
-        &args.study.output.out,
-        args.study.output.force,
-        args.study.output.quiet,
-    )?;
+    let out = super::claim(&args.study.output.out, args.study.output.force)?;
     let progress = Progress::counting(args.study.output.quiet, "scenario variants");
     progress.set_total((oat_models.len() + morris_models.len()) as u64);
     let oat_samples = sweep::run_models(&oat_models, &runner, config, |_| progress.inc());

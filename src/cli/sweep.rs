@@ -97,11 +97,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("sweep point {}", describe(&design, point)))
     })?;
 
-    let out = super::claim(
-        &args.study.output.out,
-        args.study.output.force,
-        args.study.output.quiet,
-    )?;
+    let out = super::claim(&args.study.output.out, args.study.output.force)?;
     let progress = Progress::counting(args.study.output.quiet, "scenario variants");
     progress.set_total(total as u64);
     let samples = sweep::run_models(&models, &runner, config, |_| progress.inc());

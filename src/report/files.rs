@@ -115,9 +115,10 @@ pub enum OutputDirError {
         .0.display()
     )]
     NotEmpty(PathBuf),
-    /// `--force` was given, but the directory holds something Corridor does not write.
+    /// `--force` was given, but the directory holds a directory (or a special file) that
+    /// Corridor does not write.
     #[error(
-        "output directory {} holds {} which Corridor does not write; --force replaces a result directory as a whole, so it refuses a directory with other files: move them away or choose another --out",
+        "output directory {} holds {}, which Corridor does not write; --force replaces the results and keeps other plain files, but not other directories: move it away or choose another --out",
         .path.display(), .entry
     )]
     Foreign {
@@ -368,11 +369,14 @@ pub struct ResultDir {
 
 impl ResultDir {
     /// Claims `target` for new results: it must be absent, an empty directory, or (with `force`)
-    /// a directory of result files, which the new results will replace as a whole. Call before
-    /// any work, so that a command refuses early.
+    /// a directory whose result files (and charts) the new results replace as a whole; its other
+    /// plain files are kept, and a directory holding other directories is refused (so `--force`
+    /// can never swap away a home directory). Call before any work, so that a command refuses
+    /// early.
     pub fn claim(target: &Path, force: bool) -> Result<ResultDir, OutputDirError> {
         let given = target;
         let (target, notes) = Self::prepare(given)?;
+        let mut replaced = Vec::new();
         let io_err = |source| OutputDirError::Io {
             path: given.to_path_buf(),
             source,
@@ -387,7 +391,9 @@ impl ResultDir {
                     if !force {
                         return Err(OutputDirError::NotEmpty(given.to_path_buf()));
                     }
-                    if !is_result_entry(&target, &entry).map_err(io_err)? {
+                    if is_result_entry(&target, &entry).map_err(io_err)? {
+                        replaced.push(entry.file_name().to_string_lossy().into_owned());
+                    } else if !entry.file_type().map_err(io_err)?.is_file() {
                         return Err(OutputDirError::Foreign {
                             path: given.to_path_buf(),
                             entry: format!("{:?}", entry.file_name()),
@@ -398,7 +404,13 @@ impl ResultDir {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(io_err(err)),
         }
-        Self::stage(given, target, notes, None)
+        if replaced.is_empty() && !target.is_dir() {
+            return Self::stage(given, target, notes, None);
+        }
+        // The new set keeps the other plain files of the directory (hard links).
+        let replaced: Vec<&str> = replaced.iter().map(String::as_str).collect();
+        let source = target.clone();
+        Self::stage(given, target, notes, Some((&source, &replaced)))
     }
 
     /// Opens the existing result directory `target` for an update: the new set starts as the
@@ -459,6 +471,10 @@ impl ResultDir {
             if staging.exists() {
                 // A second result directory for the same --out in this process.
                 remove_tree(&staging);
+            }
+            if let Some(parent) = staging.parent() {
+                // --out may be several levels below an existing directory.
+                std::fs::create_dir_all(parent).map_err(|e| io_err(given, e))?;
             }
             std::fs::create_dir(&staging).map_err(|e| io_err(&staging, e))?;
             live.push(staging.clone());
