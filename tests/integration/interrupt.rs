@@ -95,7 +95,7 @@ fn killing_a_forced_rerun_at_any_point_leaves_the_complete_old_or_new_results() 
         std::fs::create_dir(&work).unwrap();
         let out = work.join("out");
         copy_dir(&old_ref, &out);
-        let mut child = run(&out, 2).spawn().unwrap();
+        let child = run(&out, 2).spawn().unwrap();
         std::thread::sleep(full.mul_f64(*fraction));
         // SAFETY: signalling our own child process.
         unsafe { libc::kill(child.id() as libc::pid_t, signal) };
