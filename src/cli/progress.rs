@@ -13,6 +13,8 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     /// Where the bar is drawn once [`Progress::set_total`] has said how long it is.
     target: Mutex<Option<ProgressDrawTarget>>,
+    /// Redraw on a timer (for the elapsed time and ETA), not only on changes.
+    steady: bool,
 }
 
 impl Progress {
@@ -28,13 +30,14 @@ impl Progress {
             return Progress {
                 bar: None,
                 target: Mutex::new(None),
+                steady: false,
             };
         }
-        Progress::drawn_on(ProgressDrawTarget::stderr(), unit)
+        Progress::drawn_on(ProgressDrawTarget::stderr(), unit, true)
     }
 
     /// A bar drawn on `target` from the first [`Progress::set_total`] on.
-    fn drawn_on(target: ProgressDrawTarget, unit: &str) -> Progress {
+    fn drawn_on(target: ProgressDrawTarget, unit: &str, steady: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
         let style = ProgressStyle::with_template(&format!(
             "{{elapsed_precise}} [{{wide_bar}}] {{pos}}/{{len}} {unit}, ETA {{eta}}"
@@ -45,6 +48,7 @@ impl Progress {
         Progress {
             bar: Some(bar),
             target: Mutex::new(Some(target)),
+            steady,
         }
     }
 
@@ -55,7 +59,9 @@ impl Progress {
             let target = self.target.lock().unwrap_or_else(|e| e.into_inner()).take();
             if let Some(target) = target {
                 bar.set_draw_target(target);
-                bar.enable_steady_tick(Duration::from_millis(200));
+                if self.steady {
+                    bar.enable_steady_tick(Duration::from_millis(200));
+                }
             }
         }
     }
@@ -128,11 +134,14 @@ mod tests {
     #[test]
     fn the_first_frame_is_an_empty_bar_of_the_planned_total_not_a_full_bar_at_zero_of_zero() {
         let recorder = Recorder::default();
+        // Without the timer, every change draws at once (the timer only adds redraws).
         let progress = Progress::drawn_on(
             ProgressDrawTarget::term_like(Box::new(recorder.clone())),
             "replications",
+            false,
         );
-        // Before the total is known (loading, claiming --out), nothing is drawn.
+        // Before the total is known (loading, claiming --out), nothing is drawn (the bar used
+        // to draw a full bar at 0/0 here).
         progress.bar.as_ref().unwrap().tick();
         assert_eq!(*recorder.0.lock().unwrap(), "");
         progress.set_total(40);

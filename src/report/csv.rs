@@ -790,10 +790,11 @@ mod tests {
         let mut record = ByteRecord::new();
         record.push_field(b"@x");
         record.push_field(b"-7");
+        record.push_field(b"y");
         writer.write_byte_record(&record).unwrap();
         assert_eq!(
             String::from_utf8(writer.into_inner().unwrap()).unwrap(),
-            "'=1+1,-3.25,plain\n'@x,-7\n"
+            "'=1+1,-3.25,plain\n'@x,-7,y\n"
         );
     }
 }

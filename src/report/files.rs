@@ -696,21 +696,93 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn claim_refuses_non_empty_directories_unless_forced() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        OutputDir::claim(&out, false).unwrap();
-        assert!(out.is_dir());
-        OutputDir::claim(&out, false).unwrap();
-        std::fs::write(out.join("x"), "x").unwrap();
-        let err = OutputDir::claim(&out, false).unwrap_err();
+        drop(ResultDir::claim(&out, false).unwrap());
+        // Nothing is created until the commit, and an abandoned claim leaves nothing.
+        assert!(names(dir.path()).is_empty());
+        std::fs::create_dir(&out).unwrap();
+        drop(ResultDir::claim(&out, false).unwrap());
+        std::fs::write(out.join("x.csv"), "x").unwrap();
+        let err = ResultDir::claim(&out, false).unwrap_err();
         assert!(err.to_string().contains("is not empty"), "{err}");
-        OutputDir::claim(&out, true).unwrap();
-        let file = out.join("x");
+        drop(ResultDir::claim(&out, true).unwrap());
+        let file = out.join("x.csv");
         assert!(matches!(
-            OutputDir::claim(&file, true),
+            ResultDir::claim(&file, true),
             Err(OutputDirError::NotADirectory(_))
         ));
+        // --force never swaps away a directory holding a directory it did not write.
+        std::fs::create_dir(out.join("mine")).unwrap();
+        let err = ResultDir::claim(&out, true).unwrap_err();
+        assert!(matches!(err, OutputDirError::Foreign { .. }), "{err}");
+        assert_eq!(names(dir.path()), ["out"]);
+    }
+
+    #[test]
+    fn a_commit_replaces_the_results_whole_and_keeps_other_plain_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("old.csv"), "old").unwrap();
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        let result = ResultDir::claim(&out, true).unwrap();
+        write_atomically(&result.dir().path().join("new.csv"), b"new").unwrap();
+        // Until the commit, --out is untouched and the staging directory is beside it.
+        assert_eq!(names(&out), ["notes.txt", "old.csv"]);
+        assert_eq!(names(dir.path()).len(), 2);
+        assert_eq!(result.commit().unwrap(), out);
+        assert_eq!(names(&out), ["new.csv", "notes.txt"]);
+        assert_eq!(
+            std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert_eq!(names(dir.path()), ["out"]);
+    }
+
+    #[test]
+    fn leftovers_of_a_dead_process_are_removed_and_a_half_swap_is_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        // No process has pid 2^31 - 1 (above any pid_max); one of another host is left alone and named.
+        let dead = dir
+            .path()
+            .join(format!(".out.tmp-{}-{}", hostname(), i32::MAX as u32));
+        let foreign = dir.path().join(".out.tmp-elsewhere-12");
+        std::fs::create_dir(&dead).unwrap();
+        std::fs::create_dir(&foreign).unwrap();
+        let result = ResultDir::claim(&out, false).unwrap();
+        assert!(!dead.exists());
+        assert!(foreign.exists());
+        let notes = result.notes().join("\n");
+        assert!(
+            notes.contains("removed") && notes.contains(".out.tmp-"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("rm -r") && notes.contains("elsewhere"),
+            "{notes}"
+        );
+        drop(result);
+        std::fs::remove_dir(&foreign).unwrap();
+        // --out missing, the new and the previous results of one dead process beside it.
+        let tag = format!("{}-{}", hostname(), i32::MAX as u32);
+        std::fs::rename(&out, dir.path().join(format!(".out.old-{tag}"))).unwrap();
+        std::fs::create_dir(dir.path().join(format!(".out.tmp-{tag}"))).unwrap();
+        let err = ResultDir::claim(&out, false).unwrap_err();
+        assert!(matches!(err, OutputDirError::HalfSwapped { .. }), "{err}");
+        assert!(err.to_string().contains("mv "), "{err}");
     }
 }
