@@ -67,6 +67,9 @@ pub(crate) struct TransitBin {
     pub teu: u64,
 }
 
+/// A replication and its merged disrupted windows `[start, end)`, hours.
+pub(crate) type Windows = (u64, Vec<(f64, f64)>);
+
 /// The time step of the throughput and fleet charts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Period {
@@ -132,7 +135,7 @@ pub(crate) struct ResultSet {
     pub transit: Vec<(String, Vec<TransitBin>)>,
     /// The representative replication of the disruption log and its merged disrupted windows
     /// (see [`ResultSet::representative_disruptions`]); `None` when nothing was logged.
-    pub representative: Option<(u64, Vec<(f64, f64)>)>,
+    pub representative: Option<Windows>,
 }
 
 impl ResultSet {
@@ -220,7 +223,7 @@ impl ResultSet {
     /// The replication whose total disrupted time (union over targets) is closest to the median
     /// over replications (the lowest index among equals), and its disrupted windows (merged,
     /// hours). `None` when nothing was logged.
-    pub fn representative_disruptions(&self) -> Option<(u64, Vec<(f64, f64)>)> {
+    pub fn representative_disruptions(&self) -> Option<Windows> {
         self.representative.clone()
     }
 }
@@ -481,18 +484,13 @@ fn stream_episodes(
 /// merged windows, in two streaming passes: the first merges each replication's windows as its
 /// rows go by and keeps only its total (16 bytes per replication), the second collects the
 /// windows of the chosen one. Memory is that of one replication's episodes plus the totals.
-fn read_representative(
-    path: &Path,
-    replications: u64,
-) -> Result<Option<(u64, Vec<(f64, f64)>)>, DataError> {
+fn read_representative(path: &Path, replications: u64) -> Result<Option<Windows>, DataError> {
     // Every replication of the run has a total (0 without episodes); a replication beyond the
     // run's count (a hand-edited file) is counted too, after them.
     let mut totals: Vec<f64> = vec![0.0; usize::try_from(replications).unwrap_or(0)];
     let mut beyond: Vec<(u64, f64)> = Vec::new();
-    let mut current: Option<(u64, Vec<(f64, f64)>)> = None;
-    let close = |group: Option<(u64, Vec<(f64, f64)>)>,
-                 totals: &mut Vec<f64>,
-                 beyond: &mut Vec<(u64, f64)>| {
+    let mut current: Option<Windows> = None;
+    let close = |group: Option<Windows>, totals: &mut Vec<f64>, beyond: &mut Vec<(u64, f64)>| {
         if let Some((rep, spans)) = group {
             let total = total_length(&merge_spans(spans));
             match usize::try_from(rep).ok().and_then(|i| totals.get_mut(i)) {

@@ -119,8 +119,8 @@ impl<W: io::Write> Writer<W> {
     }
 
     /// The underlying writer, flushed.
-    pub(crate) fn into_inner(self) -> Result<W, ::csv::IntoInnerError<::csv::Writer<W>>> {
-        self.inner.into_inner()
+    pub(crate) fn into_inner(self) -> io::Result<W> {
+        self.inner.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -157,7 +157,7 @@ fn csv_err(err: ::csv::Error) -> io::Error {
 }
 
 fn into_file(writer: Writer<AtomicFile>) -> io::Result<AtomicFile> {
-    writer.into_inner().map_err(|e| e.into_error())
+    writer.into_inner()
 }
 
 /// Builds CSV records field by field, formatting numbers without allocating.

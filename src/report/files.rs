@@ -359,9 +359,9 @@ fn is_tmp(name: &str) -> bool {
 #[derive(Debug)]
 pub struct ResultDir {
     /// `--out` as given, for messages.
-    given: PathBuf,
-    /// `--out`, absolute, symbolic links resolved.
     target: PathBuf,
+    /// `--out`, absolute, symbolic links resolved.
+    absolute: PathBuf,
     staging: OutputDir,
     notes: Vec<String>,
     committed: bool,
@@ -480,8 +480,8 @@ impl ResultDir {
             live.push(staging.clone());
         }
         let dir = ResultDir {
-            given: given.to_path_buf(),
-            target,
+            target: given.to_path_buf(),
+            absolute: target,
             staging: OutputDir { path: staging },
             notes,
             committed: false,
@@ -500,7 +500,7 @@ impl ResultDir {
 
     /// `--out` as given.
     pub fn target(&self) -> &Path {
-        &self.given
+        &self.target
     }
 
     /// What was found beside `--out` when it was claimed: leftovers of interrupted runs that
@@ -518,9 +518,9 @@ impl ResultDir {
             if ABANDONED.load(Ordering::SeqCst) {
                 return Err(io::Error::other("interrupted"));
             }
-            let garbage = match std::fs::symlink_metadata(&self.target) {
+            let garbage = match std::fs::symlink_metadata(&self.absolute) {
                 Ok(_) => {
-                    if exchange(&staging, &self.target)? {
+                    if exchange(&staging, &self.absolute)? {
                         Some(staging.clone())
                     } else {
                         let name = self
@@ -531,13 +531,13 @@ impl ResultDir {
                         let old = self
                             .target
                             .with_file_name(format!(".{name}.old-{}", process_tag()));
-                        std::fs::rename(&self.target, &old)?;
-                        std::fs::rename(&staging, &self.target)?;
+                        std::fs::rename(&self.absolute, &old)?;
+                        std::fs::rename(&staging, &self.absolute)?;
                         Some(old)
                     }
                 }
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                    std::fs::rename(&staging, &self.target)?;
+                    std::fs::rename(&staging, &self.absolute)?;
                     None
                 }
                 Err(err) => return Err(err),
@@ -553,7 +553,7 @@ impl ResultDir {
             remove_tree(&garbage);
             live().retain(|p| p != &garbage);
         }
-        Ok(self.given.clone())
+        Ok(self.target.clone())
     }
 }
 
