@@ -30,6 +30,7 @@ macro_rules! dense_id {
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
+pub mod load;
 
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
@@ -240,6 +241,9 @@ pub struct RunSettings {
     /// The scenario's default number of replications (`[scenario] replications`), likewise only
     /// a default.
     pub replications: u32,
+    /// Most consignments in the system at once (`[scenario] max_in_system`): a replication that
+    /// would exceed it stops with an error (see `engine::error`).
+    pub max_in_system: u64,
 }
 
 /// The checked, compiled corridor.

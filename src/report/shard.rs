@@ -480,6 +480,7 @@ impl ShardSet {
             if replication < u64::from(count) {
                 // The first replication of this shard, simulated again.
                 let mut again = None;
+                // A replication that cannot be simulated again does not match either.
                 let _ = runner.run_in_order(
                     &self.scenario.model,
                     seed,
@@ -487,7 +488,7 @@ impl ShardSet {
                     |stats| ShardWriter::encode(&stats),
                     |encoded| {
                         again = Some(encoded);
-                        Ok::<(), ()>(())
+                        Ok::<(), crate::experiment::SimError>(())
                     },
                 );
                 if again.as_deref() != Some(line.as_bytes()) {

@@ -7,13 +7,12 @@ use rand::distr::weighted::WeightedIndex;
 use toml::Spanned;
 
 use super::common::{Ids, Span, sorted_keys, span_of, unique_ids};
+use super::limits::{MAX_SEASONALITY_FACTOR, MAX_TEU_PER_YEAR, MIN_TEU_PER_YEAR};
+use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::model::{ArrivalKind, Flow, MONTH_DAYS, Model, RouteId, WhenFull};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{ArrivalSpec, FlowSpec, RouteShareSpec, WhenFullSpec};
-
-/// Largest annual volume accepted for one flow, TEU (about the world's container port throughput).
-const MAX_TEU_PER_YEAR: f64 = 1e9;
 
 /// Checks every flow and builds it (`None` for one that failed).
 pub(super) fn compile_flows(
@@ -134,7 +133,7 @@ fn route_shares(
             diags.push(
                 span_of(&share.share),
                 format!("{path}.routes.share"),
-                format!("must be greater than 0, got {value}"),
+                format!("must be greater than 0, got {}", compact(value)),
             );
             ok = false;
         }
@@ -155,21 +154,24 @@ fn route_shares(
         diags.push(
             span_of(shares),
             format!("{path}.routes"),
-            format!("shares must sum to 1, got {total}"),
+            format!("shares must sum to 1, got {}", compact(total)),
         );
         ok = false;
     }
     ok.then_some(out)
 }
 
-/// `teu_per_year` is greater than 0 and at most [`MAX_TEU_PER_YEAR`].
+/// `teu_per_year` is from [`MIN_TEU_PER_YEAR`] to [`MAX_TEU_PER_YEAR`].
 fn check_volume(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> bool {
     let teu_per_year = *spec.teu_per_year.get_ref();
-    if !teu_per_year.is_finite() || teu_per_year <= 0.0 || teu_per_year > MAX_TEU_PER_YEAR {
+    if !(MIN_TEU_PER_YEAR..=MAX_TEU_PER_YEAR).contains(&teu_per_year) {
         diags.push(
             span_of(&spec.teu_per_year),
             format!("{path}.teu_per_year"),
-            format!("must be greater than 0 and at most {MAX_TEU_PER_YEAR:e}, got {teu_per_year}"),
+            format!(
+                "must be from {MIN_TEU_PER_YEAR:e} to {MAX_TEU_PER_YEAR:e} TEU per year, got {}",
+                compact(teu_per_year)
+            ),
         );
         return false;
     }
@@ -236,8 +238,14 @@ pub(crate) fn normalise_seasonality(factors: &[f64]) -> Result<[f64; 12], String
             factors.len()
         ));
     }
-    if let Some(bad) = factors.iter().find(|f| !f.is_finite() || **f < 0.0) {
-        return Err(format!("factors must be finite and at least 0, got {bad}"));
+    if let Some(bad) = factors
+        .iter()
+        .find(|f| !(0.0..=MAX_SEASONALITY_FACTOR).contains(*f))
+    {
+        return Err(format!(
+            "factors must be from 0 to {MAX_SEASONALITY_FACTOR:e} (only their ratios matter), got {}",
+            compact(*bad)
+        ));
     }
     let weighted: f64 = factors
         .iter()
@@ -332,7 +340,7 @@ mod tests {
             [
                 "1:6: flow \"f\".train_teu: is required with arrivals = \"block_trains\" (TEU per train, e.g. 105)",
                 "2:9: flow \"f\".route: unknown route \"r3\"; known routes: \"r1\", \"r2\"",
-                "3:16: flow \"f\".teu_per_year: must be greater than 0 and at most 1e9, got 0",
+                "3:16: flow \"f\".teu_per_year: must be from 1e-6 to 1e9 TEU per year, got 0",
                 "5:15: flow \"f\".seasonality: must list 12 monthly factors (January to December), got 2",
             ]
         );

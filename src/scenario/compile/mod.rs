@@ -17,7 +17,8 @@
 //! | `fleets.rs` | `[leg.fleet]`, and which nodes' berths vessels use | compiled legs |
 //! | `distributions.rs` | every distribution value | — |
 //!
-//! `common.rs` holds what they share (ids, spans, counts). The study sections (`[sweep]`,
+//! `common.rs` holds what they share (ids, spans, counts); `limits.rs` the numeric limits every
+//! section checks, derived from what the engine can represent. The study sections (`[sweep]`,
 //! `[[uncertain]]`) are not part of the model: this pass only accepts their names, and
 //! `study::sections` checks them.
 
@@ -27,6 +28,7 @@ mod distributions;
 mod fleets;
 mod flows;
 mod legs;
+mod limits;
 mod nodes;
 pub(crate) mod parse;
 mod routes;
@@ -38,7 +40,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use self::common::Span;
-use self::parse::{add_raw_ids, parse_array, parse_one};
+use self::parse::{add_raw_ids, add_raw_leg_endpoints, parse_array, parse_one};
 use crate::model::{Disruption, Flow, Leg, Model, Node, Route};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{
@@ -91,6 +93,7 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
         .collect();
     let mut legs = legs::compile_legs(&specs.legs, &node_ids, diags);
     add_raw_ids(root, "leg", &mut legs.ids);
+    add_raw_leg_endpoints(root, &node_ids, &mut legs.index);
     let (mut route_ids, compiled_routes) =
         routes::compile_routes(&specs.routes, &node_ids, &legs.index, diags);
     add_raw_ids(root, "route", &mut route_ids);
