@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use corridor::base::CONFIDENCE;
 use corridor::plot::{self};
-use corridor::report::OutputDir;
 use corridor::report::Provenance;
 use corridor::scenario::LoadedScenario;
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
@@ -58,7 +57,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         Some(selected_columns(&args.kpi, &columns).context("invalid --kpi")?)
     };
     // Refuse a non-empty output directory before any simulation.
-    let out = OutputDir::claim(&study.output.out, study.output.force)?;
+    let out = super::claim(&study.output.out, study.output.force)?;
 
     let progress = Progress::counting(study.output.quiet, "scenarios");
     progress.set_total(1 + variants.len() as u64);
@@ -105,8 +104,13 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let mut csv = Vec::new();
     comparison.write_csv(&mut csv)?;
     let json = format!("{}\n", comparison.to_json()).into_bytes();
-    write_study(&out, &[(COMPARE_CSV, csv)], &charts, (COMPARE_JSON, json))?;
-    let out_path = out.path().to_path_buf();
+    write_study(
+        out.dir(),
+        &[(COMPARE_CSV, csv)],
+        &charts,
+        (COMPARE_JSON, json),
+    )?;
+    let out_path = super::commit(out)?;
 
     if !study.output.quiet {
         for variant in &comparison.variants {
@@ -116,7 +120,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         }
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(render_table(&comparison).as_bytes())?;
-        writeln!(stdout, "\nWrote results to {}", out_path.display())?;
+        writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use corridor::experiment::{RunConfig, aggregate};
 use corridor::report::output::Collector;
 use corridor::report::shard::ShardSet;
-use corridor::report::{OutputDir, Provenance, table};
+use corridor::report::{Provenance, table};
 
 use super::args::MergeArgs;
 use super::progress::Progress;
@@ -18,8 +18,8 @@ use super::progress::Progress;
 pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let shards = ShardSet::open(&args.shards)?;
-    let out = OutputDir::claim(&args.output.out, args.output.force)?;
-    let out_path = out.path().to_path_buf();
+    let out = super::claim(&args.output.out, args.output.force)?;
+    let out_path = out.target().to_path_buf();
     let manifest = shards.manifest();
     let config = RunConfig {
         replications: manifest.provenance.replications,
@@ -27,7 +27,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     };
     // The shards ran with the manifest's seed; replaying needs the model only.
     let model = &shards.scenario().model;
-    let mut collector = Collector::new(model, out)
+    let mut collector = Collector::new(model, out.dir().clone())
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     let columns = collector.parts().0.columns().clone();
     let progress = Progress::new(args.output.quiet);
@@ -51,7 +51,8 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .finish(provenance, manifest.scenario.clone(), None)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
-    super::plot::after_run(&out_path, &args.charts)?;
+    super::plot::after_run(out.dir().path(), &args.charts)?;
+    super::commit(out)?;
     if !args.output.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(table::render(&report).as_bytes())?;
@@ -61,7 +62,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
             manifest.shard.count,
             config.replications,
             shards.shard_wall_time_s(),
-            out_path.display()
+            super::shown(&out_path)
         )?;
     }
     if !report.summary.conservation.holds_in_every_replication {

@@ -6,6 +6,7 @@
 mod args;
 mod calibrate;
 mod compare;
+mod interrupt;
 mod merge;
 mod params;
 mod plot;
@@ -19,7 +20,9 @@ mod validate;
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use corridor::report::ResultDir;
 
 use args::{
     CalibrateArgs, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs, SensitivityArgs,
@@ -68,6 +71,7 @@ pub enum Command {
 /// Parses the command line and runs the chosen subcommand.
 pub fn run() -> anyhow::Result<ExitCode> {
     let args = Args::parse();
+    interrupt::install();
     match args.command {
         Command::Run(run_args) => run::run(run_args),
         Command::Merge(merge_args) => merge::run(merge_args),
@@ -80,6 +84,39 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Calibrate(calibrate_args) => calibrate::run(calibrate_args),
         Command::Params(params_args) => params::run(params_args),
     }
+}
+
+/// Claims `--out` for a command's results ([`ResultDir::claim`]) and prints what was found
+/// beside it (leftovers of interrupted runs, removed or left) on stderr, even with `--quiet`:
+/// files were removed.
+fn claim(out: &std::path::Path, force: bool) -> anyhow::Result<ResultDir> {
+    let dir = ResultDir::claim(out, force)?;
+    print_notes(&dir);
+    Ok(dir)
+}
+
+fn print_notes(dir: &ResultDir) {
+    for note in dir.notes() {
+        eprintln!("note: {}", terminal_safe(note));
+    }
+}
+
+/// Puts a command's finished results in place of `--out` at once; returns `--out`.
+fn commit(dir: ResultDir) -> anyhow::Result<std::path::PathBuf> {
+    let target = dir.target().to_path_buf();
+    dir.commit()
+        .with_context(|| format!("cannot put the results in place at {}", target.display()))
+}
+
+/// A path for a message on the terminal.
+fn shown(path: &std::path::Path) -> String {
+    terminal_safe(&path.display().to_string()).into_owned()
+}
+
+/// `text` with control characters (ESC, NUL, ...) made visible (`\u{1b}`), so that nothing a
+/// scenario or a path holds can drive the terminal.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    corridor::report::visible_controls(text)
 }
 
 /// Writes `text` to standard output; a reader that stops early (`| head`) is not an error.

@@ -12,7 +12,7 @@ use corridor::model::Model;
 use corridor::model::load::offered_loads;
 use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
-use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
+use corridor::report::{Provenance, ResultDir, ScenarioInfo, table};
 use corridor::scenario::{Assignment, Change, Document, LoadedScenario};
 use corridor::study::sections::StudySections;
 
@@ -50,6 +50,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    if let Some(shard) = shard
+        && shard.count > config.replications.max(1)
+    {
+        bail!(
+            "--shard {shard}: a run of {} replications can be split into at most {} shards (one replication each); use fewer shards or more --replications",
+            config.replications,
+            config.replications.max(1)
+        );
+    }
     let plan = match args.target_ci {
         None if args.max_replications.is_some() => {
             bail!("--max-replications applies only with --target-ci");
@@ -84,7 +93,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     // Refuse a non-empty output directory before any simulation.
-    let out = OutputDir::claim(&args.output.out, args.output.force)?;
+    let out = super::claim(&args.output.out, args.output.force)?;
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
     let runner = Runner::new(threads).context("cannot start worker threads")?;
     let model = &loaded.model;
@@ -125,12 +134,12 @@ fn run_full(
     seed: u64,
     plan: Plan,
     runner: &Runner,
-    out: OutputDir,
+    out: ResultDir,
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let out_path = out.path().to_path_buf();
-    let mut collector = Collector::new(model, out)
+    let out_path = out.target().to_path_buf();
+    let mut collector = Collector::new(model, out.dir().clone())
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     let (aggregate, writers, _) = collector.parts();
     let precision = experiment::run_aggregated(
@@ -163,7 +172,8 @@ fn run_full(
         .finish(provenance, ScenarioInfo::of(loaded), precision)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
     progress.finish();
-    super::plot::after_run(&out_path, &args.charts)?;
+    super::plot::after_run(out.dir().path(), &args.charts)?;
+    super::commit(out)?;
     if !args.output.quiet {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(table::render(&report).as_bytes())?;
@@ -171,7 +181,7 @@ fn run_full(
             stdout.write_all(b"\n")?;
             stdout.write_all(table::render_precision(precision).as_bytes())?;
         }
-        writeln!(stdout, "\nWrote results to {}", out_path.display())?;
+        writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
     }
     if !report.summary.conservation.holds_in_every_replication {
         bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");
@@ -187,14 +197,14 @@ fn run_shard(
     config: RunConfig,
     shard: ShardSpec,
     runner: &Runner,
-    out: OutputDir,
+    out: ResultDir,
     progress: &Progress,
 ) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let text = loaded.text.clone();
-    let out_path = out.path().to_path_buf();
+    let out_path = out.target().to_path_buf();
     let which = shard.replications(u64::from(config.replications));
-    let mut writer = ShardWriter::create(out)
+    let mut writer = ShardWriter::create(out.dir().clone())
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     progress.set_total(which.count);
     let mut conservation_failed = false;
@@ -213,7 +223,7 @@ fn run_shard(
             Ok::<(), anyhow::Error>(())
         },
     )?;
-    let manifest = ShardManifest {
+    let mut manifest = ShardManifest {
         format: SHARD_FORMAT.to_string(),
         provenance: Provenance::new(
             &loaded.file,
@@ -226,17 +236,19 @@ fn run_shard(
         scenario_text: text,
         shard,
         shard_replications: writer.written(),
+        sha256: Default::default(),
     };
     writer
-        .finish(&manifest)
+        .finish(&mut manifest)
         .with_context(|| format!("cannot write results to {}", out_path.display()))?;
+    super::commit(out)?;
     progress.finish();
     if !args.output.quiet {
         println!(
             "Shard {shard}: {} of {} replications written to {} (combine the shards with `corridor merge`)",
             manifest.shard_replications,
             config.replications,
-            out_path.display()
+            super::shown(&out_path)
         );
     }
     if conservation_failed {

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use corridor::plot::sensitivity::{morris_charts, oat_charts};
-use corridor::report::OutputDir;
 use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Document};
 use corridor::stats::kpi::KpiColumns;
@@ -106,7 +105,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         variant(&values)
     })?;
 
-    let out = OutputDir::claim(&args.study.output.out, args.study.output.force)?;
+    let out = super::claim(&args.study.output.out, args.study.output.force)?;
     let progress = Progress::counting(args.study.output.quiet, "scenario variants");
     progress.set_total((oat_models.len() + morris_models.len()) as u64);
     let oat_samples = sweep::run_models(&oat_models, &runner, config, |_| progress.inc())?;
@@ -131,7 +130,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         let results = OatResults::new(run.clone(), parameters.clone(), kpis.clone(), &oat_samples);
         let charts = charts(&args.study, |options| oat_charts(&results, options))?;
         written.extend(write_study(
-            &out,
+            out.dir(),
             &[(OAT_CSV, results.to_csv())],
             &charts,
             (OAT_JSON, results.to_json().into_bytes()),
@@ -150,7 +149,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
         );
         let charts = charts(&args.study, |options| morris_charts(&results, options))?;
         written.extend(write_study(
-            &out,
+            out.dir(),
             &[
                 (MORRIS_DESIGN_CSV, results.design_csv()),
                 (MORRIS_CSV, results.to_csv()),
@@ -162,12 +161,13 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
             print_morris(&mut stdout, &results)?;
         }
     }
+    let out_path = super::commit(out)?;
     if !args.study.output.quiet {
         writeln!(
             stdout,
             "\nWrote {} files to {}",
             written.len(),
-            out.path().display()
+            super::shown(&out_path)
         )?;
     }
     Ok(ExitCode::SUCCESS)

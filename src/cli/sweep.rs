@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use corridor::plot::sweep::sweep_charts;
-use corridor::report::OutputDir;
 use corridor::report::Provenance;
 use corridor::scenario::{Assignment, Change, Document};
 use corridor::stats::kpi::KpiColumns;
@@ -98,7 +97,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("sweep point {}", describe(&design, point)))
     })?;
 
-    let out = OutputDir::claim(&args.study.output.out, args.study.output.force)?;
+    let out = super::claim(&args.study.output.out, args.study.output.force)?;
     let progress = Progress::counting(args.study.output.quiet, "scenario variants");
     progress.set_total(total as u64);
     let samples = sweep::run_models(&models, &runner, config, |_| progress.inc())?;
@@ -115,17 +114,18 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         sweep_charts(&results, &routes, options)
     })?;
     let written = write_study(
-        &out,
+        out.dir(),
         &[(SWEEP_CSV, results.to_csv())],
         &charts,
         (SWEEP_JSON, results.to_json().into_bytes()),
     )?;
+    let out_path = super::commit(out)?;
     if !args.study.output.quiet {
         print_table(&results)?;
         println!(
             "\nWrote {} files to {}",
             written.len(),
-            out.path().display()
+            super::shown(&out_path)
         );
     }
     Ok(ExitCode::SUCCESS)

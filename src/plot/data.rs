@@ -4,7 +4,6 @@
 //! (as [`RunReport`]) and the time-series CSV files a run writes, and nothing of the engine. A
 //! missing or malformed file is an error that names the file and, for CSV, the line.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -68,22 +67,8 @@ pub(crate) struct TransitBin {
     pub teu: u64,
 }
 
-/// One logged disruption episode on one target.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Episode {
-    /// Replication index.
-    pub replication: u64,
-    /// Disruption id.
-    pub disruption: String,
-    /// `node` or `leg`.
-    pub target_kind: String,
-    /// Target id.
-    pub target: String,
-    /// Start, hours from the start of the run.
-    pub start_h: f64,
-    /// End, hours from the start of the run.
-    pub end_h: f64,
-}
+/// A replication and its merged disrupted windows `[start, end)`, hours.
+pub(crate) type Windows = (u64, Vec<(f64, f64)>);
 
 /// The time step of the throughput and fleet charts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,8 +133,9 @@ pub(crate) struct ResultSet {
     pub fleets: Vec<(String, FleetSeries)>,
     /// Pooled transit-time histogram, per route (routes with deliveries only).
     pub transit: Vec<(String, Vec<TransitBin>)>,
-    /// The disruption log of every replication.
-    pub episodes: Vec<Episode>,
+    /// The representative replication of the disruption log and its merged disrupted windows
+    /// (see [`ResultSet::representative_disruptions`]); `None` when nothing was logged.
+    pub representative: Option<Windows>,
 }
 
 impl ResultSet {
@@ -208,7 +194,10 @@ impl ResultSet {
             })
             .collect();
         let transit = read_transit(&dir.join(TRANSIT_DISTRIBUTION_CSV))?;
-        let episodes = read_episodes(&dir.join(DISRUPTIONS_CSV))?;
+        let representative = read_representative(
+            &dir.join(DISRUPTIONS_CSV),
+            report.summary.replications.max(1),
+        )?;
 
         Ok(ResultSet {
             report,
@@ -217,7 +206,7 @@ impl ResultSet {
             yard_daily,
             fleets,
             transit,
-            episodes,
+            representative,
         })
     }
 
@@ -232,33 +221,10 @@ impl ResultSet {
     }
 
     /// The replication whose total disrupted time (union over targets) is closest to the median
-    /// over replications, and its disrupted windows (merged, hours). `None` when nothing was
-    /// logged.
-    pub fn representative_disruptions(&self) -> Option<(u64, Vec<(f64, f64)>)> {
-        if self.episodes.is_empty() {
-            return None;
-        }
-        let replications = self.report.summary.replications.max(1);
-        let mut windows: BTreeMap<u64, Vec<(f64, f64)>> =
-            (0..replications).map(|r| (r, Vec::new())).collect();
-        for episode in &self.episodes {
-            windows
-                .entry(episode.replication)
-                .or_default()
-                .push((episode.start_h, episode.end_h));
-        }
-        let merged: Vec<(u64, Vec<(f64, f64)>)> = windows
-            .into_iter()
-            .map(|(rep, spans)| (rep, merge_spans(spans)))
-            .collect();
-        let mut totals: Vec<f64> = merged.iter().map(|(_, s)| total_length(s)).collect();
-        totals.sort_by(f64::total_cmp);
-        let median = totals[totals.len() / 2];
-        merged.into_iter().min_by(|(ra, a), (rb, b)| {
-            let da = (total_length(a) - median).abs();
-            let db = (total_length(b) - median).abs();
-            da.total_cmp(&db).then(ra.cmp(rb))
-        })
+    /// over replications (the lowest index among equals), and its disrupted windows (merged,
+    /// hours). `None` when nothing was logged.
+    pub fn representative_disruptions(&self) -> Option<Windows> {
+        self.representative.clone()
     }
 }
 
@@ -459,33 +425,130 @@ fn read_transit(path: &Path) -> Result<Vec<(String, Vec<TransitBin>)>, DataError
     Ok(transit)
 }
 
-fn read_episodes(path: &Path) -> Result<Vec<Episode>, DataError> {
-    let table = Table::read(path)?;
-    let cols = [
-        "replication",
-        "disruption",
-        "target_kind",
-        "target",
-        "start_h",
-        "end_h",
-    ]
-    .map(|name| table.column(name));
-    let [rep, disruption, kind, target, start, end] = cols;
-    let (rep, disruption, kind, target, start, end) =
-        (rep?, disruption?, kind?, target?, start?, end?);
-    table
-        .rows()
-        .map(|(line, record)| {
-            Ok(Episode {
-                replication: table.required(line, record, rep, "a whole number")?,
-                disruption: table.text(record, disruption).to_string(),
-                target_kind: table.text(record, kind).to_string(),
-                target: table.text(record, target).to_string(),
-                start_h: table.required(line, record, start, "a number")?,
-                end_h: table.required(line, record, end, "a number")?,
-            })
+/// The rows of `disruptions.csv` streamed: `(line, replication, start_h, end_h)` in file order.
+/// Memory does not grow with the file.
+fn stream_episodes(
+    path: &Path,
+    mut each: impl FnMut(usize, u64, f64, f64) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    let file = fs::File::open(path).map_err(|source| DataError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let error = |message: String| DataError::Parse {
+        path: path.to_path_buf(),
+        message,
+    };
+    let parse = |e: csv::Error| {
+        error(match e.position() {
+            Some(pos) => format!("line {}: {e}", pos.line()),
+            None => e.to_string(),
         })
-        .collect()
+    };
+    let headers = reader.headers().map_err(parse)?.clone();
+    let column = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            error(format!(
+                "no column {name:?} (columns: {})",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    };
+    let (rep, start, end) = (column("replication")?, column("start_h")?, column("end_h")?);
+    let mut record = csv::StringRecord::new();
+    let mut line = 1;
+    while reader.read_record(&mut record).map_err(parse)? {
+        line += 1;
+        let field = |col: usize| record.get(col).unwrap_or("");
+        let number = |col: usize, what: &str| {
+            error(format!(
+                "line {line}: column {:?}: expected {what}, found {:?}",
+                &headers[col],
+                field(col)
+            ))
+        };
+        let replication: u64 = field(rep)
+            .parse()
+            .map_err(|_| number(rep, "a whole number"))?;
+        let start_h: f64 = field(start)
+            .parse()
+            .map_err(|_| number(start, "a number"))?;
+        let end_h: f64 = field(end).parse().map_err(|_| number(end, "a number"))?;
+        each(line, replication, start_h, end_h)?;
+    }
+    Ok(())
+}
+
+/// The representative replication of `disruptions.csv` (written in replication order) and its
+/// merged windows, in two streaming passes: the first merges each replication's windows as its
+/// rows go by and keeps only its total (16 bytes per replication), the second collects the
+/// windows of the chosen one. Memory is that of one replication's episodes plus the totals.
+fn read_representative(path: &Path, replications: u64) -> Result<Option<Windows>, DataError> {
+    // Every replication of the run has a total (0 without episodes); a replication beyond the
+    // run's count (a hand-edited file) is counted too, after them.
+    let mut totals: Vec<f64> = vec![0.0; usize::try_from(replications).unwrap_or(0)];
+    let mut beyond: Vec<(u64, f64)> = Vec::new();
+    let mut current: Option<Windows> = None;
+    let close = |group: Option<Windows>, totals: &mut Vec<f64>, beyond: &mut Vec<(u64, f64)>| {
+        if let Some((rep, spans)) = group {
+            let total = total_length(&merge_spans(spans));
+            match usize::try_from(rep).ok().and_then(|i| totals.get_mut(i)) {
+                Some(slot) => *slot = total,
+                None => beyond.push((rep, total)),
+            }
+        }
+    };
+    stream_episodes(path, |line, rep, start_h, end_h| {
+        match &mut current {
+            Some((r, spans)) if *r == rep => spans.push((start_h, end_h)),
+            Some((r, _)) if *r > rep => {
+                return Err(DataError::Parse {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "line {line}: replication {rep} after replication {r} (the file is written in replication order)"
+                    ),
+                });
+            }
+            _ => {
+                close(current.take(), &mut totals, &mut beyond);
+                current = Some((rep, vec![(start_h, end_h)]));
+            }
+        }
+        Ok(())
+    })?;
+    let any = current.is_some();
+    close(current.take(), &mut totals, &mut beyond);
+    if !any {
+        return Ok(None);
+    }
+    let totals: Vec<(u64, f64)> = totals
+        .into_iter()
+        .enumerate()
+        .map(|(rep, total)| (rep as u64, total))
+        .chain(beyond)
+        .collect();
+    let mut sorted: Vec<f64> = totals.iter().map(|(_, t)| *t).collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    drop(sorted);
+    let chosen = totals
+        .iter()
+        .min_by(|(ra, a), (rb, b)| {
+            let (da, db) = ((*a - median).abs(), (*b - median).abs());
+            da.total_cmp(&db).then(ra.cmp(rb))
+        })
+        .map(|(rep, _)| *rep)
+        .expect("at least one replication");
+    drop(totals);
+    let mut spans = Vec::new();
+    stream_episodes(path, |_, rep, start_h, end_h| {
+        if rep == chosen {
+            spans.push((start_h, end_h));
+        }
+        Ok(())
+    })?;
+    Ok(Some((chosen, merge_spans(spans))))
 }
 
 #[cfg(test)]

@@ -395,6 +395,7 @@ fn estimate(e: Option<Estimate>, scale: f64, digits: usize) -> String {
 
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn escape(text: &str) -> String {
+    let text = crate::report::visible_controls(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -427,6 +428,8 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        // Control characters never reach the page raw.
+        assert_eq!(escape("a\u{1b}[31mb\0"), "a\\u{1b}[31mb\\u{0}");
     }
 
     #[test]

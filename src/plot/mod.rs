@@ -30,7 +30,7 @@ use theme::Theme;
 pub const CHARTS_DIR: &str = "charts";
 
 /// The report file.
-pub(crate) const REPORT_HTML: &str = "report.html";
+pub const REPORT_HTML: &str = "report.html";
 
 /// Smallest and largest picture side, pixels.
 pub const SIZE_RANGE: std::ops::RangeInclusive<u32> = 320..=8000;

@@ -60,7 +60,15 @@ pub trait Chart: Sync {
     type Data: ?Sized + Sync;
 
     /// File name without extension (`charts/<stem>.svg|png`; the figure id in `report.html`).
+    /// Two charts written together may share a stem (a stem is a file-name-safe form of a name);
+    /// [`write_rendered`] then tells them apart by their [`key`](Chart::key).
     fn stem(&self) -> String;
+
+    /// What the stem was made from, distinct for distinct charts of one kind (a KPI name for
+    /// the study charts); the stem itself by default.
+    fn key(&self) -> String {
+        self.stem()
+    }
 
     /// The title drawn at the top of the chart (and the SVG's title in `report.html`).
     fn title(&self, data: &Self::Data) -> String;
@@ -120,6 +128,8 @@ pub struct RenderError {
 pub struct Rendered {
     /// File name without extension.
     pub stem: String,
+    /// What the stem was made from ([`Chart::key`]).
+    pub key: String,
     /// The chart's title.
     pub title: String,
     /// Its reading guide (empty for study charts).
@@ -157,7 +167,10 @@ pub(crate) fn draw<C: Chart + ?Sized>(
         paint_on(&root, chart, data, &title, theme).map_err(|e| fail(e.to_string()))?;
     }
     let png = encode_png(&pixels, width, height).map_err(fail)?;
+    // Control characters are not allowed in XML: written as visible escapes.
+    let svg = crate::report::visible_controls(&svg).into_owned();
     Ok(Rendered {
+        key: chart.key(),
         stem,
         title,
         caption: chart.caption().to_string(),
@@ -239,14 +252,45 @@ pub fn write_rendered(dir: &Path, charts: &[Rendered]) -> Result<Vec<PathBuf>, P
         source,
     })?;
     let mut paths = Vec::with_capacity(charts.len() * 2);
-    for chart in charts {
+    for (chart, stem) in charts.iter().zip(unique_stems(charts)) {
         for (extension, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
-            let path = charts_dir.join(format!("{}.{extension}", chart.stem));
+            let path = charts_dir.join(format!("{stem}.{extension}"));
             write_rendered_file(&path, bytes)?;
             paths.push(path);
         }
     }
     Ok(paths)
+}
+
+/// The file stems of `charts`, one each and all distinct: a stem shared by several charts (routes
+/// `x.y` and `x_y` both give `..._x_y_...`) gets `-` and the first 8 hex digits of the SHA-256 of
+/// the chart's key, and a key shared too gets its position.
+fn unique_stems(charts: &[Rendered]) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut count = std::collections::HashMap::new();
+    for chart in charts {
+        *count.entry(chart.stem.as_str()).or_insert(0) += 1;
+    }
+    let mut stems: Vec<String> = charts
+        .iter()
+        .map(|chart| {
+            if count[chart.stem.as_str()] == 1 {
+                chart.stem.clone()
+            } else {
+                let digest = Sha256::digest(chart.key.as_bytes());
+                let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+                format!("{}-{hex}", chart.stem)
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for (i, stem) in stems.iter_mut().enumerate() {
+        if !seen.insert(stem.clone()) {
+            *stem = format!("{stem}-{i}");
+            seen.insert(stem.clone());
+        }
+    }
+    stems
 }
 
 /// Writes one file atomically (a chart file or the report).
@@ -255,4 +299,47 @@ pub(crate) fn write_rendered_file(path: &Path, bytes: &[u8]) -> Result<(), PlotE
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_whose_stems_collide_get_distinct_files_and_each_is_counted_once() {
+        let chart = |stem: &str, key: &str| Rendered {
+            stem: stem.into(),
+            key: key.into(),
+            title: key.into(),
+            caption: String::new(),
+            svg: format!("<svg>{key}</svg>"),
+            png: Vec::new(),
+        };
+        let charts = [
+            chart("sweep_route_x_y_t", "route/x.y/t"),
+            chart("sweep_route_x_y_t", "route/x_y/t"),
+            chart("sweep_route_z_t", "route/z/t"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let paths = write_rendered(dir.path(), &charts).unwrap();
+        assert_eq!(paths.len(), 6);
+        let files = std::fs::read_dir(dir.path().join(CHARTS_DIR))
+            .unwrap()
+            .count();
+        assert_eq!(files, 6, "{paths:?}");
+        let names: Vec<String> = paths
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        // A stem of its own stays as it was.
+        assert!(names.contains(&"sweep_route_z_t.svg".to_string()));
+        for key in ["route/x.y/t", "route/x_y/t"] {
+            let svg = format!("<svg>{key}</svg>");
+            assert!(
+                paths
+                    .iter()
+                    .any(|p| std::fs::read_to_string(p).ok() == Some(svg.clone()))
+            );
+        }
+    }
 }

@@ -127,6 +127,10 @@ impl Chart for Tornado<'_> {
         format!("tornado_{}", slug(self.kpi))
     }
 
+    fn key(&self) -> String {
+        self.kpi.to_string()
+    }
+
     fn title(&self, _results: &OatResults) -> String {
         title("One at a time", self.kpi)
     }
@@ -235,6 +239,10 @@ impl Chart for Morris<'_> {
 
     fn stem(&self) -> String {
         format!("morris_{}", slug(self.kpi))
+    }
+
+    fn key(&self) -> String {
+        self.kpi.to_string()
     }
 
     fn title(&self, _results: &MorrisResults) -> String {

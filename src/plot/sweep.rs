@@ -320,6 +320,10 @@ impl Chart for Heatmap<'_> {
         format!("sweep_{}", slug(self.kpi))
     }
 
+    fn key(&self) -> String {
+        self.kpi.to_string()
+    }
+
     fn title(&self, _results: &SweepResults) -> String {
         let (scope, entity, kpi) = split_kpi(self.kpi);
         format!("{} ({scope} {entity})", kpi_title(kpi))

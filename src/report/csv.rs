@@ -27,7 +27,9 @@
 use std::fmt::Write as _;
 use std::io;
 
-use ::csv::{ByteRecord, Writer};
+use std::borrow::Cow;
+
+use ::csv::ByteRecord;
 
 use super::files::{AtomicFile, OutputDir};
 use crate::base::Estimate;
@@ -68,6 +70,85 @@ pub(crate) const NODE_DAILY_CSV: &str = "node_daily.csv";
 /// `fleet_daily.csv`.
 pub(crate) const FLEET_DAILY_CSV: &str = "fleet_daily.csv";
 
+/// The one CSV writer of every result file (the run's files here, `compare.csv`, `sweep.csv`,
+/// `oat.csv`, `morris*.csv` in `study`): the `csv` crate's writer, with every cell made inert
+/// for spreadsheets first ([`inert`]).
+pub(crate) struct Writer<W: io::Write> {
+    inner: ::csv::Writer<W>,
+    record: ByteRecord,
+}
+
+impl<W: io::Write> Writer<W> {
+    /// A writer into `writer`.
+    pub(crate) fn from_writer(writer: W) -> Writer<W> {
+        Writer {
+            inner: ::csv::Writer::from_writer(writer),
+            record: ByteRecord::new(),
+        }
+    }
+
+    /// Writes one row.
+    pub(crate) fn write_record<I, T>(&mut self, fields: I) -> ::csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.record.clear();
+        for field in fields {
+            self.record.push_field(&inert(field.as_ref()));
+        }
+        self.inner.write_byte_record(&self.record)
+    }
+
+    /// Writes one row.
+    pub(crate) fn write_byte_record(&mut self, record: &ByteRecord) -> ::csv::Result<()> {
+        if record
+            .iter()
+            .any(|field| matches!(inert(field), Cow::Owned(_)))
+        {
+            let fields: Vec<Vec<u8>> = record.iter().map(<[u8]>::to_vec).collect();
+            self.write_record(fields)
+        } else {
+            self.inner.write_byte_record(record)
+        }
+    }
+
+    /// Flushes.
+    pub(crate) fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+
+    /// The underlying writer, flushed.
+    pub(crate) fn into_inner(self) -> io::Result<W> {
+        self.inner.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// `cell`, made safe to open in a spreadsheet: a text cell that a spreadsheet would evaluate as
+/// a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
+/// the usual marker of literal text (so `=HYPERLINK(...)` shows as text). Numbers are left as
+/// they are, a negative number included: a cell that reads as a decimal number is never changed.
+pub(crate) fn inert(cell: &[u8]) -> Cow<'_, [u8]> {
+    match cell.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') if !is_number(cell) => {
+            let mut safe = Vec::with_capacity(cell.len() + 1);
+            safe.push(b'\'');
+            safe.extend_from_slice(cell);
+            Cow::Owned(safe)
+        }
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// Whether `cell` is a decimal number (`-1.5`, `+2e-3`), as the result files write them.
+fn is_number(cell: &[u8]) -> bool {
+    cell.iter().any(u8::is_ascii_digit)
+        && cell
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && std::str::from_utf8(cell).is_ok_and(|text| text.parse::<f64>().is_ok())
+}
+
 fn csv_err(err: ::csv::Error) -> io::Error {
     match err.into_kind() {
         ::csv::ErrorKind::Io(err) => err,
@@ -76,7 +157,7 @@ fn csv_err(err: ::csv::Error) -> io::Error {
 }
 
 fn into_file(writer: Writer<AtomicFile>) -> io::Result<AtomicFile> {
-    writer.into_inner().map_err(|e| e.into_error())
+    writer.into_inner()
 }
 
 /// Builds CSV records field by field, formatting numbers without allocating.
@@ -679,5 +760,41 @@ fn serde_plain_kind(kind: crate::model::NodeKind) -> &'static str {
         Border => "border",
         Port => "port",
         Yard => "yard",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_a_spreadsheet_would_evaluate_are_made_inert_and_numbers_are_not() {
+        let inert = |text: &str| String::from_utf8(inert(text.as_bytes()).into_owned()).unwrap();
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-",
+            "-e",
+        ] {
+            assert_eq!(inert(formula), format!("'{formula}"));
+        }
+        for kept in ["-1.5", "-2e-3", "+4", "0", "aktau-port", "x=1", "", "1e308"] {
+            assert_eq!(inert(kept), kept);
+        }
+        let mut writer = Writer::from_writer(Vec::new());
+        writer.write_record(["=1+1", "-3.25", "plain"]).unwrap();
+        let mut record = ByteRecord::new();
+        record.push_field(b"@x");
+        record.push_field(b"-7");
+        record.push_field(b"y");
+        writer.write_byte_record(&record).unwrap();
+        assert_eq!(
+            String::from_utf8(writer.into_inner().unwrap()).unwrap(),
+            "'=1+1,-3.25,plain\n'@x,-7,y\n"
+        );
     }
 }

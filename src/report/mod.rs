@@ -2,13 +2,15 @@
 //! (`Summary`](crate::stats::Summary), [`RunReport`) only, never the engine.
 
 pub(crate) mod csv;
-pub(crate) mod files;
+pub mod files;
 pub(crate) mod json;
 pub mod output;
 pub(crate) mod provenance;
 pub mod shard;
 pub mod table;
+pub(crate) mod text;
 
-pub use files::{AtomicFile, OutputDir, OutputDirError, write_atomically};
+pub use files::{AtomicFile, OutputDir, OutputDirError, ResultDir, abandon_all, write_atomically};
 pub use json::{RunReport, ScenarioInfo};
 pub use provenance::{FORMAT_VERSION, Provenance, ReadError, parse_versioned};
+pub use text::visible_controls;

@@ -7,6 +7,18 @@
 //!   per line, gzip-compressed. Floats are written with `serde_json`'s exact round trip and
 //!   histograms as integer counts, so a merge that replays them in replication order through the
 //!   normal aggregation reproduces the unsharded results bit for bit.
+//!
+//! What a merge checks ([`ShardSet::open`], [`ShardSet::replay`]): every manifest's format and
+//! version; that the merging Corridor is the version that wrote the shards; that every shard's
+//! scenario text has the SHA-256 its manifest gives and that all agree (scenario, seed,
+//! replications, shard count); that the shards are all there, once each (without allocating
+//! per claimed shard, so a forged count cannot exhaust memory); that each data file has the
+//! SHA-256 its manifest records (so a damaged or edited data file is refused); and that the first
+//! replication of every shard, simulated again from the manifest's scenario and seed, is exactly
+//! the stored one (so a manifest whose seed, scenario or version was edited consistently in every
+//! shard, hashes recomputed, is refused too: its data no longer follows from it). What it cannot
+//! guarantee: shards forged as a whole (manifest and data re-simulated, checksums recomputed) are
+//! indistinguishable from genuine ones; the checksums are for integrity, not authenticity.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -16,16 +28,18 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::files::{AtomicFile, OutputDir};
 use super::json::ScenarioInfo;
 use super::provenance::{Provenance, ReadError, parse_versioned};
 use crate::experiment::ShardSpec;
+use crate::experiment::parallel::{Replications, Runner};
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::ReplicationStats;
 
 /// Identifies the partial-result format.
-pub const SHARD_FORMAT: &str = "corridor-shard/2";
+pub const SHARD_FORMAT: &str = "corridor-shard/3";
 /// The manifest file.
 pub(crate) const SHARD_MANIFEST: &str = "shard.json";
 /// The replications file.
@@ -47,12 +61,62 @@ pub struct ShardManifest {
     pub shard: ShardSpec,
     /// Replications in this shard.
     pub shard_replications: u64,
+    /// SHA-256 (hex) of every data file of the shard, by file name.
+    pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+/// A writer or reader that computes the SHA-256 of the bytes passing through it.
+struct Hashing<T> {
+    inner: T,
+    hasher: Sha256,
+}
+
+impl<T> Hashing<T> {
+    fn new(inner: T) -> Hashing<T> {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    fn finish(self) -> (T, String) {
+        let digest = self.hasher.finalize();
+        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+        (self.inner, hex)
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<R: io::Read> io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes a shard's replications as they come, then its manifest.
 pub struct ShardWriter {
     out: OutputDir,
-    stream: GzEncoder<AtomicFile>,
+    stream: GzEncoder<Hashing<AtomicFile>>,
     written: u64,
 }
 
@@ -70,7 +134,7 @@ impl ShardWriter {
         let file = out.create(SHARD_REPLICATIONS)?;
         Ok(ShardWriter {
             out,
-            stream: GzEncoder::new(file, Compression::fast()),
+            stream: GzEncoder::new(Hashing::new(file), Compression::fast()),
             written: 0,
         })
     }
@@ -99,9 +163,11 @@ impl ShardWriter {
         self.written
     }
 
-    /// Completes the shard: the replications file, then `shard.json`.
-    pub fn finish(self, manifest: &ShardManifest) -> io::Result<Vec<PathBuf>> {
-        let replications = self.stream.finish()?;
+    /// Completes the shard: the replications file, then `shard.json` (with the replications
+    /// file's SHA-256 set in `manifest`).
+    pub fn finish(self, manifest: &mut ShardManifest) -> io::Result<Vec<PathBuf>> {
+        let (replications, sha256) = self.stream.finish()?.finish();
+        manifest.sha256 = [(SHARD_REPLICATIONS.to_string(), sha256)].into();
         let mut file = self.out.create(SHARD_MANIFEST)?;
         let json = serde_json::to_string_pretty(manifest).map_err(io::Error::other)?;
         file.write_all(json.as_bytes())?;
@@ -194,6 +260,28 @@ impl ShardSet {
                 dir.display()
             ))
         };
+        let this_version = env!("CARGO_PKG_VERSION");
+        for (dir, m) in &shards {
+            if m.provenance.corridor_version != this_version {
+                return Err(MergeError::Inconsistent(format!(
+                    "{} was written by Corridor {}, and this is Corridor {this_version}: merge shards with the version that ran them",
+                    dir.display(),
+                    m.provenance.corridor_version
+                )));
+            }
+            if sha256_hex(m.scenario_text.as_bytes()) != m.provenance.scenario_sha256 {
+                return Err(MergeError::BadManifest {
+                    path: dir.join(SHARD_MANIFEST),
+                    message: "its scenario text does not match its SHA-256".into(),
+                });
+            }
+            if !m.sha256.contains_key(SHARD_REPLICATIONS) {
+                return Err(MergeError::BadManifest {
+                    path: dir.join(SHARD_MANIFEST),
+                    message: format!("it records no SHA-256 of {SHARD_REPLICATIONS}"),
+                });
+            }
+        }
         for (dir, m) in &shards[1..] {
             if m.provenance.scenario_sha256 != first.provenance.scenario_sha256 {
                 return Err(inconsistent(
@@ -240,7 +328,15 @@ impl ShardSet {
             }
         }
         let count = first.shard.count;
-        let mut by_index: Vec<Option<&Path>> = vec![None; count as usize];
+        if u64::from(count) > u64::from(first.provenance.replications).max(1) {
+            return Err(MergeError::Inconsistent(format!(
+                "{} claims {count} shards of a {}-replication run; a run has at most one shard per replication",
+                first_dir.display(),
+                first.provenance.replications
+            )));
+        }
+        // By index, without a slot per claimed shard: the count comes from a file.
+        let mut by_index: std::collections::BTreeMap<u32, &Path> = Default::default();
         for (dir, m) in &shards {
             if m.shard.index >= count {
                 return Err(MergeError::Inconsistent(format!(
@@ -249,7 +345,7 @@ impl ShardSet {
                     m.shard
                 )));
             }
-            if let Some(other) = by_index[m.shard.index as usize] {
+            if let Some(other) = by_index.insert(m.shard.index, dir) {
                 return Err(MergeError::Inconsistent(format!(
                     "shard {} is given twice: {} and {}",
                     m.shard,
@@ -257,19 +353,23 @@ impl ShardSet {
                     dir.display()
                 )));
             }
-            by_index[m.shard.index as usize] = Some(dir);
         }
-        let missing: Vec<String> = by_index
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.is_none())
-            .map(|(i, _)| format!("{i}/{count}"))
-            .collect();
-        if !missing.is_empty() {
+        if by_index.len() < count as usize {
+            const SHOWN: usize = 10;
+            let missing = (0..count).filter(|i| !by_index.contains_key(i));
+            let mut listed: Vec<String> = missing
+                .clone()
+                .take(SHOWN)
+                .map(|i| format!("{i}/{count}"))
+                .collect();
+            let absent = count as usize - by_index.len();
+            if absent > SHOWN {
+                listed.push(format!("and {} more", absent - SHOWN));
+            }
             return Err(MergeError::Inconsistent(format!(
                 "missing shard{} {} of the {count}",
-                if missing.len() > 1 { "s" } else { "" },
-                missing.join(", ")
+                if absent > 1 { "s" } else { "" },
+                listed.join(", ")
             )));
         }
         for (dir, m) in &shards {
@@ -321,12 +421,17 @@ impl ShardSet {
     }
 
     /// Reads every replication, in replication order, and passes it to `each`. Checks that each
-    /// shard holds exactly its replications.
+    /// shard holds exactly its replications, that each data file has the SHA-256 its manifest
+    /// records, and that the first replication of each shard is what the manifest's scenario and
+    /// seed give when simulated again. `each` may have seen replications when an error comes:
+    /// write the merge into a [`ResultDir`](super::ResultDir) that is committed only after
+    /// success.
     pub fn replay<E: From<MergeError>>(
         &self,
         mut each: impl FnMut(ReplicationStats) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut readers = Vec::new();
+        type Reader = BufReader<GzDecoder<BufReader<Hashing<File>>>>;
+        let mut readers: Vec<(PathBuf, Reader)> = Vec::new();
         for (dir, _) in &self.shards {
             let path = dir.join(SHARD_REPLICATIONS);
             let file = File::open(&path).map_err(|source| MergeError::Io {
@@ -335,27 +440,34 @@ impl ShardSet {
             })?;
             readers.push((
                 path,
-                BufReader::new(GzDecoder::new(BufReader::new(file))).lines(),
+                BufReader::new(GzDecoder::new(BufReader::new(Hashing::new(file)))),
             ));
         }
         let count = self.manifest().shard.count;
         let total = u64::from(self.manifest().provenance.replications);
+        let seed = self.manifest().provenance.seed;
+        let runner = Runner::new(1).map_err(|err| MergeError::Io {
+            path: self.shards[0].0.clone(),
+            source: io::Error::other(err),
+        })?;
+        let mut line = String::new();
         for replication in 0..total {
-            let (path, lines) = &mut readers[ShardSpec::owner(count, replication) as usize];
+            let (path, reader) = &mut readers[ShardSpec::owner(count, replication) as usize];
             let bad = |message: String| MergeError::BadReplications {
                 path: path.clone(),
                 message,
             };
-            let line = match lines.next() {
-                Some(Ok(line)) => line,
-                Some(Err(err)) => return Err(bad(format!("damaged: {err}")).into()),
-                None => {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) => {
                     return Err(bad(format!(
                         "ends before replication {replication} (truncated?)"
                     ))
                     .into());
                 }
-            };
+                Ok(_) => {}
+                Err(err) => return Err(bad(format!("damaged: {err}")).into()),
+            }
             let stats: ReplicationStats = serde_json::from_str(&line)
                 .map_err(|err| bad(format!("replication {replication} is not valid: {err}")))?;
             if stats.replication != replication {
@@ -365,25 +477,59 @@ impl ShardSet {
                 ))
                 .into());
             }
+            if replication < u64::from(count) {
+                // The first replication of this shard, simulated again.
+                let mut again = None;
+                // A replication that cannot be simulated again does not match either.
+                let _ = runner.run_in_order(
+                    &self.scenario.model,
+                    seed,
+                    Replications::range(replication, 1),
+                    |stats| ShardWriter::encode(&stats),
+                    |encoded| {
+                        again = Some(encoded);
+                        Ok::<(), crate::experiment::SimError>(())
+                    },
+                );
+                if again.as_deref() != Some(line.as_bytes()) {
+                    return Err(bad(format!(
+                        "replication {replication} is not what the scenario and seed {seed} of its manifest give (edited, or written by another build of Corridor)"
+                    ))
+                    .into());
+                }
+            }
             each(stats)?;
         }
-        for (path, lines) in &mut readers {
-            match lines.next() {
-                None => {}
-                Some(Err(err)) => {
-                    return Err(MergeError::BadReplications {
-                        path: path.clone(),
-                        message: format!("damaged: {err}"),
-                    }
-                    .into());
+        for (path, reader) in &mut readers {
+            let bad = |message: String| MergeError::BadReplications {
+                path: path.clone(),
+                message,
+            };
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) => {}
+                Err(err) => return Err(bad(format!("damaged: {err}")).into()),
+                Ok(_) => {
+                    return Err(bad("holds more replications than its manifest says".into()).into());
                 }
-                Some(Ok(_)) => {
-                    return Err(MergeError::BadReplications {
-                        path: path.clone(),
-                        message: "holds more replications than its manifest says".into(),
-                    }
-                    .into());
+            }
+        }
+        for ((path, reader), (_, manifest)) in readers.into_iter().zip(&self.shards) {
+            // Whatever follows the compressed data counts too.
+            let mut rest = reader.into_inner().into_inner();
+            io::copy(&mut rest, &mut io::sink()).map_err(|source| MergeError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let (_, sha256) = rest.into_inner().finish();
+            if manifest.sha256.get(SHARD_REPLICATIONS) != Some(&sha256) {
+                return Err(MergeError::BadReplications {
+                    path,
+                    message: format!(
+                        "its SHA-256 is {sha256}, not the one its manifest records (damaged or edited)"
+                    ),
                 }
+                .into());
             }
         }
         Ok(())

@@ -463,7 +463,7 @@ impl Comparison {
     /// (`kpi`), `_pct` for percentages, an empty cell where a value does not exist, and a
     /// `present_in` column (`both`, `base`, `variant`) so KPIs of only one scenario are listed.
     pub fn write_csv<W: io::Write>(&self, writer: W) -> io::Result<()> {
-        let mut csv = ::csv::Writer::from_writer(writer);
+        let mut csv = crate::report::csv::Writer::from_writer(writer);
         csv.write_record([
             "variant",
             "variant_file",

@@ -453,7 +453,7 @@ pub(crate) fn stat_cells(stat: Option<&Stat>) -> Vec<String> {
 
 /// A CSV file of `lines` (quoted where needed).
 pub(crate) fn csv_bytes(lines: &[Vec<String>]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = crate::report::csv::Writer::from_writer(Vec::new());
     for line in lines {
         writer
             .write_record(line)

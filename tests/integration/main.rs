@@ -10,6 +10,7 @@
 //! - `compare`: `corridor compare`, paired differences with common random numbers.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //! - `parallel`: thread count never changes results; precision mode.
+//! - `interrupt`: killing real runs at every phase leaves the old or the new results, whole.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
 //! - `daily`: the daily node and fleet series against window totals and a deterministic service.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
@@ -47,6 +48,7 @@ mod daily;
 mod disruptions;
 mod fleets;
 mod fuzz;
+mod interrupt;
 mod invariants;
 mod operations;
 mod output;

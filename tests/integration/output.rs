@@ -290,9 +290,11 @@ fn node_and_fleet_daily_files_have_one_row_per_entity_and_day() {
 }
 
 #[test]
-fn a_run_that_fails_to_write_leaves_no_partial_files() {
-    // A directory where replications.csv should go: the first rename into place fails (also as
-    // root), after the whole run has been simulated and streamed to temporary files.
+fn force_refuses_a_directory_holding_other_directories_and_changes_nothing() {
+    // A directory where replications.csv should go: --force replaces result files and keeps
+    // other plain files, but never swaps away a directory it did not write (a failure while
+    // writing, the case this test covered before results were staged, is covered by
+    // `interrupt`: killing a run at any point leaves no partial files).
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("replications.csv")).unwrap();
     std::fs::write(dir.path().join("replications.csv").join("keep"), "x").unwrap();
@@ -301,9 +303,12 @@ fn a_run_that_fails_to_write_leaves_no_partial_files() {
         .arg(dir.path())
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("cannot write results to"));
+        .stderr(predicate::str::contains(
+            "holds \"replications.csv\", which Corridor does not write",
+        ));
     // No temporary files, no result files: only what was there before.
     assert_eq!(file_names(dir.path()), ["replications.csv"]);
+    assert_eq!(file_names(&dir.path().join("replications.csv")), ["keep"]);
 }
 
 #[test]

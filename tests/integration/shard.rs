@@ -112,7 +112,7 @@ fn merge_detects_damaged_shard_data_and_leaves_no_output() {
     merge(&[&a, &b], &out)
         .code(1)
         .stderr(predicate::str::contains("replications.jsonl.gz"));
-    assert!(file_names(&out).is_empty(), "{:?}", file_names(&out));
+    assert!(!out.exists(), "{:?}", file_names(dir.path()));
 }
 
 #[test]
@@ -211,4 +211,155 @@ fn merge_refuses_a_shard_of_another_format_version_naming_the_file() {
         )))
         .stderr(predicate::str::contains("panicked").not());
     assert!(!out.exists() || file_names(&out).is_empty());
+}
+
+/// Edits `shard.json` of every directory in `dirs` with `edit`.
+fn edit_manifests(dirs: &[&Path], edit: impl Fn(&mut serde_json::Value)) {
+    for dir in dirs {
+        let path = dir.join("shard.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        edit(&mut json);
+        std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn every_shard_records_the_sha256_of_its_data_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = shard(dir.path(), "0/2", &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("shard.json")).unwrap()).unwrap();
+    let data = std::fs::read(a.join("replications.jsonl.gz")).unwrap();
+    assert_eq!(
+        json["sha256"]["replications.jsonl.gz"].as_str().unwrap(),
+        sha256_hex(&data)
+    );
+}
+
+#[test]
+fn merge_refuses_consistent_hand_edits_of_seed_scenario_or_version_across_all_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let fresh = |name: &str| {
+        let a = shard(&dir.path().join(name), "0/2", &[]);
+        let b = shard(&dir.path().join(name), "1/2", &[]);
+        (a, b)
+    };
+    let out = dir.path().join("out");
+    // The seed, edited the same in both manifests: the data no longer follows from it.
+    let (a, b) = fresh("seed");
+    edit_manifests(&[&a, &b], |m| m["provenance"]["seed"] = 14.into());
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "replication 0 is not what the scenario and seed 14 of its manifest give",
+        ));
+    assert!(!out.exists());
+    // The scenario text, edited the same in both with its hash recomputed.
+    let (a, b) = fresh("scenario");
+    edit_manifests(&[&a, &b], |m| {
+        let text = m["scenario_text"]
+            .as_str()
+            .unwrap()
+            .replacen("servers = 3", "servers = 4", 1);
+        m["provenance"]["scenario_sha256"] = sha256_hex(text.as_bytes()).into();
+        m["scenario_text"] = text.into();
+    });
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "is not what the scenario and seed",
+        ));
+    // The version: compared with the merging binary.
+    let (a, b) = fresh("version");
+    edit_manifests(&[&a, &b], |m| {
+        m["provenance"]["corridor_version"] = "0.0.1".into()
+    });
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "was written by Corridor 0.0.1, and this is Corridor {}",
+            env!("CARGO_PKG_VERSION")
+        )));
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_checks_every_shards_scenario_text_and_data_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = shard(dir.path(), "0/2", &[]);
+    let b = shard(dir.path(), "1/2", &[]);
+    let out = dir.path().join("out");
+    // Shard 1's scenario text edited, its hash not: refused (before, only shard 0's was checked).
+    let original = std::fs::read_to_string(b.join("shard.json")).unwrap();
+    edit_manifests(&[&b], |m| {
+        m["scenario_text"] = format!("# edited\n{}", m["scenario_text"].as_str().unwrap()).into()
+    });
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{} is not a Corridor shard manifest: its scenario text does not match its SHA-256",
+            b.join("shard.json").display()
+        )));
+    std::fs::write(b.join("shard.json"), original).unwrap();
+    // A data file whose later replication was edited (validly compressed JSON): the checksum.
+    let data = b.join("replications.jsonl.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&data).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let last = lines.last_mut().unwrap();
+    let mut stats: serde_json::Value = serde_json::from_str(last).unwrap();
+    stats["events"] = (stats["events"].as_u64().unwrap() + 1).into();
+    *last = stats.to_string();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for line in &lines {
+        std::io::Write::write_all(&mut encoder, format!("{line}\n").as_bytes()).unwrap();
+    }
+    std::fs::write(&data, encoder.finish().unwrap()).unwrap();
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{}: its SHA-256 is",
+            data.display()
+        )))
+        .stderr(predicate::str::contains("not the one its manifest records"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn shard_counts_are_bounded_by_the_replications_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    corridor()
+        .args(["run", "-q", "-r", "7", "--shard", "0/4294967295", "-o"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--shard 0/4294967295: a run of 7 replications can be split into at most 7 shards",
+        ));
+    assert!(!out.exists());
+    // A manifest claiming a huge count is refused without allocating per claimed shard.
+    let a = shard(dir.path(), "0/2", &[]);
+    edit_manifests(&[&a], |m| m["shard"]["count"] = 4294967295_u32.into());
+    merge(&[&a], &out).code(1).stderr(predicate::str::contains(
+        "claims 4294967295 shards of a 7-replication run",
+    ));
+    edit_manifests(&[&a], |m| m["shard"]["count"] = 7.into());
+    merge(&[&a], &out).code(1).stderr(predicate::str::contains(
+        "missing shards 1/7, 2/7, 3/7, 4/7, 5/7, 6/7 of the 7",
+    ));
+    assert!(!out.exists());
 }
