@@ -9,7 +9,7 @@
 use rand::distr::weighted::WeightedIndex;
 
 use crate::base::rng::StreamId;
-use crate::base::time::{HOURS_PER_DAY, HOURS_PER_YEAR, SimTime};
+use crate::base::time::{HOURS_PER_YEAR, SimTime};
 
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -27,10 +27,12 @@ macro_rules! dense_id {
     };
 }
 
+pub(crate) mod calendar;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
 
+pub use calendar::Calendar;
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
 pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleKind};
@@ -175,19 +177,6 @@ pub enum WhenFull {
 /// Days in each month of the engine's 365-day calendar (day 0 is 1 January).
 pub(crate) const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/// The month (0 = January) containing simulated time `t`; the calendar repeats every 365 days.
-pub(crate) fn month_of(t: SimTime) -> usize {
-    let day = (t.hours() / HOURS_PER_DAY).floor() as u64 % 365;
-    let mut start = 0;
-    for (month, days) in MONTH_DAYS.iter().enumerate() {
-        start += u64::from(*days);
-        if day < start {
-            return month;
-        }
-    }
-    11
-}
-
 /// Demand: a stream of consignments entering the corridor.
 #[derive(Clone, Debug)]
 pub struct Flow {
@@ -240,6 +229,8 @@ pub struct RunSettings {
     /// The scenario's default number of replications (`[scenario] replications`), likewise only
     /// a default.
     pub replications: u32,
+    /// Dates, months and weekdays of simulated time (`[scenario] start`).
+    pub calendar: Calendar,
 }
 
 /// The checked, compiled corridor.
@@ -330,20 +321,5 @@ impl Model {
             Target::Node(node) => node.index(),
             Target::Leg(leg) => self.nodes.len() + leg.index(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_follow_the_365_day_calendar() {
-        assert_eq!(month_of(SimTime::ZERO), 0);
-        assert_eq!(month_of(SimTime::from_days(30.99)), 0);
-        assert_eq!(month_of(SimTime::from_days(31.0)), 1);
-        assert_eq!(month_of(SimTime::from_days(59.0)), 2);
-        assert_eq!(month_of(SimTime::from_days(364.5)), 11);
-        assert_eq!(month_of(SimTime::from_days(365.0)), 0);
     }
 }

@@ -18,6 +18,9 @@ pub struct ScenarioInfo {
     pub horizon_days: f64,
     /// Warm-up excluded from statistics, days.
     pub warmup_days: f64,
+    /// The date of time 0 (`[scenario] start`, `YYYY-MM-DD`), absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
 }
 
 /// The whole content of `summary.json`.
@@ -44,6 +47,7 @@ impl ScenarioInfo {
             description: settings.description.clone(),
             horizon_days: settings.horizon.days(),
             warmup_days: settings.warmup.days(),
+            start: settings.calendar.start().map(|d| d.to_string()),
         }
     }
 }

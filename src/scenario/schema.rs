@@ -29,6 +29,8 @@ pub(crate) struct ScenarioSpec {
     pub seed: Option<u64>,
     /// Replications (default 10).
     pub replications: Option<Spanned<i64>>,
+    /// The date of time 0, `"YYYY-MM-DD"` (default: none, the abstract 365-day calendar).
+    pub start: Option<Spanned<String>>,
 }
 
 /// `[[node]]`: a place where cargo queues and is handled.

@@ -17,6 +17,7 @@
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
+//! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
@@ -35,6 +36,7 @@ mod compare;
 mod daily;
 mod disruptions;
 mod fleets;
+mod horizons;
 mod invariants;
 mod operations;
 mod output;

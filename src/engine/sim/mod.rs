@@ -38,7 +38,7 @@ use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
 use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
-use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull, month_of};
+use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
     Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
     TargetStats,
@@ -374,7 +374,7 @@ impl<'m> Simulation<'m> {
         // probability rate(t) / peak rate.
         let accepted = !flow.seasonal || {
             let u: f64 = rng.random();
-            u * flow.max_factor < flow.seasonality[month_of(self.now)]
+            u * flow.max_factor < flow.seasonality[model.settings.calendar.month(self.now)]
         };
         let gap = self.envelopes[flow_id.index()].sample(rng);
         self.events

@@ -96,6 +96,29 @@ struct TimePanel<'a> {
     legend: Option<SeriesLabelPosition>,
     /// Fixed upper end of the y axis (e.g. 100 for percentages), if the data fit under it.
     y_limit: Option<f64>,
+    /// With `[scenario] start`: the date of time 0 and the days per x-axis unit, so that the
+    /// axis is labelled with dates.
+    dates: Option<(jiff::civil::Date, f64)>,
+}
+
+/// The date labelling of a time axis whose unit is `unit_h` hours: `Some` when the run has a
+/// start date.
+fn axis_dates(data: &ResultSet, unit_h: f64) -> Option<(jiff::civil::Date, f64)> {
+    let start = data.report.scenario.start.as_deref()?.parse().ok()?;
+    Some((start, unit_h / 24.0))
+}
+
+/// The label of an x position `v` (in axis units): a date with a start, else the number.
+fn time_label(v: f64, dates: Option<(jiff::civil::Date, f64)>) -> String {
+    match dates {
+        Some((start, days_per_unit)) => {
+            let days = (v * days_per_unit).round() as i64;
+            start
+                .checked_add(jiff::Span::new().days(days))
+                .map_or_else(|_| format_number(v), |d| d.to_string())
+        }
+        None => format_number(v),
+    }
 }
 
 impl TimePanel<'_> {
@@ -141,7 +164,7 @@ impl TimePanel<'_> {
             .x_labels(8)
             .y_labels(6)
             .y_label_formatter(&|v| format_number(*v))
-            .x_label_formatter(&|v| format_number(*v))
+            .x_label_formatter(&|v| time_label(*v, self.dates))
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;

@@ -133,6 +133,8 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
     if !diags.is_empty() {
         return None;
     }
+    let mut fleets = fleets;
+    fleets::shift_slots_to_weekdays(&mut fleets, settings.calendar.week_offset_h());
     let model = Model {
         settings,
         nodes,
