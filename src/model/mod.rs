@@ -250,6 +250,23 @@ pub struct Model {
     pub fleets: Vec<Fleet>,
     /// Disruptions, including operating hours.
     pub disruptions: Vec<Disruption>,
+    /// Dated changes (`[[change]]`), in the order they apply (by time, then file order); empty
+    /// in the models they hold.
+    pub changes: Vec<DatedChange>,
+}
+
+/// A `[[change]]`: from time `at` on, the corridor is `model` (the scenario with this change and
+/// every earlier one applied). It has the same nodes, legs, routes, flows, fleets and
+/// disruptions, in the same order; only their parameters differ. The engine swaps it in at `at`
+/// (see `engine/sim/mod.rs`, "Dated changes").
+#[derive(Clone, Debug)]
+pub struct DatedChange {
+    /// The change's id.
+    pub id: String,
+    /// When it applies.
+    pub at: SimTime,
+    /// The corridor from then on.
+    pub model: Model,
 }
 
 impl Model {

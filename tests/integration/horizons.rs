@@ -144,3 +144,224 @@ seasonality = [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     // Arrivals on the leap day itself (day 59).
     assert!(log.0.iter().any(|&d| d >= 59.0));
 }
+
+// ------------------------------------------------------------------------------ dated changes
+
+use crate::common::{assert_in_ci, erlang_c_wait, single_node};
+
+/// Records every wait at service start.
+#[derive(Default)]
+struct Waits(Vec<(f64, f64)>);
+
+impl Observer for Waits {
+    fn service_started(&mut self, time: SimTime, _node: NodeId, wait_h: f64) {
+        self.0.push((time.days(), wait_h));
+    }
+}
+
+/// Per replication: the mean wait of the services that start in days `[a, b)` and `[c, d)`.
+fn window_waits(text: &str, n: u64, before: (f64, f64), after: (f64, f64)) -> (Vec<f64>, Vec<f64>) {
+    let model = model(text);
+    let mut sim = Simulation::new(&model);
+    let mean = |log: &[(f64, f64)], (a, b): (f64, f64)| {
+        let w: Vec<f64> = log
+            .iter()
+            .filter(|(t, _)| (a..b).contains(t))
+            .map(|(_, w)| *w)
+            .collect();
+        w.iter().sum::<f64>() / w.len() as f64
+    };
+    let (mut early, mut late) = (Vec::new(), Vec::new());
+    for r in 0..n {
+        let mut log = Waits::default();
+        sim.run_observed(model.settings.seed, r, &mut log);
+        early.push(mean(&log.0, before));
+        late.push(mean(&log.0, after));
+    }
+    (early, late)
+}
+
+#[test]
+fn a_second_server_added_at_a_date_turns_mm1_into_mm2() {
+    // lambda = 0.7/h, mu = 1/h: M/M/1 waits 2.333 h; from day 200 a second server (M/M/2)
+    // waits 0.1396 h. Windows stay well clear of the start and of the change.
+    let text = single_node(0.7, 1, "{ dist = \"exponential\", mean = 1.0 }", 400.0, 0.0)
+        + "\n[[change]]\nid = \"second-server\"\nat_day = 200\nset = { \"node.station.servers\" = 2 }\n";
+    let (early, late) = window_waits(&text, 40, (20.0, 195.0), (215.0, 400.0));
+    assert_in_ci("M/M/1 wait before the change", &early, erlang_c_wait(0.7, 1.0, 1));
+    assert_in_ci("M/M/2 wait after the change", &late, erlang_c_wait(0.7, 1.0, 2));
+}
+
+#[test]
+fn an_arrival_rate_raised_at_a_date_applies_from_that_instant() {
+    // Two servers; lambda 0.8/h, then 1.5/h from day 200 (scale 1.875): Erlang C before and after.
+    let text = single_node(0.8, 2, "{ dist = \"exponential\", mean = 1.0 }", 400.0, 0.0)
+        + "\n[[change]]\nid = \"growth\"\nat_day = 200\nscale = { \"flow.f.teu_per_year\" = 1.875 }\n";
+    let (early, late) = window_waits(&text, 40, (20.0, 195.0), (215.0, 400.0));
+    assert_in_ci("wait at 0.8/h", &early, erlang_c_wait(0.8, 1.0, 2));
+    assert_in_ci("wait at 1.5/h", &late, erlang_c_wait(1.5, 1.0, 2));
+}
+
+/// Every event the observer sees, with its time, as text.
+#[derive(Default)]
+struct Everything(Vec<String>);
+
+impl Observer for Everything {
+    fn generated(
+        &mut self,
+        time: SimTime,
+        flow: corridor::model::FlowId,
+        route: corridor::model::RouteId,
+        teu: u32,
+    ) {
+        self.0.push(format!("{} gen {} {} {teu}", time.hours(), flow.0, route.0));
+    }
+    fn service_started(&mut self, time: SimTime, node: NodeId, wait_h: f64) {
+        self.0.push(format!("{} svc {} {wait_h}", time.hours(), node.0));
+    }
+    fn delivered(&mut self, time: SimTime, route: corridor::model::RouteId, teu: u32, transit_h: f64) {
+        self.0.push(format!("{} del {} {teu} {transit_h}", time.hours(), route.0));
+    }
+    fn departed(&mut self, time: SimTime, fleet: FleetId, node: NodeId, load_teu: u32) {
+        self.0.push(format!("{} dep {} {} {load_teu}", time.hours(), fleet.0, node.0));
+    }
+}
+
+/// The events before day `d` and the daily series of days before `d`, per replication.
+fn prefix(model: &corridor::model::Model, d: usize, n: u64) -> Vec<String> {
+    let mut sim = Simulation::new(model);
+    (0..n)
+        .map(|r| {
+            let mut log = Everything::default();
+            let stats = sim.run_observed(model.settings.seed, r, &mut log);
+            let events: Vec<&String> = log
+                .0
+                .iter()
+                .filter(|e| e.split(' ').next().unwrap().parse::<f64>().unwrap() < d as f64 * 24.0)
+                .collect();
+            let daily: Vec<String> = stats
+                .routes
+                .iter()
+                .map(|r| format!("{:?}", &r.daily_delivered_teu[..d]))
+                .chain(stats.nodes.iter().map(|s| {
+                    format!("{:?} {:?}", &s.daily_queue[..d], &s.daily_yard_teu[..d])
+                }))
+                .chain(stats.fleets.iter().map(|f| {
+                    format!("{:?} {:?}", &f.daily_departures[..d], &f.daily_departed_teu[..d])
+                }))
+                .collect();
+            format!("{events:?}\n{daily:?}")
+        })
+        .collect()
+}
+
+const CHANGE_AT_150: &str = r#"
+[[change]]
+id = "aktau-upgrade"
+at_day = 150
+set = { "node.aktau-port.servers" = 4, "node.aktau-port.yard_capacity" = 5000 }
+scale = { "flow.china-europe-middle.teu_per_year" = 1.5, "node.aktau-port.service" = 0.8 }
+"#;
+
+#[test]
+fn a_change_leaves_every_replication_bit_identical_before_its_date() {
+    let plain = model(scenario::BUILTIN_TEXT);
+    let changed = model(&format!("{}{CHANGE_AT_150}", scenario::BUILTIN_TEXT));
+    assert_eq!(changed.changes.len(), 1);
+    let (a, b) = (prefix(&plain, 150, 3), prefix(&changed, 150, 3));
+    assert_eq!(a, b);
+    // And the change does change what follows.
+    assert_ne!(prefix(&plain, 365, 1), prefix(&changed, 365, 1));
+}
+
+#[test]
+fn a_variant_that_only_adds_a_change_is_bit_identical_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = crate::common::scenario_file(dir.path(), "base.toml", scenario::BUILTIN_TEXT);
+    let variant = crate::common::scenario_file(
+        dir.path(),
+        "variant.toml",
+        &format!("extends = \"base.toml\"\n{CHANGE_AT_150}"),
+    );
+    let base = scenario::load(&base).unwrap().model;
+    let variant = scenario::load(&variant).unwrap().model;
+    assert_eq!(variant.changes.len(), 1);
+    assert_eq!(prefix(&base, 150, 2), prefix(&variant, 150, 2));
+}
+
+#[test]
+fn variants_add_override_and_remove_changes_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let base_text = single_node(0.5, 1, "1.0", 100.0, 0.0)
+        + "\n[[change]]\nid = \"a\"\nat_day = 10\nset = { \"node.station.servers\" = 2 }\n\
+           \n[[change]]\nid = \"b\"\nat_day = 20\nset = { \"node.station.servers\" = 3 }\n";
+    crate::common::scenario_file(dir.path(), "base.toml", &base_text);
+    let variant = crate::common::scenario_file(
+        dir.path(),
+        "variant.toml",
+        "extends = \"base.toml\"\nremove = [\"change.a\"]\n\n[[change]]\nid = \"b\"\nat_day = 30\n\n\
+         [[change]]\nid = \"c\"\nat_day = 40\nscale = { \"flow.f.teu_per_year\" = 2 }\n",
+    );
+    let model = scenario::load(&variant).unwrap().model;
+    let summary: Vec<(String, f64, Option<u32>, f64)> = model
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.at.days(),
+                c.model.nodes[0].servers,
+                c.model.flows[0].teu_per_year,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("b".to_string(), 30.0, Some(3), 0.5 * 8760.0),
+            ("c".to_string(), 40.0, Some(3), 2.0 * 0.5 * 8760.0),
+        ]
+    );
+}
+
+/// The error of scenario `text` and the line (1-based) of its first line starting with `start`.
+fn error_and_line(text: &str, start: &str) -> (String, usize) {
+    let err = scenario::from_str(text, "test.toml").unwrap_err().to_string();
+    eprintln!("{err}");
+    let line = text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
+    (err, line)
+}
+
+#[test]
+fn a_bad_change_is_reported_at_the_line_of_the_change() {
+    let base = single_node(0.5, 1, "1.0", 100.0, 0.0);
+    // A misspelt path: the nearest valid ones.
+    let (err, line) = error_and_line(
+        &(base.clone()
+            + "\n[[change]]\nid = \"typo\"\nat_day = 10\nset = { \"node.statoin.servers\" = 2 }\n"),
+        "set = ",
+    );
+    assert!(err.contains(&format!("test.toml:{line}:9: change \"typo\"")), "{err}");
+    assert!(err.contains("nearest valid paths: \"node.station.servers\""), "{err}");
+    // A value the scenario's own rules refuse, found by compiling the model after the change.
+    let (err, line) = error_and_line(
+        &(base.clone()
+            + "\n[[change]]\nid = \"none\"\nat_day = 10\nset = { \"node.station.servers\" = 0 }\n"),
+        "set = ",
+    );
+    assert!(err.contains(&format!("test.toml:{line}:")), "{err}");
+    assert!(err.contains("change \"none\": "), "{err}");
+    // What cannot change, and a date without a start.
+    let (err, line) = error_and_line(
+        &(base
+            + "\n[[change]]\nid = \"fleet\"\nat = \"2026-01-01\"\nset = { \"leg.x.fleet.vessels\" = 2, \"scenario.seed\" = 3 }\n"),
+        "set = ",
+    );
+    assert!(err.contains(&format!("test.toml:{line}:9:")), "{err}");
+    assert!(
+        err.contains("\"leg.x.fleet.vessels\" cannot change at a date: fleets cannot change"),
+        "{err}"
+    );
+    assert!(err.contains("\"scenario.seed\" cannot change at a date: a run setting"), "{err}");
+    assert!(err.contains("a date needs [scenario] start"), "{err}");
+}
