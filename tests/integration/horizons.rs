@@ -188,8 +188,16 @@ fn a_second_server_added_at_a_date_turns_mm1_into_mm2() {
     let text = single_node(0.7, 1, "{ dist = \"exponential\", mean = 1.0 }", 400.0, 0.0)
         + "\n[[change]]\nid = \"second-server\"\nat_day = 200\nset = { \"node.station.servers\" = 2 }\n";
     let (early, late) = window_waits(&text, 40, (20.0, 195.0), (215.0, 400.0));
-    assert_in_ci("M/M/1 wait before the change", &early, erlang_c_wait(0.7, 1.0, 1));
-    assert_in_ci("M/M/2 wait after the change", &late, erlang_c_wait(0.7, 1.0, 2));
+    assert_in_ci(
+        "M/M/1 wait before the change",
+        &early,
+        erlang_c_wait(0.7, 1.0, 1),
+    );
+    assert_in_ci(
+        "M/M/2 wait after the change",
+        &late,
+        erlang_c_wait(0.7, 1.0, 2),
+    );
 }
 
 #[test]
@@ -214,16 +222,33 @@ impl Observer for Everything {
         route: corridor::model::RouteId,
         teu: u32,
     ) {
-        self.0.push(format!("{} gen {} {} {teu}", time.hours(), flow.0, route.0));
+        self.0
+            .push(format!("{} gen {} {} {teu}", time.hours(), flow.0, route.0));
     }
     fn service_started(&mut self, time: SimTime, node: NodeId, wait_h: f64) {
-        self.0.push(format!("{} svc {} {wait_h}", time.hours(), node.0));
+        self.0
+            .push(format!("{} svc {} {wait_h}", time.hours(), node.0));
     }
-    fn delivered(&mut self, time: SimTime, route: corridor::model::RouteId, teu: u32, transit_h: f64) {
-        self.0.push(format!("{} del {} {teu} {transit_h}", time.hours(), route.0));
+    fn delivered(
+        &mut self,
+        time: SimTime,
+        route: corridor::model::RouteId,
+        teu: u32,
+        transit_h: f64,
+    ) {
+        self.0.push(format!(
+            "{} del {} {teu} {transit_h}",
+            time.hours(),
+            route.0
+        ));
     }
     fn departed(&mut self, time: SimTime, fleet: FleetId, node: NodeId, load_teu: u32) {
-        self.0.push(format!("{} dep {} {} {load_teu}", time.hours(), fleet.0, node.0));
+        self.0.push(format!(
+            "{} dep {} {} {load_teu}",
+            time.hours(),
+            fleet.0,
+            node.0
+        ));
     }
 }
 
@@ -243,11 +268,18 @@ fn prefix(model: &corridor::model::Model, d: usize, n: u64) -> Vec<String> {
                 .routes
                 .iter()
                 .map(|r| format!("{:?}", &r.daily_delivered_teu[..d]))
-                .chain(stats.nodes.iter().map(|s| {
-                    format!("{:?} {:?}", &s.daily_queue[..d], &s.daily_yard_teu[..d])
-                }))
+                .chain(
+                    stats
+                        .nodes
+                        .iter()
+                        .map(|s| format!("{:?} {:?}", &s.daily_queue[..d], &s.daily_yard_teu[..d])),
+                )
                 .chain(stats.fleets.iter().map(|f| {
-                    format!("{:?} {:?}", &f.daily_departures[..d], &f.daily_departed_teu[..d])
+                    format!(
+                        "{:?} {:?}",
+                        &f.daily_departures[..d],
+                        &f.daily_departed_teu[..d]
+                    )
                 }))
                 .collect();
             format!("{events:?}\n{daily:?}")
@@ -326,7 +358,9 @@ fn variants_add_override_and_remove_changes_by_id() {
 
 /// The error of scenario `text` and the line (1-based) of its first line starting with `start`.
 fn error_and_line(text: &str, start: &str) -> (String, usize) {
-    let err = scenario::from_str(text, "test.toml").unwrap_err().to_string();
+    let err = scenario::from_str(text, "test.toml")
+        .unwrap_err()
+        .to_string();
     eprintln!("{err}");
     let line = text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
     (err, line)
@@ -341,8 +375,14 @@ fn a_bad_change_is_reported_at_the_line_of_the_change() {
             + "\n[[change]]\nid = \"typo\"\nat_day = 10\nset = { \"node.statoin.servers\" = 2 }\n"),
         "set = ",
     );
-    assert!(err.contains(&format!("test.toml:{line}:9: change \"typo\"")), "{err}");
-    assert!(err.contains("nearest valid paths: \"node.station.servers\""), "{err}");
+    assert!(
+        err.contains(&format!("test.toml:{line}:9: change \"typo\"")),
+        "{err}"
+    );
+    assert!(
+        err.contains("nearest valid paths: \"node.station.servers\""),
+        "{err}"
+    );
     // A value the scenario's own rules refuse, found by compiling the model after the change.
     let (err, line) = error_and_line(
         &(base.clone()
@@ -362,6 +402,172 @@ fn a_bad_change_is_reported_at_the_line_of_the_change() {
         err.contains("\"leg.x.fleet.vessels\" cannot change at a date: fleets cannot change"),
         "{err}"
     );
-    assert!(err.contains("\"scenario.seed\" cannot change at a date: a run setting"), "{err}");
+    assert!(
+        err.contains("\"scenario.seed\" cannot change at a date: a run setting"),
+        "{err}"
+    );
     assert!(err.contains("a date needs [scenario] start"), "{err}");
+}
+
+/// Random changes for a network from `invariants::random_network` (nodes `n0..`, flows `f0..`,
+/// 40 days): each sets servers or a yard, or scales a service time or a flow's volume, of a
+/// random element at a random day.
+fn random_changes() -> impl proptest::strategy::Strategy<Value = Vec<(u8, usize, u32, f64, u32)>> {
+    proptest::collection::vec((0u8..4, 0usize..100, 1u32..5, 0.2f64..3.0, 1u32..40), 0..5)
+}
+
+/// The `[[change]]` tables of `changes` for a network with `nodes` nodes and `flows` flows.
+fn change_text(changes: &[(u8, usize, u32, f64, u32)], nodes: usize, flows: usize) -> String {
+    let mut text = String::new();
+    for (k, (kind, which, count, factor, day)) in changes.iter().enumerate() {
+        let (path, value, op) = match kind {
+            0 => (
+                format!("node.n{}.servers", which % nodes),
+                count.to_string(),
+                "set",
+            ),
+            1 => (
+                format!("node.n{}.yard_capacity", which % nodes),
+                (count * 50).to_string(),
+                "set",
+            ),
+            2 => (
+                format!("node.n{}.service", which % nodes),
+                factor.to_string(),
+                "scale",
+            ),
+            _ => (
+                format!("flow.f{}.teu_per_year", which % flows),
+                factor.to_string(),
+                "scale",
+            ),
+        };
+        text += &format!(
+            "\n[[change]]\nid = \"c{k}\"\nat_day = {day}\n{op} = {{ \"{path}\" = {value} }}\n"
+        );
+    }
+    text
+}
+
+proptest::proptest! {
+    // A fixed seed: the same 48 cases every run.
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 48,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(16),
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_networks_with_random_changes_conserve_teu_and_respect_every_limit(
+        network in crate::invariants::random_network(),
+        changes in random_changes(),
+    ) {
+        let nodes = network.matches("[[node]]").count();
+        let flows = network.matches("[[flow]]").count();
+        let text = network + &change_text(&changes, nodes, flows);
+        let model = model(&text);
+        proptest::prop_assert_eq!(model.changes.len(), changes.len());
+        // The engine asserts conservation and that node occupancy equals the cargo arena at
+        // the end of every replication; a panic fails the property.
+        let stats = Simulation::new(&model).run(model.settings.seed, 0);
+        proptest::prop_assert!(stats.conservation.holds(), "{:?}", stats.conservation);
+        let all = std::iter::once(&model).chain(model.changes.iter().map(|c| &c.model));
+        for (i, node_stats) in stats.nodes.iter().enumerate() {
+            // No level ever exceeds the largest limit in force at some time.
+            let servers = all.clone().map(|m| m.nodes[i].servers).try_fold(0, |a, s| s.map(|s| a.max(s)));
+            let yard = all.clone().map(|m| m.nodes[i].yard_capacity_teu).try_fold(0, |a, y| y.map(|y| a.max(y)));
+            if let Some(servers) = servers {
+                proptest::prop_assert!(node_stats.busy.max <= f64::from(servers));
+                proptest::prop_assert!(node_stats.busy.max + node_stats.blocked.max <= 2.0 * f64::from(servers));
+            }
+            if let Some(yard) = yard {
+                proptest::prop_assert!(node_stats.yard_teu.max <= yard as f64);
+            }
+        }
+    }
+}
+
+/// A gate then an overloaded port (1 TEU/h into 0.5 TEU/h) whose yard shrinks from 400 to 100 TEU
+/// at day 20, when demand falls to 0.3 TEU/h so that the port drains.
+const SHRINKING_YARD: &str = r#"
+[scenario]
+name = "shrink"
+horizon_days = 60
+seed = 5
+
+[[node]]
+id = "gate"
+kind = "border"
+servers = 4
+service = 1
+
+[[node]]
+id = "port"
+kind = "port"
+servers = 1
+service = { dist = "exponential", mean = 2.0 }
+yard_capacity = 400
+
+[[leg]]
+from = "gate"
+to = "port"
+mode = "rail"
+transit = 0
+
+[[route]]
+id = "main"
+nodes = ["gate", "port"]
+
+[[flow]]
+id = "boxes"
+route = "main"
+teu_per_year = 8760
+
+[[change]]
+id = "shrink"
+at_day = 20
+set = { "node.port.yard_capacity" = 100 }
+scale = { "flow.boxes.teu_per_year" = 0.3 }
+"#;
+
+#[test]
+fn a_smaller_yard_admits_nothing_until_below_its_new_limit() {
+    // By day 20 about 240 TEU are at the port. After the change nothing enters it while 100 TEU
+    // or more are there, so its level only falls until it is below 100, and then never exceeds
+    // 100: from the first day whose mean is at most 100 (its end level is no higher), every
+    // later day's mean is at most 100 too. And before that the level never rose.
+    // Daily means are differences of running integrals: exact up to rounding.
+    const EPS: f64 = 1e-9;
+    let model = model(SHRINKING_YARD);
+    let mut sim = Simulation::new(&model);
+    let mut checked = 0;
+    for r in 0..20 {
+        let stats = sim.run(model.settings.seed, r);
+        let yard = &stats.nodes[1].daily_yard_teu;
+        assert!(
+            yard[19] > 150.0,
+            "replication {r}: only {} TEU at day 19",
+            yard[19]
+        );
+        if let Some(first) = (20..60).find(|&d| yard[d] <= 100.0) {
+            checked += 1;
+            for d in 21..first {
+                assert!(
+                    yard[d] <= yard[d - 1] + EPS,
+                    "replication {r} day {d} rose above 100"
+                );
+            }
+            for d in first + 1..60 {
+                assert!(
+                    yard[d] <= 100.0 + EPS,
+                    "replication {r} day {d}: {} TEU",
+                    yard[d]
+                );
+            }
+        }
+    }
+    assert!(
+        checked > 10,
+        "only {checked} replications reached the new limit"
+    );
 }

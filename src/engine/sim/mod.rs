@@ -352,8 +352,10 @@ impl<'m> Simulation<'m> {
         self.totals = Conservation::default();
         for i in 0..model.flows.len() {
             let first = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
-            self.events
-                .schedule(SimTime::ZERO.after(first), Event::Arrival(FlowId(i as u32), 0));
+            self.events.schedule(
+                SimTime::ZERO.after(first),
+                Event::Arrival(FlowId(i as u32), 0),
+            );
         }
         if model.settings.warmup > SimTime::ZERO {
             self.in_window = false;
