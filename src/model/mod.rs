@@ -196,6 +196,8 @@ pub struct Flow {
     pub max_factor: f64,
     /// Whether any month's factor differs from 1 (only then are arrivals thinned).
     pub seasonal: bool,
+    /// Compound growth of the volume (`growth_per_year`), if any.
+    pub growth: Option<Growth>,
     /// Policy when the first node is full.
     pub when_full: WhenFull,
     /// Stream of interarrival times and thinning draws.
@@ -205,9 +207,53 @@ pub struct Flow {
 }
 
 impl Flow {
-    /// Mean arrivals per hour averaged over the year.
+    /// Mean arrivals per hour averaged over the year (the first year, for a growing flow).
     pub fn mean_arrivals_per_hour(&self) -> f64 {
         self.teu_per_year / f64::from(self.arrival.teu_per_arrival()) / HOURS_PER_YEAR
+    }
+
+    /// The factor by which growth multiplies the first year's mean rate at time `t` (1 without
+    /// growth).
+    #[inline]
+    pub fn growth_factor(&self, t: SimTime) -> f64 {
+        self.growth.map_or(1.0, |g| g.factor(t))
+    }
+
+    /// The largest [`growth_factor`](Self::growth_factor) over a run ending at `horizon`.
+    pub fn peak_growth_factor(&self, horizon: SimTime) -> f64 {
+        self.growth_factor(SimTime::ZERO)
+            .max(self.growth_factor(horizon))
+    }
+}
+
+/// Compound growth of a flow's volume: year `k` (from time 0, in 365-day years) brings
+/// `teu_per_year * (1 + per_year)^k` TEU, the rate growing continuously:
+/// `rate(t) = rate * ln(1 + g) / g * (1 + g)^(t / year)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Growth {
+    /// The growth per year, as a fraction (0.2 is 20%).
+    pub per_year: f64,
+    /// `ln(1 + per_year)` per hour of a 365-day year.
+    log_per_h: f64,
+    /// `ln(1 + g) / g`: the rate at time 0 relative to the first year's mean.
+    scale: f64,
+}
+
+impl Growth {
+    /// Growth of `per_year` (greater than -1, not 0).
+    pub fn new(per_year: f64) -> Growth {
+        let log = per_year.ln_1p();
+        Growth {
+            per_year,
+            log_per_h: log / HOURS_PER_YEAR,
+            scale: log / per_year,
+        }
+    }
+
+    /// The rate at `t` relative to the first year's mean rate.
+    #[inline]
+    pub fn factor(&self, t: SimTime) -> f64 {
+        self.scale * (self.log_per_h * t.hours()).exp()
     }
 }
 

@@ -208,6 +208,8 @@ pub(crate) struct FlowSpec {
     pub train_teu: Option<Spanned<i64>>,
     /// Twelve monthly rate factors, January first (default: all 1).
     pub seasonality: Option<Spanned<Vec<f64>>>,
+    /// Compound growth of the volume per year, as a fraction (default: none).
+    pub growth_per_year: Option<Spanned<f64>>,
     /// Policy when the first node is full (default: wait).
     #[serde(default)]
     pub when_full: WhenFullSpec,

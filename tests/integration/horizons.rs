@@ -571,3 +571,99 @@ fn a_smaller_yard_admits_nothing_until_below_its_new_limit() {
         "only {checked} replications reached the new limit"
     );
 }
+
+// ------------------------------------------------------------------------------ demand growth
+
+/// A flow of single containers into an unlimited delay, over `days`, with `extra` flow fields.
+fn growing_flow(days: f64, extra: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "growth"
+horizon_days = {days}
+start = "2025-01-01"
+seed = 99
+
+[[node]]
+id = "gate"
+kind = "terminal"
+
+[[route]]
+id = "r"
+nodes = ["gate"]
+
+[[flow]]
+id = "f"
+route = "r"
+teu_per_year = 3000
+{extra}
+"#
+    )
+}
+
+/// The exact expected TEU over the run: the integral of the flow's rate (first-year mean rate
+/// times growth times the seasonal factor of the real month), by the midpoint rule per
+/// minute (the integrand is smooth within a month, so the error is far below the CI).
+fn integral_of_rate(model: &corridor::model::Model) -> f64 {
+    let flow = &model.flows[0];
+    let steps = (model.settings.horizon.hours() * 60.0) as usize;
+    let rate = flow.mean_arrivals_per_hour();
+    (0..steps)
+        .map(|i| {
+            let t = SimTime::from_hours((i as f64 + 0.5) / 60.0);
+            rate * flow.growth_factor(t) * flow.seasonality[model.settings.calendar.month(t)]
+        })
+        .sum::<f64>()
+        / 60.0
+}
+
+#[test]
+fn expected_arrivals_equal_the_integral_of_the_rate_for_constant_growing_and_seasonal_flows() {
+    let seasonal = "seasonality = [1.0, 0.9, 0.83, 0.8, 0.83, 0.9, 1.0, 1.1, 1.17, 1.2, 1.17, 1.1]";
+    for (what, extra, closed_form) in [
+        ("constant", String::new(), Some(3000.0 * 3.0)),
+        // Year k brings 3000 * 1.5^k: 3000 + 4500 + 6750.
+        (
+            "growing",
+            "growth_per_year = 0.5".to_string(),
+            Some(14250.0),
+        ),
+        (
+            "declining",
+            "growth_per_year = -0.3".to_string(),
+            Some(3000.0 * (1.0 + 0.7 + 0.49)),
+        ),
+        (
+            "seasonal and growing",
+            format!("growth_per_year = 0.5\n{seasonal}"),
+            None,
+        ),
+    ] {
+        let model = model(&growing_flow(3.0 * 365.0, &extra));
+        let exact = integral_of_rate(&model);
+        if let Some(closed_form) = closed_form {
+            // The numerical integral agrees with the closed form of 365-day years (the run from
+            // 2025 has a leap day in 2028 only after its end).
+            assert!(
+                (exact - closed_form).abs() < 1e-6 * closed_form,
+                "{what}: {exact} vs {closed_form}"
+            );
+        }
+        let totals: Vec<f64> = crate::common::replications(&model, 40)
+            .iter()
+            .map(|s| s.conservation.generated_teu as f64)
+            .collect();
+        assert_in_ci(
+            &format!("{what}: TEU generated over three years"),
+            &totals,
+            exact,
+        );
+    }
+}
+
+#[test]
+fn a_flow_without_growth_is_bit_identical_to_one_with_growth_zero() {
+    let plain = fingerprints(&growing_flow(200.0, ""), 2);
+    let zero = fingerprints(&growing_flow(200.0, "growth_per_year = 0"), 2);
+    assert_eq!(plain, zero);
+}

@@ -186,7 +186,11 @@ pub struct Simulation<'m> {
 impl<'m> Simulation<'m> {
     /// Prepares to run replications of `model`.
     pub fn new(model: &'m Model) -> Simulation<'m> {
-        let envelopes = model.flows.iter().map(envelope_of).collect();
+        let envelopes = model
+            .flows
+            .iter()
+            .map(|flow| envelope_of(flow, model.settings.horizon))
+            .collect();
         let placeholder = stream(0, 0, crate::base::rng::StreamId(0));
         let (vehicles, fleets) = fleet::build(model);
         let mut target_slots = vec![usize::MAX; model.nodes.len() + model.legs.len()];
@@ -269,7 +273,7 @@ impl<'m> Simulation<'m> {
         if !model.changes.is_empty() {
             // The envelopes of the base model (a change may have replaced them).
             for (envelope, flow) in self.envelopes.iter_mut().zip(&model.flows) {
-                *envelope = envelope_of(flow);
+                *envelope = envelope_of(flow, model.settings.horizon);
             }
         }
         self.now = SimTime::ZERO;
@@ -419,11 +423,12 @@ impl<'m> Simulation<'m> {
             let same_rate = before.mean_arrivals_per_hour() == after.mean_arrivals_per_hour()
                 && before.seasonality == after.seasonality
                 && before.max_factor == after.max_factor
-                && before.seasonal == after.seasonal;
+                && before.seasonal == after.seasonal
+                && before.growth == after.growth;
             if same_rate {
                 continue;
             }
-            self.envelopes[i] = envelope_of(after);
+            self.envelopes[i] = envelope_of(after, self.base.settings.horizon);
             self.arrival_epochs[i] += 1;
             let gap = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
             self.events.schedule(
@@ -441,9 +446,21 @@ impl<'m> Simulation<'m> {
         let rng = &mut self.arrival_rngs[flow_id.index()];
         // Thinning (Lewis and Shedler 1979): accept a candidate of the peak-rate process with
         // probability rate(t) / peak rate.
-        let accepted = !flow.seasonal || {
-            let u: f64 = rng.random();
-            u * flow.max_factor < flow.seasonality[model.settings.calendar.month(self.now)]
+        let accepted = match &flow.growth {
+            None => {
+                !flow.seasonal || {
+                    let u: f64 = rng.random();
+                    u * flow.max_factor < flow.seasonality[model.settings.calendar.month(self.now)]
+                }
+            }
+            Some(growth) => {
+                // The envelope is the peak month at the peak of growth over the run.
+                let u: f64 = rng.random();
+                let peak = flow.max_factor * flow.peak_growth_factor(model.settings.horizon);
+                u * peak
+                    < flow.seasonality[model.settings.calendar.month(self.now)]
+                        * growth.factor(self.now)
+            }
         };
         let gap = self.envelopes[flow_id.index()].sample(rng);
         let epoch = self.arrival_epochs[flow_id.index()];
@@ -1004,9 +1021,13 @@ impl<'m> Simulation<'m> {
     }
 }
 
-/// The interarrival law of `flow`'s envelope (peak-month) Poisson process.
-fn envelope_of(flow: &crate::model::Flow) -> Exp<f64> {
-    let peak_rate = flow.mean_arrivals_per_hour() * flow.max_factor;
+/// The interarrival law of `flow`'s envelope Poisson process: the peak month's rate (at the peak
+/// of its growth over a run ending at `horizon`).
+fn envelope_of(flow: &crate::model::Flow, horizon: SimTime) -> Exp<f64> {
+    let mut peak_rate = flow.mean_arrivals_per_hour() * flow.max_factor;
+    if flow.growth.is_some() {
+        peak_rate *= flow.peak_growth_factor(horizon);
+    }
     Exp::new(peak_rate).expect("validated flows have a positive finite rate")
 }
 

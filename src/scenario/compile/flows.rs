@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::common::{Ids, Span, sorted_keys, span_of, unique_ids};
 use crate::base::rng::StreamId;
-use crate::model::{ArrivalKind, Flow, MONTH_DAYS, Model, RouteId, WhenFull};
+use crate::model::{ArrivalKind, Flow, Growth, MONTH_DAYS, Model, RouteId, WhenFull};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{ArrivalSpec, FlowSpec, RouteShareSpec, WhenFullSpec};
 
@@ -36,7 +36,8 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
     let volume_ok = check_volume(spec, &path, diags);
     let arrival = arrival_kind(spec, &path, diags);
     let seasonality = seasonality(spec, &path, diags);
-    let (routes, arrival, seasonality) = (routes?, arrival?, seasonality?);
+    let growth = growth(spec, &path, diags);
+    let (routes, arrival, seasonality, growth) = (routes?, arrival?, seasonality?, growth?);
     if !volume_ok {
         return None;
     }
@@ -55,6 +56,7 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         seasonality,
         max_factor,
         seasonal: seasonality.iter().any(|f| (*f - 1.0).abs() > 1e-12),
+        growth,
         when_full: match spec.when_full {
             WhenFullSpec::Wait => WhenFull::Wait,
             WhenFullSpec::Refuse => WhenFull::Refuse,
@@ -62,6 +64,27 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         arrival_stream: StreamId::from_name(&format!("flow/{id}/arrivals")),
         route_stream: StreamId::from_name(&format!("flow/{id}/route")),
     })
+}
+
+/// The growth of the volume (`growth_per_year`): above -1 (a flow cannot fall below nothing) and
+/// at most 10 (elevenfold a year); 0 or absent is none. `Some(None)` for no growth.
+fn growth(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<Option<Growth>> {
+    let Some(value) = &spec.growth_per_year else {
+        return Some(None);
+    };
+    let g = *value.get_ref();
+    if !(g.is_finite() && g > -1.0 && g <= 10.0) {
+        diags.push(
+            span_of(value),
+            format!("{path}.growth_per_year"),
+            format!(
+                "must be a fraction per year greater than -1 and at most 10 (0.2 is 20% a year), \
+                 got {g}"
+            ),
+        );
+        return None;
+    }
+    Some((g != 0.0).then(|| Growth::new(g)))
 }
 
 /// The route by id, reported at `path` if unknown.
