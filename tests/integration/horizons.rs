@@ -666,3 +666,46 @@ fn a_flow_without_growth_is_bit_identical_to_one_with_growth_zero() {
     let zero = fingerprints(&growing_flow(200.0, "growth_per_year = 0"), 2);
     assert_eq!(plain, zero);
 }
+
+#[test]
+fn a_run_records_its_start_and_changes_and_the_throughput_chart_marks_each_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = single_node(0.5, 1, "{ dist = \"exponential\", mean = 1.0 }", 60.0, 0.0)
+        .replace("seed = 12345", "seed = 12345\nstart = \"2026-03-01\"")
+        + "\n[[change]]\nid = \"second-crane\"\nat = \"2026-04-01\"\nset = { \"node.station.servers\" = 2 }\n";
+    let file = crate::common::scenario_file(dir.path(), "dated.toml", &text);
+    let out = dir.path().join("out");
+    crate::common::corridor()
+        .args(["run", "-q", "-r", "2", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"]["start"], "2026-03-01");
+    assert_eq!(
+        summary["scenario"]["changes"],
+        serde_json::json!([{ "id": "second-crane", "at_day": 31.0, "date": "2026-04-01" }])
+    );
+    let daily = std::fs::read_to_string(out.join("throughput_daily.csv")).unwrap();
+    assert!(daily.starts_with("route,day,date,warmup,"), "{daily}");
+    assert!(daily.contains("\nr,31,2026-04-01,false,2,"), "{daily}");
+    let svg = std::fs::read_to_string(out.join("charts/throughput.svg")).unwrap();
+    assert!(svg.contains("second-crane (2026-04-01)"));
+    // Without a start or changes, neither key is written.
+    let plain = crate::common::scenario_file(
+        dir.path(),
+        "plain.toml",
+        &single_node(0.5, 1, "1.0", 20.0, 0.0),
+    );
+    let out = dir.path().join("plain");
+    crate::common::corridor()
+        .args(["run", "-q", "-r", "2", "--out"])
+        .arg(&out)
+        .arg(&plain)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(!text.contains("\"start\"") && !text.contains("\"changes\""));
+}

@@ -76,6 +76,7 @@ impl Chart for Fleets {
             legend: Some(SeriesLabelPosition::UpperRight),
             y_limit: None,
             dates: axis_dates(data, data.period.hours()),
+            marks: Vec::new(),
         }
         .draw(&top, &departures, theme)?;
 
@@ -144,6 +145,7 @@ impl Chart for Fleets {
             legend: Some(SeriesLabelPosition::LowerRight),
             y_limit: Some(100.0),
             dates: axis_dates(data, data.period.hours()),
+            marks: Vec::new(),
         }
         .draw(&bottom, &series, theme)?;
         Ok(())

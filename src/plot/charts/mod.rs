@@ -13,6 +13,7 @@ use std::error::Error;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{Point, ResultSet};
 use super::render::{AnyChart, ChartResult};
@@ -99,6 +100,24 @@ struct TimePanel<'a> {
     /// With `[scenario] start`: the date of time 0 and the days per x-axis unit, so that the
     /// axis is labelled with dates.
     dates: Option<(jiff::civil::Date, f64)>,
+    /// Vertical lines with their labels, in x-axis units (the dated changes).
+    marks: Vec<(f64, String)>,
+}
+
+/// The dated changes of the run as marks on a time axis whose unit is `unit_h` hours.
+fn change_marks(data: &ResultSet, unit_h: f64) -> Vec<(f64, String)> {
+    data.report
+        .scenario
+        .changes
+        .iter()
+        .map(|c| {
+            let label = match &c.date {
+                Some(date) => format!("{} ({date})", c.id),
+                None => format!("{} (day {})", c.id, format_number(c.at_day)),
+            };
+            (c.at_day * 24.0 / unit_h, label)
+        })
+        .collect()
 }
 
 /// The date labelling of a time axis whose unit is `unit_h` hours: `Some` when the run has a
@@ -212,6 +231,23 @@ impl TimePanel<'_> {
                 ))?
                 .label(s.label.clone())
                 .legend(legend_line(color, theme));
+        }
+        for (k, (x, label)) in self.marks.iter().enumerate() {
+            let ink = RGBColor(60, 60, 60);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(*x, 0.0), (*x, y_max)],
+                ink.stroke_width(theme.line().max(1) / 2 + 1),
+            )))?;
+            // Labels step down so that changes close together stay readable.
+            let y = y_max * (0.97 - 0.12 * (k % 4) as f64);
+            chart.draw_series(std::iter::once(Text::new(
+                format!(" {label}"),
+                (*x, y),
+                (FONT, theme.label())
+                    .into_font()
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
         }
         if let Some(position) = &self.legend {
             draw_legend(&mut chart, position.clone(), theme)?;

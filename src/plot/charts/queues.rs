@@ -99,6 +99,7 @@ impl Chart for Queues {
                 legend: None,
                 y_limit: None,
                 dates: axis_dates(data, 24.0),
+                marks: Vec::new(),
             }
             .draw(
                 &panel,

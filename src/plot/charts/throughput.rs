@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BandSeries, ChartResult, TimePanel, axis_dates, disruption_windows, panels, route_color,
-    time_legend_strip,
+    BandSeries, ChartResult, TimePanel, axis_dates, change_marks, disruption_windows, panels,
+    route_color, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
 use crate::plot::render::Chart;
@@ -76,6 +76,7 @@ impl Chart for Throughput {
                 legend: None,
                 y_limit: None,
                 dates: axis_dates(data, period),
+                marks: change_marks(data, period),
             }
             .draw(
                 &panel,
