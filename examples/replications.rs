@@ -44,7 +44,7 @@ fn main() {
                 seed,
                 Plan::Fixed(replications),
                 &mut aggregate,
-                |_| Ok::<(), ()>(()),
+                |_| Ok::<(), corridor::engine::SimError>(()),
                 |_| {},
             )
             .expect("no sink errors");

@@ -5,6 +5,7 @@
 
 pub(crate) mod accumulators;
 pub mod estimate;
+pub mod number;
 pub mod rng;
 pub(crate) mod sketch;
 pub mod time;

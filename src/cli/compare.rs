@@ -63,7 +63,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let progress = Progress::counting(study.output.quiet, "scenarios");
     progress.set_total(1 + variants.len() as u64);
     let base_ref = ScenarioRef::of(&base);
-    let base_sample = study::sample(&base.model, &runner, config);
+    let base_sample = study::sample(&base.model, &runner, config)?;
     progress.inc();
     let headline: Box<dyn Fn(&KpiColumn) -> bool> = match selection {
         Some(selection) => Box::new(selection),
@@ -71,7 +71,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
     let mut compared = Vec::with_capacity(variants.len());
     for variant in &variants {
-        let sample = study::sample(&variant.model, &runner, config);
+        let sample = study::sample(&variant.model, &runner, config)?;
         progress.inc();
         let scenario = ScenarioRef::of(variant);
         let mut notes = setting_notes(&base_ref, &scenario);

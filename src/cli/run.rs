@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use corridor::experiment::parallel::default_threads;
 use corridor::experiment::{self, Plan, PrecisionTarget, RunConfig, Runner, ShardSpec};
 use corridor::model::Model;
+use corridor::model::load::offered_loads;
 use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
 use corridor::report::{OutputDir, Provenance, ScenarioInfo, table};
@@ -34,6 +35,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         })?;
     }
     let loaded = document.compile_checked()?;
+    warn_overloaded(&loaded.model);
     let mut config = RunConfig::from_model(&loaded.model);
     if let Some(replications) = args.replication.replications {
         config.replications = replications;
@@ -104,6 +106,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Warns on stderr about every node or fleet whose offered load is at or above its capacity
+/// (`model::load`): its queue grows without bound, so its results depend on the horizon.
+pub(super) fn warn_overloaded(model: &Model) {
+    for load in offered_loads(model).iter().filter(|l| l.overloaded()) {
+        eprintln!(
+            "warning: {}; its queue grows without bound, so waits and backlogs grow with the horizon",
+            load.describe(model)
+        );
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_full(
     args: &RunArgs,
@@ -127,13 +140,14 @@ fn run_full(
         plan,
         aggregate,
         |replication| {
-            writers.write(model, replication)?;
+            writers
+                .write(model, replication)
+                .with_context(|| format!("cannot write to {}", out_path.display()))?;
             progress.inc();
-            Ok::<(), std::io::Error>(())
+            Ok::<(), anyhow::Error>(())
         },
         |total| progress.set_total(total),
-    )
-    .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    )?;
     // The replications are those aggregated (precision mode decides them), set by `finish`.
     let provenance = Provenance::new(
         &loaded.file,
@@ -184,21 +198,21 @@ fn run_shard(
         .with_context(|| format!("cannot write to {}", out_path.display()))?;
     progress.set_total(which.count);
     let mut conservation_failed = false;
-    runner
-        .run_in_order(
-            model,
-            config.seed,
-            which,
-            // Serialize on the worker threads; the writer only compresses.
-            |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),
-            |(holds, line)| {
-                conservation_failed |= !holds;
-                writer.write_encoded(&line)?;
-                progress.inc();
-                Ok::<(), std::io::Error>(())
-            },
-        )
-        .with_context(|| format!("cannot write to {}", out_path.display()))?;
+    runner.run_in_order(
+        model,
+        config.seed,
+        which,
+        // Serialize on the worker threads; the writer only compresses.
+        |stats| (stats.conservation.holds(), ShardWriter::encode(&stats)),
+        |(holds, line)| {
+            conservation_failed |= !holds;
+            writer
+                .write_encoded(&line)
+                .with_context(|| format!("cannot write to {}", out_path.display()))?;
+            progress.inc();
+            Ok::<(), anyhow::Error>(())
+        },
+    )?;
     let manifest = ShardManifest {
         format: SHARD_FORMAT.to_string(),
         provenance: Provenance::new(

@@ -109,8 +109,8 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
     let out = OutputDir::claim(&args.study.output.out, args.study.output.force)?;
     let progress = Progress::counting(args.study.output.quiet, "scenario variants");
     progress.set_total((oat_models.len() + morris_models.len()) as u64);
-    let oat_samples = sweep::run_models(&oat_models, &runner, config, |_| progress.inc());
-    let morris_samples = sweep::run_models(&morris_models, &runner, config, |_| progress.inc());
+    let oat_samples = sweep::run_models(&oat_models, &runner, config, |_| progress.inc())?;
+    let morris_samples = sweep::run_models(&morris_models, &runner, config, |_| progress.inc())?;
     progress.finish();
     let kpis = if !requested.is_empty() {
         requested
@@ -122,7 +122,7 @@ pub fn run(args: SensitivityArgs) -> anyhow::Result<ExitCode> {
             &runner,
             config,
             |_| {},
-        ))
+        )?)
     };
     let run = Provenance::new(doc.file(), &base.hash, config, std::env::args().collect());
     let mut written = Vec::new();

@@ -101,7 +101,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let out = OutputDir::claim(&args.study.output.out, args.study.output.force)?;
     let progress = Progress::counting(args.study.output.quiet, "scenario variants");
     progress.set_total(total as u64);
-    let samples = sweep::run_models(&models, &runner, config, |_| progress.inc());
+    let samples = sweep::run_models(&models, &runner, config, |_| progress.inc())?;
     progress.finish();
     let kpis = if requested.is_empty() {
         sweep::default_kpis(&samples)

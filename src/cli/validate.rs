@@ -31,6 +31,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
                 if !bases.is_empty() {
                     println!("  extends {}", bases.join(", which extends "));
                 }
+                super::run::warn_overloaded(model);
             }
             Err(err) => {
                 failed = true;

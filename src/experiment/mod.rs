@@ -19,6 +19,7 @@ pub mod shard;
 
 use std::time::Instant;
 
+pub use crate::engine::SimError;
 pub use aggregate::{Aggregate, Replication, Results};
 pub use parallel::{Replications, Runner};
 pub use precision::{PrecisionReport, PrecisionTarget};
@@ -66,12 +67,18 @@ pub struct RunOutcome {
 ///
 /// `on_replication` is called after each replication with the number done so far (for progress
 /// display); pass `|_| {}` when not needed.
+///
+/// # Panics
+/// If a replication stops before its horizon (see [`SimError`]); [`run_aggregated`] returns
+/// that as an error instead.
 pub fn run(model: &Model, config: RunConfig, mut on_replication: impl FnMut(u32)) -> RunOutcome {
     let started = Instant::now();
     let mut simulation = Simulation::new(model);
     let mut builder = SummaryBuilder::new(model);
     for replication in 0..config.replications {
-        let stats = simulation.run(config.seed, u64::from(replication));
+        let stats = simulation
+            .try_run(config.seed, u64::from(replication))
+            .unwrap_or_else(|e| panic!("{e}"));
         builder.add(model, &stats);
         on_replication(replication + 1);
     }
@@ -106,9 +113,12 @@ pub fn run_aggregated<E>(
     aggregate: &mut Aggregate,
     mut each: impl FnMut(&Replication) -> Result<(), E>,
     mut planned: impl FnMut(u64),
-) -> Result<Option<PrecisionReport>, E> {
+) -> Result<Option<PrecisionReport>, E>
+where
+    E: From<SimError>,
+{
     let columns = aggregate.columns().clone();
-    let mut run_to = |aggregate: &mut Aggregate, total: u64| {
+    let mut run_to = |aggregate: &mut Aggregate, total: u64| -> Result<(), E> {
         let done = aggregate.replications();
         planned(total);
         runner.run_in_order(
@@ -119,7 +129,7 @@ pub fn run_aggregated<E>(
             |replication| {
                 each(&replication)?;
                 aggregate.add(&replication);
-                Ok(())
+                Ok::<(), E>(())
             },
         )
     };

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
-use crate::engine::Simulation;
+use crate::engine::{SimError, Simulation};
 use crate::model::Model;
 use crate::stats::ReplicationStats;
 
@@ -111,7 +111,9 @@ impl Runner {
 
     /// Runs the replications `which` of `model` seeded with `seed`, transforms each
     /// result with `prepare` on the worker thread, and passes them to `sink` in the order of
-    /// `which`. Stops at the first error of `sink` and returns it.
+    /// `which`. Stops at the first error of `sink`, or at the first replication that stops
+    /// before its horizon (in the order of `which`: the same error whatever the thread count),
+    /// and returns it.
     pub fn run_in_order<T, E>(
         &self,
         model: &Model,
@@ -122,6 +124,7 @@ impl Runner {
     ) -> Result<(), E>
     where
         T: Send,
+        E: From<SimError>,
     {
         let total = which.count as usize;
         if total == 0 {
@@ -132,7 +135,7 @@ impl Runner {
         let aborted = AtomicBool::new(false);
         // Positions consumed by the sink so far, and the signal that it moved.
         let consumed = (Mutex::new(0_usize), Condvar::new());
-        let (tx, rx) = mpsc::channel::<(usize, T)>();
+        let (tx, rx) = mpsc::channel::<(usize, Result<T, SimError>)>();
         let prepare = &prepare;
         let (next, aborted, consumed) = (&next, &aborted, &consumed);
         self.pool.in_place_scope(|scope| {
@@ -160,8 +163,10 @@ impl Runner {
                         if aborted.load(Ordering::SeqCst) {
                             break;
                         }
-                        let stats = simulation.run(seed, which.at(position as u64));
-                        if tx.send((position, prepare(stats))).is_err() {
+                        let result = simulation
+                            .try_run(seed, which.at(position as u64))
+                            .map(prepare);
+                        if tx.send((position, result)).is_err() {
                             break;
                         }
                     }
@@ -180,7 +185,7 @@ impl Runner {
             for (position, item) in rx.iter() {
                 pending.insert(position, item);
                 while let Some(item) = pending.remove(&expected) {
-                    if let Err(err) = sink(item) {
+                    if let Err(err) = item.map_err(E::from).and_then(&mut sink) {
                         result = Err(err);
                         break;
                     }
@@ -236,7 +241,7 @@ mod tests {
                     |stats| stats.replication,
                     |r| {
                         seen.push(r);
-                        Ok::<(), ()>(())
+                        Ok::<(), SimError>(())
                     },
                 )
                 .unwrap();
@@ -256,10 +261,14 @@ mod tests {
             |stats| stats.replication,
             |r| {
                 calls += 1;
-                if r == 3 { Err("stop") } else { Ok(()) }
+                if r == 3 {
+                    Err(anyhow::anyhow!("stop"))
+                } else {
+                    Ok(())
+                }
             },
         );
-        assert_eq!(result, Err("stop"));
+        assert_eq!(result.unwrap_err().to_string(), "stop");
         assert_eq!(calls, 4);
     }
 }

@@ -39,12 +39,14 @@ pub enum Timing {
         /// Start, hours from the beginning of the run.
         start_h: f64,
     },
-    /// Every day, closed for `closed_h` hours from `closes_at_h` (operating hours).
+    /// Every day, closed for `closed_min` minutes from `closes_at_min` (operating hours). Whole
+    /// minutes, so that the engine computes the `k`-th closing as exactly `k` days plus
+    /// `closes_at_min` and no rounding accumulates from one day to the next.
     Daily {
-        /// Time of day the node closes, hours after midnight.
-        closes_at_h: f64,
-        /// Length of the nightly closure, hours, in `(0, 24)`.
-        closed_h: f64,
+        /// Time of day the node closes, minutes after midnight, in `0..1440`.
+        closes_at_min: u32,
+        /// Length of the nightly closure, minutes, in `1..1440`.
+        closed_min: u32,
     },
 }
 

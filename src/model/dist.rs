@@ -11,7 +11,19 @@ use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Exp, Gamma, LogNormal, Normal, Pert, Triangular, Uniform, Weibull};
 
+use crate::base::number::compact;
 use crate::base::rng::Stream;
+
+/// Largest value of a duration key of a distribution, hours (about 114,000 years); see
+/// `scenario::compile::limits` for why.
+pub(crate) const MAX_DURATION_H: f64 = 1e9;
+/// Smallest coefficient of variation (`cv`) of a lognormal or gamma distribution (a gamma's shape
+/// is `1 / cv²`, which must stay finite).
+pub(crate) const MIN_CV: f64 = 1e-6;
+/// Largest coefficient of variation.
+pub(crate) const MAX_CV: f64 = 100.0;
+/// Smallest Weibull `shape` (draws grow like `(-ln u)^(1 / shape)`).
+pub(crate) const MIN_WEIBULL_SHAPE: f64 = 0.01;
 
 /// A duration distribution, ready to sample: its sampler with its exact mean and second moment.
 /// Build it with [`Dist::of`] (a family of `FAMILIES` by name) or [`Dist::constant`].
@@ -118,7 +130,7 @@ pub(crate) const FAMILIES: &[Family] = &[
         build: |k| {
             let mean = k.number("mean")?;
             check_positive("mean", mean)?;
-            let exp = Exp::new(1.0 / mean).map_err(|e| e.to_string())?;
+            let exp = Exp::new(1.0 / mean).map_err(|_| out_of_range("mean"))?;
             Ok(Dist::new(
                 Sampler::Exponential(exp),
                 mean,
@@ -135,7 +147,7 @@ pub(crate) const FAMILIES: &[Family] = &[
             let (min, max) = (k.number("min")?, k.number("max")?);
             check_non_negative("min", min)?;
             check_order("min", min, "max", max, true)?;
-            let uniform = Uniform::new(min, max).map_err(|e| e.to_string())?;
+            let uniform = Uniform::new(min, max).map_err(|_| out_of_range("min and max"))?;
             Ok(Dist::new(
                 Sampler::Uniform(uniform),
                 0.5 * (min + max),
@@ -151,7 +163,8 @@ pub(crate) const FAMILIES: &[Family] = &[
         build: |k| {
             let (min, mode, max) = (k.number("min")?, k.number("mode")?, k.number("max")?);
             check_three_point(min, mode, max)?;
-            let tri = Triangular::new(min, max, mode).map_err(|e| e.to_string())?;
+            let tri =
+                Triangular::new(min, max, mode).map_err(|_| out_of_range("min, mode and max"))?;
             Ok(Dist::new(
                 Sampler::Triangular(tri),
                 (min + mode + max) / 3.0,
@@ -168,7 +181,7 @@ pub(crate) const FAMILIES: &[Family] = &[
             let (mean, sd) = (k.number("mean")?, k.number("sd")?);
             check_positive("mean", mean)?;
             check_positive("sd", sd)?;
-            let normal = Normal::new(mean, sd).map_err(|e| e.to_string())?;
+            let normal = Normal::new(mean, sd).map_err(|_| out_of_range("mean and sd"))?;
             // The mean of the law truncated at 0.
             let alpha = -mean / sd;
             let truncated_mean = mean + sd * std_normal_pdf(alpha) / (1.0 - std_normal_cdf(alpha));
@@ -187,10 +200,10 @@ pub(crate) const FAMILIES: &[Family] = &[
         build: |k| {
             let (mean, cv) = (k.number("mean")?, k.number("cv")?);
             check_positive("mean", mean)?;
-            check_positive("cv", cv)?;
+            check_cv(cv)?;
             let sigma2 = (1.0 + cv * cv).ln();
             let lognormal = LogNormal::new(mean.ln() - 0.5 * sigma2, sigma2.sqrt())
-                .map_err(|e| e.to_string())?;
+                .map_err(|_| out_of_range("mean and cv"))?;
             Ok(Dist::new(
                 Sampler::LogNormal(lognormal),
                 mean,
@@ -206,8 +219,9 @@ pub(crate) const FAMILIES: &[Family] = &[
         build: |k| {
             let (mean, cv) = (k.number("mean")?, k.number("cv")?);
             check_positive("mean", mean)?;
-            check_positive("cv", cv)?;
-            let gamma = Gamma::new(1.0 / (cv * cv), mean * cv * cv).map_err(|e| e.to_string())?;
+            check_cv(cv)?;
+            let gamma = Gamma::new(1.0 / (cv * cv), mean * cv * cv)
+                .map_err(|_| out_of_range("mean and cv"))?;
             Ok(Dist::new(
                 Sampler::Gamma(gamma),
                 mean,
@@ -224,7 +238,14 @@ pub(crate) const FAMILIES: &[Family] = &[
             let (shape, scale) = (k.number("shape")?, k.number("scale")?);
             check_positive("shape", shape)?;
             check_positive("scale", scale)?;
-            let weibull = Weibull::new(scale, shape).map_err(|e| e.to_string())?;
+            if shape < MIN_WEIBULL_SHAPE {
+                return Err(format!(
+                    "shape must be at least {MIN_WEIBULL_SHAPE}, got {}",
+                    compact(shape)
+                ));
+            }
+            let weibull =
+                Weibull::new(scale, shape).map_err(|_| out_of_range("shape and scale"))?;
             Ok(Dist::new(
                 Sampler::Weibull(weibull),
                 scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape),
@@ -242,7 +263,7 @@ pub(crate) const FAMILIES: &[Family] = &[
             check_three_point(min, mode, max)?;
             let pert = Pert::new(min, max)
                 .with_mode(mode)
-                .map_err(|e| e.to_string())?;
+                .map_err(|_| out_of_range("min, mode and max"))?;
             Ok(Dist::new(
                 Sampler::Pert(pert),
                 (min + 4.0 * mode + max) / 6.0,
@@ -278,11 +299,18 @@ pub(crate) const FAMILIES: &[Family] = &[
                     if weights.iter().all(|w| *w == 0.0) {
                         return Err("weights must not all be zero".into());
                     }
+                    if !weights.iter().sum::<f64>().is_finite() {
+                        return Err(
+                            "weights add up to more than the largest number; scale them down (only their ratios matter)"
+                                .into(),
+                        );
+                    }
                     weights
                 }
                 None => vec![1.0; values.len()],
             };
-            let index = WeightedIndex::new(weights.iter().copied()).map_err(|e| e.to_string())?;
+            let index =
+                WeightedIndex::new(weights.iter().copied()).map_err(|_| out_of_range("weights"))?;
             let total: f64 = weights.iter().sum();
             let mean = values.iter().zip(&weights).map(|(v, w)| v * w).sum::<f64>() / total;
             let second_moment = values
@@ -451,14 +479,36 @@ fn check_finite(name: &str, value: f64) -> Result<(), String> {
     if value.is_finite() {
         Ok(())
     } else {
-        Err(format!("{name} must be a finite number, got {value}"))
+        Err(format!(
+            "{name} must be a finite number, got {}",
+            compact(value)
+        ))
     }
+}
+
+/// The message for parameters that pass the family's checks but that its sampler still
+/// refuses (such as a mean so small that a gamma's scale `mean × cv²` rounds to 0).
+fn out_of_range(keys: &str) -> String {
+    format!(
+        "{keys} are outside the range this distribution can be drawn from (too small or too far apart)"
+    )
+}
+
+fn check_cv(cv: f64) -> Result<(), String> {
+    check_finite("cv", cv)?;
+    if !(MIN_CV..=MAX_CV).contains(&cv) {
+        return Err(format!(
+            "cv must be from {MIN_CV:e} to {MAX_CV}, got {}",
+            compact(cv)
+        ));
+    }
+    Ok(())
 }
 
 fn check_non_negative(name: &str, value: f64) -> Result<(), String> {
     check_finite(name, value)?;
     if value < 0.0 {
-        return Err(format!("{name} must be at least 0, got {value}"));
+        return Err(format!("{name} must be at least 0, got {}", compact(value)));
     }
     Ok(())
 }
@@ -466,7 +516,10 @@ fn check_non_negative(name: &str, value: f64) -> Result<(), String> {
 fn check_positive(name: &str, value: f64) -> Result<(), String> {
     check_finite(name, value)?;
     if value <= 0.0 {
-        return Err(format!("{name} must be greater than 0, got {value}"));
+        return Err(format!(
+            "{name} must be greater than 0, got {}",
+            compact(value)
+        ));
     }
     Ok(())
 }
@@ -482,7 +535,9 @@ fn check_order(
     if low > high || (strict && low == high) {
         let relation = if strict { "less than" } else { "at most" };
         return Err(format!(
-            "{low_name} must be {relation} {high_name}, got {low_name} = {low} and {high_name} = {high}"
+            "{low_name} must be {relation} {high_name}, got {low_name} = {} and {high_name} = {}",
+            compact(low),
+            compact(high)
         ));
     }
     Ok(())
@@ -494,7 +549,10 @@ fn check_three_point(min: f64, mode: f64, max: f64) -> Result<(), String> {
     check_finite("mode", mode)?;
     if mode < min || mode > max {
         return Err(format!(
-            "mode must lie between min and max, got min = {min}, mode = {mode}, max = {max}"
+            "mode must lie between min and max, got min = {}, mode = {}, max = {}",
+            compact(min),
+            compact(mode),
+            compact(max)
         ));
     }
     Ok(())
@@ -571,7 +629,7 @@ mod tests {
         assert!(
             of("lognormal", &[("mean", 1.0), ("cv", -0.5)])
                 .unwrap_err()
-                .contains("cv must be greater than 0")
+                .contains("cv must be from 1e-6 to 100, got -0.5")
         );
         assert!(
             of("uniform", &[("min", 5.0), ("max", 1.0)])

@@ -31,6 +31,7 @@ pub(crate) mod calendar;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
+pub mod load;
 
 pub use calendar::Calendar;
 pub use disruption::{Blocks, Disruption, Target, Timing};
@@ -275,6 +276,9 @@ pub struct RunSettings {
     /// The scenario's default number of replications (`[scenario] replications`), likewise only
     /// a default.
     pub replications: u32,
+    /// Most consignments in the system at once (`[scenario] max_in_system`): a replication that
+    /// would exceed it stops with an error (see `engine::error`).
+    pub max_in_system: u64,
     /// Dates, months and weekdays of simulated time (`[scenario] start`).
     pub calendar: Calendar,
 }

@@ -75,10 +75,47 @@ pub struct Document {
     files: usize,
 }
 
+/// Largest scenario file read, bytes (a scenario is a few kilobytes; 200,000 nodes are about
+/// 10 MB).
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// The text of the scenario file at `path`, which must be a regular file (not a directory, FIFO
+/// or device, which could block forever or never end) of at most [`MAX_FILE_BYTES`].
+pub(crate) fn read_scenario_file(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (a directory, FIFO or device); a scenario must be a file",
+        ));
+    }
+    let too_big = || {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "larger than {} MiB; a scenario file is a few kilobytes",
+                MAX_FILE_BYTES >> 20
+            ),
+        )
+    };
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big());
+    }
+    Ok(text)
+}
+
 impl Document {
     /// Reads the scenario at `path` and every file it extends.
     pub fn read(path: &Path) -> Result<Document, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+        let text = read_scenario_file(path).map_err(|source| ScenarioError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -160,7 +197,7 @@ impl Document {
                     names()
                 ));
             }
-            let text = match std::fs::read_to_string(&raw) {
+            let text = match read_scenario_file(&raw) {
                 Ok(text) => text,
                 Err(err) => {
                     return fail(format!(

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 /// One problem in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     /// The file, as the user named it (or `<built-in ...>`).
     pub file: String,
@@ -54,15 +54,25 @@ pub enum ScenarioError {
     },
 }
 
+/// Most problems a message lists; the rest are counted.
+pub const MAX_LISTED: usize = 100;
+
 fn render(diagnostics: &[Diagnostic]) -> String {
     let mut out = format!(
         "scenario has {} problem{}:",
         diagnostics.len(),
         if diagnostics.len() == 1 { "" } else { "s" }
     );
-    for diagnostic in diagnostics {
+    for diagnostic in diagnostics.iter().take(MAX_LISTED) {
         out.push_str("\n  ");
         out.push_str(&diagnostic.to_string());
+    }
+    if diagnostics.len() > MAX_LISTED {
+        let rest = diagnostics.len() - MAX_LISTED;
+        out.push_str(&format!(
+            "\n  ... and {rest} more problem{} (fix these first)",
+            if rest == 1 { "" } else { "s" }
+        ));
     }
     out
 }
@@ -89,6 +99,9 @@ pub(crate) struct SourceRef<'a> {
 #[derive(Debug)]
 pub(crate) struct Diagnostics<'a> {
     sources: Vec<SourceRef<'a>>,
+    /// Byte offsets of the line starts of each source, computed when it is first needed, so
+    /// that locating each of many problems costs a binary search, not a scan of the text.
+    line_starts: Vec<Option<Vec<usize>>>,
     /// The source named when a problem has no span (the file the user gave).
     main: usize,
     list: Vec<Diagnostic>,
@@ -116,6 +129,7 @@ impl<'a> Diagnostics<'a> {
             "the main source is one of the sources"
         );
         Diagnostics {
+            line_starts: vec![None; sources.len()],
             sources,
             main,
             list: Vec::new(),
@@ -131,14 +145,18 @@ impl<'a> Diagnostics<'a> {
     ) {
         let (file, position) = match span {
             Some(span) => {
-                let source = self
+                let index = self
                     .sources
                     .iter()
-                    .rev()
-                    .find(|s| s.base <= span.start)
-                    .unwrap_or(&self.sources[self.main]);
+                    .rposition(|s| s.base <= span.start)
+                    .unwrap_or(self.main);
+                let source = self.sources[index];
                 let offset = span.start.saturating_sub(source.base);
-                let position = source.positions.then(|| line_column(source.text, offset));
+                let position = source.positions.then(|| {
+                    let starts =
+                        self.line_starts[index].get_or_insert_with(|| line_starts(source.text));
+                    line_column_indexed(source.text, starts, offset)
+                });
                 (source.file, position)
             }
             None => (self.sources[self.main].file, None),
@@ -190,9 +208,12 @@ impl<'a> Diagnostics<'a> {
             })
             .collect();
         keyed.sort_by_key(|(source, position, _)| (*source, *position));
-        ScenarioError::Invalid {
-            diagnostics: keyed.into_iter().map(|(_, _, d)| d).collect(),
-        }
+        let mut diagnostics: Vec<Diagnostic> = keyed.into_iter().map(|(_, _, d)| d).collect();
+        // The same problem reached twice (a flow whose two routes cross one small yard, say) is
+        // listed once.
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| seen.insert(d.clone()));
+        ScenarioError::Invalid { diagnostics }
     }
 }
 
@@ -218,8 +239,24 @@ pub(crate) fn nearest<S: AsRef<str>>(
     scored.into_iter().take(count).map(|(_, c)| c).collect()
 }
 
+/// Byte offsets where the lines of `text` start.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// [`line_column`] with the line starts of `text` known.
+fn line_column_indexed(text: &str, starts: &[usize], offset: usize) -> (usize, usize) {
+    let offset = text.floor_char_boundary(offset.min(text.len()));
+    let line = starts.partition_point(|&s| s <= offset);
+    let start = starts[line - 1];
+    (line, text[start..offset].chars().count() + 1)
+}
+
 /// 1-based line and column (in characters) of byte offset `offset` in `text`.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+#[cfg(test)]
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..text.floor_char_boundary(offset)];
     let line = before.matches('\n').count() + 1;
@@ -238,6 +275,33 @@ mod tests {
         assert_eq!(line_column(text, 6), (2, 1));
         assert_eq!(line_column(text, 9), (2, 3));
         assert_eq!(line_column(text, 1000), (3, 1));
+        let starts = line_starts(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                line_column_indexed(text, &starts, offset),
+                line_column(text, offset),
+                "{offset}"
+            );
+        }
+    }
+
+    #[test]
+    fn at_most_a_hundred_problems_are_listed() {
+        let diagnostics: Vec<Diagnostic> = (0..250)
+            .map(|i| Diagnostic {
+                file: "f.toml".into(),
+                position: Some((i + 1, 1)),
+                path: "node".into(),
+                message: format!("problem {i}"),
+            })
+            .collect();
+        let text = ScenarioError::Invalid { diagnostics }.to_string();
+        assert!(text.starts_with("scenario has 250 problems:"), "{text}");
+        assert_eq!(text.lines().count(), 1 + MAX_LISTED + 1);
+        assert!(
+            text.ends_with("... and 150 more problems (fix these first)"),
+            "{text}"
+        );
     }
 
     #[test]

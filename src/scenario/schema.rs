@@ -19,8 +19,7 @@ pub(crate) struct ScenarioSpec {
     /// Short name, used in outputs.
     pub name: Spanned<String>,
     /// Free text.
-    #[serde(default)]
-    pub description: String,
+    pub description: Option<Spanned<String>>,
     /// Length of each replication, days.
     pub horizon_days: Spanned<f64>,
     /// Initial period excluded from statistics, days (default 0).
@@ -29,6 +28,8 @@ pub(crate) struct ScenarioSpec {
     pub seed: Option<u64>,
     /// Replications (default 10).
     pub replications: Option<Spanned<i64>>,
+    /// Most consignments in the system at once (default 1,000,000).
+    pub max_in_system: Option<Spanned<i64>>,
     /// The date of time 0, `"YYYY-MM-DD"` (default: none, the abstract 365-day calendar).
     pub start: Option<Spanned<String>>,
 }
@@ -40,7 +41,7 @@ pub(crate) struct NodeSpec {
     /// Unique id.
     pub id: Spanned<String>,
     /// Display name (default: the id).
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     /// Role.
     pub kind: NodeKind,
     /// Parallel servers (default: unlimited).

@@ -16,6 +16,7 @@ pub mod sections;
 pub mod sensitivity;
 pub mod sweep;
 
+use crate::experiment::SimError;
 use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
 use crate::model::Model;
 use crate::stats::kpi::{KpiColumn, KpiSummary};
@@ -46,11 +47,12 @@ impl Sample {
 }
 
 /// Runs replications `0..config.replications` of `model` with seed `config.seed` on `runner` and
-/// keeps every replication's KPI row. The result does not depend on the number of threads.
-pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Sample {
+/// keeps every replication's KPI row. The result does not depend on the number of threads; an
+/// error says which replication stopped before its horizon, and why.
+pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Result<Sample, SimError> {
     let mut aggregate = Aggregate::new(model);
     let mut rows = Vec::with_capacity(config.replications as usize);
-    let outcome: Result<_, std::convert::Infallible> = experiment::run_aggregated(
+    experiment::run_aggregated(
         model,
         runner,
         config.seed,
@@ -58,15 +60,14 @@ pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Sample {
         &mut aggregate,
         |replication| {
             rows.push(replication.kpi_row.clone());
-            Ok(())
+            Ok::<(), SimError>(())
         },
         |_| {},
-    );
-    let Ok(_) = outcome;
-    Sample {
+    )?;
+    Ok(Sample {
         config,
         columns: aggregate.columns().columns().to_vec(),
         rows,
         kpis: aggregate.summary(model).kpis,
-    }
+    })
 }

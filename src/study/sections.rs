@@ -132,7 +132,7 @@ struct UncertainSpec {
     high: Spanned<f64>,
     #[serde(default)]
     scale: bool,
-    name: Option<String>,
+    name: Option<Spanned<String>>,
 }
 
 /// Checks a path and a change of the kind a study will make, reporting at `span`.
@@ -198,13 +198,26 @@ fn study_sections(
                 Change::Set(if low.is_finite() { low } else { 0.0 })
             };
             ok &= check_path(root, &spec.path, change, &at, diags);
+            if let Some(name) = &spec.name
+                && let Some(c) = name.get_ref().chars().find(|c| c.is_control())
+            {
+                diags.push(
+                    Some(name.span()),
+                    format!("{at}.name"),
+                    format!(
+                        "must not contain control characters (such as escape or NUL), got {c:?} in {:?}",
+                        name.get_ref()
+                    ),
+                );
+                ok = false;
+            }
             if ok {
                 uncertain.push(Uncertain {
                     path: spec.path.into_inner(),
                     low,
                     high,
                     scale: spec.scale,
-                    name: spec.name,
+                    name: spec.name.map(Spanned::into_inner),
                 });
             }
         }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{Sample, sample};
 use crate::base::Estimate;
 use crate::base::Welford;
+use crate::experiment::SimError;
 use crate::experiment::{RunConfig, Runner};
 use crate::model::Model;
 use crate::report::Provenance;
@@ -111,16 +112,26 @@ pub fn run_models(
     runner: &Runner,
     config: RunConfig,
     mut done: impl FnMut(usize),
-) -> Vec<Sample> {
+) -> Result<Vec<Sample>, SimError> {
     models
         .iter()
         .enumerate()
         .map(|(i, model)| {
-            let s = sample(model, runner, config);
+            let s = sample(model, runner, config)?;
             done(i + 1);
-            s
+            Ok(s)
         })
         .collect()
+}
+
+/// Why [`run_points`] failed: a point's model could not be built, or one of its replications
+/// stopped before its horizon.
+#[derive(Debug)]
+pub enum PointsError<E> {
+    /// Building a model failed.
+    Build(E),
+    /// A replication stopped.
+    Run(SimError),
 }
 
 /// [`build_models`] then [`run_models`].
@@ -129,9 +140,9 @@ pub fn run_points<P, E>(
     build: impl Fn(&P) -> Result<Model, E>,
     runner: &Runner,
     config: RunConfig,
-) -> Result<Vec<Sample>, E> {
-    let models = build_models(points, build)?;
-    Ok(run_models(&models, runner, config, |_| {}))
+) -> Result<Vec<Sample>, PointsError<E>> {
+    let models = build_models(points, build).map_err(PointsError::Build)?;
+    run_models(&models, runner, config, |_| {}).map_err(PointsError::Run)
 }
 
 /// Checks `requested` KPI names against `columns` (the columns of `replications.csv`); an unknown

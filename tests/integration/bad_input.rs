@@ -103,7 +103,7 @@ fn zero_servers() {
     check(
         "zero_servers.toml",
         &[
-            "16:11: node \"port\".servers: must be at least 1, got 0 (leave servers out for unlimited servers)",
+            "16:11: node \"port\".servers: must be a whole number from 1 to 4294967295, got 0 (leave servers out for unlimited servers)",
         ],
     );
 }
@@ -112,7 +112,7 @@ fn zero_servers() {
 fn negative_cv() {
     check(
         "negative_cv.toml",
-        &["11:11: node \"border\".service: lognormal: cv must be greater than 0, got -0.5"],
+        &["11:11: node \"border\".service: lognormal: cv must be from 1e-6 to 100, got -0.5"],
     );
 }
 
@@ -271,9 +271,9 @@ fn several_problems_are_reported_in_one_pass() {
     check(
         "several_problems.toml",
         &[
-            "10:11: node \"border\".servers: must be at least 1, got -1 (leave servers out for unlimited servers)",
+            "10:11: node \"border\".servers: must be a whole number from 1 to 4294967295, got -1 (leave servers out for unlimited servers)",
             "17:11: node \"port\".service: triangular: min must be less than max, got min = 2 and max = 1",
-            "32:16: flow \"boxes\".teu_per_year: must be greater than 0 and at most 1e9, got -5",
+            "32:16: flow \"boxes\".teu_per_year: must be from 1e-6 to 1e9 TEU per year, got -5",
         ],
     );
 }
@@ -283,7 +283,7 @@ fn absurd_mean() {
     check(
         "absurd_mean.toml",
         &[
-            "10:11: node \"border\".service: has a mean of inf h; means above 10000000 h (over 1,000 years) are not meaningful",
+            "10:11: node \"border\".service: has a mean of 6.083e64 h; means above 10000000 h (over 1,000 years) are not meaningful",
         ],
     );
 }
@@ -304,7 +304,7 @@ fn bad_fleet() {
     check(
         "bad_fleet.toml",
         &[
-            "9:10: node \"port\".berths: must be at least 1, got 0 (leave berths out for unlimited berths)",
+            "9:10: node \"port\".berths: must be a whole number from 1 to 4294967295, got 0 (leave berths out for unlimited berths)",
             "29:15: leg \"sea\".fleet.load_factor: leaves less than 1 TEU of 10 TEU usable; raise load_factor or capacity_teu",
             "31:13: leg \"sea\".fleet.schedule: \"mon 8:00\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
             "31:25: leg \"sea\".fleet.schedule: \"fri 25:00\" is not a weekly slot; write a day and a time such as \"mon 08:00\" (days: mon, tue, wed, thu, fri, sat, sun)",
@@ -322,12 +322,12 @@ fn bad_disruption() {
         &[
             "11:9: node \"border\".hours.open: \"8am\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"",
             "24:20: disruption \"storm\".nodes: unknown node \"port\"; known: \"border\"",
-            "25:19: disruption \"storm\".capacity_factor: must be at least 0 (closed) and below 1 (slowed), got 1",
+            "25:19: disruption \"storm\".capacity_factor: must be 0 (closed) or from 1e-6 to below 1 (slowed), got 1",
             "30:6: disruption \"closure\": give exactly one of rate_per_year, monthly_rates (random starts) or start_day (one scheduled episode); got rate_per_year, start_day",
             "31:9: disruption \"closure\".legs: unknown leg \"border->port\"; known: (none)",
             "32:10: disruption \"closure\".blocks: \"departures\" applies to nodes only; a closed leg always stops departures onto it",
             "38:6: disruption \"nothing\": has no target: list node ids in nodes = [...] and/or leg ids in legs = [...]",
-            "39:17: disruption \"nothing\".monthly_rates: must be 12 expected starts per month (January first), each at least 0 (all 0: the disruption never starts)",
+            "39:17: disruption \"nothing\".monthly_rates: must be 12 expected starts per month (January first), each 0 or from 8.333e-8 to 1e5 (all 0: the disruption never starts)",
         ],
     );
 }

@@ -54,8 +54,8 @@ fn check_reference(
         replications: 20,
         seed: 2024,
     };
-    let b = study::sample(&base, &runner, config);
-    let v = study::sample(&variant, &runner, config);
+    let b = study::sample(&base, &runner, config).unwrap();
+    let v = study::sample(&variant, &runner, config).unwrap();
     let independent = study::sample(
         &variant,
         &runner,
@@ -63,7 +63,8 @@ fn check_reference(
             seed: 2025,
             ..config
         },
-    );
+    )
+    .unwrap();
     let scenario = corridor::study::compare::ScenarioRef {
         name: "variant".into(),
         file: "variant.toml".into(),

@@ -709,3 +709,16 @@ fn a_run_records_its_start_and_changes_and_the_throughput_chart_marks_each_chang
     let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(!text.contains("\"start\"") && !text.contains("\"changes\""));
 }
+
+#[test]
+fn growth_beyond_the_volume_limit_by_the_horizon_is_refused() {
+    let text = growing_flow(365.0 * 100.0, "growth_per_year = 1.0");
+    let err = scenario::from_str(&text, "test.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("flow \"f\".growth_per_year: grows the volume to")
+            && err.contains("above the limit of 1e9"),
+        "{err}"
+    );
+}

@@ -15,11 +15,15 @@
 //! - `plot`: charts, report.html and `corridor plot`.
 //! - `browser`: report.html in headless Chromium.
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
+//! - `fuzz`: mutated scenarios through parse, validate and a short run (no panic, located errors);
+//!   `CORRIDOR_FUZZ_CASES` and `CORRIDOR_FUZZ_SEED` for a longer run.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
+//! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
+//!   deadlocks, offered-load warnings, bounded error lists, paths that are not files.
 //! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
 //!   one-at-a-time swings, files, threads, bad input).
 //!
@@ -36,6 +40,7 @@ mod compare;
 mod daily;
 mod disruptions;
 mod fleets;
+mod fuzz;
 mod horizons;
 mod invariants;
 mod operations;
@@ -43,6 +48,7 @@ mod output;
 mod parallel;
 mod plot;
 mod queueing;
+mod robustness;
 mod sensitivity;
 mod shard;
 mod sweep;

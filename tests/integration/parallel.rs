@@ -25,7 +25,7 @@ fn aggregate_with(
         &mut aggregate,
         |replication| {
             seen.push(replication.stats.replication);
-            Ok::<(), ()>(())
+            Ok::<(), corridor::engine::SimError>(())
         },
         |_| {},
     )
@@ -102,7 +102,7 @@ fn kpi_estimates_are_the_estimates_of_the_replication_rows_bit_for_bit() {
             &mut aggregate,
             |replication| {
                 rows.push(replication.kpi_row.clone());
-                Ok::<(), ()>(())
+                Ok::<(), corridor::engine::SimError>(())
             },
             |_| {},
         )

@@ -128,7 +128,7 @@ fn problems_point_into_the_file_that_wrote_the_value() {
     );
     assert!(got[0].contains("nearest valid paths: "));
     assert!(
-        got[1].contains("bad_override.toml:7:11: node \"port\".servers: must be at least 1, got 0"),
+        got[1].contains("bad_override.toml:7:11: node \"port\".servers: must be a whole number from 1 to 4294967295, got 0"),
         "{got:?}"
     );
     // A problem inside the base is reported against the base, at its own line.

@@ -13,7 +13,7 @@
 //! - When a target reopens, everything it held back is retried at once in FIFO order.
 
 use super::Simulation;
-use crate::base::time::{HOURS_PER_DAY, SimTime};
+use crate::base::time::SimTime;
 use crate::engine::event::Event;
 use crate::engine::observer::Observer;
 use crate::model::{Blocks, Target, Timing};
@@ -66,6 +66,40 @@ pub(super) fn stretch(duration_h: f64, factor: f64) -> f64 {
     }
 }
 
+/// Minutes in a day.
+const MINUTES_PER_DAY: u32 = 24 * 60;
+
+/// The time `minute` whole minutes after the start (negative minutes never occur).
+fn at_minute(minute: i64) -> SimTime {
+    SimTime::from_hours(minute as f64 / 60.0)
+}
+
+/// The end of the daily closure that starts at `now`, and the start of the next one.
+///
+/// `now` is either time 0 (midnight falls in the closure) or a closing instant that
+/// [`at_minute`] computed from a whole number of minutes. The closure in progress is the latest
+/// closing at or before `now` (half a minute of tolerance absorbs the rounding of
+/// minutes to hours); both results are computed from whole minutes again, never by adding to
+/// `now`, so no rounding accumulates, and both lie at least a minute after `now` (the closure
+/// lasts at least a minute and the next closing is a day after the current one), so a daily
+/// closure can never schedule itself at the same instant.
+pub(super) fn daily_episode(
+    now: SimTime,
+    closes_at_min: u32,
+    closed_min: u32,
+) -> (SimTime, SimTime) {
+    let close = i64::from(closes_at_min);
+    let day = i64::from(MINUTES_PER_DAY);
+    let k = ((now.hours() * 60.0 - close as f64 + 0.5) / day as f64).floor() as i64;
+    let end = at_minute(k * day + close + i64::from(closed_min));
+    let next = at_minute((k + 1) * day + close);
+    debug_assert!(
+        end > now && next > now,
+        "a daily closure that does not advance"
+    );
+    (end, next)
+}
+
 impl<'m> Simulation<'m> {
     pub(super) fn reset_disruptions(&mut self) {
         for state in &mut self.targets {
@@ -83,14 +117,14 @@ impl<'m> Simulation<'m> {
                 }
                 Timing::Scheduled { start_h } => SimTime::from_hours(*start_h),
                 Timing::Daily {
-                    closes_at_h,
-                    closed_h,
+                    closes_at_min,
+                    closed_min,
                 } => {
-                    if (-closes_at_h).rem_euclid(HOURS_PER_DAY) < *closed_h {
+                    if (MINUTES_PER_DAY - closes_at_min) % MINUTES_PER_DAY < *closed_min {
                         // Midnight falls in the nightly closure: closed from the start.
                         SimTime::ZERO
                     } else {
-                        SimTime::from_hours(*closes_at_h)
+                        at_minute(i64::from(*closes_at_min))
                     }
                 }
             };
@@ -123,19 +157,12 @@ impl<'m> Simulation<'m> {
             }
             Timing::Scheduled { .. } => now.after(disruption.duration.sample(rng)),
             Timing::Daily {
-                closes_at_h,
-                closed_h,
+                closes_at_min,
+                closed_min,
             } => {
-                let time_of_day = now.hours().rem_euclid(HOURS_PER_DAY);
-                let left_h = (closes_at_h + closed_h - time_of_day).rem_euclid(HOURS_PER_DAY);
-                let left_h = if left_h == 0.0 { *closed_h } else { left_h };
-                let mut next_h = (closes_at_h - time_of_day).rem_euclid(HOURS_PER_DAY);
-                if next_h == 0.0 {
-                    next_h = HOURS_PER_DAY;
-                }
-                self.events
-                    .schedule(now.after(next_h), Event::DisruptionStart(d));
-                now.after(left_h)
+                let (end, next) = daily_episode(now, *closes_at_min, *closed_min);
+                self.events.schedule(next, Event::DisruptionStart(d));
+                end
             }
         };
         if disruption.logged {
@@ -229,6 +256,43 @@ impl<'m> Simulation<'m> {
                             self.recheck_fleet(fleet, observer);
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_daily_closure_advances_by_whole_minutes_without_drift() {
+        // Every closing minute of the day, with closures of a minute, of 14 h 40 min and of a
+        // day less a minute, followed over ten years: each closure lasts exactly its length
+        // and the next one comes exactly a day later.
+        for close in 0..MINUTES_PER_DAY {
+            for closed in [1, 880, MINUTES_PER_DAY - 1] {
+                let midnight_closed = (MINUTES_PER_DAY - close) % MINUTES_PER_DAY < closed;
+                let mut now = if midnight_closed {
+                    SimTime::ZERO
+                } else {
+                    at_minute(i64::from(close))
+                };
+                // The closure in progress at time 0 began the evening before, unless it began at
+                // midnight.
+                let first: i64 = if midnight_closed && close > 0 { -1 } else { 0 };
+                for k in first..first + 3650 {
+                    let (end, next) = daily_episode(now, close, closed);
+                    let expected_end = at_minute(k * 1440 + i64::from(close) + i64::from(closed));
+                    let expected_next = at_minute((k + 1) * 1440 + i64::from(close));
+                    assert_eq!(
+                        (end, next),
+                        (expected_end, expected_next),
+                        "{close} {closed} {k}"
+                    );
+                    assert!(end > now && next > now);
+                    now = next;
                 }
             }
         }

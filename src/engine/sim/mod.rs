@@ -36,12 +36,14 @@
 
 mod disrupt;
 mod fleet;
+mod guard;
 
 use std::collections::VecDeque;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
 
+use super::error::{SimError, StopKind};
 use super::event::{CargoId, Event};
 use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
@@ -181,7 +183,15 @@ pub struct Simulation<'m> {
     disruption_rngs: Vec<Stream>,
     stats: ReplicationStats,
     totals: Conservation,
+    /// Why the current replication must stop, once it must.
+    stop: Option<SimError>,
 }
+
+/// Events at one instant beyond which the clock counts as stalled, if they also outnumber
+/// [`STALL_EVENTS_PER_ENTITY`] per consignment, vehicle, flow and disruption.
+const STALL_EVENTS: u64 = 10_000_000;
+/// See [`STALL_EVENTS`].
+const STALL_EVENTS_PER_ENTITY: u64 = 64;
 
 impl<'m> Simulation<'m> {
     /// Prepares to run replications of `model`.
@@ -225,6 +235,7 @@ impl<'m> Simulation<'m> {
             disruption_rngs: vec![placeholder; model.disruptions.len()],
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
+            stop: None,
         }
     }
 
@@ -234,20 +245,46 @@ impl<'m> Simulation<'m> {
     /// its own stream `base::rng::stream(seed, replication, id)`. The scenario's
     /// `[scenario] seed` (`model.settings.seed`) is not read here: it is only the default a
     /// caller may choose to pass.
+    ///
+    /// # Panics
+    /// If the replication stops before its horizon (see [`Simulation::try_run`], which returns
+    /// that as an error): for tests and benchmarks of models known to run.
     pub fn run(&mut self, seed: u64, replication: u64) -> ReplicationStats {
         self.run_observed(seed, replication, &mut NoObserver)
     }
 
     /// Runs replication `replication` of a run seeded with `seed`, reporting to `observer` as it
     /// goes.
+    ///
+    /// # Panics
+    /// As [`Simulation::run`].
     pub fn run_observed<O: Observer>(
         &mut self,
         seed: u64,
         replication: u64,
         observer: &mut O,
     ) -> ReplicationStats {
+        self.try_run_observed(seed, replication, observer)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs replication `replication` of a run seeded with `seed`, or says why it had to stop
+    /// before its horizon (the cargo bound, a deadlock or a stalled clock; see
+    /// [`SimError`]).
+    pub fn try_run(&mut self, seed: u64, replication: u64) -> Result<ReplicationStats, SimError> {
+        self.try_run_observed(seed, replication, &mut NoObserver)
+    }
+
+    /// [`Simulation::try_run`], reporting to `observer` as it goes.
+    pub fn try_run_observed<O: Observer>(
+        &mut self,
+        seed: u64,
+        replication: u64,
+        observer: &mut O,
+    ) -> Result<ReplicationStats, SimError> {
         self.reset(seed, replication);
         let horizon = self.model.settings.horizon;
+        let mut same_instant = 0_u64;
         while let Some(time) = self.events.peek_time() {
             if time >= horizon {
                 break;
@@ -257,13 +294,47 @@ impl<'m> Simulation<'m> {
             if time.hours() >= self.day_end_h {
                 self.end_days(time.hours());
             }
+            if time == self.now {
+                same_instant += 1;
+                if same_instant > STALL_EVENTS {
+                    self.check_stalled(same_instant);
+                }
+            } else {
+                same_instant = 0;
+            }
             self.now = time;
             self.stats.events += 1;
             self.handle(event, observer);
             self.flush_levels();
+            if let Some(stop) = self.stop.take() {
+                return Err(stop);
+            }
         }
         self.now = horizon;
-        self.finish(observer)
+        Ok(self.finish(observer))
+    }
+
+    /// Stops the replication if `events` at the current instant outnumber what its entities
+    /// could legitimately schedule at one time.
+    #[cold]
+    fn check_stalled(&mut self, events: u64) {
+        let entities = self.cargo.len()
+            + self.vehicles.len()
+            + self.model.flows.len()
+            + self.model.disruptions.len();
+        if events > STALL_EVENTS_PER_ENTITY * entities as u64 && self.stop.is_none() {
+            self.stop = Some(SimError {
+                replication: self.stats.replication,
+                at_h: self.now.hours(),
+                kind: StopKind::Stalled,
+                message: format!(
+                    "the clock stopped advancing: {events} events at {} without time passing \
+                     (a process that reschedules itself at the same instant; please report this \
+                     scenario as a bug)",
+                    self.now
+                ),
+            });
+        }
     }
 
     fn reset(&mut self, seed: u64, replication: u64) {
@@ -354,6 +425,7 @@ impl<'m> Simulation<'m> {
             conservation: Conservation::default(),
         };
         self.totals = Conservation::default();
+        self.stop = None;
         for i in 0..model.flows.len() {
             let first = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
             self.events.schedule(
@@ -529,6 +601,11 @@ impl<'m> Simulation<'m> {
                 CargoId(slot)
             }
             None => {
+                // The arena grows only when every slot is in use, so its length is the number of
+                // consignments in the system: the bound costs nothing in the steady state.
+                if self.cargo.len() as u64 >= self.model.settings.max_in_system {
+                    self.cargo_bound_reached();
+                }
                 self.cargo.push(consignment);
                 CargoId((self.cargo.len() - 1) as u32)
             }
@@ -896,6 +973,7 @@ impl<'m> Simulation<'m> {
             self.day += 1;
             self.day_end_h = (self.day + 1) as f64 * HOURS_PER_DAY;
         }
+        self.check_deadlock();
     }
 
     /// Records the time averages of the node levels over the current day, which ends at `end_h`

@@ -21,6 +21,36 @@ pub(super) fn span_of<T>(value: &Spanned<T>) -> Option<Span> {
     Some(value.span())
 }
 
+/// Whether `text` (a name or description at `path`) is free of control characters, reported if
+/// not; a description (`multiline`) may hold line breaks and tabs.
+pub(super) fn check_text(
+    text: &Spanned<String>,
+    path: &str,
+    multiline: bool,
+    diags: &mut Diagnostics<'_>,
+) -> bool {
+    let allowed = |c: char| multiline && (c == '\n' || c == '\t' || c == '\r');
+    match text
+        .get_ref()
+        .chars()
+        .find(|c| c.is_control() && !allowed(*c))
+    {
+        None => true,
+        Some(c) => {
+            diags.push(
+                span_of(text),
+                path,
+                format!(
+                    "must not contain control characters (such as escape or NUL), got {:?} in {:?}",
+                    c,
+                    text.get_ref()
+                ),
+            );
+            false
+        }
+    }
+}
+
 /// Whether `id` is a valid id (reported if not).
 pub(super) fn check_id(id: &Spanned<String>, section: &str, diags: &mut Diagnostics<'_>) -> bool {
     let text = id.get_ref();
@@ -32,7 +62,7 @@ pub(super) fn check_id(id: &Spanned<String>, section: &str, diags: &mut Diagnost
         diags.push(
             span_of(id),
             format!("{section}.id"),
-            format!("must be a non-empty id of letters, digits, '-', '_' or '.', got \"{text}\""),
+            format!("must be a non-empty id of letters, digits, '-', '_' or '.', got {text:?}"),
         );
     }
     valid
@@ -60,8 +90,15 @@ pub(super) fn unique_ids<'s>(
     map
 }
 
-/// The ids of `map`, quoted, sorted and comma-separated (`(none)` when empty).
+/// Most ids an "unknown id" message lists.
+const MAX_LISTED_IDS: usize = 20;
+
+/// The ids of `map`, quoted, sorted and comma-separated (`(none)` when empty); only their count
+/// when there are more than [`MAX_LISTED_IDS`] (so that many unknown ids cost linear time).
 pub(super) fn sorted_keys(map: &Ids) -> String {
+    if map.len() > MAX_LISTED_IDS {
+        return format!("{} ids (too many to list)", map.len());
+    }
     let mut keys: Vec<&String> = map.keys().collect();
     keys.sort();
     if keys.is_empty() {
@@ -131,10 +168,15 @@ pub(super) fn optional_count<T: TryFrom<i64>>(
     match T::try_from(n) {
         Ok(count) if n >= 1 => Some(count),
         _ => {
+            // The largest value of `T` (an unsigned integer: 2^k - 1), found by halving i64::MAX.
+            let mut max = i64::MAX;
+            while T::try_from(max).is_err() {
+                max /= 2;
+            }
             diags.push(
                 span_of(value),
                 path,
-                format!("must be at least {minimum}, got {n} ({hint})"),
+                format!("must be a whole number from {minimum} to {max}, got {n} ({hint})"),
             );
             *ok = false;
             None

@@ -3,16 +3,15 @@
 
 use super::common::{Ids, UNUSABLE, sorted_keys, span_of, unique_ids};
 use super::distributions::compile_dist;
+use super::limits::{
+    MAX_MONTHLY_STARTS, MAX_RATE_PER_YEAR, MAX_START_DAY, MIN_CAPACITY_FACTOR, MIN_RATE_PER_YEAR,
+};
+use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::base::time::HOURS_PER_DAY;
 use crate::model::{Blocks, Disruption, Dist, LegId, MONTH_DAYS, NodeId, Target, Timing};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::DisruptionSpec;
-
-/// Largest start rate accepted, per year.
-const MAX_RATE_PER_YEAR: f64 = 1e6;
-/// Largest expected number of starts in one month.
-const MAX_MONTHLY_STARTS: f64 = 1e5;
 
 /// Checks every disruption and builds it (`None` for one that failed).
 pub(super) fn compile_disruptions(
@@ -124,13 +123,16 @@ fn capacity_factor(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_
         return Some(0.0);
     };
     let f = *value.get_ref();
-    if (0.0..1.0).contains(&f) {
+    if f == 0.0 || (MIN_CAPACITY_FACTOR..1.0).contains(&f) {
         return Some(f);
     }
     diags.push(
         span_of(value),
         format!("{path}.capacity_factor"),
-        format!("must be at least 0 (closed) and below 1 (slowed), got {f}"),
+        format!(
+            "must be 0 (closed) or from {MIN_CAPACITY_FACTOR:e} to below 1 (slowed), got {}",
+            compact(f)
+        ),
     );
     None
 }
@@ -208,11 +210,14 @@ fn timing(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_>) -> Opt
     }
     if let Some(rate) = &spec.rate_per_year {
         let r = *rate.get_ref();
-        if !(r.is_finite() && r > 0.0 && r <= MAX_RATE_PER_YEAR) {
+        if !(MIN_RATE_PER_YEAR..=MAX_RATE_PER_YEAR).contains(&r) {
             diags.push(
                 span_of(rate),
                 format!("{path}.rate_per_year"),
-                format!("must be greater than 0 and at most 1e6 starts per year, got {r}"),
+                format!(
+                    "must be from {MIN_RATE_PER_YEAR:e} to {MAX_RATE_PER_YEAR:e} starts per year, got {}",
+                    compact(r)
+                ),
             );
             return None;
         }
@@ -224,15 +229,20 @@ fn timing(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_>) -> Opt
     }
     if let Some(rates) = &spec.monthly_rates {
         let values = rates.get_ref();
+        // A nonzero monthly rate of at least MIN_RATE_PER_YEAR starts per year.
+        let min_monthly = MIN_RATE_PER_YEAR / 12.0;
         let valid = values.len() == 12
             && values
                 .iter()
-                .all(|r| r.is_finite() && *r >= 0.0 && *r <= MAX_MONTHLY_STARTS);
+                .all(|r| *r == 0.0 || (min_monthly..=MAX_MONTHLY_STARTS).contains(r));
         if !valid {
             diags.push(
                 span_of(rates),
                 format!("{path}.monthly_rates"),
-                "must be 12 expected starts per month (January first), each at least 0 (all 0: the disruption never starts)",
+                format!(
+                    "must be 12 expected starts per month (January first), each 0 or from {} to {MAX_MONTHLY_STARTS:e} (all 0: the disruption never starts)",
+                    compact(min_monthly)
+                ),
             );
             return None;
         }
@@ -248,11 +258,15 @@ fn timing(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_>) -> Opt
     }
     let start = spec.start_day.as_ref()?;
     let day = *start.get_ref();
-    if !(day.is_finite() && day >= 0.0) {
+    if !(0.0..=MAX_START_DAY).contains(&day) {
         diags.push(
             span_of(start),
             format!("{path}.start_day"),
-            format!("must be a day at least 0, got {day}"),
+            format!(
+                "must be a day from 0 to {} (the longest horizon), got {}",
+                compact(MAX_START_DAY),
+                compact(day)
+            ),
         );
         return None;
     }

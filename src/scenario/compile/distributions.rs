@@ -4,6 +4,8 @@
 
 use toml::Spanned;
 
+use super::limits::{MAX_DURATION_H, MAX_MEAN_H};
+use crate::base::number::compact;
 use crate::base::time::HOURS_PER_DAY;
 use crate::model::Dist;
 use crate::model::dist::{KeyValue, Keys, family};
@@ -15,8 +17,6 @@ pub(super) fn zero() -> Dist {
     Dist::constant(0.0).expect("0 is a valid constant")
 }
 
-/// Largest mean duration accepted, hours (about 1,140 years).
-const MAX_MEAN_H: f64 = 1e7;
 /// Checks a distribution and builds it, converting to hours.
 pub(super) fn compile_dist(
     spec: &Spanned<DistSpec>,
@@ -25,6 +25,10 @@ pub(super) fn compile_dist(
 ) -> Option<Dist> {
     let span = spec.span();
     let result = match spec.get_ref() {
+        DistSpec::Number(value) if value.is_finite() && *value > MAX_DURATION_H => Err(format!(
+            "must be at most {MAX_DURATION_H:e} h, got {}",
+            compact(*value)
+        )),
         DistSpec::Number(value) => Dist::constant(*value).map_err(|e| format!("constant {e}")),
         DistSpec::Table(table) => build_table(table),
     };
@@ -34,7 +38,9 @@ pub(super) fn compile_dist(
             Ok(dist)
         } else {
             Err(format!(
-                "has a mean of {mean} h; means above {MAX_MEAN_H} h (over 1,000 years) are not meaningful"
+                "has a mean of {} h; means above {} h (over 1,000 years) are not meaningful",
+                compact(mean),
+                compact(MAX_MEAN_H)
             ))
         }
     });
@@ -75,6 +81,25 @@ fn build_table(table: &DistTable) -> Result<Dist, String> {
             (key.as_str(), value)
         })
         .collect();
+    for (key, value) in &keys {
+        if !family.scaled.contains(key) {
+            continue;
+        }
+        let values = match value {
+            KeyValue::Number(x) => std::slice::from_ref(x),
+            KeyValue::List(values) => values.as_slice(),
+        };
+        if let Some(big) = values
+            .iter()
+            .find(|v| v.is_finite() && **v > MAX_DURATION_H)
+        {
+            return Err(format!(
+                "{}: {key} must be at most {MAX_DURATION_H:e} h, got {} h",
+                family.name,
+                compact(*big)
+            ));
+        }
+    }
     (family.build)(&Keys(&keys)).map_err(|e| format!("{}: {e}", family.name))
 }
 

@@ -7,7 +7,9 @@ use toml::Spanned;
 
 use super::common::{Ids, Span, UNUSABLE, positive_count, sorted_keys, span_of};
 use super::distributions::{compile_dist, zero};
+use super::limits::MAX_WAIT_H;
 use super::nodes::parse_time_of_day;
+use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::base::time::{HOURS_PER_DAY, HOURS_PER_WEEK};
 use crate::model::{
@@ -239,13 +241,16 @@ fn when_full(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Optio
         None => None,
         Some(value) => {
             let h = *value.get_ref();
-            if h.is_finite() && h > 0.0 {
+            if h > 0.0 && h <= MAX_WAIT_H {
                 Some(h)
             } else {
                 diags.push(
                     span_of(value),
                     format!("{path}.max_wait_h"),
-                    format!("must be a positive number of hours, got {h}"),
+                    format!(
+                        "must be a positive number of hours, at most {MAX_WAIT_H:e}, got {}",
+                        compact(h)
+                    ),
                 );
                 ok = false;
                 None
@@ -347,7 +352,8 @@ pub(crate) fn parse_slot(text: &str) -> Result<f64, String> {
         .iter()
         .position(|d| d.eq_ignore_ascii_case(day))
         .ok_or_else(bad)?;
-    let hour = parse_time_of_day(time).map_err(|_| bad())?;
+    let minute = parse_time_of_day(time).map_err(|_| bad())?;
+    let hour = f64::from(minute / 60) + f64::from(minute % 60) / 60.0;
     Ok(day as f64 * HOURS_PER_DAY + hour)
 }
 

@@ -7,13 +7,12 @@ use rand::distr::weighted::WeightedIndex;
 use toml::Spanned;
 
 use super::common::{Ids, Span, sorted_keys, span_of, unique_ids};
+use super::limits::{MAX_SEASONALITY_FACTOR, MAX_TEU_PER_YEAR, MIN_TEU_PER_YEAR};
+use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::model::{ArrivalKind, Flow, Growth, MONTH_DAYS, Model, RouteId, WhenFull};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{ArrivalSpec, FlowSpec, RouteShareSpec, WhenFullSpec};
-
-/// Largest annual volume accepted for one flow, TEU (about the world's container port throughput).
-const MAX_TEU_PER_YEAR: f64 = 1e9;
 
 /// Checks every flow and builds it (`None` for one that failed).
 pub(super) fn compile_flows(
@@ -64,6 +63,33 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         arrival_stream: StreamId::from_name(&format!("flow/{id}/arrivals")),
         route_stream: StreamId::from_name(&format!("flow/{id}/route")),
     })
+}
+
+/// A growing flow's rate stays within the limits at its peak over the run: its volume at the
+/// horizon's rate is at most [`MAX_TEU_PER_YEAR`](super::limits::MAX_TEU_PER_YEAR).
+pub(super) fn check_growth_within_limits(
+    flows: &[Flow],
+    specs: &[FlowSpec],
+    horizon: crate::base::time::SimTime,
+    diags: &mut Diagnostics<'_>,
+) {
+    let max = super::limits::MAX_TEU_PER_YEAR;
+    for (flow, spec) in flows.iter().zip(specs) {
+        let (Some(_), Some(value)) = (&flow.growth, &spec.growth_per_year) else {
+            continue;
+        };
+        let peak = flow.teu_per_year * flow.peak_growth_factor(horizon);
+        if !(peak.is_finite() && peak <= max) {
+            diags.push(
+                span_of(value),
+                format!("flow \"{}\".growth_per_year", flow.id),
+                format!(
+                    "grows the volume to {peak:.3e} TEU a year by the horizon, above the limit of \
+                     {max:e}; lower the growth or the horizon"
+                ),
+            );
+        }
+    }
 }
 
 /// The growth of the volume (`growth_per_year`): above -1 (a flow cannot fall below nothing) and
@@ -157,7 +183,7 @@ fn route_shares(
             diags.push(
                 span_of(&share.share),
                 format!("{path}.routes.share"),
-                format!("must be greater than 0, got {value}"),
+                format!("must be greater than 0, got {}", compact(value)),
             );
             ok = false;
         }
@@ -178,21 +204,24 @@ fn route_shares(
         diags.push(
             span_of(shares),
             format!("{path}.routes"),
-            format!("shares must sum to 1, got {total}"),
+            format!("shares must sum to 1, got {}", compact(total)),
         );
         ok = false;
     }
     ok.then_some(out)
 }
 
-/// `teu_per_year` is greater than 0 and at most [`MAX_TEU_PER_YEAR`].
+/// `teu_per_year` is from [`MIN_TEU_PER_YEAR`] to [`MAX_TEU_PER_YEAR`].
 fn check_volume(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> bool {
     let teu_per_year = *spec.teu_per_year.get_ref();
-    if !teu_per_year.is_finite() || teu_per_year <= 0.0 || teu_per_year > MAX_TEU_PER_YEAR {
+    if !(MIN_TEU_PER_YEAR..=MAX_TEU_PER_YEAR).contains(&teu_per_year) {
         diags.push(
             span_of(&spec.teu_per_year),
             format!("{path}.teu_per_year"),
-            format!("must be greater than 0 and at most {MAX_TEU_PER_YEAR:e}, got {teu_per_year}"),
+            format!(
+                "must be from {MIN_TEU_PER_YEAR:e} to {MAX_TEU_PER_YEAR:e} TEU per year, got {}",
+                compact(teu_per_year)
+            ),
         );
         return false;
     }
@@ -259,8 +288,14 @@ pub(crate) fn normalise_seasonality(factors: &[f64]) -> Result<[f64; 12], String
             factors.len()
         ));
     }
-    if let Some(bad) = factors.iter().find(|f| !f.is_finite() || **f < 0.0) {
-        return Err(format!("factors must be finite and at least 0, got {bad}"));
+    if let Some(bad) = factors
+        .iter()
+        .find(|f| !(0.0..=MAX_SEASONALITY_FACTOR).contains(*f))
+    {
+        return Err(format!(
+            "factors must be from 0 to {MAX_SEASONALITY_FACTOR:e} (only their ratios matter), got {}",
+            compact(*bad)
+        ));
     }
     let weighted: f64 = factors
         .iter()
@@ -355,7 +390,7 @@ mod tests {
             [
                 "1:6: flow \"f\".train_teu: is required with arrivals = \"block_trains\" (TEU per train, e.g. 105)",
                 "2:9: flow \"f\".route: unknown route \"r3\"; known routes: \"r1\", \"r2\"",
-                "3:16: flow \"f\".teu_per_year: must be greater than 0 and at most 1e9, got 0",
+                "3:16: flow \"f\".teu_per_year: must be from 1e-6 to 1e9 TEU per year, got 0",
                 "5:15: flow \"f\".seasonality: must list 12 monthly factors (January to December), got 2",
             ]
         );

@@ -18,7 +18,8 @@
 //! | `distributions.rs` | every distribution value | — |
 //! | `changes.rs` | `[[change]]`: each compiled into the whole model from its date on | the compiled model |
 //!
-//! `common.rs` holds what they share (ids, spans, counts). The study sections (`[sweep]`,
+//! `common.rs` holds what they share (ids, spans, counts); `limits.rs` the numeric limits every
+//! section checks, derived from what the engine can represent. The study sections (`[sweep]`,
 //! `[[uncertain]]`) are not part of the model: this pass only accepts their names, and
 //! `study::sections` checks them.
 
@@ -29,6 +30,7 @@ mod distributions;
 mod fleets;
 mod flows;
 mod legs;
+mod limits;
 mod nodes;
 pub(crate) mod parse;
 mod routes;
@@ -40,7 +42,7 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use self::common::Span;
-use self::parse::{add_raw_ids, parse_array, parse_one};
+use self::parse::{add_raw_ids, add_raw_leg_endpoints, parse_array, parse_one};
 use crate::model::{Disruption, Flow, Leg, Model, Node, Route};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{
@@ -93,6 +95,7 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
         .collect();
     let mut legs = legs::compile_legs(&specs.legs, &node_ids, diags);
     add_raw_ids(root, "leg", &mut legs.ids);
+    add_raw_leg_endpoints(root, &node_ids, &mut legs.index);
     let (mut route_ids, compiled_routes) =
         routes::compile_routes(&specs.routes, &node_ids, &legs.index, diags);
     add_raw_ids(root, "route", &mut route_ids);
@@ -132,6 +135,10 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
     // Checks across sections, once every section compiled.
     let berth_spans = spans_by_node(&specs.nodes, |n| n.berths.as_ref().map(|b| b.span()));
     fleets::check_berths_used(&nodes, &berth_spans, &legs, &fleets, diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    flows::check_growth_within_limits(&flows, &specs.flows, settings.horizon, diags);
     if !diags.is_empty() {
         return None;
     }

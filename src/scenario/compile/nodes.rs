@@ -3,10 +3,9 @@
 
 use toml::Spanned;
 
-use super::common::{Ids, optional_count, span_of, unique_ids};
+use super::common::{Ids, check_text, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
-use crate::base::time::HOURS_PER_DAY;
 use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{HoursSpec, NodeSpec};
@@ -49,10 +48,16 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         Some(service) => compile_dist(service, &format!("{path}.service"), diags),
         None => Some(zero()),
     };
+    if let Some(name) = &spec.name {
+        ok &= check_text(name, &format!("{path}.name"), false, diags);
+    }
     let service = service?;
     Some(Node {
         id: id.clone(),
-        name: spec.name.clone().unwrap_or_else(|| id.clone()),
+        name: spec
+            .name
+            .as_ref()
+            .map_or_else(|| id.clone(), |n| n.get_ref().clone()),
         kind: spec.kind,
         servers,
         pass_through: servers.is_none() && service.mean() == 0.0,
@@ -112,15 +117,16 @@ pub(super) fn compile_hours(
         );
         return None;
     }
-    let closed_h = (open - close).rem_euclid(HOURS_PER_DAY);
+    let closed_min = (open + MINUTES_PER_DAY - close) % MINUTES_PER_DAY;
+    let closed_h = f64::from(closed_min) / 60.0;
     Some(Disruption {
         id: format!("hours/{node_id}"),
         targets: vec![Target::Node(node)],
         capacity_factor: 0.0,
         blocks: Blocks::All,
         timing: Timing::Daily {
-            closes_at_h: close,
-            closed_h,
+            closes_at_min: close,
+            closed_min,
         },
         duration: Dist::constant(closed_h)
             .expect("a closure shorter than a day is a valid constant"),
@@ -130,17 +136,20 @@ pub(super) fn compile_hours(
     })
 }
 
-/// Parses `"HH:MM"` (00:00 to 23:59) into hours after midnight.
-pub(crate) fn parse_time_of_day(text: &str) -> Result<f64, String> {
+/// Minutes in a day.
+const MINUTES_PER_DAY: u32 = 24 * 60;
+
+/// Parses `"HH:MM"` (00:00 to 23:59) into minutes after midnight.
+pub(crate) fn parse_time_of_day(text: &str) -> Result<u32, String> {
     let bad =
-        || format!("\"{text}\" is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
+        || format!("{text:?} is not a time of day; write \"HH:MM\" from \"00:00\" to \"23:59\"");
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     let h: u32 = h.parse().map_err(|_| bad())?;
     let m: u32 = m.parse().map_err(|_| bad())?;
     if h > 23 || m > 59 || text.len() != 5 {
         return Err(bad());
     }
-    Ok(f64::from(h) + f64::from(m) / 60.0)
+    Ok(h * 60 + m)
 }
 
 #[cfg(test)]
@@ -170,8 +179,8 @@ mod tests {
         assert_eq!(
             diags,
             [
-                "3:11: node \"n\".servers: must be at least 1, got 0 (leave servers out for unlimited servers)",
-                "4:10: node \"n\".berths: must be at least 1, got -1 (leave berths out for unlimited berths)",
+                "3:11: node \"n\".servers: must be a whole number from 1 to 4294967295, got 0 (leave servers out for unlimited servers)",
+                "4:10: node \"n\".berths: must be a whole number from 1 to 4294967295, got -1 (leave berths out for unlimited berths)",
             ]
         );
     }
@@ -190,7 +199,7 @@ mod tests {
         assert_eq!(closure.id, "hours/n");
         assert!(matches!(
             closure.timing,
-            Timing::Daily { closes_at_h, closed_h } if closes_at_h == 6.5 && closed_h == 13.5
+            Timing::Daily { closes_at_min, closed_min } if closes_at_min == 390 && closed_min == 810
         ));
     }
 

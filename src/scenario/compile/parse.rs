@@ -29,6 +29,32 @@ pub(super) fn add_raw_ids(root: &Spanned<DeTable<'_>>, section: &str, ids: &mut 
     }
 }
 
+/// Adds the endpoints of every `[[leg]]` element (parsed or not) whose `from` and `to` name
+/// known nodes to `index`, as unusable legs: a route through a leg that failed to parse is then
+/// not also reported as having no leg there.
+pub(super) fn add_raw_leg_endpoints(
+    root: &Spanned<DeTable<'_>>,
+    node_ids: &Ids,
+    index: &mut std::collections::HashMap<(u32, u32), u32>,
+) {
+    let Some(value) = root.get_ref().get("leg") else {
+        return;
+    };
+    let elements: Vec<&Spanned<DeValue<'_>>> = match value.get_ref().as_array() {
+        Some(array) => array.iter().collect(),
+        None => vec![value],
+    };
+    for element in elements {
+        let end = |key: &str| {
+            let name = element.get_ref().get(key)?.get_ref().as_str()?;
+            node_ids.get(name).copied()
+        };
+        if let (Some(from), Some(to)) = (end("from"), end("to")) {
+            index.entry((from, to)).or_insert(UNUSABLE);
+        }
+    }
+}
+
 /// Deserializes a single table section.
 pub(crate) fn parse_one<T: serde::de::DeserializeOwned>(
     value: &Spanned<DeValue<'_>>,

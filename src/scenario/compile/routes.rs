@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use toml::Spanned;
 
-use super::common::{Ids, resolve_node, span_of, unique_ids};
+use super::common::{Ids, UNUSABLE, resolve_node, span_of, unique_ids};
 use super::legs::LegIndex;
 use crate::model::{LegId, NodeId, Route};
 use crate::scenario::error::Diagnostics;
@@ -101,7 +101,14 @@ fn legs_between(
         let [Some(from), Some(to)] = pair else {
             continue;
         };
+        if *from == UNUSABLE || *to == UNUSABLE {
+            // A node that failed to compile: already reported.
+            ok = false;
+            continue;
+        }
         match leg_index.get(&(*from, *to)) {
+            // A leg that failed to compile: already reported.
+            Some(&UNUSABLE) => ok = false,
             Some(leg) => legs.push(LegId(*leg)),
             None => {
                 diags.push(

@@ -1,6 +1,7 @@
 //! `[scenario]`: the run settings (name, horizon, warm-up, seed, replications).
 
-use super::common::span_of;
+use super::common::{check_text, positive_count, span_of};
+use super::limits::MAX_HORIZON_DAYS;
 use crate::base::time::SimTime;
 use jiff::civil::Date;
 
@@ -13,35 +14,52 @@ pub(crate) const DEFAULT_SEED: u64 = 1;
 /// Default number of replications.
 pub(crate) const DEFAULT_REPLICATIONS: u32 = 10;
 
-/// Longest horizon accepted, days (1,000 years).
-const MAX_HORIZON_DAYS: f64 = 365.0 * 1000.0;
+/// Default bound on consignments in the system at once.
+pub(crate) const DEFAULT_MAX_IN_SYSTEM: u64 = 1_000_000;
+/// Largest bound accepted (consignments are numbered with 32 bits).
+const MAX_MAX_IN_SYSTEM: i64 = u32::MAX as i64;
 
 /// Checks `[scenario]` and builds the run settings.
 pub(super) fn compile_settings(
     spec: &ScenarioSpec,
     diags: &mut Diagnostics<'_>,
 ) -> Option<RunSettings> {
-    let name_ok = check_name(spec, diags);
+    let mut name_ok = check_name(spec, diags);
+    name_ok &= check_text(&spec.name, "scenario.name", false, diags);
+    if let Some(description) = &spec.description {
+        name_ok &= check_text(description, "scenario.description", true, diags);
+    }
     let horizon_days = *spec.horizon_days.get_ref();
     let horizon_ok = check_horizon(spec, diags);
     let warmup_days = spec.warmup_days.as_ref().map_or(0.0, |w| *w.get_ref());
     let warmup_ok = check_warmup(spec, horizon_days, diags);
     let replications = replications(spec, diags);
+    let max_in_system = match &spec.max_in_system {
+        None => Some(DEFAULT_MAX_IN_SYSTEM),
+        Some(value) => {
+            positive_count(value, "scenario.max_in_system", MAX_MAX_IN_SYSTEM, diags).map(u64::from)
+        }
+    };
     let calendar = if horizon_ok {
         calendar(spec, diags)
     } else {
         None
     };
-    (name_ok && horizon_ok && warmup_ok && replications.is_some())
+    (name_ok && horizon_ok && warmup_ok && replications.is_some() && max_in_system.is_some())
         .then_some(())
         .and(calendar)
         .map(|calendar| RunSettings {
             name: spec.name.get_ref().clone(),
-            description: spec.description.clone(),
+            description: spec
+                .description
+                .as_ref()
+                .map(|d| d.get_ref().clone())
+                .unwrap_or_default(),
             horizon: SimTime::from_days(horizon_days),
             warmup: SimTime::from_days(warmup_days),
             seed: spec.seed.unwrap_or(DEFAULT_SEED),
             replications: replications.unwrap_or(1),
+            max_in_system: max_in_system.unwrap_or(DEFAULT_MAX_IN_SYSTEM),
             calendar,
         })
 }
