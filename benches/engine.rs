@@ -53,24 +53,31 @@ fn hold(c: &mut Criterion) {
 }
 
 fn scenario(c: &mut Criterion) {
-    let loaded = corridor::scenario::builtin();
-    let model = loaded.model;
-    let (seed, replication) = (model.settings.seed, 0);
-    let events = Simulation::new(&model).run(seed, replication).events;
+    let builtin = corridor::scenario::builtin().model;
+    let whole = corridor::scenario::load(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/whole_corridor.toml"
+    )))
+    .expect("the whole-corridor scenario loads")
+    .model;
     let mut group = c.benchmark_group("scenario");
-    // A replication takes about a millisecond: criterion's default linear sampling fits.
+    // A replication takes a few milliseconds: criterion's default linear sampling fits.
     group
         .sample_size(50)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .throughput(Throughput::Elements(events));
-    group.bench_function("middle_corridor/replication", |b| {
-        b.iter(|| {
-            let stats = Simulation::new(black_box(&model)).run(seed, replication);
-            assert_eq!(stats.events, events);
-            stats
-        })
-    });
+        .measurement_time(Duration::from_secs(3));
+    for (name, model) in [("middle_corridor", &builtin), ("whole_corridor", &whole)] {
+        let (seed, replication) = (model.settings.seed, 0);
+        let events = Simulation::new(model).run(seed, replication).events;
+        group.throughput(Throughput::Elements(events));
+        group.bench_function(format!("{name}/replication"), |b| {
+            b.iter(|| {
+                let stats = Simulation::new(black_box(model)).run(seed, replication);
+                assert_eq!(stats.events, events);
+                stats
+            })
+        });
+    }
     group.finish();
 }
 

@@ -167,6 +167,36 @@ pub struct ValidateArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// `corridor calibrate`.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// Targets file (e.g. scenarios/calibration/targets.toml): the published figures, the
+    /// scenario variant and KPIs each is read from, and its tolerance.
+    pub targets: PathBuf,
+    /// Replications per scenario (default: the targets file's `replications`).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
+    /// Seed shared by every scenario (default: the targets file's `seed`).
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Write the results as a Markdown page to this file (e.g. docs/calibration.md).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Exit with an error when a target is outside its tolerance although expected to be
+    /// reached, or inside although documented as not reached.
+    #[arg(long)]
+    pub check: bool,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
 /// Flags shared by the study commands (`compare`, `sweep`, `sensitivity`).
 #[derive(Debug, clap::Args)]
 pub struct StudyArgs {

@@ -4,6 +4,7 @@
 //! its `run`, then in this file its `mod` line, its variant of [`Command`] and its arm in [`run`].
 
 mod args;
+mod calibrate;
 mod compare;
 mod merge;
 mod params;
@@ -21,7 +22,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use args::{
-    CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs, SensitivityArgs, SweepArgs, ValidateArgs,
+    CalibrateArgs, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs, SensitivityArgs,
+    SweepArgs, ValidateArgs,
 };
 
 /// Corridor: discrete-event simulation of freight corridors (Middle Corridor first).
@@ -55,6 +57,9 @@ pub enum Command {
     /// Rank the scenario's [[uncertain]] parameters by their effect on the KPIs: one at a time
     /// (tornado charts) and Morris elementary effects.
     Sensitivity(SensitivityArgs),
+    /// Check a scenario against published figures: run the variants a targets file names and
+    /// report each target's model value with its 95% CI and whether it is inside the tolerance.
+    Calibrate(CalibrateArgs),
     /// List the parameter paths of a scenario with their current values (for --set, sweeps and
     /// [[uncertain]]).
     Params(ParamsArgs),
@@ -72,6 +77,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Compare(compare_args) => compare::run(compare_args),
         Command::Sweep(sweep_args) => sweep::run(sweep_args),
         Command::Sensitivity(sensitivity_args) => sensitivity::run(sensitivity_args),
+        Command::Calibrate(calibrate_args) => calibrate::run(calibrate_args),
         Command::Params(params_args) => params::run(params_args),
     }
 }

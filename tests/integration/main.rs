@@ -6,6 +6,7 @@
 //! - `invariants`: conservation, determinism, stream independence, properties on random networks.
 //! - `operations`: exact behaviour of fleets, disruptions and operating hours, event by event.
 //! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
+//! - `calibration`: the whole-corridor scenario against published figures; `corridor calibrate`.
 //! - `compare`: `corridor compare`, paired differences with common random numbers.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //! - `parallel`: thread count never changes results; precision mode.
@@ -34,6 +35,7 @@ mod analytic;
 mod architecture;
 mod bad_input;
 mod browser;
+mod calibration;
 mod cli;
 mod common;
 mod compare;
