@@ -35,6 +35,9 @@ use crate::scenario::params::{self, Assignment, Change};
 pub(super) type CompileFn =
     for<'a, 'd, 'e> fn(&Spanned<DeTable<'a>>, &'d mut Diagnostics<'e>) -> Option<Model>;
 
+/// The latest day a change may name (the longest horizon accepted).
+const MAX_DAY: f64 = 365.0 * 1000.0;
+
 /// The keys a `[[change]]` table may have.
 const KEYS: &[&str] = &["id", "at", "at_day", "set", "scale"];
 
@@ -360,7 +363,7 @@ fn parse_change<'a>(
         },
     };
     let at_day = match at_day {
-        Some((day, span)) if !(day.is_finite() && day > 0.0 && day < horizon) => {
+        Some((day, span)) if !(day.is_finite() && day > 0.0 && day <= MAX_DAY) => {
             diags.push(
                 Some(span),
                 path(if table.contains_key("at") {
@@ -369,8 +372,9 @@ fn parse_change<'a>(
                     "at_day"
                 }),
                 format!(
-                    "must fall after time 0 and before the horizon (day {horizon}), got day \
-                     {day}; a change at time 0 is the scenario itself"
+                    "must fall after time 0 (a change at time 0 is the scenario itself) and at \
+                     most {MAX_DAY} days after it, got day {day}; a change at or after the \
+                     horizon (day {horizon}) is checked but never applies"
                 ),
             );
             None
