@@ -9,6 +9,8 @@ use std::fmt;
 
 /// Hours in a day.
 pub(crate) const HOURS_PER_DAY: f64 = 24.0;
+/// Hours in a week (weekly schedule slots repeat with it).
+pub(crate) const HOURS_PER_WEEK: f64 = 7.0 * HOURS_PER_DAY;
 /// Hours in a simulated year: the engine's calendar has 365 days and no leap years.
 pub const HOURS_PER_YEAR: f64 = 365.0 * HOURS_PER_DAY;
 

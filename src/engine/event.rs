@@ -22,8 +22,11 @@ impl CargoId {
 /// One scheduled event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Event {
-    /// The next candidate arrival of a flow (accepted or thinned away on handling).
-    Arrival(FlowId),
+    /// The next candidate arrival of a flow (accepted or thinned away on handling). Stale unless
+    /// the epoch is the flow's current one (a dated change of its rate starts a new epoch).
+    Arrival(FlowId, u32),
+    /// Dated change `index` of `Model::changes` applies.
+    Change(u32),
     /// A consignment finishes service at the node it is at.
     ServiceEnd(CargoId),
     /// A consignment reaches the end of the leg it is travelling.

@@ -9,7 +9,7 @@
 use rand::distr::weighted::WeightedIndex;
 
 use crate::base::rng::StreamId;
-use crate::base::time::{HOURS_PER_DAY, HOURS_PER_YEAR, SimTime};
+use crate::base::time::{HOURS_PER_YEAR, SimTime};
 
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -27,11 +27,13 @@ macro_rules! dense_id {
     };
 }
 
+pub(crate) mod calendar;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
 pub mod load;
 
+pub use calendar::Calendar;
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
 pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleKind};
@@ -176,19 +178,6 @@ pub enum WhenFull {
 /// Days in each month of the engine's 365-day calendar (day 0 is 1 January).
 pub(crate) const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/// The month (0 = January) containing simulated time `t`; the calendar repeats every 365 days.
-pub(crate) fn month_of(t: SimTime) -> usize {
-    let day = (t.hours() / HOURS_PER_DAY).floor() as u64 % 365;
-    let mut start = 0;
-    for (month, days) in MONTH_DAYS.iter().enumerate() {
-        start += u64::from(*days);
-        if day < start {
-            return month;
-        }
-    }
-    11
-}
-
 /// Demand: a stream of consignments entering the corridor.
 #[derive(Clone, Debug)]
 pub struct Flow {
@@ -208,6 +197,8 @@ pub struct Flow {
     pub max_factor: f64,
     /// Whether any month's factor differs from 1 (only then are arrivals thinned).
     pub seasonal: bool,
+    /// Compound growth of the volume (`growth_per_year`), if any.
+    pub growth: Option<Growth>,
     /// Policy when the first node is full.
     pub when_full: WhenFull,
     /// Stream of interarrival times and thinning draws.
@@ -217,9 +208,53 @@ pub struct Flow {
 }
 
 impl Flow {
-    /// Mean arrivals per hour averaged over the year.
+    /// Mean arrivals per hour averaged over the year (the first year, for a growing flow).
     pub fn mean_arrivals_per_hour(&self) -> f64 {
         self.teu_per_year / f64::from(self.arrival.teu_per_arrival()) / HOURS_PER_YEAR
+    }
+
+    /// The factor by which growth multiplies the first year's mean rate at time `t` (1 without
+    /// growth).
+    #[inline]
+    pub fn growth_factor(&self, t: SimTime) -> f64 {
+        self.growth.map_or(1.0, |g| g.factor(t))
+    }
+
+    /// The largest [`growth_factor`](Self::growth_factor) over a run ending at `horizon`.
+    pub fn peak_growth_factor(&self, horizon: SimTime) -> f64 {
+        self.growth_factor(SimTime::ZERO)
+            .max(self.growth_factor(horizon))
+    }
+}
+
+/// Compound growth of a flow's volume: year `k` (from time 0, in 365-day years) brings
+/// `teu_per_year * (1 + per_year)^k` TEU, the rate growing continuously:
+/// `rate(t) = rate * ln(1 + g) / g * (1 + g)^(t / year)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Growth {
+    /// The growth per year, as a fraction (0.2 is 20%).
+    pub per_year: f64,
+    /// `ln(1 + per_year)` per hour of a 365-day year.
+    log_per_h: f64,
+    /// `ln(1 + g) / g`: the rate at time 0 relative to the first year's mean.
+    scale: f64,
+}
+
+impl Growth {
+    /// Growth of `per_year` (greater than -1, not 0).
+    pub fn new(per_year: f64) -> Growth {
+        let log = per_year.ln_1p();
+        Growth {
+            per_year,
+            log_per_h: log / HOURS_PER_YEAR,
+            scale: log / per_year,
+        }
+    }
+
+    /// The rate at `t` relative to the first year's mean rate.
+    #[inline]
+    pub fn factor(&self, t: SimTime) -> f64 {
+        self.scale * (self.log_per_h * t.hours()).exp()
     }
 }
 
@@ -244,6 +279,8 @@ pub struct RunSettings {
     /// Most consignments in the system at once (`[scenario] max_in_system`): a replication that
     /// would exceed it stops with an error (see `engine::error`).
     pub max_in_system: u64,
+    /// Dates, months and weekdays of simulated time (`[scenario] start`).
+    pub calendar: Calendar,
 }
 
 /// The checked, compiled corridor.
@@ -263,6 +300,23 @@ pub struct Model {
     pub fleets: Vec<Fleet>,
     /// Disruptions, including operating hours.
     pub disruptions: Vec<Disruption>,
+    /// Dated changes (`[[change]]`), in the order they apply (by time, then file order); empty
+    /// in the models they hold.
+    pub changes: Vec<DatedChange>,
+}
+
+/// A `[[change]]`: from time `at` on, the corridor is `model` (the scenario with this change and
+/// every earlier one applied). It has the same nodes, legs, routes, flows, fleets and
+/// disruptions, in the same order; only their parameters differ. The engine swaps it in at `at`
+/// (see `engine/sim/mod.rs`, "Dated changes").
+#[derive(Clone, Debug)]
+pub struct DatedChange {
+    /// The change's id.
+    pub id: String,
+    /// When it applies.
+    pub at: SimTime,
+    /// The corridor from then on.
+    pub model: Model,
 }
 
 impl Model {
@@ -334,20 +388,5 @@ impl Model {
             Target::Node(node) => node.index(),
             Target::Leg(leg) => self.nodes.len() + leg.index(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months_follow_the_365_day_calendar() {
-        assert_eq!(month_of(SimTime::ZERO), 0);
-        assert_eq!(month_of(SimTime::from_days(30.99)), 0);
-        assert_eq!(month_of(SimTime::from_days(31.0)), 1);
-        assert_eq!(month_of(SimTime::from_days(59.0)), 2);
-        assert_eq!(month_of(SimTime::from_days(364.5)), 11);
-        assert_eq!(month_of(SimTime::from_days(365.0)), 0);
     }
 }

@@ -19,6 +19,9 @@
 //!   `days` in the week, fewer for a last partial week), with the spread of each replication's
 //!   weekly total.
 //!
+//!   With `[scenario] start`, a `date` column follows `day` (or `week`: its first day's date),
+//!   `YYYY-MM-DD`.
+//!
 //!   The daily and weekly files cover the whole run, `warmup` marking days that start before the statistics
 //!   window; a last day shorter than 24 h is averaged over its actual length.
 //! - `transit_distribution.csv`: one row per route and histogram bucket: the pooled end-to-end
@@ -461,9 +464,14 @@ fn write_daily<'a, A: DayStat>(
     } else {
         &["day", "warmup", "replications"]
     };
+    let calendar = &model.settings.calendar;
+    let dated = calendar.start().is_some();
     record.text(entity);
     for column in lead {
         record.text(column);
+        if dated && (*column == "day" || *column == "week") {
+            record.text("date");
+        }
     }
     for (measure, _) in measures {
         for suffix in ESTIMATE_SUFFIXES {
@@ -481,6 +489,9 @@ fn write_daily<'a, A: DayStat>(
             record.clear();
             record.text(id);
             record.display(period);
+            if let Some(date) = calendar.date(first_day).filter(|_| dated) {
+                record.display(date);
+            }
             if weekly {
                 record.display(period_days.min(run_days - first_day));
             }

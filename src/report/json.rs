@@ -18,6 +18,24 @@ pub struct ScenarioInfo {
     pub horizon_days: f64,
     /// Warm-up excluded from statistics, days.
     pub warmup_days: f64,
+    /// The date of time 0 (`[scenario] start`, `YYYY-MM-DD`), absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// The dated changes (`[[change]]`) in the order they apply, absent without any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ChangeInfo>,
+}
+
+/// A dated change as `summary.json` records it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChangeInfo {
+    /// The change's id.
+    pub id: String,
+    /// When it applies, days from time 0.
+    pub at_day: f64,
+    /// Its date (`YYYY-MM-DD`), with `[scenario] start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// The whole content of `summary.json`.
@@ -44,6 +62,20 @@ impl ScenarioInfo {
             description: settings.description.clone(),
             horizon_days: settings.horizon.days(),
             warmup_days: settings.warmup.days(),
+            start: settings.calendar.start().map(|d| d.to_string()),
+            changes: scenario
+                .model
+                .changes
+                .iter()
+                .map(|c| ChangeInfo {
+                    id: c.id.clone(),
+                    at_day: c.at.days(),
+                    date: settings
+                        .calendar
+                        .date(c.at.days() as usize)
+                        .map(|d| d.to_string()),
+                })
+                .collect(),
         }
     }
 }

@@ -169,6 +169,22 @@ impl<'a> Diagnostics<'a> {
         });
     }
 
+    /// How many problems have been recorded.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Prefixes the path of every problem recorded since the first `from` with `prefix`.
+    pub fn prefix_since(&mut self, from: usize, prefix: &str) {
+        for d in self.list.iter_mut().skip(from) {
+            d.path = if d.path.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}: {}", d.path)
+            };
+        }
+    }
+
     /// Whether nothing has been recorded.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()

@@ -381,6 +381,47 @@ fn scaled_dist_keys(name: Option<&str>) -> Vec<&'static str> {
     }
 }
 
+/// Checks that `value` may replace what is at `path`: a number where a number is (or a known
+/// optional field may be), a distribution (a table with `dist`) where a distribution is, a list
+/// of numbers where one is.
+pub(crate) fn check_replacement(
+    root: &DeTable<'_>,
+    path: &str,
+    value: &DeValue<'_>,
+) -> Result<(), String> {
+    if let Some(x) = as_number(value) {
+        return literal(
+            root,
+            &Assignment {
+                path: path.to_string(),
+                change: Change::Set(x),
+            },
+        )
+        .map(|_| ());
+    }
+    if is_section_of_studies(path) {
+        return Err(format!(
+            "unknown parameter path \"{path}\": parameters live in {}",
+            MODEL_SECTIONS.join(", ")
+        ));
+    }
+    let (steps, exists) = locate(root, path)?;
+    let current = if exists { get(root, &steps) } else { None };
+    let current = current.map(|c| c.get_ref());
+    match current {
+        Some(c) if is_distribution(c) && is_distribution(value) => Ok(()),
+        Some(c) if c.is_array() && value.is_array() => Ok(()),
+        Some(c) if is_distribution(c) => Err(format!(
+            "\"{path}\" is a distribution: write a distribution table (with `dist`) or a number"
+        )),
+        Some(c) if c.is_array() => Err(format!("\"{path}\" is a list: write a whole list")),
+        _ => Err(format!(
+            "\"{path}\" is a number: write a number, not a {}",
+            value.type_str()
+        )),
+    }
+}
+
 /// The number at `path` now (`None` for a list, a distribution, or an unset optional field).
 pub(crate) fn number(root: &DeTable<'_>, path: &str) -> Result<Option<f64>, String> {
     let (steps, exists) = locate(root, path)?;

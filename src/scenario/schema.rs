@@ -30,6 +30,8 @@ pub(crate) struct ScenarioSpec {
     pub replications: Option<Spanned<i64>>,
     /// Most consignments in the system at once (default 1,000,000).
     pub max_in_system: Option<Spanned<i64>>,
+    /// The date of time 0, `"YYYY-MM-DD"` (default: none, the abstract 365-day calendar).
+    pub start: Option<Spanned<String>>,
 }
 
 /// `[[node]]`: a place where cargo queues and is handled.
@@ -207,6 +209,8 @@ pub(crate) struct FlowSpec {
     pub train_teu: Option<Spanned<i64>>,
     /// Twelve monthly rate factors, January first (default: all 1).
     pub seasonality: Option<Spanned<Vec<f64>>>,
+    /// Compound growth of the volume per year, as a fraction (default: none).
+    pub growth_per_year: Option<Spanned<f64>>,
     /// Policy when the first node is full (default: wait).
     #[serde(default)]
     pub when_full: WhenFullSpec,

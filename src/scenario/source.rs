@@ -14,8 +14,15 @@ use super::error::Diagnostics;
 use super::error::ScenarioError;
 
 /// Array-of-tables sections whose elements are matched by id when a file extends another.
-pub(crate) const ELEMENT_SECTIONS: &[&str] =
-    &["node", "leg", "route", "flow", "disruption", "uncertain"];
+pub(crate) const ELEMENT_SECTIONS: &[&str] = &[
+    "node",
+    "leg",
+    "route",
+    "flow",
+    "disruption",
+    "uncertain",
+    "change",
+];
 
 #[derive(Clone, Debug)]
 pub(crate) enum SourceKind {

@@ -206,7 +206,7 @@ fn seasonality_shapes_monthly_arrivals() {
 
 /// A random small network: a chain of nodes with legs between neighbours, routes that are
 /// contiguous stretches of the chain, and flows on them.
-fn random_network() -> impl Strategy<Value = String> {
+pub fn random_network() -> impl Strategy<Value = String> {
     let node = (
         proptest::option::of(1u32..4),
         0.5f64..8.0,

@@ -24,6 +24,7 @@
 //!   `CORRIDOR_FUZZ_CASES` and `CORRIDOR_FUZZ_SEED` for a longer run.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
+//! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
@@ -48,6 +49,7 @@ mod daily;
 mod disruptions;
 mod fleets;
 mod fuzz;
+mod horizons;
 mod interrupt;
 mod invariants;
 mod operations;

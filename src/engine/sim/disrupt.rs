@@ -16,7 +16,7 @@ use super::Simulation;
 use crate::base::time::SimTime;
 use crate::engine::event::Event;
 use crate::engine::observer::Observer;
-use crate::model::{Blocks, Target, Timing, month_of};
+use crate::model::{Blocks, Target, Timing};
 use crate::stats::DisruptionRecord;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
@@ -144,7 +144,7 @@ impl<'m> Simulation<'m> {
                 max_rate_per_h,
             } => {
                 let u: f64 = rng.random();
-                let accepted = u * max_rate_per_h < rate_per_h[month_of(now)];
+                let accepted = u * max_rate_per_h < rate_per_h[model.settings.calendar.month(now)];
                 let gap = Exp::new(*max_rate_per_h)
                     .expect("validated rates are positive")
                     .sample(rng);

@@ -22,13 +22,10 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::{Location, Simulation};
-use crate::base::time::SimTime;
+use crate::base::time::{HOURS_PER_WEEK, SimTime};
 use crate::engine::event::{CargoId, Event};
 use crate::engine::observer::Observer;
 use crate::model::{DeparturePolicy, Direction, FleetId, Model, NodeId, VehicleKind};
-
-/// Hours in a week (schedule slots repeat weekly).
-const HOURS_PER_WEEK: f64 = 168.0;
 
 /// What a vehicle is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

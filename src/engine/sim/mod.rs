@@ -24,6 +24,15 @@
 //!   horizon. Events at or after the horizon are not processed.
 //! - **Randomness:** each flow, node and leg draws from its own stream (see
 //!   [`rng`](crate::base::rng)).
+//! - **Dated changes** (`[[change]]`, `Model::changes`): at its time the change's model replaces
+//!   the current one, so every draw after it uses the new distributions. Then, per node: added
+//!   servers start queued work at once; removed servers retire when they finish their current
+//!   job (no new service starts while busy and blocked servers reach the new count); a larger
+//!   yard grants waiting space requests at once; a smaller one admits nothing until its
+//!   occupancy is below the new limit (nothing already there is moved). Per flow whose rate or
+//!   seasonality changed: the pending candidate arrival is dropped and the next one drawn from
+//!   the new envelope from that instant (exact for a Poisson process, which is memoryless).
+//!   Everything before the change is bit-identical to the run without it.
 
 mod disrupt;
 mod fleet;
@@ -40,7 +49,7 @@ use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
 use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
-use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull, month_of};
+use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
     Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
     TargetStats,
@@ -135,7 +144,12 @@ struct NodeState {
 
 /// Runs replications of one model, reusing its allocations from one replication to the next.
 pub struct Simulation<'m> {
+    /// The model in force now: `base`, or the model of the last dated change applied.
     model: &'m Model,
+    /// The scenario's model (what every replication starts from).
+    base: &'m Model,
+    /// Each flow's arrival epoch: an `Arrival` event of another epoch is stale.
+    arrival_epochs: Vec<u32>,
     now: SimTime,
     in_window: bool,
     /// The current simulated day (whole run).
@@ -185,10 +199,7 @@ impl<'m> Simulation<'m> {
         let envelopes = model
             .flows
             .iter()
-            .map(|flow| {
-                let peak_rate = flow.mean_arrivals_per_hour() * flow.max_factor;
-                Exp::new(peak_rate).expect("validated flows have a positive finite rate")
-            })
+            .map(|flow| envelope_of(flow, model.settings.horizon))
             .collect();
         let placeholder = stream(0, 0, crate::base::rng::StreamId(0));
         let (vehicles, fleets) = fleet::build(model);
@@ -198,6 +209,8 @@ impl<'m> Simulation<'m> {
         }
         Simulation {
             model,
+            base: model,
+            arrival_epochs: vec![0; model.flows.len()],
             now: SimTime::ZERO,
             in_window: false,
             day: 0,
@@ -325,7 +338,15 @@ impl<'m> Simulation<'m> {
     }
 
     fn reset(&mut self, seed: u64, replication: u64) {
+        self.model = self.base;
         let model = self.model;
+        self.arrival_epochs.fill(0);
+        if !model.changes.is_empty() {
+            // The envelopes of the base model (a change may have replaced them).
+            for (envelope, flow) in self.envelopes.iter_mut().zip(&model.flows) {
+                *envelope = envelope_of(flow, model.settings.horizon);
+            }
+        }
         self.now = SimTime::ZERO;
         self.day = 0;
         self.day_end_h = HOURS_PER_DAY;
@@ -407,8 +428,10 @@ impl<'m> Simulation<'m> {
         self.stop = None;
         for i in 0..model.flows.len() {
             let first = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
-            self.events
-                .schedule(SimTime::ZERO.after(first), Event::Arrival(FlowId(i as u32)));
+            self.events.schedule(
+                SimTime::ZERO.after(first),
+                Event::Arrival(FlowId(i as u32), 0),
+            );
         }
         if model.settings.warmup > SimTime::ZERO {
             self.in_window = false;
@@ -419,12 +442,20 @@ impl<'m> Simulation<'m> {
         }
         self.reset_disruptions();
         self.reset_fleets();
+        for (i, change) in model.changes.iter().enumerate() {
+            self.events.schedule(change.at, Event::Change(i as u32));
+        }
     }
 
     #[inline]
     fn handle<O: Observer>(&mut self, event: Event, observer: &mut O) {
         match event {
-            Event::Arrival(flow) => self.on_arrival(flow, observer),
+            Event::Arrival(flow, epoch) => {
+                if epoch == self.arrival_epochs[flow.index()] {
+                    self.on_arrival(flow, observer);
+                }
+            }
+            Event::Change(index) => self.on_change(index as usize, observer),
             Event::ServiceEnd(cargo) => self.on_service_end(cargo, observer),
             Event::LegEnd(cargo) => self.on_leg_end(cargo, observer),
             Event::WarmupEnd => self.on_warmup_end(),
@@ -436,6 +467,49 @@ impl<'m> Simulation<'m> {
         }
     }
 
+    // ---------------------------------------------------------------- dated changes
+
+    /// Applies dated change `index`: its model replaces the current one (see the module's
+    /// "Dated changes").
+    fn on_change<O: Observer>(&mut self, index: usize, observer: &mut O) {
+        let old = self.model;
+        let new = &self.base.changes[index].model;
+        self.model = new;
+        for (i, (before, after)) in old.nodes.iter().zip(&new.nodes).enumerate() {
+            let node = NodeId(i as u32);
+            let state = &mut self.nodes[i];
+            state.servers = after.servers.unwrap_or(u32::MAX);
+            state.capacity_teu = after.yard_capacity_teu.unwrap_or(u64::MAX);
+            if after.servers.unwrap_or(u32::MAX) > before.servers.unwrap_or(u32::MAX)
+                || after.pass_through != before.pass_through
+            {
+                self.start_next_service(node, observer);
+            }
+            if after.yard_capacity_teu.unwrap_or(u64::MAX)
+                > before.yard_capacity_teu.unwrap_or(u64::MAX)
+            {
+                self.grant_space(node, observer);
+            }
+        }
+        for (i, (before, after)) in old.flows.iter().zip(&new.flows).enumerate() {
+            let same_rate = before.mean_arrivals_per_hour() == after.mean_arrivals_per_hour()
+                && before.seasonality == after.seasonality
+                && before.max_factor == after.max_factor
+                && before.seasonal == after.seasonal
+                && before.growth == after.growth;
+            if same_rate {
+                continue;
+            }
+            self.envelopes[i] = envelope_of(after, self.base.settings.horizon);
+            self.arrival_epochs[i] += 1;
+            let gap = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
+            self.events.schedule(
+                self.now.after(gap),
+                Event::Arrival(FlowId(i as u32), self.arrival_epochs[i]),
+            );
+        }
+    }
+
     // ---------------------------------------------------------------- arrivals
 
     fn on_arrival<O: Observer>(&mut self, flow_id: FlowId, observer: &mut O) {
@@ -444,13 +518,26 @@ impl<'m> Simulation<'m> {
         let rng = &mut self.arrival_rngs[flow_id.index()];
         // Thinning (Lewis and Shedler 1979): accept a candidate of the peak-rate process with
         // probability rate(t) / peak rate.
-        let accepted = !flow.seasonal || {
-            let u: f64 = rng.random();
-            u * flow.max_factor < flow.seasonality[month_of(self.now)]
+        let accepted = match &flow.growth {
+            None => {
+                !flow.seasonal || {
+                    let u: f64 = rng.random();
+                    u * flow.max_factor < flow.seasonality[model.settings.calendar.month(self.now)]
+                }
+            }
+            Some(growth) => {
+                // The envelope is the peak month at the peak of growth over the run.
+                let u: f64 = rng.random();
+                let peak = flow.max_factor * flow.peak_growth_factor(model.settings.horizon);
+                u * peak
+                    < flow.seasonality[model.settings.calendar.month(self.now)]
+                        * growth.factor(self.now)
+            }
         };
         let gap = self.envelopes[flow_id.index()].sample(rng);
+        let epoch = self.arrival_epochs[flow_id.index()];
         self.events
-            .schedule(self.now.after(gap), Event::Arrival(flow_id));
+            .schedule(self.now.after(gap), Event::Arrival(flow_id, epoch));
         if !accepted {
             return;
         }
@@ -1010,6 +1097,16 @@ impl<'m> Simulation<'m> {
         self.stats.conservation = conservation;
         std::mem::take(&mut self.stats)
     }
+}
+
+/// The interarrival law of `flow`'s envelope Poisson process: the peak month's rate (at the peak
+/// of its growth over a run ending at `horizon`).
+fn envelope_of(flow: &crate::model::Flow, horizon: SimTime) -> Exp<f64> {
+    let mut peak_rate = flow.mean_arrivals_per_hour() * flow.max_factor;
+    if flow.growth.is_some() {
+        peak_rate *= flow.peak_growth_factor(horizon);
+    }
+    Exp::new(peak_rate).expect("validated flows have a positive finite rate")
 }
 
 #[inline]

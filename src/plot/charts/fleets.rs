@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{BandSeries, TimePanel};
+use super::{BandSeries, TimePanel, axis_dates};
 use crate::plot::data::{Point, ResultSet};
 use crate::plot::render::Chart;
 use crate::plot::render::ChartResult;
@@ -75,6 +75,8 @@ impl Chart for Fleets {
             window_label: None,
             legend: Some(SeriesLabelPosition::UpperRight),
             y_limit: None,
+            dates: axis_dates(data, data.period.hours()),
+            marks: Vec::new(),
         }
         .draw(&top, &departures, theme)?;
 
@@ -142,6 +144,8 @@ impl Chart for Fleets {
             window_label: None,
             legend: Some(SeriesLabelPosition::LowerRight),
             y_limit: Some(100.0),
+            dates: axis_dates(data, data.period.hours()),
+            marks: Vec::new(),
         }
         .draw(&bottom, &series, theme)?;
         Ok(())

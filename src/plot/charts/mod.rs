@@ -13,6 +13,7 @@ use std::error::Error;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{Point, ResultSet};
 use super::render::{AnyChart, ChartResult};
@@ -96,6 +97,47 @@ struct TimePanel<'a> {
     legend: Option<SeriesLabelPosition>,
     /// Fixed upper end of the y axis (e.g. 100 for percentages), if the data fit under it.
     y_limit: Option<f64>,
+    /// With `[scenario] start`: the date of time 0 and the days per x-axis unit, so that the
+    /// axis is labelled with dates.
+    dates: Option<(jiff::civil::Date, f64)>,
+    /// Vertical lines with their labels, in x-axis units (the dated changes).
+    marks: Vec<(f64, String)>,
+}
+
+/// The dated changes of the run as marks on a time axis whose unit is `unit_h` hours.
+fn change_marks(data: &ResultSet, unit_h: f64) -> Vec<(f64, String)> {
+    data.report
+        .scenario
+        .changes
+        .iter()
+        .map(|c| {
+            let label = match &c.date {
+                Some(date) => format!("{} ({date})", c.id),
+                None => format!("{} (day {})", c.id, format_number(c.at_day)),
+            };
+            (c.at_day * 24.0 / unit_h, label)
+        })
+        .collect()
+}
+
+/// The date labelling of a time axis whose unit is `unit_h` hours: `Some` when the run has a
+/// start date.
+fn axis_dates(data: &ResultSet, unit_h: f64) -> Option<(jiff::civil::Date, f64)> {
+    let start = data.report.scenario.start.as_deref()?.parse().ok()?;
+    Some((start, unit_h / 24.0))
+}
+
+/// The label of an x position `v` (in axis units): a date with a start, else the number.
+fn time_label(v: f64, dates: Option<(jiff::civil::Date, f64)>) -> String {
+    match dates {
+        Some((start, days_per_unit)) => {
+            let days = (v * days_per_unit).round() as i64;
+            start
+                .checked_add(jiff::Span::new().days(days))
+                .map_or_else(|_| format_number(v), |d| d.to_string())
+        }
+        None => format_number(v),
+    }
 }
 
 impl TimePanel<'_> {
@@ -141,7 +183,7 @@ impl TimePanel<'_> {
             .x_labels(8)
             .y_labels(6)
             .y_label_formatter(&|v| format_number(*v))
-            .x_label_formatter(&|v| format_number(*v))
+            .x_label_formatter(&|v| time_label(*v, self.dates))
             .light_line_style(WHITE)
             .bold_line_style(RGBColor(225, 225, 225))
             .draw()?;
@@ -189,6 +231,23 @@ impl TimePanel<'_> {
                 ))?
                 .label(s.label.clone())
                 .legend(legend_line(color, theme));
+        }
+        for (k, (x, label)) in self.marks.iter().enumerate() {
+            let ink = RGBColor(60, 60, 60);
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(*x, 0.0), (*x, y_max)],
+                ink.stroke_width(theme.line().max(1) / 2 + 1),
+            )))?;
+            // Labels step down so that changes close together stay readable.
+            let y = y_max * (0.97 - 0.12 * (k % 4) as f64);
+            chart.draw_series(std::iter::once(Text::new(
+                format!(" {label}"),
+                (*x, y),
+                (FONT, theme.label())
+                    .into_font()
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
         }
         if let Some(position) = &self.legend {
             draw_legend(&mut chart, position.clone(), theme)?;

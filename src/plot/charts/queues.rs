@@ -5,7 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BandSeries, ChartResult, TimePanel, disruption_windows, node_color, panels, time_legend_strip,
+    BandSeries, ChartResult, TimePanel, axis_dates, disruption_windows, node_color, panels,
+    time_legend_strip,
 };
 use crate::plot::data::ResultSet;
 use crate::plot::render::Chart;
@@ -97,6 +98,8 @@ impl Chart for Queues {
                 window_label: window_label.clone(),
                 legend: None,
                 y_limit: None,
+                dates: axis_dates(data, 24.0),
+                marks: Vec::new(),
             }
             .draw(
                 &panel,

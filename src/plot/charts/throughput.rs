@@ -5,7 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BandSeries, ChartResult, TimePanel, disruption_windows, panels, route_color, time_legend_strip,
+    BandSeries, ChartResult, TimePanel, axis_dates, change_marks, disruption_windows, panels,
+    route_color, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
 use crate::plot::render::Chart;
@@ -74,6 +75,8 @@ impl Chart for Throughput {
                 window_label: window_label.clone(),
                 legend: None,
                 y_limit: None,
+                dates: axis_dates(data, period),
+                marks: change_marks(data, period),
             }
             .draw(
                 &panel,

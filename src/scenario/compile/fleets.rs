@@ -11,7 +11,7 @@ use super::limits::MAX_WAIT_H;
 use super::nodes::parse_time_of_day;
 use crate::base::number::compact;
 use crate::base::rng::StreamId;
-use crate::base::time::HOURS_PER_DAY;
+use crate::base::time::{HOURS_PER_DAY, HOURS_PER_WEEK};
 use crate::model::{
     DeparturePolicy, Direction, Dist, Fleet, FleetId, Leg, LegId, Node, VehicleKind,
 };
@@ -316,6 +316,23 @@ fn schedule(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option
         ok = false;
     }
     ok.then_some(DeparturePolicy::Schedule { slots_h })
+}
+
+/// Moves weekly slots, written in hours from Monday 00:00, into hours from the weekday of time 0
+/// (`offset_h` after a Monday 00:00; 0 leaves them as they are): with `[scenario] start` on a
+/// Wednesday, `"mon 08:00"` is 5 days and 8 hours after time 0.
+pub(super) fn shift_slots_to_weekdays(fleets: &mut [Fleet], offset_h: f64) {
+    if offset_h == 0.0 {
+        return;
+    }
+    for fleet in fleets {
+        if let DeparturePolicy::Schedule { slots_h } = &mut fleet.policy {
+            for slot in slots_h.iter_mut() {
+                *slot = (*slot - offset_h).rem_euclid(HOURS_PER_WEEK);
+            }
+            slots_h.sort_by(f64::total_cmp);
+        }
+    }
 }
 
 /// Parses a weekly slot such as `"mon 08:00"` into hours from Monday 00:00.

@@ -10,7 +10,7 @@ use super::common::{Ids, Span, sorted_keys, span_of, unique_ids};
 use super::limits::{MAX_SEASONALITY_FACTOR, MAX_TEU_PER_YEAR, MIN_TEU_PER_YEAR};
 use crate::base::number::compact;
 use crate::base::rng::StreamId;
-use crate::model::{ArrivalKind, Flow, MONTH_DAYS, Model, RouteId, WhenFull};
+use crate::model::{ArrivalKind, Flow, Growth, MONTH_DAYS, Model, RouteId, WhenFull};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{ArrivalSpec, FlowSpec, RouteShareSpec, WhenFullSpec};
 
@@ -35,7 +35,8 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
     let volume_ok = check_volume(spec, &path, diags);
     let arrival = arrival_kind(spec, &path, diags);
     let seasonality = seasonality(spec, &path, diags);
-    let (routes, arrival, seasonality) = (routes?, arrival?, seasonality?);
+    let growth = growth(spec, &path, diags);
+    let (routes, arrival, seasonality, growth) = (routes?, arrival?, seasonality?, growth?);
     if !volume_ok {
         return None;
     }
@@ -54,6 +55,7 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         seasonality,
         max_factor,
         seasonal: seasonality.iter().any(|f| (*f - 1.0).abs() > 1e-12),
+        growth,
         when_full: match spec.when_full {
             WhenFullSpec::Wait => WhenFull::Wait,
             WhenFullSpec::Refuse => WhenFull::Refuse,
@@ -61,6 +63,54 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         arrival_stream: StreamId::from_name(&format!("flow/{id}/arrivals")),
         route_stream: StreamId::from_name(&format!("flow/{id}/route")),
     })
+}
+
+/// A growing flow's rate stays within the limits at its peak over the run: its volume at the
+/// horizon's rate is at most [`MAX_TEU_PER_YEAR`](super::limits::MAX_TEU_PER_YEAR).
+pub(super) fn check_growth_within_limits(
+    flows: &[Flow],
+    specs: &[FlowSpec],
+    horizon: crate::base::time::SimTime,
+    diags: &mut Diagnostics<'_>,
+) {
+    let max = super::limits::MAX_TEU_PER_YEAR;
+    for (flow, spec) in flows.iter().zip(specs) {
+        let (Some(_), Some(value)) = (&flow.growth, &spec.growth_per_year) else {
+            continue;
+        };
+        let peak = flow.teu_per_year * flow.peak_growth_factor(horizon);
+        if !(peak.is_finite() && peak <= max) {
+            diags.push(
+                span_of(value),
+                format!("flow \"{}\".growth_per_year", flow.id),
+                format!(
+                    "grows the volume to {peak:.3e} TEU a year by the horizon, above the limit of \
+                     {max:e}; lower the growth or the horizon"
+                ),
+            );
+        }
+    }
+}
+
+/// The growth of the volume (`growth_per_year`): above -1 (a flow cannot fall below nothing) and
+/// at most 10 (elevenfold a year); 0 or absent is none. `Some(None)` for no growth.
+fn growth(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<Option<Growth>> {
+    let Some(value) = &spec.growth_per_year else {
+        return Some(None);
+    };
+    let g = *value.get_ref();
+    if !(g.is_finite() && g > -1.0 && g <= 10.0) {
+        diags.push(
+            span_of(value),
+            format!("{path}.growth_per_year"),
+            format!(
+                "must be a fraction per year greater than -1 and at most 10 (0.2 is 20% a year), \
+                 got {g}"
+            ),
+        );
+        return None;
+    }
+    Some((g != 0.0).then(|| Growth::new(g)))
 }
 
 /// The route by id, reported at `path` if unknown.

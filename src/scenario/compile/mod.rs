@@ -16,12 +16,14 @@
 //! | `disruptions.rs` | `[[disruption]]` | node and leg ids |
 //! | `fleets.rs` | `[leg.fleet]`, and which nodes' berths vessels use | compiled legs |
 //! | `distributions.rs` | every distribution value | — |
+//! | `changes.rs` | `[[change]]`: each compiled into the whole model from its date on | the compiled model |
 //!
 //! `common.rs` holds what they share (ids, spans, counts); `limits.rs` the numeric limits every
 //! section checks, derived from what the engine can represent. The study sections (`[sweep]`,
 //! `[[uncertain]]`) are not part of the model: this pass only accepts their names, and
 //! `study::sections` checks them.
 
+mod changes;
 mod common;
 mod disruptions;
 mod distributions;
@@ -136,6 +138,12 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
     if !diags.is_empty() {
         return None;
     }
+    flows::check_growth_within_limits(&flows, &specs.flows, settings.horizon, diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    let mut fleets = fleets;
+    fleets::shift_slots_to_weekdays(&mut fleets, settings.calendar.week_offset_h());
     let model = Model {
         settings,
         nodes,
@@ -144,9 +152,15 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
         flows,
         fleets,
         disruptions: all_disruptions,
+        changes: Vec::new(),
     };
     let yard_spans = spans_by_node(&specs.nodes, |n| n.yard_capacity.as_ref().map(|y| y.span()));
     flows::check_yards_fit_consignments(&model, &yard_spans, diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    let mut model = model;
+    model.changes = changes::compile_changes(root, &model, diags, compile)?;
     diags.is_empty().then_some(model)
 }
 
@@ -162,6 +176,8 @@ fn parse_sections(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> S
             "route" => specs.routes = parse_array(value, "route", diags),
             "flow" => specs.flows = parse_array(value, "flow", diags),
             "disruption" => specs.disruptions = parse_array(value, "disruption", diags),
+            // `[[change]]` is checked and compiled after the model (`changes.rs`).
+            "change" => {}
             _ if OTHER_SECTIONS.contains(&name) => {}
             _ if RESERVED.contains(&name) => diags.push(
                 Some(key.span()),
@@ -184,7 +200,12 @@ fn parse_sections(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> S
 /// Every section name a scenario file may use, in the order error messages list them.
 fn known_sections() -> impl Iterator<Item = &'static str> {
     let (merge, studies) = OTHER_SECTIONS.split_at(2);
-    merge.iter().chain(MODEL_SECTIONS).chain(studies).copied()
+    merge
+        .iter()
+        .chain(MODEL_SECTIONS)
+        .chain(&["change"])
+        .chain(studies)
+        .copied()
 }
 
 /// At least one `[[node]]` and one `[[flow]]`.

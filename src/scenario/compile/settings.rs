@@ -3,7 +3,9 @@
 use super::common::{check_text, positive_count, span_of};
 use super::limits::MAX_HORIZON_DAYS;
 use crate::base::time::SimTime;
-use crate::model::RunSettings;
+use jiff::civil::Date;
+
+use crate::model::{Calendar, RunSettings};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::ScenarioSpec;
 
@@ -38,8 +40,15 @@ pub(super) fn compile_settings(
             positive_count(value, "scenario.max_in_system", MAX_MAX_IN_SYSTEM, diags).map(u64::from)
         }
     };
-    (name_ok && horizon_ok && warmup_ok && replications.is_some() && max_in_system.is_some()).then(
-        || RunSettings {
+    let calendar = if horizon_ok {
+        calendar(spec, diags)
+    } else {
+        None
+    };
+    (name_ok && horizon_ok && warmup_ok && replications.is_some() && max_in_system.is_some())
+        .then_some(())
+        .and(calendar)
+        .map(|calendar| RunSettings {
             name: spec.name.get_ref().clone(),
             description: spec
                 .description
@@ -51,8 +60,56 @@ pub(super) fn compile_settings(
             seed: spec.seed.unwrap_or(DEFAULT_SEED),
             replications: replications.unwrap_or(1),
             max_in_system: max_in_system.unwrap_or(DEFAULT_MAX_IN_SYSTEM),
-        },
-    )
+            calendar,
+        })
+}
+
+/// The date of time 0, if given: a real date `YYYY-MM-DD` such that the whole run stays within
+/// the years the calendar supports.
+pub(super) fn start_date(
+    spec: &ScenarioSpec,
+    diags: &mut Diagnostics<'_>,
+) -> Result<Option<Date>, ()> {
+    let Some(start) = &spec.start else {
+        return Ok(None);
+    };
+    parse_date(start.get_ref())
+        .map(Some)
+        .map_err(|message| diags.push(span_of(start), "scenario.start", message))
+}
+
+/// Parses a date written `YYYY-MM-DD` (a real date: `2027-02-29` is not one).
+pub(crate) fn parse_date(text: &str) -> Result<Date, String> {
+    let well_formed = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !well_formed {
+        return Err(format!("must be a date written YYYY-MM-DD, got \"{text}\""));
+    }
+    text.parse::<Date>()
+        .map_err(|_| format!("\"{text}\" is not a date in the calendar"))
+}
+
+/// The calendar of the run.
+fn calendar(spec: &ScenarioSpec, diags: &mut Diagnostics<'_>) -> Option<Calendar> {
+    let start = start_date(spec, diags).ok()?;
+    let horizon = SimTime::from_days(*spec.horizon_days.get_ref());
+    match Calendar::new(start, horizon) {
+        Ok(calendar) => Some(calendar),
+        Err(message) => {
+            diags.push(
+                spec.start.as_ref().and_then(span_of),
+                "scenario.start",
+                message,
+            );
+            None
+        }
+    }
 }
 
 /// The name is not blank.
@@ -163,5 +220,41 @@ mod tests {
                 "3:16: scenario.replications: must be a whole number from 1 to 4294967295, got 0",
             ]
         );
+    }
+
+    #[test]
+    fn a_start_date_gives_the_run_a_real_calendar() {
+        let (got, diags) = settings("name = \"s\"\nhorizon_days = 30\nstart = \"2028-02-28\"");
+        assert_eq!(diags, Vec::<String>::new());
+        let calendar = got.unwrap().calendar;
+        assert_eq!(
+            calendar.start().map(|d| d.to_string()).as_deref(),
+            Some("2028-02-28")
+        );
+        assert_eq!(
+            calendar.date(1).map(|d| d.to_string()).as_deref(),
+            Some("2028-02-29")
+        );
+    }
+
+    #[test]
+    fn a_start_that_is_not_a_date_is_reported_with_what_is_allowed() {
+        for (start, message) in [
+            (
+                "2025-1-1",
+                "must be a date written YYYY-MM-DD, got \"2025-1-1\"",
+            ),
+            ("2027-02-29", "\"2027-02-29\" is not a date in the calendar"),
+            (
+                "next year",
+                "must be a date written YYYY-MM-DD, got \"next year\"",
+            ),
+        ] {
+            let (got, diags) = settings(&format!(
+                "name = \"s\"\nhorizon_days = 30\nstart = \"{start}\""
+            ));
+            assert!(got.is_none());
+            assert_eq!(diags, [format!("3:9: scenario.start: {message}")]);
+        }
     }
 }

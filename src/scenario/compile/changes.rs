@@ -1,0 +1,441 @@
+//! `[[change]]`: dated changes of parameters.
+//!
+//! ```toml
+//! [[change]]
+//! id = "aktau-third-crane"
+//! at = "2027-01-01"                        # or at_day = 730
+//! set = { "node.aktau-port.servers" = 3, "node.aktau-port.service" = { dist = "exp", mean = 2 } }
+//! scale = { "flow.khorgos-aktau.teu_per_year" = 1.5 }
+//! ```
+//!
+//! Each change is compiled into the whole model from its date on: the merged tree with this
+//! change's assignments and those of every earlier change applied (by the same parameter paths
+//! as `--set` and `--scale`), compiled by the same pass as the scenario. So every rule of the
+//! scenario holds after every change, and a value that breaks one is reported at the file and
+//! line of the `[[change]]` that wrote it, prefixed with the change's id. Changes apply in order
+//! of time, changes at the same time in file order (a later one sees an earlier one's values).
+//!
+//! Which parameters may change is [`changeable`]'s list: the run settings cannot (they are not
+//! parameters of the corridor), nor, in this version, fleets, berths and disruptions (their
+//! vehicles and episodes in progress need rules of their own; the validator says so).
+
+use std::collections::HashSet;
+
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
+
+use super::common::Span;
+use super::settings::parse_date;
+use crate::base::time::SimTime;
+use crate::model::{DatedChange, Model};
+use crate::scenario::error::Diagnostics;
+use crate::scenario::params::{self, Assignment, Change};
+
+/// The compile pass, handed in by `compile/mod.rs` (this file does not import it).
+pub(super) type CompileFn =
+    for<'a, 'd, 'e> fn(&Spanned<DeTable<'a>>, &'d mut Diagnostics<'e>) -> Option<Model>;
+
+/// The latest day a change may name (the longest horizon accepted).
+const MAX_DAY: f64 = 365.0 * 1000.0;
+
+/// The keys a `[[change]]` table may have.
+const KEYS: &[&str] = &["id", "at", "at_day", "set", "scale"];
+
+/// One assignment of a change: the path (and its span) and either a value to write or a factor.
+struct Item<'a> {
+    path: String,
+    path_span: Span,
+    value: Spanned<DeValue<'a>>,
+    scale: bool,
+}
+
+/// A checked `[[change]]`.
+struct Parsed<'a> {
+    id: String,
+    at_day: f64,
+    items: Vec<Item<'a>>,
+}
+
+/// Checks every `[[change]]` of `root` and compiles each into the model from its date on.
+/// `None` if anything was reported.
+pub(super) fn compile_changes<'a>(
+    root: &Spanned<DeTable<'a>>,
+    base: &Model,
+    diags: &mut Diagnostics<'_>,
+    compile: CompileFn,
+) -> Option<Vec<DatedChange>> {
+    let Some(section) = root.get_ref().get("change") else {
+        return Some(Vec::new());
+    };
+    let Some(array) = section.get_ref().as_array() else {
+        diags.push(
+            Some(section.span()),
+            "change",
+            "must be an array of tables, written [[change]]",
+        );
+        return None;
+    };
+    let mut parsed = Vec::new();
+    let mut seen = HashSet::new();
+    let mut ok = true;
+    for element in array.iter() {
+        match parse_change(element, base, &mut seen, diags) {
+            Some(change) => parsed.push(change),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    // By time, then file order (the sort is stable).
+    parsed.sort_by(|a, b| a.at_day.total_cmp(&b.at_day));
+    let mut literals: Vec<Vec<Option<String>>> = Vec::new();
+    let mut out = Vec::new();
+    for k in 0..parsed.len() {
+        let start = diags.len();
+        let prefix = format!("change \"{}\"", parsed[k].id);
+        // The scaled values of change k are computed from the tree with the earlier changes.
+        let mut mine = Vec::new();
+        {
+            let Some(tree) = applied(root, &parsed[..k], &literals, diags) else {
+                diags.prefix_since(start, &prefix);
+                return None;
+            };
+            for item in &parsed[k].items {
+                if !item.scale {
+                    mine.push(None);
+                    continue;
+                }
+                let factor = number(item.value.get_ref()).unwrap_or(f64::NAN);
+                let assignment = Assignment {
+                    path: item.path.clone(),
+                    change: Change::Scale(factor),
+                };
+                match params::literal(tree.get_ref(), &assignment) {
+                    Ok(text) => mine.push(Some(text)),
+                    Err(message) => {
+                        diags.push(Some(item.path_span.clone()), &item.path, message);
+                        mine.push(None);
+                    }
+                }
+            }
+        }
+        if diags.len() > start {
+            diags.prefix_since(start, &prefix);
+            return None;
+        }
+        literals.push(mine);
+        let Some(tree) = applied(root, &parsed[..=k], &literals, diags) else {
+            diags.prefix_since(start, &prefix);
+            return None;
+        };
+        let model = compile(&tree, diags);
+        diags.prefix_since(start, &prefix);
+        let model = model?;
+        if diags.len() > start {
+            return None;
+        }
+        out.push(DatedChange {
+            id: parsed[k].id.clone(),
+            at: SimTime::from_days(parsed[k].at_day),
+            model,
+        });
+    }
+    Some(out)
+}
+
+/// `root` without its changes, with the assignments of `changes` applied in order (the scaled
+/// values from `literals`, one list per change).
+fn applied<'a, 't>(
+    root: &Spanned<DeTable<'a>>,
+    changes: &[Parsed<'a>],
+    literals: &'t [Vec<Option<String>>],
+    diags: &mut Diagnostics<'_>,
+) -> Option<Spanned<DeTable<'t>>>
+where
+    'a: 't,
+{
+    let mut table: DeTable<'t> = root.get_ref().clone();
+    table.remove("change");
+    let mut ok = true;
+    for (change, texts) in changes.iter().zip(literals) {
+        for (item, text) in change.items.iter().zip(texts) {
+            let value: Spanned<DeValue<'t>> = match text {
+                Some(text) => match DeValue::parse(text) {
+                    Ok(parsed) => respan(parsed, &item.value.span()),
+                    Err(err) => {
+                        diags.push(
+                            Some(item.path_span.clone()),
+                            &item.path,
+                            format!("cannot scale: {}", err.message()),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => item.value.clone(),
+            };
+            if !item.scale
+                && let Err(message) = params::check_replacement(&table, &item.path, value.get_ref())
+            {
+                diags.push(Some(item.path_span.clone()), &item.path, message);
+                ok = false;
+                continue;
+            }
+            if let Err(message) = params::set(&mut table, &item.path, value) {
+                diags.push(Some(item.path_span.clone()), &item.path, message);
+                ok = false;
+            }
+        }
+    }
+    ok.then(|| Spanned::new(root.span(), table))
+}
+
+/// `value` with every span (its own and its parts') set to `span`, so that a problem with it is
+/// reported where the change wrote its factor.
+fn respan<'t>(value: Spanned<DeValue<'t>>, span: &Span) -> Spanned<DeValue<'t>> {
+    let inner = match value.into_inner() {
+        DeValue::Table(table) => {
+            let mut out = DeTable::new();
+            for (key, v) in table {
+                out.insert(
+                    Spanned::new(span.clone(), key.into_inner()),
+                    respan(v, span),
+                );
+            }
+            DeValue::Table(out)
+        }
+        DeValue::Array(array) => {
+            let mut out = DeArray::new();
+            for item in array {
+                out.push(respan(item, span));
+            }
+            DeValue::Array(out)
+        }
+        other => other,
+    };
+    Spanned::new(span.clone(), inner)
+}
+
+fn number(value: &DeValue<'_>) -> Option<f64> {
+    match value {
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+            .ok()
+            .map(|i| i as f64),
+        DeValue::Float(f) => f.as_str().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Why a parameter path cannot change at a date, or `None` if it can.
+pub(crate) fn changeable(path: &str) -> Option<&'static str> {
+    let mut parts = path.split('.');
+    let section = parts.next().unwrap_or("");
+    let last = path.rsplit('.').next().unwrap_or("");
+    match section {
+        "scenario" => Some(
+            "a run setting (horizon, warm-up, seed, replications) is not a parameter of the \
+             corridor and cannot change during a run",
+        ),
+        "leg" if path.contains(".fleet.") || last == "fleet" => Some(
+            "fleets cannot change at a date in this version: vessels in service, loading or at \
+             sea need rules of their own (planned)",
+        ),
+        "node" if last == "berths" => Some(
+            "berths cannot change at a date in this version: vessels at or waiting for a berth \
+             need rules of their own (planned)",
+        ),
+        "disruption" => Some(
+            "disruptions cannot change at a date in this version: episodes already under way \
+             need rules of their own (planned); write a second [[disruption]] with a scheduled \
+             start instead",
+        ),
+        _ => None,
+    }
+}
+
+/// Checks one `[[change]]` table.
+fn parse_change<'a>(
+    element: &Spanned<DeValue<'a>>,
+    base: &Model,
+    seen: &mut HashSet<String>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Parsed<'a>> {
+    let Some(table) = element.get_ref().as_table() else {
+        diags.push(
+            Some(element.span()),
+            "change",
+            "each [[change]] must be a table",
+        );
+        return None;
+    };
+    let mut ok = true;
+    for (key, _) in table.iter() {
+        if !KEYS.contains(&key.get_ref().as_ref()) {
+            diags.push(
+                Some(key.span()),
+                format!("change.{}", key.get_ref()),
+                format!("unknown field; allowed: {}", KEYS.join(", ")),
+            );
+            ok = false;
+        }
+    }
+    let id = match table.get("id").map(|v| (v.span(), v.get_ref().as_str())) {
+        Some((span, Some(id))) if !id.is_empty() => {
+            if !seen.insert(id.to_string()) {
+                diags.push(
+                    Some(span),
+                    "change.id",
+                    format!("duplicate change id \"{id}\""),
+                );
+                ok = false;
+            }
+            id.to_string()
+        }
+        Some((span, _)) => {
+            diags.push(Some(span), "change.id", "must be a non-empty string");
+            return None;
+        }
+        None => {
+            diags.push(
+                Some(element.span()),
+                "change.id",
+                "missing: every [[change]] has an id (variants override or remove it by id)",
+            );
+            return None;
+        }
+    };
+    let path = |key: &str| format!("change \"{id}\".{key}");
+    let horizon = base.settings.horizon.days();
+    let at_day = match (table.get("at"), table.get("at_day")) {
+        (Some(_), Some(at_day)) => {
+            diags.push(
+                Some(at_day.span()),
+                path("at_day"),
+                "give either at (a date) or at_day, not both",
+            );
+            None
+        }
+        (None, None) => {
+            diags.push(
+                Some(element.span()),
+                path("at"),
+                "missing: give at = \"YYYY-MM-DD\" (with [scenario] start) or at_day = days",
+            );
+            None
+        }
+        (Some(at), None) => match at.get_ref().as_str().map(parse_date) {
+            None => {
+                diags.push(
+                    Some(at.span()),
+                    path("at"),
+                    "must be a date string \"YYYY-MM-DD\"",
+                );
+                None
+            }
+            Some(Err(message)) => {
+                diags.push(Some(at.span()), path("at"), message);
+                None
+            }
+            Some(Ok(date)) => match base.settings.calendar.day_of(date) {
+                None => {
+                    diags.push(
+                        Some(at.span()),
+                        path("at"),
+                        "a date needs [scenario] start (the date of time 0); without one, \
+                         write at_day",
+                    );
+                    None
+                }
+                Some(day) => Some((day as f64, at.span())),
+            },
+        },
+        (None, Some(at_day)) => match number(at_day.get_ref()) {
+            Some(day) => Some((day, at_day.span())),
+            None => {
+                diags.push(
+                    Some(at_day.span()),
+                    path("at_day"),
+                    "must be a number of days",
+                );
+                None
+            }
+        },
+    };
+    let at_day = match at_day {
+        Some((day, span)) if !(day.is_finite() && day > 0.0 && day <= MAX_DAY) => {
+            diags.push(
+                Some(span),
+                path(if table.contains_key("at") {
+                    "at"
+                } else {
+                    "at_day"
+                }),
+                format!(
+                    "must fall after time 0 (a change at time 0 is the scenario itself) and at \
+                     most {MAX_DAY} days after it, got day {day}; a change at or after the \
+                     horizon (day {horizon}) is checked but never applies"
+                ),
+            );
+            None
+        }
+        other => other.map(|(day, _)| day),
+    };
+    let mut items = Vec::new();
+    for (key, scale) in [("set", false), ("scale", true)] {
+        let Some(value) = table.get(key) else {
+            continue;
+        };
+        let Some(assignments) = value.get_ref().as_table() else {
+            diags.push(
+                Some(value.span()),
+                path(key),
+                format!(
+                    "must be a table of parameter paths, e.g. {key} = {{ \"node.x.servers\" = 3 }}"
+                ),
+            );
+            ok = false;
+            continue;
+        };
+        for (p, v) in assignments.iter() {
+            let p_text: &str = p.get_ref().as_ref();
+            if let Some(why) = changeable(p_text) {
+                diags.push(
+                    Some(p.span()),
+                    format!("{}.{p_text}", path(key)),
+                    format!("\"{p_text}\" cannot change at a date: {why}"),
+                );
+                ok = false;
+                continue;
+            }
+            if scale && number(v.get_ref()).is_none() {
+                diags.push(
+                    Some(v.span()),
+                    format!("{}.{p_text}", path(key)),
+                    "a scale factor must be a number",
+                );
+                ok = false;
+                continue;
+            }
+            items.push(Item {
+                path: p_text.to_string(),
+                path_span: p.span(),
+                value: v.clone(),
+                scale,
+            });
+        }
+    }
+    if items.is_empty() && ok {
+        diags.push(
+            Some(element.span()),
+            path("set"),
+            "a change must set or scale at least one parameter",
+        );
+        ok = false;
+    }
+    (ok && at_day.is_some()).then(|| Parsed {
+        id,
+        at_day: at_day.unwrap_or(0.0),
+        items,
+    })
+}
