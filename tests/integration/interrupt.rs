@@ -6,7 +6,9 @@
 //! the time an uninterrupted run takes on this machine, so the kills land in every phase
 //! (loading, simulation, writing the files, drawing the charts, the final swap, after the end);
 //! the assertions hold whatever the phase, so the test cannot be flaky: a slower or faster
-//! machine only moves the kills to other phases.
+//! machine only moves the kills to other phases. The first trial kills at once and the last
+//! signals nothing until the run has ended, so both outcomes (old results kept, new results in
+//! place) are reached whatever the timing.
 
 #![cfg(unix)]
 
@@ -88,19 +90,37 @@ fn killing_a_forced_rerun_at_any_point_leaves_the_complete_old_or_new_results() 
         0.03, 0.15, 0.3, 0.45, 0.6, 0.7, 0.78, 0.85, 0.9, 0.94, 0.97, 0.99, 1.01, 1.05,
     ];
     let signals = [libc::SIGTERM, libc::SIGINT, libc::SIGKILL];
+    // (delay as a fraction of a full run, signal): a SIGKILL at once (the old results must stay),
+    // the schedule, then a run left to finish (infinite delay: no signal; the new results).
+    let trials: Vec<(f64, i32)> = std::iter::once((0.0, libc::SIGKILL))
+        .chain(
+            fractions
+                .iter()
+                .enumerate()
+                .map(|(i, &f)| (f, signals[i % signals.len()])),
+        )
+        .chain(std::iter::once((f64::INFINITY, libc::SIGTERM)))
+        .collect();
     let (mut old_kept, mut new_kept) = (0, 0);
-    for (trial, fraction) in fractions.iter().enumerate() {
-        let signal = signals[trial % signals.len()];
+    for (trial, &(fraction, signal)) in trials.iter().enumerate() {
         let work = root.path().join(format!("trial-{trial}"));
         std::fs::create_dir(&work).unwrap();
         let out = work.join("out");
         copy_dir(&old_ref, &out);
         let child = run(&out, 2).spawn().unwrap();
-        std::thread::sleep(full.mul_f64(*fraction));
-        // SAFETY: signalling our own child process.
-        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        if fraction.is_finite() {
+            std::thread::sleep(full.mul_f64(fraction));
+            // SAFETY: signalling our own child process, which has not been waited for yet.
+            unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        }
         let output = child.wait_with_output().unwrap();
         let code = output.status.code();
+        // A signal that arrives before the command installs its handler ends it at once, like a
+        // SIGKILL (what it leaves is then checked the same way).
+        let killed = {
+            use std::os::unix::process::ExitStatusExt;
+            output.status.signal().is_some()
+        };
         let what = format!(
             "trial {trial}: signal {signal} at {:.0}% of {full:?}, exit {code:?}, stderr {}",
             fraction * 100.0,
@@ -122,7 +142,7 @@ fn killing_a_forced_rerun_at_any_point_leaves_the_complete_old_or_new_results() 
             report.contains(&format!("(seed {})", seed_of(&out))),
             "{what}: report.html of another run"
         );
-        if signal == libc::SIGKILL {
+        if signal == libc::SIGKILL || killed {
             // A staging directory may be left beside --out; the next run removes it.
             let left = beside(&out, &["out"]);
             assert!(
