@@ -9,25 +9,26 @@ use crate::stats::Summary;
 use crate::stats::kpi::Scope;
 use crate::stats::summary::RouteSummary;
 
-/// A left-aligned first column and right-aligned other columns, sized to fit.
-struct Table {
+/// A left-aligned first column and right-aligned other columns, sized to fit (also the table
+/// `corridor calibrate` prints).
+pub(crate) struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn new(header: &[&str]) -> Table {
+    pub(crate) fn new(header: &[&str]) -> Table {
         Table {
             header: header.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
         }
     }
 
-    fn row(&mut self, cells: Vec<String>) {
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
-    fn render(&self, out: &mut String) {
+    pub(crate) fn render(&self, out: &mut String) {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (width, cell) in widths.iter_mut().zip(row) {
@@ -57,7 +58,7 @@ impl Table {
 }
 
 /// `mean ± half-width` with `decimals` decimals, scaled by `scale`; `-` when absent.
-fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
+pub(crate) fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
     match estimate {
         None => "-".to_string(),
         Some(Estimate {

@@ -23,9 +23,10 @@ use toml::Spanned;
 
 use crate::base::{Estimate, Welford};
 use crate::experiment::{RunConfig, Runner, SimError};
+use crate::report::table::{Table, pm};
 use crate::scenario::LoadedScenario;
 use crate::scenario::error::nearest;
-use crate::stats::kpi::{KpiColumns, Scope};
+use crate::stats::kpi::{KpiColumn, KpiColumns, Scope};
 
 use super::{Sample, sample};
 
@@ -264,6 +265,8 @@ impl Targets {
         }
         let dir = path.parent().unwrap_or(Path::new(""));
         let mut scenarios: Vec<(String, LoadedScenario)> = Vec::new();
+        // Each loaded scenario's KPI columns and their names, in the same order.
+        let mut scenario_columns: Vec<(Vec<KpiColumn>, Vec<String>)> = Vec::new();
         let mut failed: Vec<String> = Vec::new();
         let mut targets = Vec::new();
         let mut seen = BTreeMap::new();
@@ -277,7 +280,12 @@ impl Targets {
             let name = t.scenario.get_ref().clone();
             if !scenarios.iter().any(|(n, _)| *n == name) && !failed.contains(&name) {
                 match super::sections::load(&dir.join(&name)) {
-                    Ok(loaded) => scenarios.push((name.clone(), loaded)),
+                    Ok(loaded) => {
+                        let all = KpiColumns::new(&loaded.model).columns().to_vec();
+                        let names = all.iter().map(KpiColumn::name).collect();
+                        scenario_columns.push((all, names));
+                        scenarios.push((name.clone(), loaded));
+                    }
                     Err(err) => {
                         failed.push(name.clone());
                         fail(format!(
@@ -287,14 +295,11 @@ impl Targets {
                     }
                 }
             }
-            let Some((_, loaded)) = scenarios.iter().find(|(n, _)| *n == name) else {
+            let Some(index) = scenarios.iter().position(|(n, _)| *n == name) else {
                 continue;
             };
-            let columns: Vec<String> = KpiColumns::new(&loaded.model)
-                .columns()
-                .iter()
-                .map(|c| c.name())
-                .collect();
+            let loaded = &scenarios[index].1;
+            let (all, columns) = &scenario_columns[index];
             let mut chosen = Vec::new();
             for kpi in &t.kpis {
                 if columns.contains(kpi.get_ref()) {
@@ -304,7 +309,7 @@ impl Targets {
                         "{}: target \"{id}\": unknown KPI column \"{}\" in {name}; nearest: {}",
                         at(kpi.span()),
                         kpi.get_ref(),
-                        quoted(&nearest(kpi.get_ref(), &columns, 5))
+                        quoted(&nearest(kpi.get_ref(), columns, 5))
                     ));
                 }
             }
@@ -327,7 +332,7 @@ impl Targets {
                 }
             }
             if let Some(through) = &t.through {
-                match through_columns(loaded, through.get_ref()) {
+                match through_columns(loaded, all, through.get_ref()) {
                     Ok(found) => {
                         weights.extend(std::iter::repeat_n(1.0, found.len()));
                         chosen.extend(found);
@@ -467,7 +472,11 @@ impl Targets {
 }
 
 /// The stage columns of `through.route` from its first stage through node `through.node`.
-fn through_columns(loaded: &LoadedScenario, through: &ThroughSpec) -> Result<Vec<String>, String> {
+fn through_columns(
+    loaded: &LoadedScenario,
+    columns: &[KpiColumn],
+    through: &ThroughSpec,
+) -> Result<Vec<String>, String> {
     let model = &loaded.model;
     let Some(route) = model.routes.iter().find(|r| r.id == through.route) else {
         let ids: Vec<&str> = model.routes.iter().map(|r| r.id.as_str()).collect();
@@ -498,8 +507,7 @@ fn through_columns(loaded: &LoadedScenario, through: &ThroughSpec) -> Result<Vec
     // time (`service_h`); its other components are always empty.
     let last = 2 * position;
     let prefix = format!("{}/", route.id);
-    Ok(KpiColumns::new(model)
-        .columns()
+    Ok(columns
         .iter()
         .filter(|c| c.scope == Scope::Stage)
         .filter_map(|c| {
@@ -571,64 +579,29 @@ fn number(x: f64) -> String {
 
 /// An estimate as `mean ± half-width`, both with the mean's decimals.
 fn estimate_text(estimate: Option<Estimate>) -> String {
-    match estimate {
-        None => "—".to_string(),
-        Some(e) => {
-            let digits = decimals(e.mean);
-            match e.half_width {
-                Some(h) => format!("{:.digits$} ± {h:.digits$}", e.mean),
-                None => format!("{:.digits$}", e.mean),
-            }
-        }
-    }
+    pm(&estimate, 1.0, estimate.map_or(0, |e| decimals(e.mean)))
 }
 
 impl Calibration {
     /// The outcomes as a plain-text table (what `corridor calibrate` prints).
     pub fn table(&self) -> String {
-        let rows: Vec<[String; 5]> = self
-            .outcomes
-            .iter()
-            .map(|o| {
-                [
-                    o.target.id.clone(),
-                    format!("{} {}", estimate_text(o.estimate), o.target.unit),
-                    o.target.band(),
-                    o.verdict().to_string(),
-                    match (o.unexpected(), o.target.reached) {
-                        (false, true) => String::new(),
-                        (false, false) => "documented gap".to_string(),
-                        (true, true) => "UNEXPECTED: outside".to_string(),
-                        (true, false) => "UNEXPECTED: documented gap now inside".to_string(),
-                    },
-                ]
-            })
-            .collect();
-        let header = ["target", "model (95% CI)", "tolerance", "verdict", "note"];
-        let mut widths = header.map(|h| h.chars().count());
-        for row in &rows {
-            for (w, cell) in widths.iter_mut().zip(row) {
-                *w = (*w).max(cell.chars().count());
-            }
+        let mut table = Table::new(&["target", "model (95% CI)", "tolerance", "verdict", "note"]);
+        for o in &self.outcomes {
+            table.row(vec![
+                o.target.id.clone(),
+                format!("{} {}", estimate_text(o.estimate), o.target.unit),
+                o.target.band(),
+                o.verdict().to_string(),
+                match (o.unexpected(), o.target.reached) {
+                    (false, true) => String::new(),
+                    (false, false) => "documented gap".to_string(),
+                    (true, true) => "UNEXPECTED: outside".to_string(),
+                    (true, false) => "UNEXPECTED: documented gap now inside".to_string(),
+                },
+            ]);
         }
-        let line = |cells: &[String]| {
-            let mut out = String::new();
-            for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-                if i > 0 {
-                    out.push_str("  ");
-                }
-                let pad = w - cell.chars().count();
-                out.push_str(cell);
-                out.push_str(&" ".repeat(pad));
-            }
-            out.trim_end().to_string() + "\n"
-        };
-        let mut out = line(&header.map(String::from));
-        out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * (widths.len() - 1)));
-        out.push('\n');
-        for row in &rows {
-            out.push_str(&line(row));
-        }
+        let mut out = String::new();
+        table.render(&mut out);
         out
     }
 
