@@ -75,7 +75,8 @@ fn every_shipped_scenario_validates_and_runs() {
     corridor().arg("validate").args(&files).assert().success();
     let out = tempfile::tempdir().unwrap();
     for (i, file) in files.iter().enumerate() {
-        // One short replication each: what validates must run.
+        // One short replication each (60 days, 10 of warm-up, whatever the file's own window):
+        // what validates must run.
         corridor()
             .arg("run")
             .arg(file)
@@ -86,6 +87,8 @@ fn every_shipped_scenario_validates_and_runs() {
                 "1",
                 "--set",
                 "scenario.horizon_days=60",
+                "--set",
+                "scenario.warmup_days=10",
                 "--out",
             ])
             .arg(out.path().join(i.to_string()))
