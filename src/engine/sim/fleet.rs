@@ -258,6 +258,7 @@ impl<'m> Simulation<'m> {
                     self.invalidate(v);
                     self.vehicles[v as usize].at_home = true;
                     self.queue_for_berth(v, home);
+                    observer.vehicle_service(self.now, fleet, v, true);
                     needed -= 1;
                 }
             }
@@ -326,6 +327,7 @@ impl<'m> Simulation<'m> {
         vehicle.retiring = false;
         let fleet = vehicle.fleet;
         let home = self.fleets[fleet.index()].home;
+        observer.vehicle_service(self.now, fleet, v, false);
         self.record_in_service(fleet);
         if holds_berth && self.model.fleet(fleet).kind == VehicleKind::Vessel {
             self.nodes[home.index()].berths_used -= 1;
@@ -477,6 +479,7 @@ impl<'m> Simulation<'m> {
                 .remove(position)
                 .expect("position is in range");
             state.berths_used += 1;
+            observer.berthed(self.now, node, v, state.berths_used);
             self.berthed(v, observer);
         }
     }
@@ -796,6 +799,7 @@ impl<'m> Simulation<'m> {
             }
         }
         observer.departed(now, fleet, node, load);
+        observer.vehicle_departed(now, fleet, class, v, node, load);
         let class = &spec.classes[class];
         let travel_h = if at_home {
             self.draw_trip(class, spec.leg, None)

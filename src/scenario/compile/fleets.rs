@@ -158,7 +158,7 @@ fn unnamed_class(
         diags.push(
             span_of(spec),
             format!("{path}.capacity_teu"),
-            "missing: give the capacity of one vehicle, capacity_teu = N (or vehicle classes,              [leg.fleet.classes.<id>])",
+            "missing: give the capacity of one vehicle, capacity_teu = N (or vehicle classes, [leg.fleet.classes.<id>])",
         );
         return None;
     }
@@ -184,7 +184,7 @@ fn named_classes(
             diags.push(
                 span_of(value),
                 format!("{path}.{key}"),
-                "a fleet with classes gives the number of vehicles per class                  ([leg.fleet.classes.<id>] vessels = N), not for the fleet",
+                "a fleet with classes gives the number of vehicles per class ([leg.fleet.classes.<id>] vessels = N), not for the fleet",
             );
             ok = false;
         }
@@ -210,7 +210,7 @@ fn named_classes(
                 span_of(class),
                 class_path.clone(),
                 format!(
-                    "a class id is made of letters, digits, '-' and '_' (it names KPI columns                      and parameter paths), got \"{id}\""
+                    "a class id is made of letters, digits, '-' and '_' (it names KPI columns and parameter paths), got \"{id}\""
                 ),
             );
             ok = false;
@@ -302,7 +302,7 @@ fn class_trip(
             diags.push(
                 span_of(speed),
                 format!("{path}.speed"),
-                "give either transit (the class's own trip time) or speed (relative to the leg's                  transit), not both",
+                "give either transit (the class's own trip time) or speed (relative to the leg's transit), not both",
             );
             None
         }
@@ -364,7 +364,7 @@ fn enters_h(
                     diags.push(
                         span_of(date),
                         format!("{path}.from"),
-                        "a date needs [scenario] start (the date of time 0); without one, write                          from_day",
+                        "a date needs [scenario] start (the date of time 0); without one, write from_day",
                     );
                     return None;
                 }
