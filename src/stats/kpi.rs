@@ -2,7 +2,7 @@
 //! replication, and their distribution across replications.
 //!
 //! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
-//! `FLOW`, `FLEET`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
+//! `FLOW`, `FLEET`, `CLASS`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
 //! function that computes one replication's value. Everything else derives from that entry:
 //!
 //! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
