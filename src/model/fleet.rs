@@ -117,12 +117,20 @@ impl Fleet {
 
     /// The largest nominal capacity of a vehicle, TEU.
     pub fn capacity_teu(&self) -> u32 {
-        self.classes.iter().map(|c| c.capacity_teu).max().unwrap_or(0)
+        self.classes
+            .iter()
+            .map(|c| c.capacity_teu)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The largest usable load of a vehicle, TEU.
     pub fn max_load_teu(&self) -> u32 {
-        self.classes.iter().map(|c| c.max_load_teu).max().unwrap_or(0)
+        self.classes
+            .iter()
+            .map(|c| c.max_load_teu)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The KPI entity name of class `class`: `fleet/class`.

@@ -87,7 +87,8 @@ impl Observer for Trace {
         load_teu: u32,
     ) {
         if Some(node) == self.home {
-            self.departures.push((time.hours(), class, vehicle, load_teu));
+            self.departures
+                .push((time.hours(), class, vehicle, load_teu));
         }
     }
     fn vehicle_service(&mut self, time: SimTime, _fleet: FleetId, vehicle: u32, entered: bool) {
@@ -114,10 +115,7 @@ fn reference(arrivals: &[f64], horizon_h: f64) -> Trace {
     let mut changed = false;
     let mut arrivals = arrivals.iter().copied().peekable();
     loop {
-        let next_return = returns
-            .iter()
-            .copied()
-            .min_by(|a, b| a.0.total_cmp(&b.0));
+        let next_return = returns.iter().copied().min_by(|a, b| a.0.total_cmp(&b.0));
         let next_arrival = arrivals.peek().copied();
         let mut next = [next_arrival, next_return.map(|r| r.0)]
             .into_iter()
@@ -133,7 +131,12 @@ fn reference(arrivals: &[f64], horizon_h: f64) -> Trace {
             return out;
         }
         // Fill loader `v` from the queue, then let it go if full.
-        let mut fill = |v: u32, t: f64, loaders: &mut Vec<u32>, queue: &mut u32, out: &mut Trace, returns: &mut Vec<(f64, u32)>| {
+        let mut fill = |v: u32,
+                        t: f64,
+                        loaders: &mut Vec<u32>,
+                        queue: &mut u32,
+                        out: &mut Trace,
+                        returns: &mut Vec<(f64, u32)>| {
             let i = v as usize;
             while *queue > 0 && load[i] < capacity[i] {
                 load[i] += 1;
@@ -193,7 +196,10 @@ fn a_two_class_fleet_replays_event_by_event_as_the_documented_rules_say() {
         };
         let stats = sim.run_observed(model.settings.seed, replication, &mut trace);
         let expected = reference(&trace.arrivals, model.settings.horizon.hours());
-        assert_eq!(trace.departures, expected.departures, "replication {replication}");
+        assert_eq!(
+            trace.departures, expected.departures,
+            "replication {replication}"
+        );
         assert_eq!(trace.service, expected.service, "replication {replication}");
         // Capacities per class, the class's entry date, and no departure of the retired vessel.
         let retired_at = trace.service.iter().find(|s| !s.2).map(|s| s.0).unwrap();
@@ -320,7 +326,9 @@ fn bad_class_fields_are_reported_at_their_line() {
          [leg.fleet.classes.big]\nvessels = 1\nload_factor = 1.5\nspeed = 0\n\
          [leg.fleet.classes.\"bad.id\"]\ntrains = 2\nfrom = \"2027-01-01\"\ntransit = 5\nspeed = 2\n",
     );
-    let err = scenario::from_str(&text, "test.toml").unwrap_err().to_string();
+    let err = scenario::from_str(&text, "test.toml")
+        .unwrap_err()
+        .to_string();
     let line = |start: &str| text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
     for expected in [
         format!(
@@ -368,15 +376,26 @@ fn fleet_and_berth_paths_change_at_a_date_or_say_why_not() {
     assert_eq!(model.changes[0].model.fleets[0].classes[0].vehicles, 4);
     assert_eq!(model.changes[0].model.nodes[0].berths, Some(1));
     for (path, why) in [
-        ("leg.sea.fleet.classes.feeder.capacity_teu", "a vehicle's capacity"),
+        (
+            "leg.sea.fleet.classes.feeder.capacity_teu",
+            "a vehicle's capacity",
+        ),
         ("leg.sea.fleet.capacity_teu", "a vehicle's capacity"),
         ("leg.sea.fleet.return_leg", "the return leg"),
-        ("leg.sea.fleet.classes.feeder", "a whole class cannot be added"),
-        ("leg.sea.fleet.classes.feeder.from_day", "a class's `from` is itself a date"),
+        (
+            "leg.sea.fleet.classes.feeder",
+            "a whole class cannot be added",
+        ),
+        (
+            "leg.sea.fleet.classes.feeder.from_day",
+            "a class's `from` is itself a date",
+        ),
     ] {
         let text = base.clone()
             + &format!("\n[[change]]\nid = \"no\"\nat_day = 20\nset = {{ \"{path}\" = 3 }}\n");
-        let err = scenario::from_str(&text, "test.toml").unwrap_err().to_string();
+        let err = scenario::from_str(&text, "test.toml")
+            .unwrap_err()
+            .to_string();
         let line = text.lines().position(|l| l.starts_with("set = ")).unwrap() + 1;
         assert!(
             err.contains(&format!("test.toml:{line}:9: "))
@@ -428,12 +447,16 @@ impl Observer for Limits<'_> {
     ) {
         let spec = &self.model.fleets[fleet.index()].classes[class];
         if load_teu > spec.max_load_teu {
-            self.violations
-                .push(format!("{time}: {load_teu} TEU aboard a vehicle of class {}", spec.id));
+            self.violations.push(format!(
+                "{time}: {load_teu} TEU aboard a vehicle of class {}",
+                spec.id
+            ));
         }
         if time.hours() < spec.enters_h {
-            self.violations
-                .push(format!("{time}: class {} departed before it entered service", spec.id));
+            self.violations.push(format!(
+                "{time}: class {} departed before it entered service",
+                spec.id
+            ));
         }
     }
     fn berthed(&mut self, time: SimTime, node: NodeId, _vehicle: u32, in_use: u32) {

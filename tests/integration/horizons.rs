@@ -399,9 +399,7 @@ fn a_bad_change_is_reported_at_the_line_of_the_change() {
     );
     assert!(err.contains(&format!("test.toml:{line}:9:")), "{err}");
     assert!(
-        err.contains(
-            "\"leg.x.fleet.capacity_teu\" cannot change at a date: a vehicle's capacity"
-        ),
+        err.contains("\"leg.x.fleet.capacity_teu\" cannot change at a date: a vehicle's capacity"),
         "{err}"
     );
     assert!(

@@ -41,9 +41,9 @@
 mod analytic;
 mod architecture;
 mod bad_input;
-mod classes;
 mod browser;
 mod calibration;
+mod classes;
 mod cli;
 mod common;
 mod compare;

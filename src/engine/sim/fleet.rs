@@ -234,7 +234,12 @@ impl<'m> Simulation<'m> {
     /// retire (lowest index first), then appear empty at home, lowest index first, and queue
     /// for a berth; removed ones are the highest-index vehicles in service, each retiring at
     /// once if it is at home and empty, else marked to retire when it next reaches home empty.
-    pub(super) fn sync_class<O: Observer>(&mut self, fleet: FleetId, class: usize, observer: &mut O) {
+    pub(super) fn sync_class<O: Observer>(
+        &mut self,
+        fleet: FleetId,
+        class: usize,
+        observer: &mut O,
+    ) {
         let spec = &self.model.fleet(fleet).classes[class];
         let target = if self.now.hours() >= spec.enters_h {
             spec.vehicles
@@ -467,9 +472,7 @@ impl<'m> Simulation<'m> {
             // After a dated change lowered the berths, more may be in use than there are: an
             // eviction then frees none.
             if state.berths_used >= state.berths
-                && !(has_work
-                    && state.berths_used == state.berths
-                    && self.evict_empty_loader(node))
+                && !(has_work && state.berths_used == state.berths && self.evict_empty_loader(node))
             {
                 return;
             }
@@ -727,9 +730,7 @@ impl<'m> Simulation<'m> {
             self.ready(v, observer);
         } else {
             let node = self.vehicle_node(v);
-            let load_h = class
-                .load_time
-                .sample(&mut self.fleet_rngs[fleet.index()]);
+            let load_h = class.load_time.sample(&mut self.fleet_rngs[fleet.index()]);
             let load_h = self.targets[node.index()].stretch(load_h);
             self.schedule_vehicle(v, load_h);
         }

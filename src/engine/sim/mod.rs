@@ -47,13 +47,13 @@ use super::error::{SimError, StopKind};
 use super::event::{CargoId, Event};
 use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
+use crate::base::accumulators::TimeAverage;
 use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
-use crate::base::accumulators::TimeAverage;
 use crate::stats::{
-    ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
-    TargetStats,
+    ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
+    StageStats, TargetStats,
 };
 use disrupt::TargetState;
 use fleet::{FleetState, Vehicle};

@@ -7,13 +7,13 @@ use toml::Spanned;
 
 use super::common::{Ids, Span, UNUSABLE, positive_count, sorted_keys, span_of};
 use super::distributions::{compile_dist, zero};
+use super::limits::MAX_HORIZON_DAYS;
 use super::limits::MAX_WAIT_H;
 use super::nodes::parse_time_of_day;
+use super::settings::parse_date;
 use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::base::time::{HOURS_PER_DAY, HOURS_PER_WEEK};
-use super::limits::MAX_HORIZON_DAYS;
-use super::settings::parse_date;
 use crate::model::{
     Calendar, DeparturePolicy, Direction, Dist, Fleet, FleetId, Leg, LegId, Node, VehicleClass,
     VehicleKind,
@@ -30,7 +30,6 @@ const MAX_CAPACITY_TEU: i64 = 1_000_000;
 pub(super) fn compile_fleets(
     specs: &[(String, Option<&Spanned<FleetSpec>>)],
     legs: &mut [Leg],
-    leg_ids: &Ids,
     context: &Context<'_>,
     diags: &mut Diagnostics<'_>,
 ) -> Vec<Fleet> {
@@ -39,7 +38,7 @@ pub(super) fn compile_fleets(
     for (index, (leg_id, spec)) in specs.iter().enumerate() {
         let Some(spec) = spec else { continue };
         let path = format!("leg \"{leg_id}\".fleet");
-        let Some(fleet) = compile_fleet(leg_id, &path, spec, index, legs, leg_ids, context, diags) else {
+        let Some(fleet) = compile_fleet(leg_id, &path, spec, index, legs, context, diags) else {
             continue;
         };
         if let Some(back) = fleet.return_leg
@@ -89,7 +88,6 @@ fn compile_fleet(
     spec: &Spanned<FleetSpec>,
     index: usize,
     legs: &[Leg],
-    leg_ids: &Ids,
     context: &Context<'_>,
     diags: &mut Diagnostics<'_>,
 ) -> Option<Fleet> {
@@ -100,7 +98,7 @@ fn compile_fleet(
     let spec = spec.get_ref();
     let policy = departure_policy(spec, path, diags);
     let leg = &legs[index];
-    let (return_leg, return_leg_ok) = return_leg(spec, path, leg, legs, leg_ids, diags);
+    let (return_leg, return_leg_ok) = return_leg(spec, path, leg, legs, context.leg_ids, diags);
     let return_time = return_time(spec, path, leg, return_leg, diags);
     let (kind, classes) = classes?;
     let (Some(policy), true) = (policy, return_leg_ok) else {
@@ -120,6 +118,8 @@ fn compile_fleet(
 
 /// What the fleet's checks need of the rest of the scenario.
 pub(super) struct Context<'c> {
+    /// The ids of the legs.
+    pub leg_ids: &'c Ids,
     /// The calendar, to read a class's `from` date (`None` if `[scenario]` failed to compile).
     pub calendar: Option<&'c Calendar>,
 }
@@ -260,7 +260,10 @@ fn named_classes(
             ok = false;
             continue;
         }
-        let class_scheduled = fleet.departure.as_ref().is_some_and(|d| d.get_ref() == "schedule");
+        let class_scheduled = fleet
+            .departure
+            .as_ref()
+            .is_some_and(|d| d.get_ref() == "schedule");
         if class_scheduled && let Some(at) = &c.depart_at_teu {
             diags.push(
                 span_of(at),
@@ -398,9 +401,9 @@ fn compile_class(
     vehicles: Option<u32>,
     diags: &mut Diagnostics<'_>,
 ) -> Option<VehicleClass> {
-    let capacity_teu = fields.capacity_teu.and_then(|c| {
-        positive_count(c, &format!("{path}.capacity_teu"), MAX_CAPACITY_TEU, diags)
-    });
+    let capacity_teu = fields
+        .capacity_teu
+        .and_then(|c| positive_count(c, &format!("{path}.capacity_teu"), MAX_CAPACITY_TEU, diags));
     let load_factor = load_factor(fields.load_factor, path, diags);
     // An invalid load factor is reported; the other checks go on with the default.
     let max_load_teu = capacity_teu.map(|c| usable_capacity(c, load_factor.unwrap_or(1.0)));
@@ -821,8 +824,11 @@ mod tests {
             .zip(&specs.leg)
             .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
             .collect();
-        let context = Context { calendar: None };
-        let fleets = compile_fleets(&fleet_specs, &mut legs, &compiled.ids, &context, &mut diags);
+        let context = Context {
+            leg_ids: &compiled.ids,
+            calendar: None,
+        };
+        let fleets = compile_fleets(&fleet_specs, &mut legs, &context, &mut diags);
         (fleets, legs, lines(diags))
     }
 
