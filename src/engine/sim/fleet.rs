@@ -305,12 +305,7 @@ impl<'m> Simulation<'m> {
         let empty_at_home = vehicle.at_home && vehicle.load_teu == 0;
         match vehicle.phase {
             Phase::Loading if empty_at_home => {
-                let loaders = &mut self.fleets[fleet.index()].loaders;
-                let position = loaders
-                    .iter()
-                    .position(|&l| l == v)
-                    .expect("a loading vehicle is among the loaders");
-                loaders.remove(position);
+                self.stop_loading(fleet, v);
                 self.leave_service(v, true, observer);
             }
             Phase::WaitBerth if empty_at_home => {
@@ -321,6 +316,16 @@ impl<'m> Simulation<'m> {
             }
             _ => self.vehicles[v as usize].retiring = true,
         }
+    }
+
+    /// Removes loader `v` from its fleet's loaders.
+    fn stop_loading(&mut self, fleet: FleetId, v: u32) {
+        let loaders = &mut self.fleets[fleet.index()].loaders;
+        let position = loaders
+            .iter()
+            .position(|&l| l == v)
+            .expect("a loading vehicle is among the loaders");
+        loaders.remove(position);
     }
 
     /// Takes vehicle `v`, empty at home, out of service, freeing its berth if it holds one.
@@ -697,12 +702,7 @@ impl<'m> Simulation<'m> {
         if vehicle.load_teu == 0 || !triggered || !self.departures_open(v) {
             return false;
         }
-        let loaders = &mut self.fleets[fleet.index()].loaders;
-        let position = loaders
-            .iter()
-            .position(|&l| l == v)
-            .expect("a loading vehicle is among the loaders");
-        loaders.remove(position);
+        self.stop_loading(fleet, v);
         self.finishing(v, observer);
         true
     }
