@@ -17,6 +17,18 @@
 //!   capacity), holds the berth for `load_time` if it took any, and leaves without waiting for
 //!   more. The trip home takes the return leg's transit, or the fleet's `return` time.
 //! - Back home it queues for a berth, unloads any return cargo and becomes a loader again.
+//! - **Classes.** A fleet's vehicles come in classes (one unnamed class for a fleet without
+//!   classes), numbered class after class in class order; each vehicle loads up to its class's
+//!   usable capacity, leaves at its class's `depart_at_teu`, and draws its class's berth and trip
+//!   times. Dispatch does not look at classes: vehicles queue for berths first come first
+//!   served (ties in vehicle order) and cargo boards the oldest loader.
+//! - **Service.** A class with an entry time has no vehicle in service before it; then (and at
+//!   every dated change of its count) [`sync_class`](Simulation::sync_class) brings the number in
+//!   service to the count: added vehicles (first those marked to retire, then idle slots, lowest
+//!   index first) appear empty at home and queue for a berth; removed ones (highest index first)
+//!   retire at once if empty at home (an empty loader frees its berth, a waiting one leaves the
+//!   queue), else are marked and retire when next home empty: on arriving home with nothing
+//!   aboard, or after unloading return cargo at home. A retired vehicle holds nothing.
 
 use std::collections::VecDeque;
 use std::ops::Range;

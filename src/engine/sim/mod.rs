@@ -32,6 +32,10 @@
 //!   occupancy is below the new limit (nothing already there is moved). Per flow whose rate or
 //!   seasonality changed: the pending candidate arrival is dropped and the next one drawn from
 //!   the new envelope from that instant (exact for a Poisson process, which is memoryless).
+//!   Per node whose berths changed: more berths berth waiting vessels at once; fewer let the
+//!   vessels at a berth finish, and no vessel berths until fewer than the new count are in use.
+//!   Per fleet class whose count changed: see `fleet.rs` (added vehicles appear empty at home,
+//!   removed ones retire when next at home empty).
 //!   Everything before the change is bit-identical to the run without it.
 
 mod disrupt;
