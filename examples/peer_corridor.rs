@@ -258,7 +258,7 @@ fn check(
     );
     // No vessel over capacity: the TEU carried out fit in the departures.
     let fleet = &stats.fleets[shape.fleet];
-    let max_load = u64::from(model.fleets[shape.fleet].max_load_teu);
+    let max_load = u64::from(model.fleets[shape.fleet].max_load_teu());
     ensure!(
         fleet.departed_teu <= fleet.departures * max_load,
         "replication {}: {} TEU left in {} departures of at most {max_load} TEU",

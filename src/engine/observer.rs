@@ -17,6 +17,24 @@ pub trait Observer {
     fn delivered(&mut self, _time: SimTime, _route: RouteId, _teu: u32, _transit_h: f64) {}
     /// A vehicle of `fleet` left `node` with `load_teu` TEU aboard.
     fn departed(&mut self, _time: SimTime, _fleet: FleetId, _node: NodeId, _load_teu: u32) {}
+    /// Vehicle `vehicle` (index over every fleet's vehicles, each fleet's classes in class
+    /// order) of class `class` of `fleet` left `node` with `load_teu` TEU aboard (reported
+    /// just after [`Observer::departed`]).
+    fn vehicle_departed(
+        &mut self,
+        _time: SimTime,
+        _fleet: FleetId,
+        _class: usize,
+        _vehicle: u32,
+        _node: NodeId,
+        _load_teu: u32,
+    ) {
+    }
+    /// A vessel took a berth at `node`, leaving `in_use` berths in use there.
+    fn berthed(&mut self, _time: SimTime, _node: NodeId, _vehicle: u32, _in_use: u32) {}
+    /// A vehicle entered service (`true`: its class's date, or a dated change added it) or
+    /// retired (`false`).
+    fn vehicle_service(&mut self, _time: SimTime, _fleet: FleetId, _vehicle: u32, _in: bool) {}
     /// A disruption target's state changed: whether it is closed to everything, whether it is
     /// closed to departures (true whenever `closed` is), and its capacity factor (1 when normal).
     fn target_changed(

@@ -108,9 +108,16 @@ mod kpi_definitions {
     use crate::stats::kpi::{KpiColumns, SCOPES};
     use crate::stats::summary::SummaryBuilder;
 
-    /// A model with every scope: fleets, disruption targets and logged disruptions.
+    /// A model with every scope: fleets (the first one split into two vehicle classes),
+    /// disruption targets and logged disruptions.
     fn model() -> Model {
-        crate::scenario::builtin().model
+        let mut model = crate::scenario::builtin().model;
+        let classes = &mut model.fleets[0].classes;
+        classes[0].id = "a".to_string();
+        let mut second = classes[0].clone();
+        second.id = "b".to_string();
+        classes.push(second);
+        model
     }
 
     #[test]

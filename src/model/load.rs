@@ -18,7 +18,7 @@
 //!   unload when it has a return leg), and for a scheduled fleet also against one vehicle load
 //!   per weekly slot.
 
-use super::{DeparturePolicy, Direction, FleetId, Model, NodeId, Target, Timing};
+use super::{DeparturePolicy, Direction, Dist, FleetId, Model, NodeId, Target, Timing};
 use crate::base::number::compact;
 use crate::base::time::HOURS_PER_DAY;
 
@@ -117,23 +117,36 @@ pub fn offered_loads(model: &Model) -> Vec<Load> {
     }
     for (i, fleet) in model.fleets.iter().enumerate() {
         let out = model.leg(fleet.leg);
-        let mut cycle_h = fleet.load_time.mean() + out.transit.mean() + fleet.unload_time.mean();
         let mut teu_per_h = leg_teu[fleet.leg.index()];
-        match fleet.return_leg {
-            Some(back) => {
-                cycle_h += fleet.load_time.mean()
-                    + model.leg(back).transit.mean()
-                    + fleet.unload_time.mean();
-                teu_per_h = teu_per_h.max(leg_teu[back.index()]);
-            }
-            None => cycle_h += fleet.return_time.mean(),
+        if let Some(back) = fleet.return_leg {
+            teu_per_h = teu_per_h.max(leg_teu[back.index()]);
         }
-        let per_vehicle = f64::from(fleet.max_load_teu);
-        let mut capacity_per_h = if cycle_h > 0.0 {
-            f64::from(fleet.vehicles) * per_vehicle / cycle_h
-        } else {
-            f64::INFINITY
-        };
+        // Every class counts as in service all the time (a class entering later overstates).
+        let mut capacity_per_h = 0.0;
+        for class in &fleet.classes {
+            let trip_h = |leg_mean_h: f64| {
+                class
+                    .transit
+                    .as_ref()
+                    .map_or_else(|| class.trip_h(leg_mean_h), Dist::mean)
+            };
+            let mut cycle_h =
+                class.load_time.mean() + trip_h(out.transit.mean()) + class.unload_time.mean();
+            match fleet.return_leg {
+                Some(back) => {
+                    cycle_h += class.load_time.mean()
+                        + trip_h(model.leg(back).transit.mean())
+                        + class.unload_time.mean();
+                }
+                None => cycle_h += trip_h(fleet.return_time.mean()),
+            }
+            capacity_per_h += if cycle_h > 0.0 {
+                f64::from(class.vehicles) * f64::from(class.max_load_teu) / cycle_h
+            } else {
+                f64::INFINITY
+            };
+        }
+        let per_vehicle = f64::from(fleet.max_load_teu());
         if let DeparturePolicy::Schedule { slots_h } = &fleet.policy {
             let per_week = slots_h.len() as f64 * per_vehicle;
             capacity_per_h = capacity_per_h.min(per_week / (7.0 * HOURS_PER_DAY));

@@ -36,7 +36,7 @@ pub mod load;
 pub use calendar::Calendar;
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
-pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleKind};
+pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleClass, VehicleKind};
 
 dense_id!(
     /// Index of a [`Node`] in [`Model::nodes`].

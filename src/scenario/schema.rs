@@ -5,6 +5,8 @@
 //! values that are checked semantically are wrapped in [`Spanned`] so errors can point at them.
 //! The reference for every field is `docs/scenario.md`.
 
+use std::collections::BTreeMap;
+
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
@@ -97,8 +99,8 @@ pub(crate) struct FleetSpec {
     pub vessels: Option<Spanned<i64>>,
     /// Number of trains.
     pub trains: Option<Spanned<i64>>,
-    /// Nominal capacity per vehicle, TEU.
-    pub capacity_teu: Spanned<i64>,
+    /// Nominal capacity per vehicle, TEU (with `classes`: the default of the classes).
+    pub capacity_teu: Option<Spanned<i64>>,
     /// Usable share of the capacity (default 1).
     pub load_factor: Option<Spanned<f64>>,
     /// `"when_full"` (default) or `"schedule"`.
@@ -118,6 +120,37 @@ pub(crate) struct FleetSpec {
     pub return_time: Option<Spanned<DistSpec>>,
     /// Id of a leg back whose cargo the fleet carries home.
     pub return_leg: Option<Spanned<String>>,
+    /// `[leg.fleet.classes.<id>]`: vehicle classes (ordered by id).
+    pub classes: Option<Spanned<BTreeMap<String, Spanned<ClassSpec>>>>,
+}
+
+/// `[leg.fleet.classes.<id>]`: one class of a fleet's vehicles. A key left out takes the
+/// fleet's value (`capacity_teu`, `load_factor`, `depart_at_teu`, `load_time`, `unload_time`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClassSpec {
+    /// Number of vessels of the class (use either this or `trains`, as the other classes).
+    pub vessels: Option<Spanned<i64>>,
+    /// Number of trains of the class.
+    pub trains: Option<Spanned<i64>>,
+    /// Nominal capacity per vehicle, TEU.
+    pub capacity_teu: Option<Spanned<i64>>,
+    /// Usable share of the capacity.
+    pub load_factor: Option<Spanned<f64>>,
+    /// Leave once this many TEU are aboard.
+    pub depart_at_teu: Option<Spanned<i64>>,
+    /// Berth time per vehicle after the decision to leave.
+    pub load_time: Option<Spanned<DistSpec>>,
+    /// Berth time per vehicle to unload.
+    pub unload_time: Option<Spanned<DistSpec>>,
+    /// The class's own trip time between the two ends, either way.
+    pub transit: Option<Spanned<DistSpec>>,
+    /// Speed relative to the leg's transit time (default 1).
+    pub speed: Option<Spanned<f64>>,
+    /// Date the class enters service (`"YYYY-MM-DD"`, needs `[scenario] start`).
+    pub from: Option<Spanned<String>>,
+    /// Day the class enters service.
+    pub from_day: Option<Spanned<f64>>,
 }
 
 /// `[[disruption]]`: episodes that close or slow nodes and legs.

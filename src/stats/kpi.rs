@@ -2,7 +2,7 @@
 //! replication, and their distribution across replications.
 //!
 //! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
-//! `FLOW`, `FLEET`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
+//! `FLOW`, `FLEET`, `CLASS`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
 //! function that computes one replication's value. Everything else derives from that entry:
 //!
 //! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
@@ -22,13 +22,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::replication::{
-    FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats, TargetStats,
+    ClassStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
+    TargetStats,
 };
 use crate::base::Estimate;
 use crate::base::accumulators::Welford;
 use crate::base::sketch::QuantileSketch;
 use crate::base::time::HOURS_PER_DAY;
-use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target};
+use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target, VehicleClass};
 
 /// What a KPI describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +45,8 @@ pub enum Scope {
     Flow,
     /// A fleet (vessels or trains of a leg).
     Fleet,
+    /// A vehicle class of a fleet (`fleet/class`).
+    Class,
     /// A node or leg that disruptions close or slow.
     Target,
     /// A logged disruption.
@@ -51,12 +54,13 @@ pub enum Scope {
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 7] = [
+pub const SCOPES: [Scope; 8] = [
     Scope::Node,
     Scope::Route,
     Scope::Stage,
     Scope::Flow,
     Scope::Fleet,
+    Scope::Class,
     Scope::Target,
     Scope::Disruption,
 ];
@@ -70,6 +74,7 @@ impl Scope {
             Scope::Stage => "stage",
             Scope::Flow => "flow",
             Scope::Fleet => "fleet",
+            Scope::Class => "class",
             Scope::Target => "target",
             Scope::Disruption => "disruption",
         }
@@ -86,6 +91,7 @@ impl Scope {
             Scope::Stage => names(STAGE),
             Scope::Flow => names(FLOW),
             Scope::Fleet => names(FLEET),
+            Scope::Class => names(CLASS),
             Scope::Target => names(TARGET),
             Scope::Disruption => names(DISRUPTION),
         }
@@ -313,18 +319,35 @@ pub(crate) const FLEET: &[Kpi<FleetStats, Fleet>] = &[
     },
     Kpi {
         name: "achieved_load_factor",
-        about: "TEU carried / (departures x nominal capacity).",
+        about: "TEU carried / (departures x nominal capacity), each departure with its class's \
+                capacity.",
         value: |x| {
             (x.stats.departures > 0).then(|| {
-                x.stats.departed_teu as f64
-                    / (x.stats.departures as f64 * f64::from(x.entity.capacity_teu))
+                let capacity_teu = if x.stats.classes.is_empty() {
+                    x.stats.departures as f64 * f64::from(x.entity.classes[0].capacity_teu)
+                } else {
+                    x.stats
+                        .classes
+                        .iter()
+                        .zip(&x.entity.classes)
+                        .map(|(s, c)| s.departures as f64 * f64::from(c.capacity_teu))
+                        .sum()
+                };
+                x.stats.departed_teu as f64 / capacity_teu
             })
         },
     },
     Kpi {
         name: "utilization",
-        about: "Share of vehicle time away from home (travelling, at the far end, returning).",
-        value: |x| Some(x.stats.away.mean() / f64::from(x.entity.vehicles)),
+        about: "Share of vehicle time away from home (travelling, at the far end, returning), \
+                of the vehicles in service.",
+        value: |x| {
+            let vehicles = x
+                .stats
+                .in_service
+                .map_or(f64::from(x.entity.vehicles()), |level| level.mean());
+            (vehicles > 0.0).then(|| x.stats.away.mean() / vehicles)
+        },
     },
     Kpi {
         name: "cargo_wait_mean_h",
@@ -346,6 +369,36 @@ pub(crate) const FLEET: &[Kpi<FleetStats, Fleet>] = &[
         name: "missed_slots",
         about: "Weekly slots missed (scheduled fleets).",
         value: |x| Some(x.stats.missed_slots as f64),
+    },
+];
+
+/// Vehicle-class KPIs (fleets with `[leg.fleet.classes]`), in column order; the entity is
+/// `fleet/class`.
+pub(crate) const CLASS: &[Kpi<ClassStats, VehicleClass>] = &[
+    Kpi {
+        name: "departures",
+        about: "Departures from home of the class's vehicles in the window.",
+        value: |x| Some(x.stats.departures as f64),
+    },
+    Kpi {
+        name: "teu_per_year",
+        about: "TEU the class carried out from home per 365-day year.",
+        value: |x| Some(x.stats.departed_teu as f64 / x.window_days() * 365.0),
+    },
+    Kpi {
+        name: "mean_load_teu",
+        about: "Mean TEU per departure of the class.",
+        value: |x| x.stats.load_teu.mean(),
+    },
+    Kpi {
+        name: "achieved_load_factor",
+        about: "TEU carried / (departures x the class's nominal capacity).",
+        value: |x| {
+            (x.stats.departures > 0).then(|| {
+                x.stats.departed_teu as f64
+                    / (x.stats.departures as f64 * f64::from(x.entity.capacity_teu))
+            })
+        },
     },
 ];
 
@@ -439,6 +492,11 @@ impl KpiColumns {
         for fleet in &model.fleets {
             push(Scope::Fleet, &fleet.id);
         }
+        for fleet in model.fleets.iter().filter(|f| f.has_classes()) {
+            for c in 0..fleet.classes.len() {
+                push(Scope::Class, &fleet.class_entity(c));
+            }
+        }
         for target in model.disruption_targets() {
             push(Scope::Target, model.target_name(target));
         }
@@ -498,6 +556,11 @@ impl KpiColumns {
         }
         for (stats, fleet) in rep.fleets.iter().zip(&model.fleets) {
             extend(out, FLEET, stats, fleet, window_h);
+        }
+        for (stats, fleet) in rep.fleets.iter().zip(&model.fleets) {
+            for (class_stats, class) in stats.classes.iter().zip(&fleet.classes) {
+                extend(out, CLASS, class_stats, class, window_h);
+            }
         }
         for (stats, target) in rep.targets.iter().zip(model.disruption_targets()) {
             extend(out, TARGET, stats, &target, window_h);

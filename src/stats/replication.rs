@@ -156,6 +156,24 @@ pub struct FleetStats {
     pub daily_departures: Vec<u64>,
     /// TEU carried out from home on each simulated day (whole run, index = day).
     pub daily_departed_teu: Vec<u64>,
+    /// Vehicles in service, for a fleet whose count varies during the run (a class entering
+    /// service later, or a dated change of a count); `None` when it is constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_service: Option<TimeAverage>,
+    /// Per vehicle class, in the fleet's class order (empty for a fleet without classes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassStats>,
+}
+
+/// Statistics of one vehicle class of a fleet in one replication.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ClassStats {
+    /// Departures from home with cargo.
+    pub departures: u64,
+    /// TEU carried out from home.
+    pub departed_teu: u64,
+    /// TEU per departure from home.
+    pub load_teu: Moments,
 }
 
 /// Closure and slow-down time of one disruption target in one replication.

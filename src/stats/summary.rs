@@ -350,9 +350,9 @@ impl SummaryBuilder {
             .map(|fleet| FleetSummary {
                 id: fleet.id.clone(),
                 kind: fleet.kind,
-                vehicles: fleet.vehicles,
-                capacity_teu: fleet.capacity_teu,
-                max_load_teu: fleet.max_load_teu,
+                vehicles: fleet.vehicles(),
+                capacity_teu: fleet.capacity_teu(),
+                max_load_teu: fleet.max_load_teu(),
             })
             .collect();
         let targets = model

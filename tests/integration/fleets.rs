@@ -195,7 +195,7 @@ fn load_factor_and_trains_give_the_same_ferry() {
             .replace("vessels = 1", "trains = 1")
             .replace("berths = 1\n", ""),
     );
-    assert_eq!(drafted.fleets[0].max_load_teu, 10);
+    assert_eq!(drafted.fleets[0].max_load_teu(), 10);
     for replication in 0..3 {
         let a = Simulation::new(&base).run(base.settings.seed, replication);
         for other in [&drafted, &train] {
@@ -913,7 +913,7 @@ proptest! {
         let model = model(&text);
         prop_assert_eq!(model.fleets.len(), fleets.len());
         for (fleet, params) in model.fleets.iter().zip(&fleets) {
-            prop_assert_eq!(fleet.max_load_teu, params.max_load(), "usable load of {}", fleet.id);
+            prop_assert_eq!(fleet.max_load_teu(), params.max_load(), "usable load of {}", fleet.id);
         }
         let mut checker = DepartureChecker::new(&model, fleets.clone());
         let stats = Simulation::new(&model).run_observed(model.settings.seed, 0, &mut checker);

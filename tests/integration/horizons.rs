@@ -394,12 +394,12 @@ fn a_bad_change_is_reported_at_the_line_of_the_change() {
     // What cannot change, and a date without a start.
     let (err, line) = error_and_line(
         &(base
-            + "\n[[change]]\nid = \"fleet\"\nat = \"2026-01-01\"\nset = { \"leg.x.fleet.vessels\" = 2, \"scenario.seed\" = 3 }\n"),
+            + "\n[[change]]\nid = \"fleet\"\nat = \"2026-01-01\"\nset = { \"leg.x.fleet.capacity_teu\" = 2, \"scenario.seed\" = 3 }\n"),
         "set = ",
     );
     assert!(err.contains(&format!("test.toml:{line}:9:")), "{err}");
     assert!(
-        err.contains("\"leg.x.fleet.vessels\" cannot change at a date: fleets cannot change"),
+        err.contains("\"leg.x.fleet.capacity_teu\" cannot change at a date: a vehicle's capacity"),
         "{err}"
     );
     assert!(

@@ -25,6 +25,7 @@
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
+//! - `classes`: mixed fleets (vehicle classes) event by event, dated fleet and berth changes.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
@@ -42,6 +43,7 @@ mod architecture;
 mod bad_input;
 mod browser;
 mod calibration;
+mod classes;
 mod cli;
 mod common;
 mod compare;

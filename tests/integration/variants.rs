@@ -203,7 +203,7 @@ fn documented_paths_of_the_default_scenario_apply() {
             .iter()
             .find(|f| f.id == "aktau-alat")
             .unwrap()
-            .vehicles,
+            .vehicles(),
         9
     );
     let m = model(set("flow.china-europe-middle.teu_per_year", 100_000.0));

@@ -17,6 +17,18 @@
 //!   capacity), holds the berth for `load_time` if it took any, and leaves without waiting for
 //!   more. The trip home takes the return leg's transit, or the fleet's `return` time.
 //! - Back home it queues for a berth, unloads any return cargo and becomes a loader again.
+//! - **Classes.** A fleet's vehicles come in classes (one unnamed class for a fleet without
+//!   classes), numbered class after class in class order; each vehicle loads up to its class's
+//!   usable capacity, leaves at its class's `depart_at_teu`, and draws its class's berth and trip
+//!   times. Dispatch does not look at classes: vehicles queue for berths first come first
+//!   served (ties in vehicle order) and cargo boards the oldest loader.
+//! - **Service.** A class with an entry time has no vehicle in service before it; then (and at
+//!   every dated change of its count) [`sync_class`](Simulation::sync_class) brings the number in
+//!   service to the count: added vehicles (first those marked to retire, then idle slots, lowest
+//!   index first) appear empty at home and queue for a berth; removed ones (highest index first)
+//!   retire at once if empty at home (an empty loader frees its berth, a waiting one leaves the
+//!   queue), else are marked and retire when next home empty: on arriving home with nothing
+//!   aboard, or after unloading return cargo at home. A retired vehicle holds nothing.
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -25,12 +37,15 @@ use super::{Location, Simulation};
 use crate::base::time::{HOURS_PER_WEEK, SimTime};
 use crate::engine::event::{CargoId, Event};
 use crate::engine::observer::Observer;
-use crate::model::{DeparturePolicy, Direction, FleetId, Model, NodeId, VehicleKind};
+use crate::model::{
+    DeparturePolicy, Direction, FleetId, LegId, Model, NodeId, VehicleClass, VehicleKind,
+};
 
 /// What a vehicle is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Phase {
-    /// Not yet placed (before the fleet's start event).
+    /// Out of service: before the fleet's start event, before its class enters service or a
+    /// dated change adds it, or retired.
     Idle,
     /// Waiting for a berth or for the node to open.
     WaitBerth,
@@ -50,6 +65,8 @@ pub(super) enum Phase {
 #[derive(Clone, Debug)]
 pub(super) struct Vehicle {
     fleet: FleetId,
+    /// Index of its class in the fleet's classes.
+    class: u32,
     phase: Phase,
     at_home: bool,
     cargo: Vec<CargoId>,
@@ -62,6 +79,8 @@ pub(super) struct Vehicle {
     since: SimTime,
     /// When its live pending event is due.
     due: SimTime,
+    /// To retire when it next reaches home empty (a dated change lowered its class's count).
+    retiring: bool,
 }
 
 impl Vehicle {
@@ -79,6 +98,10 @@ impl Vehicle {
 pub(super) struct FleetState {
     /// Indices of its vehicles in the simulation's vehicle list.
     vehicles: Range<u32>,
+    /// Indices of each class's vehicles (slots for the most the class has in any model).
+    classes: Vec<Range<u32>>,
+    /// Whether the number of vehicles in service can vary (see `FleetStats::in_service`).
+    pub(super) varying: bool,
     /// Cargo waiting at home for the outbound leg (`Direction::Out`) and at the far end for the
     /// return leg (`Direction::Back`), FIFO.
     pub(super) queues: [VecDeque<CargoId>; 2],
@@ -86,40 +109,54 @@ pub(super) struct FleetState {
     loaders: VecDeque<u32>,
     home: NodeId,
     far: NodeId,
-    /// Whether `load_time` is always zero.
-    instant_load: bool,
     /// Next schedule slot: (week, index into the slots).
     next_slot: (u64, usize),
 }
 
-/// Builds the vehicles and fleet states of `model`.
+/// Builds the vehicles and fleet states of `model`: for each fleet, each class's vehicles in
+/// class order, as many as the class has in the scenario or after any dated change.
 pub(super) fn build(model: &Model) -> (Vec<Vehicle>, Vec<FleetState>) {
     let mut vehicles = Vec::new();
     let mut fleets = Vec::new();
     for (i, fleet) in model.fleets.iter().enumerate() {
         let first = vehicles.len() as u32;
-        for _ in 0..fleet.vehicles {
-            vehicles.push(Vehicle {
-                fleet: FleetId(i as u32),
-                phase: Phase::Idle,
-                at_home: true,
-                cargo: Vec::new(),
-                load_teu: 0,
-                token: 0,
-                timer_expired: false,
-                slot_due: false,
-                since: SimTime::ZERO,
-                due: SimTime::ZERO,
-            });
+        let mut classes = Vec::new();
+        let mut varying = false;
+        for (c, class) in fleet.classes.iter().enumerate() {
+            let counts = model
+                .changes
+                .iter()
+                .map(|change| change.model.fleets[i].classes[c].vehicles);
+            let slots = counts.clone().fold(class.vehicles, u32::max);
+            varying |= class.enters_h > 0.0 || counts.into_iter().any(|n| n != class.vehicles);
+            let start = vehicles.len() as u32;
+            for _ in 0..slots {
+                vehicles.push(Vehicle {
+                    fleet: FleetId(i as u32),
+                    class: c as u32,
+                    phase: Phase::Idle,
+                    at_home: true,
+                    cargo: Vec::new(),
+                    load_teu: 0,
+                    token: 0,
+                    timer_expired: false,
+                    slot_due: false,
+                    since: SimTime::ZERO,
+                    due: SimTime::ZERO,
+                    retiring: false,
+                });
+            }
+            classes.push(start..vehicles.len() as u32);
         }
         let leg = model.leg(fleet.leg);
         fleets.push(FleetState {
             vehicles: first..vehicles.len() as u32,
+            classes,
+            varying,
             queues: [VecDeque::new(), VecDeque::new()],
             loaders: VecDeque::new(),
             home: leg.from,
             far: leg.to,
-            instant_load: fleet.load_time.mean() == 0.0,
             next_slot: (0, 0),
         });
     }
@@ -149,16 +186,175 @@ impl<'m> Simulation<'m> {
             vehicle.load_teu = 0;
             vehicle.timer_expired = false;
             vehicle.slot_due = false;
+            vehicle.retiring = false;
+        }
+        // Classes that enter service later: the event of their first vehicle brings them in.
+        for f in 0..self.fleets.len() {
+            for (c, class) in self.model.fleets[f].classes.iter().enumerate() {
+                let first = self.fleets[f].classes[c].start;
+                if class.enters_h > 0.0 && !self.fleets[f].classes[c].is_empty() {
+                    self.schedule_vehicle_at(first, SimTime::from_hours(class.enters_h));
+                }
+            }
         }
     }
 
     pub(super) fn on_fleet_start<O: Observer>(&mut self, fleet: FleetId, observer: &mut O) {
         let state = &self.fleets[fleet.index()];
         let home = state.home;
-        for v in state.vehicles.clone() {
-            self.queue_for_berth(v, home);
+        for (c, class) in self.model.fleet(fleet).classes.iter().enumerate() {
+            if class.enters_h > 0.0 {
+                continue;
+            }
+            let first = self.fleets[fleet.index()].classes[c].start;
+            for v in first..first + class.vehicles {
+                self.queue_for_berth(v, home);
+            }
         }
+        self.record_in_service(fleet);
         self.admit_vehicles(home, observer);
+    }
+
+    // ------------------------------------------------------------ vehicles in service
+
+    /// Vehicles of `fleet` in service and not retiring.
+    fn in_service(&self, fleet: FleetId, class: Option<usize>) -> u32 {
+        let state = &self.fleets[fleet.index()];
+        let range = class.map_or_else(|| state.vehicles.clone(), |c| state.classes[c].clone());
+        range
+            .filter(|&v| {
+                let vehicle = &self.vehicles[v as usize];
+                vehicle.phase != Phase::Idle && !vehicle.retiring
+            })
+            .count() as u32
+    }
+
+    /// Records the number of the fleet's vehicles in service, if it can vary.
+    fn record_in_service(&mut self, fleet: FleetId) {
+        if !self.fleets[fleet.index()].varying {
+            return;
+        }
+        let n = self.in_service(fleet, None);
+        let now = self.now.hours();
+        if let Some(level) = &mut self.stats.fleets[fleet.index()].in_service {
+            level.set(now, f64::from(n));
+        }
+    }
+
+    /// Brings the number of class `class` of `fleet` in service to what the current model says
+    /// (none before the class enters service). Added vehicles first take back vehicles marked to
+    /// retire (lowest index first), then appear empty at home, lowest index first, and queue
+    /// for a berth; removed ones are the highest-index vehicles in service, each retiring at
+    /// once if it is at home and empty, else marked to retire when it next reaches home empty.
+    pub(super) fn sync_class<O: Observer>(
+        &mut self,
+        fleet: FleetId,
+        class: usize,
+        observer: &mut O,
+    ) {
+        let spec = &self.model.fleet(fleet).classes[class];
+        let target = if self.now.hours() >= spec.enters_h {
+            spec.vehicles
+        } else {
+            0
+        };
+        let current = self.in_service(fleet, Some(class));
+        let range = self.fleets[fleet.index()].classes[class].clone();
+        let home = self.fleets[fleet.index()].home;
+        if current < target {
+            let mut needed = target - current;
+            for v in range.clone() {
+                let vehicle = &mut self.vehicles[v as usize];
+                if needed > 0 && vehicle.phase != Phase::Idle && vehicle.retiring {
+                    vehicle.retiring = false;
+                    needed -= 1;
+                }
+            }
+            for v in range {
+                if needed > 0 && self.vehicles[v as usize].phase == Phase::Idle {
+                    self.invalidate(v);
+                    self.vehicles[v as usize].at_home = true;
+                    self.queue_for_berth(v, home);
+                    observer.vehicle_service(self.now, fleet, v, true);
+                    needed -= 1;
+                }
+            }
+            self.record_in_service(fleet);
+            self.admit_vehicles(home, observer);
+        } else if current > target {
+            let mut excess = current - target;
+            for v in range.rev() {
+                let vehicle = &self.vehicles[v as usize];
+                if excess > 0 && vehicle.phase != Phase::Idle && !vehicle.retiring {
+                    excess -= 1;
+                    self.retire(v, observer);
+                }
+            }
+            self.record_in_service(fleet);
+        }
+    }
+
+    /// Follows a dated change from `old` to the current model: each class whose count changed
+    /// is brought to its new count (see [`sync_class`](Self::sync_class)).
+    pub(super) fn change_fleets<O: Observer>(&mut self, old: &Model, observer: &mut O) {
+        let model = self.model;
+        for (f, (before, after)) in old.fleets.iter().zip(&model.fleets).enumerate() {
+            for (c, (was, is)) in before.classes.iter().zip(&after.classes).enumerate() {
+                if was.vehicles != is.vehicles {
+                    self.sync_class(FleetId(f as u32), c, observer);
+                }
+            }
+        }
+    }
+
+    /// Retires vehicle `v` now if it is at home and empty (an empty loader gives up its berth,
+    /// a vehicle waiting for a berth leaves the queue), else marks it to retire when it next
+    /// reaches home empty.
+    fn retire<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let vehicle = &self.vehicles[v as usize];
+        let fleet = vehicle.fleet;
+        let home = self.fleets[fleet.index()].home;
+        let empty_at_home = vehicle.at_home && vehicle.load_teu == 0;
+        match vehicle.phase {
+            Phase::Loading if empty_at_home => {
+                self.stop_loading(fleet, v);
+                self.leave_service(v, true, observer);
+            }
+            Phase::WaitBerth if empty_at_home => {
+                let state = &mut self.nodes[home.index()];
+                state.berth_queue.retain(|&w| w != v);
+                state.gate_queue.retain(|&w| w != v);
+                self.leave_service(v, false, observer);
+            }
+            _ => self.vehicles[v as usize].retiring = true,
+        }
+    }
+
+    /// Removes loader `v` from its fleet's loaders.
+    fn stop_loading(&mut self, fleet: FleetId, v: u32) {
+        let loaders = &mut self.fleets[fleet.index()].loaders;
+        let position = loaders
+            .iter()
+            .position(|&l| l == v)
+            .expect("a loading vehicle is among the loaders");
+        loaders.remove(position);
+    }
+
+    /// Takes vehicle `v`, empty at home, out of service, freeing its berth if it holds one.
+    fn leave_service<O: Observer>(&mut self, v: u32, holds_berth: bool, observer: &mut O) {
+        self.invalidate(v);
+        let vehicle = &mut self.vehicles[v as usize];
+        debug_assert!(vehicle.at_home && vehicle.load_teu == 0 && vehicle.cargo.is_empty());
+        vehicle.phase = Phase::Idle;
+        vehicle.retiring = false;
+        let fleet = vehicle.fleet;
+        let home = self.fleets[fleet.index()].home;
+        observer.vehicle_service(self.now, fleet, v, false);
+        self.record_in_service(fleet);
+        if holds_berth && self.model.fleet(fleet).kind == VehicleKind::Vessel {
+            self.nodes[home.index()].berths_used -= 1;
+            self.admit_vehicles(home, observer);
+        }
     }
 
     fn vehicle_node(&self, v: u32) -> NodeId {
@@ -234,6 +430,12 @@ impl<'m> Simulation<'m> {
                 self.vehicles[v as usize].timer_expired = true;
                 self.check_departure(v, observer);
             }
+            Phase::Idle => {
+                // The first vehicle of a class that enters service now.
+                let vehicle = &self.vehicles[v as usize];
+                let (fleet, class) = (vehicle.fleet, vehicle.class as usize);
+                self.sync_class(fleet, class, observer);
+            }
             other => unreachable!("vehicle event in phase {other:?}"),
         }
     }
@@ -283,8 +485,11 @@ impl<'m> Simulation<'m> {
             else {
                 return;
             };
-            if self.nodes[node.index()].berths_free == 0
-                && !(has_work && self.evict_empty_loader(node))
+            let state = &self.nodes[node.index()];
+            // After a dated change lowered the berths, more may be in use than there are: an
+            // eviction then frees none.
+            if state.berths_used >= state.berths
+                && !(has_work && state.berths_used == state.berths && self.evict_empty_loader(node))
             {
                 return;
             }
@@ -293,9 +498,8 @@ impl<'m> Simulation<'m> {
                 .berth_queue
                 .remove(position)
                 .expect("position is in range");
-            if state.berths_free != u32::MAX {
-                state.berths_free -= 1;
-            }
+            state.berths_used += 1;
+            observer.berthed(self.now, node, v, state.berths_used);
             self.berthed(v, observer);
         }
     }
@@ -325,7 +529,7 @@ impl<'m> Simulation<'m> {
             vehicle.phase = Phase::WaitBerth;
             vehicle.since = now;
             let state = &mut self.nodes[node.index()];
-            state.berths_free += 1;
+            state.berths_used -= 1;
             state.berth_queue.push_back(idle);
             return true;
         }
@@ -350,6 +554,7 @@ impl<'m> Simulation<'m> {
         let now = self.now;
         let vehicle = &self.vehicles[v as usize];
         let fleet = vehicle.fleet;
+        let class = vehicle.class as usize;
         if vehicle.load_teu > 0 {
             if self.in_window {
                 self.stats.fleets[fleet.index()]
@@ -358,9 +563,7 @@ impl<'m> Simulation<'m> {
             }
             self.vehicles[v as usize].phase = Phase::Unloading;
             let node = self.vehicle_node(v);
-            let unload_h = self
-                .model
-                .fleet(fleet)
+            let unload_h = self.model.fleet(fleet).classes[class]
                 .unload_time
                 .sample(&mut self.fleet_rngs[fleet.index()]);
             let unload_h = self.targets[node.index()].stretch(unload_h);
@@ -403,7 +606,9 @@ impl<'m> Simulation<'m> {
     fn after_unload<O: Observer>(&mut self, v: u32, observer: &mut O) {
         let vehicle = &mut self.vehicles[v as usize];
         let fleet = vehicle.fleet;
-        if vehicle.at_home {
+        if vehicle.at_home && vehicle.retiring {
+            self.leave_service(v, true, observer);
+        } else if vehicle.at_home {
             vehicle.phase = Phase::Loading;
             vehicle.timer_expired = false;
             vehicle.slot_due = false;
@@ -434,7 +639,7 @@ impl<'m> Simulation<'m> {
         let fleet = vehicle.fleet;
         let first = vehicle.load_teu == 0;
         let spec = self.model.fleet(fleet);
-        let room = spec.max_load_teu - vehicle.load_teu;
+        let room = spec.classes[vehicle.class as usize].max_load_teu - vehicle.load_teu;
         if room == 0 {
             return false;
         }
@@ -501,19 +706,15 @@ impl<'m> Simulation<'m> {
         let spec = self.model.fleet(fleet);
         let triggered = match spec.policy {
             DeparturePolicy::WhenFull { .. } => {
-                vehicle.load_teu >= spec.depart_at_teu || vehicle.timer_expired
+                vehicle.load_teu >= spec.classes[vehicle.class as usize].depart_at_teu
+                    || vehicle.timer_expired
             }
             DeparturePolicy::Schedule { .. } => vehicle.slot_due,
         };
         if vehicle.load_teu == 0 || !triggered || !self.departures_open(v) {
             return false;
         }
-        let loaders = &mut self.fleets[fleet.index()].loaders;
-        let position = loaders
-            .iter()
-            .position(|&l| l == v)
-            .expect("a loading vehicle is among the loaders");
-        loaders.remove(position);
+        self.stop_loading(fleet, v);
         self.finishing(v, observer);
         true
     }
@@ -534,17 +735,14 @@ impl<'m> Simulation<'m> {
 
     fn finishing<O: Observer>(&mut self, v: u32, observer: &mut O) {
         let fleet = self.vehicles[v as usize].fleet;
+        let class = &self.model.fleet(fleet).classes[self.vehicles[v as usize].class as usize];
         self.vehicles[v as usize].phase = Phase::Finishing;
-        if self.fleets[fleet.index()].instant_load {
+        if class.load_time.mean() == 0.0 {
             self.invalidate(v);
             self.ready(v, observer);
         } else {
             let node = self.vehicle_node(v);
-            let load_h = self
-                .model
-                .fleet(fleet)
-                .load_time
-                .sample(&mut self.fleet_rngs[fleet.index()]);
+            let load_h = class.load_time.sample(&mut self.fleet_rngs[fleet.index()]);
             let load_h = self.targets[node.index()].stretch(load_h);
             self.schedule_vehicle(v, load_h);
         }
@@ -572,10 +770,9 @@ impl<'m> Simulation<'m> {
         let load = vehicle.load_teu;
         vehicle.phase = Phase::Voyage;
         let cargo = std::mem::take(&mut vehicle.cargo);
+        let class = vehicle.class as usize;
         if spec.kind == VehicleKind::Vessel {
-            let state = &mut self.nodes[node.index()];
-            // Unlimited berths stay at u32::MAX.
-            state.berths_free = state.berths_free.saturating_add(1);
+            self.nodes[node.index()].berths_used -= 1;
         }
         for &c in &cargo {
             let consignment = &self.cargo[c.index()];
@@ -604,19 +801,25 @@ impl<'m> Simulation<'m> {
                 stats.departures += 1;
                 stats.departed_teu += u64::from(load);
                 stats.load_teu.add(f64::from(load));
+                if let Some(class_stats) = stats.classes.get_mut(class) {
+                    class_stats.departures += 1;
+                    class_stats.departed_teu += u64::from(load);
+                    class_stats.load_teu.add(f64::from(load));
+                }
             } else if load > 0 {
                 stats.back_departures += 1;
                 stats.back_teu += u64::from(load);
             }
         }
         observer.departed(now, fleet, node, load);
+        observer.vehicle_departed(now, fleet, class, v, node, load);
+        let class = &spec.classes[class];
         let travel_h = if at_home {
-            self.draw_transit(spec.leg)
+            self.draw_trip(class, spec.leg, None)
         } else if let Some(back) = spec.return_leg {
-            self.draw_transit(back)
+            self.draw_trip(class, back, None)
         } else {
-            let return_h = spec.return_time.sample(&mut self.fleet_rngs[fleet.index()]);
-            self.targets[model.nodes.len() + spec.leg.index()].stretch(return_h)
+            self.draw_trip(class, spec.leg, Some(fleet))
         };
         if at_home {
             self.record_away(fleet);
@@ -625,13 +828,34 @@ impl<'m> Simulation<'m> {
         self.admit_vehicles(node, observer);
     }
 
-    fn draw_transit(&mut self, leg: crate::model::LegId) -> f64 {
-        let transit_h = self
-            .model
-            .leg(leg)
-            .transit
-            .sample(&mut self.transit_rngs[leg.index()]);
-        self.targets[self.model.nodes.len() + leg.index()].stretch(transit_h)
+    /// A trip of a vehicle of `class` on `leg` (or, with `empty_return`, the fleet's empty
+    /// trip home beside `leg`): the class's own `transit`, or the leg's transit (the fleet's
+    /// `return` time) divided by the class's speed; stretched by a slow-down of `leg`. The leg's
+    /// transit and the class's transit draw from the leg's stream, the `return` time from the
+    /// fleet's.
+    fn draw_trip(
+        &mut self,
+        class: &'m VehicleClass,
+        leg: LegId,
+        empty_return: Option<FleetId>,
+    ) -> f64 {
+        let trip_h = match (&class.transit, empty_return) {
+            (Some(own), None) => own.sample(&mut self.transit_rngs[leg.index()]),
+            (Some(own), Some(fleet)) => own.sample(&mut self.fleet_rngs[fleet.index()]),
+            (None, None) => class.trip_h(
+                self.model
+                    .leg(leg)
+                    .transit
+                    .sample(&mut self.transit_rngs[leg.index()]),
+            ),
+            (None, Some(fleet)) => class.trip_h(
+                self.model
+                    .fleet(fleet)
+                    .return_time
+                    .sample(&mut self.fleet_rngs[fleet.index()]),
+            ),
+        };
+        self.targets[self.model.nodes.len() + leg.index()].stretch(trip_h)
     }
 
     /// Records the number of the fleet's vehicles away from home.
@@ -651,6 +875,12 @@ impl<'m> Simulation<'m> {
         vehicle.at_home = !vehicle.at_home;
         let fleet = vehicle.fleet;
         let home_again = vehicle.at_home;
+        if home_again && vehicle.retiring && vehicle.load_teu == 0 {
+            // Home empty: it retires without berthing.
+            self.leave_service(v, false, observer);
+            self.record_away(fleet);
+            return;
+        }
         let node = self.vehicle_node(v);
         self.queue_for_berth(v, node);
         if home_again {

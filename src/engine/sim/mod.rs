@@ -32,6 +32,10 @@
 //!   occupancy is below the new limit (nothing already there is moved). Per flow whose rate or
 //!   seasonality changed: the pending candidate arrival is dropped and the next one drawn from
 //!   the new envelope from that instant (exact for a Poisson process, which is memoryless).
+//!   Per node whose berths changed: more berths berth waiting vessels at once; fewer let the
+//!   vessels at a berth finish, and no vessel berths until fewer than the new count are in use.
+//!   Per fleet class whose count changed: see `fleet.rs` (added vehicles appear empty at home,
+//!   removed ones retire when next at home empty).
 //!   Everything before the change is bit-identical to the run without it.
 
 mod disrupt;
@@ -47,12 +51,13 @@ use super::error::{SimError, StopKind};
 use super::event::{CargoId, Event};
 use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
+use crate::base::accumulators::TimeAverage;
 use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
-    Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
-    TargetStats,
+    ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
+    StageStats, TargetStats,
 };
 use disrupt::TargetState;
 use fleet::{FleetState, Vehicle};
@@ -130,8 +135,11 @@ struct NodeState {
     present_teu: u64,
     /// Consignments waiting for space here, FIFO.
     space_waiters: VecDeque<CargoId>,
-    /// Free vessel berths (u32::MAX when unlimited).
-    berths_free: u32,
+    /// Vessel berths (u32::MAX when unlimited).
+    berths: u32,
+    /// Berths taken by vessels (more than `berths` after a dated change lowered them, until
+    /// enough vessels leave).
+    berths_used: u32,
     /// Vessels waiting for a berth (or for the port to open), FIFO.
     berth_queue: VecDeque<u32>,
     /// Trains waiting for the node to open before unloading or loading, FIFO.
@@ -364,7 +372,8 @@ impl<'m> Simulation<'m> {
             state.in_node = 0;
             state.occupancy_teu = 0;
             state.present_teu = 0;
-            state.berths_free = node.berths.unwrap_or(u32::MAX);
+            state.berths = node.berths.unwrap_or(u32::MAX);
+            state.berths_used = 0;
             state.berth_queue.clear();
             state.gate_queue.clear();
             state.day_start = [0.0; 2];
@@ -412,14 +421,22 @@ impl<'m> Simulation<'m> {
                 })
                 .collect(),
             flows: vec![FlowStats::default(); model.flows.len()],
-            fleets: vec![
-                FleetStats {
+            fleets: model
+                .fleets
+                .iter()
+                .zip(&self.fleets)
+                .map(|(fleet, state)| FleetStats {
                     daily_departures: vec![0; horizon_days],
                     daily_departed_teu: vec![0; horizon_days],
+                    in_service: state.varying.then(TimeAverage::default),
+                    classes: if fleet.has_classes() {
+                        vec![ClassStats::default(); fleet.classes.len()]
+                    } else {
+                        Vec::new()
+                    },
                     ..FleetStats::default()
-                };
-                model.fleets.len()
-            ],
+                })
+                .collect(),
             targets: vec![TargetStats::default(); model.disruption_targets().len()],
             disruption_log: Vec::new(),
             conservation: Conservation::default(),
@@ -490,7 +507,12 @@ impl<'m> Simulation<'m> {
             {
                 self.grant_space(node, observer);
             }
+            if after.berths != before.berths {
+                self.nodes[i].berths = after.berths.unwrap_or(u32::MAX);
+                self.admit_vehicles(node, observer);
+            }
         }
+        self.change_fleets(old, observer);
         for (i, (before, after)) in old.flows.iter().zip(&new.flows).enumerate() {
             let same_rate = before.mean_arrivals_per_hour() == after.mean_arrivals_per_hour()
                 && before.seasonality == after.seasonality
@@ -1026,10 +1048,16 @@ impl<'m> Simulation<'m> {
         for fleet_stats in &mut self.stats.fleets {
             let mut away = fleet_stats.away;
             away.restart(now);
+            let mut in_service = fleet_stats.in_service;
+            if let Some(level) = &mut in_service {
+                level.restart(now);
+            }
             *fleet_stats = FleetStats {
                 away,
                 daily_departures: std::mem::take(&mut fleet_stats.daily_departures),
                 daily_departed_teu: std::mem::take(&mut fleet_stats.daily_departed_teu),
+                in_service,
+                classes: vec![ClassStats::default(); fleet_stats.classes.len()],
                 ..FleetStats::default()
             };
         }
@@ -1058,6 +1086,9 @@ impl<'m> Simulation<'m> {
         }
         for fleet_stats in &mut self.stats.fleets {
             fleet_stats.away.close(now);
+            if let Some(level) = &mut fleet_stats.in_service {
+                level.close(now);
+            }
         }
         for target_stats in &mut self.stats.targets {
             target_stats.closed.close(now);

@@ -16,8 +16,11 @@
 //! of time, changes at the same time in file order (a later one sees an earlier one's values).
 //!
 //! Which parameters may change is [`changeable`]'s list: the run settings cannot (they are not
-//! parameters of the corridor), nor, in this version, fleets, berths and disruptions (their
-//! vehicles and episodes in progress need rules of their own; the validator says so).
+//! parameters of the corridor), nor, in this version, disruptions (their episodes in progress
+//! need rules of their own; the validator says so). Of a fleet, the counts (`vessels`,
+//! `trains`, a class's) and the times (`load_time`, `unload_time`, `return`, `max_wait_h`, a
+//! class's `transit` and `speed`) may change; capacities, the departure rule, the return leg and
+//! the classes themselves may not ([`fleet_changeable`] says why). Node berths may change.
 
 use std::collections::HashSet;
 
@@ -135,6 +138,15 @@ pub(super) fn compile_changes<'a>(
         if diags.len() > start {
             return None;
         }
+        if !same_fleets(base, &model) {
+            diags.push(
+                None,
+                &prefix,
+                "changes the fleets or their vehicle classes; a change may change their counts \
+                 and times only",
+            );
+            return None;
+        }
         out.push(DatedChange {
             id: parsed[k].id.clone(),
             at: SimTime::from_days(parsed[k].at_day),
@@ -237,14 +249,11 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
             "a run setting (horizon, warm-up, seed, replications) is not a parameter of the \
              corridor and cannot change during a run",
         ),
-        "leg" if path.contains(".fleet.") || last == "fleet" => Some(
-            "fleets cannot change at a date in this version: vessels in service, loading or at \
-             sea need rules of their own (planned)",
-        ),
-        "node" if last == "berths" => Some(
-            "berths cannot change at a date in this version: vessels at or waiting for a berth \
-             need rules of their own (planned)",
-        ),
+        "leg" => match path.split_once(".fleet.") {
+            Some((_, rest)) => fleet_changeable(rest),
+            None if last == "fleet" => Some(WHOLE_FLEET),
+            None => None,
+        },
         "disruption" => Some(
             "disruptions cannot change at a date in this version: episodes already under way \
              need rules of their own (planned); write a second [[disruption]] with a scheduled \
@@ -252,6 +261,62 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
         ),
         _ => None,
     }
+}
+
+const WHOLE_FLEET: &str = "a whole fleet cannot be added, removed or replaced at a date; change \
+     its count (vessels, trains, or a class's) or give a class a `from` date";
+
+/// Why a path inside a `[leg.fleet]` (`rest`: what follows `.fleet.`) cannot change at a date.
+///
+/// Counts change with the rules of `engine/sim/fleet.rs` (added vehicles appear empty at home,
+/// removed ones retire when they next reach home empty); times drawn after the change use the
+/// new distributions. What a vehicle already loading or at sea depends on does not change.
+fn fleet_changeable(rest: &str) -> Option<&'static str> {
+    let (key, class) = match rest.strip_prefix("classes") {
+        Some("") => return Some(WHOLE_FLEET),
+        Some(after) => match after.strip_prefix('.').and_then(|a| a.split_once('.')) {
+            Some((_, key)) => (key, true),
+            None => {
+                return Some(
+                    "a whole class cannot be added or removed at a date; give it a `from` date \
+                     (when it enters service) or change its count",
+                );
+            }
+        },
+        None => (rest, false),
+    };
+    let key = key.split('.').next().unwrap_or("");
+    match key {
+        "vessels" | "trains" | "load_time" | "unload_time" => None,
+        "return" | "max_wait_h" if !class => None,
+        "transit" | "speed" if class => None,
+        "capacity_teu" | "load_factor" | "depart_at_teu" => Some(
+            "a vehicle's capacity and its departure threshold are fixed (vehicles loading or at \
+             sea carry cargo under them); add a class with a `from` date and change the counts \
+             instead",
+        ),
+        "departure" | "schedule" => Some(
+            "the departure rule cannot change at a date (loaders wait and slots are scheduled \
+             under the old rule)",
+        ),
+        "return_leg" => Some(
+            "the return leg ties a second leg to the fleet, whose cargo may be waiting for it; \
+             it cannot change at a date",
+        ),
+        "from" | "from_day" => Some("a class's `from` is itself a date; write it in the scenario"),
+        _ => Some("this part of a fleet cannot change at a date"),
+    }
+}
+
+/// Checks that a change's model has the same fleets and vehicle classes as the scenario's (the
+/// engine keeps one set of vehicles through every change).
+fn same_fleets(base: &Model, changed: &Model) -> bool {
+    base.fleets.len() == changed.fleets.len()
+        && base.fleets.iter().zip(&changed.fleets).all(|(a, b)| {
+            a.kind == b.kind
+                && a.classes.len() == b.classes.len()
+                && a.classes.iter().zip(&b.classes).all(|(x, y)| x.id == y.id)
+        })
 }
 
 /// Checks one `[[change]]` table.

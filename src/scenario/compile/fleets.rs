@@ -7,16 +7,19 @@ use toml::Spanned;
 
 use super::common::{Ids, Span, UNUSABLE, positive_count, sorted_keys, span_of};
 use super::distributions::{compile_dist, zero};
+use super::limits::MAX_HORIZON_DAYS;
 use super::limits::MAX_WAIT_H;
 use super::nodes::parse_time_of_day;
+use super::settings::parse_date;
 use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::base::time::{HOURS_PER_DAY, HOURS_PER_WEEK};
 use crate::model::{
-    DeparturePolicy, Direction, Dist, Fleet, FleetId, Leg, LegId, Node, VehicleKind,
+    Calendar, DeparturePolicy, Direction, Dist, Fleet, FleetId, Leg, LegId, Node, VehicleClass,
+    VehicleKind,
 };
 use crate::scenario::error::Diagnostics;
-use crate::scenario::schema::FleetSpec;
+use crate::scenario::schema::{ClassSpec, DistSpec, FleetSpec};
 
 /// Most vehicles one fleet may have.
 const MAX_VEHICLES: i64 = 10_000;
@@ -27,7 +30,7 @@ const MAX_CAPACITY_TEU: i64 = 1_000_000;
 pub(super) fn compile_fleets(
     specs: &[(String, Option<&Spanned<FleetSpec>>)],
     legs: &mut [Leg],
-    leg_ids: &Ids,
+    context: &Context<'_>,
     diags: &mut Diagnostics<'_>,
 ) -> Vec<Fleet> {
     let mut fleets = Vec::new();
@@ -35,7 +38,7 @@ pub(super) fn compile_fleets(
     for (index, (leg_id, spec)) in specs.iter().enumerate() {
         let Some(spec) = spec else { continue };
         let path = format!("leg \"{leg_id}\".fleet");
-        let Some(fleet) = compile_fleet(leg_id, &path, spec, index, legs, leg_ids, diags) else {
+        let Some(fleet) = compile_fleet(leg_id, &path, spec, index, legs, context, diags) else {
             continue;
         };
         if let Some(back) = fleet.return_leg
@@ -85,31 +88,20 @@ fn compile_fleet(
     spec: &Spanned<FleetSpec>,
     index: usize,
     legs: &[Leg],
-    leg_ids: &Ids,
+    context: &Context<'_>,
     diags: &mut Diagnostics<'_>,
 ) -> Option<Fleet> {
-    let (kind, vehicles) = vehicles(spec, path, diags)?;
+    let classes = match &spec.get_ref().classes {
+        None => unnamed_class(spec, path, diags),
+        Some(classes) => named_classes(spec, classes, path, context, diags),
+    };
     let spec = spec.get_ref();
-    let capacity_teu = positive_count(
-        &spec.capacity_teu,
-        &format!("{path}.capacity_teu"),
-        MAX_CAPACITY_TEU,
-        diags,
-    );
-    let load_factor = load_factor(spec, path, diags);
-    // An invalid load factor is reported; the other checks go on with the default.
-    let max_load_teu = capacity_teu.map(|c| usable_capacity(c, load_factor.unwrap_or(1.0)));
-    let usable = check_usable(spec, path, capacity_teu, max_load_teu, diags);
     let policy = departure_policy(spec, path, diags);
-    let depart_at_teu = depart_at_teu(spec, path, max_load_teu, diags);
-    let load_time = optional_time(&spec.load_time, &format!("{path}.load_time"), diags);
-    let unload_time = optional_time(&spec.unload_time, &format!("{path}.unload_time"), diags);
     let leg = &legs[index];
-    let (return_leg, return_leg_ok) = return_leg(spec, path, leg, legs, leg_ids, diags);
+    let (return_leg, return_leg_ok) = return_leg(spec, path, leg, legs, context.leg_ids, diags);
     let return_time = return_time(spec, path, leg, return_leg, diags);
-    let (Some(load_factor), true, Some(policy), true) =
-        (load_factor, usable, policy, return_leg_ok)
-    else {
+    let (kind, classes) = classes?;
+    let (Some(policy), true) = (policy, return_leg_ok) else {
         return None;
     };
     Some(Fleet {
@@ -117,27 +109,336 @@ fn compile_fleet(
         kind,
         leg: LegId(index as u32),
         return_leg,
-        vehicles: vehicles?,
-        capacity_teu: capacity_teu?,
-        load_factor,
-        max_load_teu: max_load_teu?,
-        depart_at_teu: depart_at_teu?,
+        classes,
         policy,
-        load_time: load_time?,
-        unload_time: unload_time?,
         return_time: return_time?,
         stream: StreamId::from_name(&format!("fleet/{leg_id}")),
     })
 }
 
-/// Exactly one of `vessels` and `trains`: the kind of vehicle and, if valid, how many. `None`
-/// (the fleet is not checked further) when neither or both are given.
-fn vehicles(
+/// What the fleet's checks need of the rest of the scenario.
+pub(super) struct Context<'c> {
+    /// The ids of the legs.
+    pub leg_ids: &'c Ids,
+    /// The calendar, to read a class's `from` date (`None` if `[scenario]` failed to compile).
+    pub calendar: Option<&'c Calendar>,
+}
+
+/// The values one class is built from: its own, or the fleet's where it leaves one out.
+struct ClassFields<'s> {
+    capacity_teu: Option<&'s Spanned<i64>>,
+    load_factor: Option<&'s Spanned<f64>>,
+    depart_at_teu: Option<&'s Spanned<i64>>,
+    load_time: Option<&'s Spanned<DistSpec>>,
+    unload_time: Option<&'s Spanned<DistSpec>>,
+}
+
+/// The one class of a fleet written without `classes`: the fleet's own values.
+fn unnamed_class(
     spec: &Spanned<FleetSpec>,
     path: &str,
     diags: &mut Diagnostics<'_>,
+) -> Option<(VehicleKind, Vec<VehicleClass>)> {
+    let (kind, vehicles) = vehicles(
+        spec.get_ref().vessels.as_ref(),
+        spec.get_ref().trains.as_ref(),
+        span_of(spec),
+        path,
+        diags,
+    )?;
+    let fleet = spec.get_ref();
+    let fields = ClassFields {
+        capacity_teu: fleet.capacity_teu.as_ref(),
+        load_factor: fleet.load_factor.as_ref(),
+        depart_at_teu: fleet.depart_at_teu.as_ref(),
+        load_time: fleet.load_time.as_ref(),
+        unload_time: fleet.unload_time.as_ref(),
+    };
+    if fields.capacity_teu.is_none() {
+        diags.push(
+            span_of(spec),
+            format!("{path}.capacity_teu"),
+            "missing: give the capacity of one vehicle, capacity_teu = N (or vehicle classes, [leg.fleet.classes.<id>])",
+        );
+        return None;
+    }
+    let class = compile_class("", &fields, path, vehicles, diags)?;
+    Some((kind, vec![class]))
+}
+
+/// Largest `speed` of a class.
+const MAX_SPEED: f64 = 1000.0;
+
+/// The named classes of `[leg.fleet.classes.<id>]`, in order of their ids, all of one kind.
+fn named_classes(
+    spec: &Spanned<FleetSpec>,
+    classes: &Spanned<std::collections::BTreeMap<String, Spanned<ClassSpec>>>,
+    path: &str,
+    context: &Context<'_>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<(VehicleKind, Vec<VehicleClass>)> {
+    let fleet = spec.get_ref();
+    let mut ok = true;
+    for (key, value) in [("vessels", &fleet.vessels), ("trains", &fleet.trains)] {
+        if let Some(value) = value {
+            diags.push(
+                span_of(value),
+                format!("{path}.{key}"),
+                "a fleet with classes gives the number of vehicles per class ([leg.fleet.classes.<id>] vessels = N), not for the fleet",
+            );
+            ok = false;
+        }
+    }
+    if classes.get_ref().is_empty() {
+        diags.push(
+            span_of(classes),
+            format!("{path}.classes"),
+            "must hold at least one class, [leg.fleet.classes.<id>]",
+        );
+        return None;
+    }
+    let mut kinds: Vec<(VehicleKind, String)> = Vec::new();
+    let mut compiled = Vec::new();
+    for (id, class) in classes.get_ref() {
+        let class_path = format!("{path}.classes.{id}");
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            diags.push(
+                span_of(class),
+                class_path.clone(),
+                format!(
+                    "a class id is made of letters, digits, '-' and '_' (it names KPI columns and parameter paths), got \"{id}\""
+                ),
+            );
+            ok = false;
+        }
+        let c = class.get_ref();
+        let Some((kind, vehicles)) = vehicles(
+            c.vessels.as_ref(),
+            c.trains.as_ref(),
+            span_of(class),
+            &class_path,
+            diags,
+        ) else {
+            ok = false;
+            continue;
+        };
+        if let Some((other, other_id)) = kinds.first()
+            && *other != kind
+        {
+            diags.push(
+                c.vessels.as_ref().or(c.trains.as_ref()).and_then(span_of),
+                class_path.clone(),
+                format!(
+                    "all classes of a fleet are vessels or all are trains; class \"{other_id}\" \
+                     has {}",
+                    match other {
+                        VehicleKind::Vessel => "vessels",
+                        VehicleKind::Train => "trains",
+                    }
+                ),
+            );
+            ok = false;
+        }
+        kinds.push((kind, id.clone()));
+        let fields = ClassFields {
+            capacity_teu: c.capacity_teu.as_ref().or(fleet.capacity_teu.as_ref()),
+            load_factor: c.load_factor.as_ref().or(fleet.load_factor.as_ref()),
+            depart_at_teu: c.depart_at_teu.as_ref().or(fleet.depart_at_teu.as_ref()),
+            load_time: c.load_time.as_ref().or(fleet.load_time.as_ref()),
+            unload_time: c.unload_time.as_ref().or(fleet.unload_time.as_ref()),
+        };
+        if fields.capacity_teu.is_none() {
+            diags.push(
+                span_of(class),
+                format!("{class_path}.capacity_teu"),
+                "missing: give capacity_teu in the class or in [leg.fleet]",
+            );
+            ok = false;
+            continue;
+        }
+        let class_scheduled = fleet
+            .departure
+            .as_ref()
+            .is_some_and(|d| d.get_ref() == "schedule");
+        if class_scheduled && let Some(at) = &c.depart_at_teu {
+            diags.push(
+                span_of(at),
+                format!("{class_path}.depart_at_teu"),
+                "is only used with departure = \"when_full\"",
+            );
+            ok = false;
+        }
+        let trip = class_trip(c, &class_path, diags);
+        let enters_h = enters_h(c, &class_path, context, diags);
+        let Some(mut compiled_class) = compile_class(id, &fields, &class_path, vehicles, diags)
+        else {
+            ok = false;
+            continue;
+        };
+        match (trip, enters_h) {
+            (Some((transit, speed)), Some(enters_h)) => {
+                compiled_class.transit = transit;
+                compiled_class.speed = speed;
+                compiled_class.enters_h = enters_h;
+                compiled.push(compiled_class);
+            }
+            _ => ok = false,
+        }
+    }
+    let kind = kinds.first()?.0;
+    ok.then_some((kind, compiled))
+}
+
+/// A class's own trip: `transit` (a distribution) or `speed` (a positive factor), not both.
+/// `None` if invalid.
+fn class_trip(
+    class: &ClassSpec,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<(Option<Dist>, f64)> {
+    match (&class.transit, &class.speed) {
+        (Some(_), Some(speed)) => {
+            diags.push(
+                span_of(speed),
+                format!("{path}.speed"),
+                "give either transit (the class's own trip time) or speed (relative to the leg's transit), not both",
+            );
+            None
+        }
+        (Some(transit), None) => {
+            compile_dist(transit, &format!("{path}.transit"), diags).map(|d| (Some(d), 1.0))
+        }
+        (None, Some(speed)) => {
+            let v = *speed.get_ref();
+            if v > 0.0 && v <= MAX_SPEED {
+                Some((None, v))
+            } else {
+                diags.push(
+                    span_of(speed),
+                    format!("{path}.speed"),
+                    format!(
+                        "must be a positive factor of the leg's speed, at most {}, got {}",
+                        compact(MAX_SPEED),
+                        compact(v)
+                    ),
+                );
+                None
+            }
+        }
+        (None, None) => Some((None, 1.0)),
+    }
+}
+
+/// When a class enters service: `from` (a date, with `[scenario] start`) or `from_day`, hours
+/// from time 0 (0 if neither). `None` if invalid.
+fn enters_h(
+    class: &ClassSpec,
+    path: &str,
+    context: &Context<'_>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<f64> {
+    let day = match (&class.from, &class.from_day) {
+        (None, None) => return Some(0.0),
+        (Some(_), Some(day)) => {
+            diags.push(
+                span_of(day),
+                format!("{path}.from_day"),
+                "give either from (a date) or from_day, not both",
+            );
+            return None;
+        }
+        (Some(date), None) => {
+            let parsed = match parse_date(date.get_ref()) {
+                Ok(parsed) => parsed,
+                Err(message) => {
+                    diags.push(span_of(date), format!("{path}.from"), message);
+                    return None;
+                }
+            };
+            // Without a compiled [scenario], its own error is reported.
+            let calendar = context.calendar?;
+            match calendar.day_of(parsed) {
+                Some(day) => (day as f64, span_of(date), "from"),
+                None => {
+                    diags.push(
+                        span_of(date),
+                        format!("{path}.from"),
+                        "a date needs [scenario] start (the date of time 0); without one, write from_day",
+                    );
+                    return None;
+                }
+            }
+        }
+        (None, Some(day)) => (*day.get_ref(), span_of(day), "from_day"),
+    };
+    let (day, span, key) = day;
+    if day.is_finite() && (0.0..=MAX_HORIZON_DAYS).contains(&day) {
+        Some(day * HOURS_PER_DAY)
+    } else {
+        diags.push(
+            span,
+            format!("{path}.{key}"),
+            format!(
+                "must be on or after time 0 and at most {} days after it, got day {}",
+                compact(MAX_HORIZON_DAYS),
+                compact(day)
+            ),
+        );
+        None
+    }
+}
+
+/// Builds one class from its fields (the capacity is known to be present). `None` if anything
+/// is invalid.
+fn compile_class(
+    id: &str,
+    fields: &ClassFields<'_>,
+    path: &str,
+    vehicles: Option<u32>,
+    diags: &mut Diagnostics<'_>,
+) -> Option<VehicleClass> {
+    let capacity_teu = fields
+        .capacity_teu
+        .and_then(|c| positive_count(c, &format!("{path}.capacity_teu"), MAX_CAPACITY_TEU, diags));
+    let load_factor = load_factor(fields.load_factor, path, diags);
+    // An invalid load factor is reported; the other checks go on with the default.
+    let max_load_teu = capacity_teu.map(|c| usable_capacity(c, load_factor.unwrap_or(1.0)));
+    let usable = check_usable(fields.load_factor, path, capacity_teu, max_load_teu, diags);
+    let depart_at_teu = depart_at_teu(fields.depart_at_teu, path, max_load_teu, diags);
+    let load_time = optional_time(fields.load_time, &format!("{path}.load_time"), diags);
+    let unload_time = optional_time(fields.unload_time, &format!("{path}.unload_time"), diags);
+    if !usable {
+        return None;
+    }
+    Some(VehicleClass {
+        id: id.to_string(),
+        vehicles: vehicles?,
+        capacity_teu: capacity_teu?,
+        load_factor: load_factor?,
+        max_load_teu: max_load_teu?,
+        depart_at_teu: depart_at_teu?,
+        load_time: load_time?,
+        unload_time: unload_time?,
+        transit: None,
+        speed: 1.0,
+        enters_h: 0.0,
+    })
+}
+
+/// Exactly one of `vessels` and `trains`: the kind of vehicle and, if valid, how many. `None`
+/// (the fleet or class is not checked further) when neither or both are given.
+fn vehicles(
+    vessels: Option<&Spanned<i64>>,
+    trains: Option<&Spanned<i64>>,
+    span: Option<Span>,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
 ) -> Option<(VehicleKind, Option<u32>)> {
-    let (kind, key, count) = match (&spec.get_ref().vessels, &spec.get_ref().trains) {
+    let (kind, key, count) = match (vessels, trains) {
         (Some(n), None) => (VehicleKind::Vessel, "vessels", n),
         (None, Some(n)) => (VehicleKind::Train, "trains", n),
         (Some(_), Some(n)) => {
@@ -146,7 +447,7 @@ fn vehicles(
         }
         (None, None) => {
             diags.push(
-                span_of(spec),
+                span,
                 path,
                 "missing the number of vehicles: add vessels = N or trains = N",
             );
@@ -158,8 +459,12 @@ fn vehicles(
 }
 
 /// The usable share of the capacity, in (0, 1] (default 1). `None` if invalid.
-fn load_factor(spec: &FleetSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<f64> {
-    let Some(value) = &spec.load_factor else {
+fn load_factor(
+    value: Option<&Spanned<f64>>,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<f64> {
+    let Some(value) = value else {
         return Some(1.0);
     };
     let f = *value.get_ref();
@@ -181,7 +486,7 @@ fn usable_capacity(capacity_teu: u32, load_factor: f64) -> u32 {
 
 /// The usable capacity is at least 1 TEU.
 fn check_usable(
-    spec: &FleetSpec,
+    load_factor: Option<&Spanned<f64>>,
     path: &str,
     capacity_teu: Option<u32>,
     max_load_teu: Option<u32>,
@@ -191,7 +496,7 @@ fn check_usable(
         return true;
     }
     diags.push(
-        spec.load_factor.as_ref().and_then(span_of),
+        load_factor.and_then(span_of),
         format!("{path}.load_factor"),
         format!(
             "leaves less than 1 TEU of {} TEU usable; raise load_factor or capacity_teu",
@@ -360,13 +665,13 @@ pub(crate) fn parse_slot(text: &str) -> Result<f64, String> {
 /// Leave once this many TEU are aboard: from 1 to the usable capacity (default: the usable
 /// capacity). `None` if invalid or the capacity is unknown.
 fn depart_at_teu(
-    spec: &FleetSpec,
+    value: Option<&Spanned<i64>>,
     path: &str,
     max_load_teu: Option<u32>,
     diags: &mut Diagnostics<'_>,
 ) -> Option<u32> {
     let max = max_load_teu?;
-    let Some(value) = &spec.depart_at_teu else {
+    let Some(value) = value else {
         return Some(max);
     };
     if max == 0 {
@@ -389,7 +694,7 @@ fn depart_at_teu(
 
 /// A berth time (0 when not given).
 fn optional_time(
-    spec: &Option<Spanned<crate::scenario::schema::DistSpec>>,
+    spec: Option<&Spanned<DistSpec>>,
     path: &str,
     diags: &mut Diagnostics<'_>,
 ) -> Option<Dist> {
@@ -519,7 +824,11 @@ mod tests {
             .zip(&specs.leg)
             .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
             .collect();
-        let fleets = compile_fleets(&fleet_specs, &mut legs, &compiled.ids, &mut diags);
+        let context = Context {
+            leg_ids: &compiled.ids,
+            calendar: None,
+        };
+        let fleets = compile_fleets(&fleet_specs, &mut legs, &context, &mut diags);
         (fleets, legs, lines(diags))
     }
 
@@ -528,8 +837,8 @@ mod tests {
         let (fleets, legs, diags) =
             fleet("vessels = 2, capacity_teu = 100, load_factor = 0.9, return_leg = \"b->a\"");
         assert!(diags.is_empty(), "{diags:?}");
-        assert_eq!(fleets[0].max_load_teu, 90);
-        assert_eq!(fleets[0].depart_at_teu, 90);
+        assert_eq!(fleets[0].classes[0].max_load_teu, 90);
+        assert_eq!(fleets[0].classes[0].depart_at_teu, 90);
         assert_eq!(fleets[0].return_leg, Some(LegId(1)));
         assert_eq!(legs[0].fleet, Some((FleetId(0), Direction::Out)));
         assert_eq!(legs[1].fleet, Some((FleetId(0), Direction::Back)));

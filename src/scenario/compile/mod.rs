@@ -112,7 +112,11 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
                 .zip(&specs.legs)
                 .map(|(leg, spec)| (leg.id.clone(), spec.fleet.as_ref()))
                 .collect();
-            fleets::compile_fleets(&fleet_specs, compiled, &legs.ids, diags)
+            let context = fleets::Context {
+                leg_ids: &legs.ids,
+                calendar: settings.as_ref().map(|s| &s.calendar),
+            };
+            fleets::compile_fleets(&fleet_specs, compiled, &context, diags)
         }
         None => Vec::new(),
     };
