@@ -8,6 +8,6 @@ pub(crate) mod summary;
 
 pub use replication::{
     Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
-    StageStats, TargetStats,
+    StageStats, TargetStats, YearStats,
 };
 pub(crate) use summary::Summary;
