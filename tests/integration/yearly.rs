@@ -309,3 +309,79 @@ fn a_partial_first_and_last_year_is_labelled_with_its_dates() {
         ("2026-01-01".to_string(), "2026-04-04".to_string())
     );
 }
+
+#[test]
+fn compare_reports_the_paired_difference_per_year_with_common_random_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = single_node(
+        0.7,
+        1,
+        "{ dist = \"exponential\", mean = 1.0 }",
+        1095.0,
+        0.0,
+    )
+    .replace("seed = 12345", "seed = 12345\nstart = \"2025-01-01\"");
+    let base = crate::common::scenario_file(dir.path(), "base.toml", &plain);
+    let variant = crate::common::scenario_file(dir.path(), "variant.toml", &mm1_to_mm2());
+    let out = dir.path().join("cmp");
+    let printed = corridor()
+        .args(["compare", "-r", "20", "--out"])
+        .arg(&out)
+        .arg(&base)
+        .arg(&variant)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let printed = String::from_utf8(printed).unwrap();
+    assert!(printed.contains("difference by year"), "{printed}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let yearly = json["variants"][0]["yearly"].as_array().unwrap();
+    assert_eq!(
+        yearly
+            .iter()
+            .map(|y| y["year"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [2025, 2026, 2027]
+    );
+    let wait = |year: usize| {
+        yearly[year]["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["entity"] == "station" && k["kpi"] == "wait_mean_h")
+            .unwrap()["difference"]
+            .clone()
+    };
+    // Before the change both runs are bit-identical (common random numbers): exactly 0 ± 0.
+    assert_eq!(wait(0)["mean"], 0.0);
+    assert_eq!(wait(0)["half_width"], 0.0);
+    // In 2027 the variant is M/M/2, the base M/M/1.
+    let exact = erlang_c_wait(0.7, 1.0, 2) - erlang_c_wait(0.7, 1.0, 1);
+    let (mean, half) = (
+        wait(2)["mean"].as_f64().unwrap(),
+        wait(2)["half_width"].as_f64().unwrap(),
+    );
+    // The 95% interval widened to 99.9% (t with 19 degrees of freedom: 3.883 / 2.093).
+    assert!(
+        (mean - exact).abs() <= half * 3.883 / 2.093,
+        "{mean} ± {half} vs {exact}"
+    );
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",half_width_ratio,year")
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",station,wait_mean_h,") && l.ends_with(",2027"))
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.contains(",station,wait_mean_h,") && l.ends_with(','))
+    );
+}
