@@ -385,3 +385,57 @@ fn compare_reports_the_paired_difference_per_year_with_common_random_numbers() {
             .any(|l| l.contains(",station,wait_mean_h,") && l.ends_with(','))
     );
 }
+
+#[test]
+fn merged_shards_of_a_multi_year_run_equal_the_single_run_and_old_shards_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::common::scenario_file(dir.path(), "mm.toml", &mm1_to_mm2());
+    let single = dir.path().join("single");
+    corridor()
+        .args(["run", "-q", "-r", "4", "-s", "3", "--no-charts", "-o"])
+        .arg(&single)
+        .arg(&file)
+        .assert()
+        .success();
+    let shards: Vec<std::path::PathBuf> = ["0/2", "1/2"]
+        .iter()
+        .map(|spec| {
+            let out = dir.path().join(spec.replace('/', "-of-"));
+            corridor()
+                .args(["run", "-q", "-r", "4", "-s", "3", "--shard", spec, "-o"])
+                .arg(&out)
+                .arg(&file)
+                .assert()
+                .success();
+            out
+        })
+        .collect();
+    let merged = dir.path().join("merged");
+    corridor()
+        .args(["merge", "-q", "--no-charts"])
+        .args(&shards)
+        .arg("-o")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert!(merged.join("yearly.csv").exists());
+    crate::common::assert_same_results(&single, &merged);
+    // A shard of the previous format (without years) is refused, naming both formats.
+    let manifest = shards[0].join("shard.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("corridor-shard/4", "corridor-shard/3"),
+    )
+    .unwrap();
+    corridor()
+        .args(["merge", "-q"])
+        .args(&shards)
+        .arg("-o")
+        .arg(dir.path().join("refused"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "format \"corridor-shard/3\", expected \"corridor-shard/4\"",
+        ));
+}
