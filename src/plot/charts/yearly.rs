@@ -24,8 +24,11 @@ pub(crate) fn panel_caption(route: &str, kpi: &str) -> String {
     format!("{route}: {kpi}")
 }
 
-/// Per route that delivered in some year, per KPI: `(year, estimate)` for every year.
-fn series(data: &ResultSet) -> Vec<(String, &'static str, &'static str, Vec<(i32, Estimate)>)> {
+/// One panel: the route, the KPI, its axis label and `(year, estimate)` for every year.
+type Series = (String, &'static str, &'static str, Vec<(i32, Estimate)>);
+
+/// Per route that delivered in some year, per KPI, its series.
+fn series(data: &ResultSet) -> Vec<Series> {
     let yearly = &data.report.summary.yearly;
     let mut out = Vec::new();
     for route in &data.report.summary.routes {
