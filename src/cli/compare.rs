@@ -218,13 +218,20 @@ fn yearly_table(variant: &VariantComparison) -> String {
     if rows.is_empty() {
         return String::new();
     }
+    let mut out = String::from("\n");
+    text_table(&header, &rows, &mut out);
+    out
+}
+
+/// Appends a table: the header, a rule, the rows; the first column left-aligned, the others
+/// right-aligned, two spaces apart.
+fn text_table<R: AsRef<[String]>>(header: &[String], rows: &[R], out: &mut String) {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut out = String::from("\n");
     let line = |cells: &[String], out: &mut String| {
         for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
             if i == 0 {
@@ -235,14 +242,13 @@ fn yearly_table(variant: &VariantComparison) -> String {
         }
         out.push('\n');
     };
-    line(&header, &mut out);
+    line(header, out);
     let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
     out.push_str(&"-".repeat(total));
     out.push('\n');
-    for row in &rows {
-        line(row, &mut out);
+    for row in rows {
+        line(row.as_ref(), out);
     }
-    out
 }
 
 fn variant_table(variant: &VariantComparison) -> String {
@@ -278,30 +284,8 @@ fn variant_table(variant: &VariantComparison) -> String {
                 .map_or(String::new(), |r| format!("{r:.1}")),
         ]);
     }
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
     let mut out = String::new();
-    let line = |cells: &[String], out: &mut String| {
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                let _ = write!(out, "{cell:<w$}");
-            } else {
-                let _ = write!(out, "  {cell:>w$}");
-            }
-        }
-        out.push('\n');
-    };
-    line(&header.map(String::from), &mut out);
-    let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-    out.push_str(&"-".repeat(total));
-    out.push('\n');
-    for row in &rows {
-        line(row, &mut out);
-    }
+    text_table(&header.map(String::from), &rows, &mut out);
     if rows.is_empty() && identical.is_empty() {
         out.push_str("(nothing to show: no headline KPI, or none of the --kpi selection, has values in both)\n");
     }

@@ -28,15 +28,7 @@ pub struct Replication {
 pub fn prepare(model: &Model, columns: &KpiColumns, stats: ReplicationStats) -> Replication {
     let mut kpi_row = Vec::with_capacity(columns.len());
     columns.row(model, &stats, &mut kpi_row);
-    let year_rows = stats
-        .years
-        .iter()
-        .map(|year| {
-            let mut row = Vec::new();
-            KpiColumns::year_row(model, year, &mut row);
-            row
-        })
-        .collect();
+    let year_rows = KpiColumns::year_rows(model, &stats);
     Replication {
         stats,
         kpi_row,

@@ -433,6 +433,18 @@ impl KpiColumns {
         KpiColumns::of_scopes(model, &YEARLY_SCOPES)
     }
 
+    /// Per calendar year of `rep` (none within one year), the values of [`KpiColumns::yearly`].
+    pub fn year_rows(model: &Model, rep: &ReplicationStats) -> Vec<Vec<Option<f64>>> {
+        rep.years
+            .iter()
+            .map(|year| {
+                let mut row = Vec::new();
+                KpiColumns::year_row(model, year, &mut row);
+                row
+            })
+            .collect()
+    }
+
     /// One year's values, in the order of [`KpiColumns::yearly`].
     pub fn year_row(model: &Model, year: &YearStats, out: &mut Vec<Option<f64>>) {
         out.clear();

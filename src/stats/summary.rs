@@ -310,15 +310,7 @@ impl SummaryBuilder {
     pub fn add(&mut self, model: &Model, rep: &ReplicationStats) {
         let mut row = std::mem::take(&mut self.row);
         self.across.columns().row(model, rep, &mut row);
-        let year_rows: Vec<Vec<Option<f64>>> = rep
-            .years
-            .iter()
-            .map(|year| {
-                let mut row = Vec::new();
-                KpiColumns::year_row(model, year, &mut row);
-                row
-            })
-            .collect();
+        let year_rows = KpiColumns::year_rows(model, rep);
         self.add_with_rows(rep, &row, &year_rows);
         self.row = row;
     }
