@@ -134,6 +134,23 @@ impl Moments {
         self.weight += other.weight;
     }
 
+    /// What was added after `earlier`, a copy of `self` taken before (both share the shift of
+    /// the first observation, so the sums subtract).
+    pub fn since(&self, earlier: &Moments) -> Moments {
+        if earlier.weight == 0.0 {
+            return *self;
+        }
+        if self.weight == earlier.weight {
+            return Moments::default();
+        }
+        Moments {
+            weight: self.weight - earlier.weight,
+            shift: self.shift,
+            sum: self.sum - earlier.sum,
+            sum_sq: self.sum_sq - earlier.sum_sq,
+        }
+    }
+
     /// The mean, or `None` if nothing was observed.
     pub fn mean(&self) -> Option<f64> {
         (self.weight > 0.0).then(|| self.shift + self.sum / self.weight)
@@ -205,6 +222,19 @@ impl TimeAverage {
     pub fn close(&mut self, now_h: f64) {
         let level = self.level;
         self.set(now_h, level);
+    }
+
+    /// The part of the window after `earlier`, a copy of `self` closed at an earlier time. The
+    /// totals cannot give the maximum over that part: `self.max` must already be it (the caller
+    /// restarts the maximum when it takes `earlier`).
+    pub fn since(&self, earlier: &TimeAverage) -> TimeAverage {
+        TimeAverage {
+            start_h: earlier.last_h,
+            last_h: self.last_h,
+            level: self.level,
+            integral: self.integral - earlier.integral,
+            max: self.max,
+        }
     }
 
     /// The time average over the window, or 0 for an empty window.
@@ -308,6 +338,20 @@ impl Histogram {
         self.total += other.total;
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             *mine += *theirs;
+        }
+    }
+
+    /// What was recorded after `earlier`, a copy of `self` taken before.
+    pub fn since(&self, earlier: &Histogram) -> Histogram {
+        Histogram {
+            zero: self.zero - earlier.zero,
+            counts: self
+                .counts
+                .iter()
+                .zip(&earlier.counts)
+                .map(|(now, then)| now - then)
+                .collect(),
+            total: self.total - earlier.total,
         }
     }
 

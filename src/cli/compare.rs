@@ -154,6 +154,7 @@ fn render_table(comparison: &Comparison) -> String {
             comparison.provenance.seed
         );
         out.push_str(&variant_table(variant));
+        out.push_str(&yearly_table(variant));
         let _ = writeln!(
             out,
             "{} KPIs compared (all in {COMPARE_CSV} and {COMPARE_JSON}); ± is the 95% CI half-width; \
@@ -190,6 +191,66 @@ fn render_table(comparison: &Comparison) -> String {
     out
 }
 
+/// Per calendar year, the paired difference (± its 95% CI half-width) of each headline KPI:
+/// one row per KPI, one column per year (nothing when the runs are not compared by year).
+fn yearly_table(variant: &VariantComparison) -> String {
+    let Some(first) = variant.yearly.first() else {
+        return String::new();
+    };
+    let mut header = vec!["difference by year".to_string()];
+    header.extend(variant.yearly.iter().map(|y| y.year.to_string()));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, k) in first.kpis.iter().enumerate().filter(|(_, k)| k.headline) {
+        let mut row = vec![format!("{}/{}", k.entity, k.kpi)];
+        for year in &variant.yearly {
+            let cell = year
+                .kpis
+                .get(i)
+                .filter(|y| y.scope == k.scope && y.entity == k.entity && y.kpi == k.kpi)
+                .and_then(|y| y.difference)
+                .map_or(String::new(), |d| {
+                    format!("{} ± {}", num(d.mean), num(d.half_width))
+                });
+            row.push(cell);
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n");
+    text_table(&header, &rows, &mut out);
+    out
+}
+
+/// Appends a table: the header, a rule, the rows; the first column left-aligned, the others
+/// right-aligned, two spaces apart.
+fn text_table<R: AsRef<[String]>>(header: &[String], rows: &[R], out: &mut String) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String], out: &mut String| {
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i == 0 {
+                let _ = write!(out, "{cell:<w$}");
+            } else {
+                let _ = write!(out, "  {cell:>w$}");
+            }
+        }
+        out.push('\n');
+    };
+    line(header, out);
+    let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    for row in rows {
+        line(row.as_ref(), out);
+    }
+}
+
 fn variant_table(variant: &VariantComparison) -> String {
     let header = [
         "KPI",
@@ -223,30 +284,8 @@ fn variant_table(variant: &VariantComparison) -> String {
                 .map_or(String::new(), |r| format!("{r:.1}")),
         ]);
     }
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
     let mut out = String::new();
-    let line = |cells: &[String], out: &mut String| {
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i == 0 {
-                let _ = write!(out, "{cell:<w$}");
-            } else {
-                let _ = write!(out, "  {cell:>w$}");
-            }
-        }
-        out.push('\n');
-    };
-    line(&header.map(String::from), &mut out);
-    let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-    out.push_str(&"-".repeat(total));
-    out.push('\n');
-    for row in &rows {
-        line(row, &mut out);
-    }
+    text_table(&header.map(String::from), &rows, &mut out);
     if rows.is_empty() && identical.is_empty() {
         out.push_str("(nothing to show: no headline KPI, or none of the --kpi selection, has values in both)\n");
     }

@@ -19,13 +19,21 @@ pub struct Replication {
     pub stats: ReplicationStats,
     /// The values of every [`KpiColumns`] column.
     pub kpi_row: Vec<Option<f64>>,
+    /// Per calendar year of the window (none within one year), the values of every
+    /// [`KpiColumns::yearly`] column.
+    pub year_rows: Vec<Vec<Option<f64>>>,
 }
 
-/// Computes the KPI row of `stats`.
+/// Computes the KPI rows of `stats`.
 pub fn prepare(model: &Model, columns: &KpiColumns, stats: ReplicationStats) -> Replication {
     let mut kpi_row = Vec::with_capacity(columns.len());
     columns.row(model, &stats, &mut kpi_row);
-    Replication { stats, kpi_row }
+    let year_rows = KpiColumns::year_rows(model, &stats);
+    Replication {
+        stats,
+        kpi_row,
+        year_rows,
+    }
 }
 
 /// Everything a run reports, aggregated over replications.
@@ -79,8 +87,11 @@ impl Aggregate {
             replication.stats.replication, self.added,
             "replications must be aggregated in order"
         );
-        self.builder
-            .add_with_row(&replication.stats, &replication.kpi_row);
+        self.builder.add_with_rows(
+            &replication.stats,
+            &replication.kpi_row,
+            &replication.year_rows,
+        );
         self.daily.add(&replication.stats);
         self.added += 1;
     }

@@ -120,6 +120,75 @@ impl Calendar {
     }
 }
 
+/// One calendar year's part of a statistics window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct YearSpan {
+    /// The calendar year (with a start date) or the model year 1, 2, ... (without).
+    pub year: i32,
+    /// Where the part starts, hours since time 0.
+    pub start_h: f64,
+    /// Where it ends, hours.
+    pub end_h: f64,
+    /// Whether the part is shorter than its year (the window starts after 1 January or ends
+    /// before 31 December).
+    pub partial: bool,
+}
+
+impl YearSpan {
+    /// Length, days.
+    pub fn days(&self) -> f64 {
+        (self.end_h - self.start_h) / HOURS_PER_DAY
+    }
+}
+
+impl Calendar {
+    /// The statistics window `[warmup, horizon)` cut at the boundaries of the years of
+    /// [`Calendar::years`], when it touches more than one year; empty when it lies within one
+    /// (results by year would only repeat the window's).
+    pub fn window_years(&self, warmup: SimTime, horizon: SimTime) -> Vec<YearSpan> {
+        let (from, to) = (warmup.hours(), horizon.hours());
+        let spans: Vec<YearSpan> = self
+            .years(horizon)
+            .into_iter()
+            .filter_map(|(year, first_day, end_day)| {
+                let (first_h, end_h) = (first_day * HOURS_PER_DAY, end_day * HOURS_PER_DAY);
+                let full_h = match self.start {
+                    Some(_) => f64::from(jiff_days_in_year(year)) * HOURS_PER_DAY,
+                    None => 365.0 * HOURS_PER_DAY,
+                };
+                let start_h = first_h.max(from);
+                let end_h = end_h.min(to);
+                (end_h > start_h).then_some(YearSpan {
+                    year,
+                    start_h,
+                    end_h,
+                    partial: end_h - start_h < full_h,
+                })
+            })
+            .collect();
+        if spans.len() > 1 { spans } else { Vec::new() }
+    }
+
+    /// The date (with a start) of the first and last day of `span`, as `YYYY-MM-DD`; without a
+    /// start, `day N` (simulated day numbers, from 0).
+    pub fn span_dates(&self, span: &YearSpan) -> (String, String) {
+        let first = (span.start_h / HOURS_PER_DAY).floor() as usize;
+        let last = ((span.end_h / HOURS_PER_DAY).ceil() as usize).max(first + 1) - 1;
+        match (self.date(first), self.date(last)) {
+            (Some(a), Some(b)) => (a.to_string(), b.to_string()),
+            _ => (format!("day {first}"), format!("day {last}")),
+        }
+    }
+}
+
+/// Days in calendar year `year` (365 or 366).
+fn jiff_days_in_year(year: i32) -> i32 {
+    i16::try_from(year)
+        .ok()
+        .and_then(|y| Date::new(y, 1, 1).ok())
+        .map_or(365, |d| if d.in_leap_year() { 366 } else { 365 })
+}
+
 /// The month (0 = January) containing simulated time `t` in the abstract 365-day calendar; it
 /// repeats every 365 days.
 pub(crate) fn month_of(t: SimTime) -> usize {

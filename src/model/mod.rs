@@ -33,7 +33,7 @@ pub(crate) mod dist;
 pub(crate) mod fleet;
 pub mod load;
 
-pub use calendar::Calendar;
+pub use calendar::{Calendar, YearSpan};
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
 pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleClass, VehicleKind};

@@ -40,8 +40,11 @@ use crate::experiment::{Replication, Results};
 use crate::model::{Model, Target};
 use crate::stats::daily::{DAYS_PER_WEEK, Daily, DayStat, HalfWidths};
 use crate::stats::kpi::{KpiColumns, KpiSummary, PERCENTILES, Scope};
+use crate::stats::summary::YearSummary;
 use crate::stats::{ReplicationStats, Summary};
 
+/// `yearly.csv` (only when the window spans more than one calendar year).
+pub(crate) const YEARLY_CSV: &str = "yearly.csv";
 /// `replications.csv`.
 pub(crate) const REPLICATIONS_CSV: &str = "replications.csv";
 /// `disruptions.csv`.
@@ -761,7 +764,58 @@ pub(crate) fn write_tables(
         model.fleets.iter().map(|f| f.id.as_str()),
     )?);
     files.push(write_transit_distribution(out, model, results)?);
+    if !summary.yearly.is_empty() {
+        files.push(write_yearly(out, &summary.yearly)?);
+    }
     Ok(files)
+}
+
+/// `yearly.csv`, long format: one row per calendar year, entity and KPI, with the year's dates
+/// (a partial first or last year says so), the estimate across replications and its 95% CI.
+fn write_yearly(out: &OutputDir, years: &[YearSummary]) -> io::Result<AtomicFile> {
+    let mut writer = Writer::from_writer(out.create(YEARLY_CSV)?);
+    let mut record = Record::default();
+    for column in [
+        "year",
+        "first_date",
+        "last_date",
+        "days",
+        "partial",
+        "kind",
+        "id",
+        "kpi",
+        "mean",
+        "half_width",
+        "ci95_low",
+        "ci95_high",
+        "sd",
+        "n",
+    ] {
+        record.text(column);
+    }
+    record.write(&mut writer)?;
+    for year in years {
+        for kpi in &year.kpis {
+            record.clear();
+            record.display(year.year);
+            record.text(&year.first_date);
+            record.text(&year.last_date);
+            record.display(year.days);
+            record.text(if year.partial { "true" } else { "false" });
+            record.text(kpi.scope.as_str());
+            record.text(&kpi.entity);
+            record.text(&kpi.kpi);
+            let estimate = kpi.estimate;
+            record.float(estimate.map(|e| e.mean));
+            record.float(estimate.and_then(|e| e.half_width));
+            record.float(estimate.and_then(|e| e.low()));
+            record.float(estimate.and_then(|e| e.high()));
+            record.float(estimate.map(|e| e.sd));
+            record.display(estimate.map_or(0, |e| e.n));
+            record.write(&mut writer)?;
+        }
+    }
+    into_file(writer)
 }
 
 fn serde_plain_kind(kind: crate::model::NodeKind) -> &'static str {

@@ -38,8 +38,9 @@ use crate::experiment::parallel::{Replications, Runner};
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::ReplicationStats;
 
-/// Identifies the partial-result format.
-pub const SHARD_FORMAT: &str = "corridor-shard/3";
+/// Identifies the partial-result format. Version 4: a replication's statistics carry its
+/// per-year figures (`ReplicationStats::years`) and a node's servers in force.
+pub const SHARD_FORMAT: &str = "corridor-shard/4";
 /// The manifest file.
 pub(crate) const SHARD_MANIFEST: &str = "shard.json";
 /// The replications file.
@@ -234,7 +235,11 @@ fn read_manifest(dir: &Path) -> Result<ShardManifest, MergeError> {
     if manifest.format != SHARD_FORMAT {
         return Err(MergeError::BadManifest {
             path,
-            message: format!("format {:?}, expected {SHARD_FORMAT:?}", manifest.format),
+            message: format!(
+                "format {:?}, expected {SHARD_FORMAT:?} (shards of another format cannot be \
+                 merged: run them again with this Corridor)",
+                manifest.format
+            ),
         });
     }
     Ok(manifest)

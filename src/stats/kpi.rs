@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::replication::{
     ClassStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
-    TargetStats,
+    TargetStats, YearStats,
 };
 use crate::base::Estimate;
 use crate::base::accumulators::Welford;
@@ -184,11 +184,18 @@ pub(crate) const NODE: &[Kpi<NodeStats, Node>] = &[
     },
     Kpi {
         name: "utilization",
-        about: "Fraction of server capacity spent serving (none for unlimited servers).",
-        value: |x| {
-            x.entity
+        about: "Fraction of server capacity spent serving: busy servers over the time average of \
+                the servers in force (none for unlimited servers, or if a dated change makes \
+                them unlimited for part of the window).",
+        value: |x| match &x.stats.servers {
+            Some(servers) => {
+                let mean = servers.mean();
+                (mean.is_finite() && mean > 0.0).then(|| x.stats.busy.mean() / mean)
+            }
+            None => x
+                .entity
                 .servers
-                .map(|servers| x.stats.busy.mean() / f64::from(servers))
+                .map(|servers| x.stats.busy.mean() / f64::from(servers)),
         },
     },
     Kpi {
@@ -462,11 +469,59 @@ pub struct KpiColumns {
     columns: Vec<KpiColumn>,
 }
 
+/// The scopes reported per calendar year (`yearly.csv`): what a year's part of the window has
+/// (stages, disruption targets and episodes are reported for the whole window only).
+pub const YEARLY_SCOPES: [Scope; 4] = [Scope::Node, Scope::Route, Scope::Flow, Scope::Fleet];
+
 impl KpiColumns {
     /// The columns of `model`.
     pub fn new(model: &Model) -> KpiColumns {
+        KpiColumns::of_scopes(model, &SCOPES)
+    }
+
+    /// The columns of one calendar year of `model` (the [`YEARLY_SCOPES`]), in the order of
+    /// [`KpiColumns::new`].
+    pub fn yearly(model: &Model) -> KpiColumns {
+        KpiColumns::of_scopes(model, &YEARLY_SCOPES)
+    }
+
+    /// Per calendar year of `rep` (none within one year), the values of [`KpiColumns::yearly`].
+    pub fn year_rows(model: &Model, rep: &ReplicationStats) -> Vec<Vec<Option<f64>>> {
+        rep.years
+            .iter()
+            .map(|year| {
+                let mut row = Vec::new();
+                KpiColumns::year_row(model, year, &mut row);
+                row
+            })
+            .collect()
+    }
+
+    /// One year's values, in the order of [`KpiColumns::yearly`].
+    pub fn year_row(model: &Model, year: &YearStats, out: &mut Vec<Option<f64>>) {
+        out.clear();
+        let window_h = year.window_h();
+        for (stats, node) in year.nodes.iter().zip(&model.nodes) {
+            extend(out, NODE, stats, node, window_h);
+        }
+        for (stats, route) in year.routes.iter().zip(&model.routes) {
+            extend(out, ROUTE, stats, route, window_h);
+        }
+        for (stats, flow) in year.flows.iter().zip(&model.flows) {
+            extend(out, FLOW, stats, flow, window_h);
+        }
+        for (stats, fleet) in year.fleets.iter().zip(&model.fleets) {
+            extend(out, FLEET, stats, fleet, window_h);
+        }
+    }
+
+    /// The columns of the entities of `scopes`, in the fixed order of [`KpiColumns::new`].
+    fn of_scopes(model: &Model, scopes: &[Scope]) -> KpiColumns {
         let mut columns = Vec::new();
         let mut push = |scope: Scope, entity: &str| {
+            if !scopes.contains(&scope) {
+                return;
+            }
             for kpi in scope.kpi_names() {
                 columns.push(KpiColumn {
                     scope,
@@ -524,20 +579,6 @@ impl KpiColumns {
     /// One replication's values, in column order (`None` where the replication has no value,
     /// e.g. no wait observed).
     pub fn row(&self, model: &Model, rep: &ReplicationStats, out: &mut Vec<Option<f64>>) {
-        fn extend<S, E>(
-            out: &mut Vec<Option<f64>>,
-            table: &[Kpi<S, E>],
-            stats: &S,
-            entity: &E,
-            window_h: f64,
-        ) {
-            let at = At {
-                stats,
-                entity,
-                window_h,
-            };
-            out.extend(table.iter().map(|kpi| (kpi.value)(&at)));
-        }
         out.clear();
         let window_h = rep.window_h;
         for (stats, node) in rep.nodes.iter().zip(&model.nodes) {
@@ -583,6 +624,22 @@ impl KpiColumns {
             "replication statistics do not match the model's KPI columns"
         );
     }
+}
+
+/// Appends the values of every KPI of `table` for one entity.
+fn extend<S, E>(
+    out: &mut Vec<Option<f64>>,
+    table: &[Kpi<S, E>],
+    stats: &S,
+    entity: &E,
+    window_h: f64,
+) {
+    let at = At {
+        stats,
+        entity,
+        window_h,
+    };
+    out.extend(table.iter().map(|kpi| (kpi.value)(&at)));
 }
 
 /// Stage ids of a route: node id, leg id, node id, ...

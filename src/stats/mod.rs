@@ -8,6 +8,6 @@ pub(crate) mod summary;
 
 pub use replication::{
     ClassStats, Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats,
-    RouteStats, StageStats, TargetStats,
+    RouteStats, StageStats, TargetStats, YearStats,
 };
 pub(crate) use summary::Summary;

@@ -42,6 +42,10 @@ pub struct NodeStats {
     pub daily_queue: Vec<f64>,
     /// Time average of `yard_teu` over each simulated day (whole run, like `daily_queue`).
     pub daily_yard_teu: Vec<f64>,
+    /// Servers in force, recorded only for a node whose servers a dated change alters (`NaN`
+    /// while unlimited); utilisation divides by its time average.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers: Option<TimeAverage>,
 }
 
 impl NodeStats {
@@ -57,6 +61,36 @@ impl NodeStats {
     }
 }
 
+impl NodeStats {
+    /// What was recorded after `earlier` (a copy of the totals taken at a year's start), without
+    /// the daily series. Each level's `max` must already be the maximum since `earlier` (the
+    /// engine restarts the maxima at each cut).
+    pub fn since(&self, earlier: &NodeStats) -> NodeStats {
+        NodeStats {
+            arrivals: self.arrivals - earlier.arrivals,
+            arrived_teu: self.arrived_teu - earlier.arrived_teu,
+            wait_h: self.wait_h.since(&earlier.wait_h),
+            wait_hist: self.wait_hist.since(&earlier.wait_hist),
+            service_h: self.service_h.since(&earlier.service_h),
+            blocked_h: self.blocked_h.since(&earlier.blocked_h),
+            dispatch_h: self.dispatch_h.since(&earlier.dispatch_h),
+            sojourn_h: self.sojourn_h.since(&earlier.sojourn_h),
+            queue: self.queue.since(&earlier.queue),
+            in_node: self.in_node.since(&earlier.in_node),
+            busy: self.busy.since(&earlier.busy),
+            blocked: self.blocked.since(&earlier.blocked),
+            yard_teu: self.yard_teu.since(&earlier.yard_teu),
+            daily_queue: Vec::new(),
+            daily_yard_teu: Vec::new(),
+            servers: self
+                .servers
+                .as_ref()
+                .zip(earlier.servers.as_ref())
+                .map(|(now, then)| now.since(then)),
+        }
+    }
+}
+
 /// Time spent in one stage of a route (a node visit or a leg), TEU-weighted.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct StageStats {
@@ -69,6 +103,18 @@ pub struct StageStats {
     pub blocked_h: Moments,
     /// Waiting at the node for a vehicle of the next leg's fleet to leave, hours (0 for legs).
     pub dispatch_h: Moments,
+}
+
+impl StageStats {
+    /// What was recorded after `earlier`.
+    pub fn since(&self, earlier: &StageStats) -> StageStats {
+        StageStats {
+            wait_h: self.wait_h.since(&earlier.wait_h),
+            service_h: self.service_h.since(&earlier.service_h),
+            blocked_h: self.blocked_h.since(&earlier.blocked_h),
+            dispatch_h: self.dispatch_h.since(&earlier.dispatch_h),
+        }
+    }
 }
 
 /// Statistics of one route in one replication.
@@ -88,6 +134,25 @@ pub struct RouteStats {
     pub daily_delivered_teu: Vec<u64>,
 }
 
+impl RouteStats {
+    /// What was recorded after `earlier`, without the daily series.
+    pub fn since(&self, earlier: &RouteStats) -> RouteStats {
+        RouteStats {
+            delivered: self.delivered - earlier.delivered,
+            delivered_teu: self.delivered_teu - earlier.delivered_teu,
+            transit_h: self.transit_h.since(&earlier.transit_h),
+            transit_hist: self.transit_hist.since(&earlier.transit_hist),
+            stages: self
+                .stages
+                .iter()
+                .zip(&earlier.stages)
+                .map(|(now, then)| now.since(then))
+                .collect(),
+            daily_delivered_teu: Vec::new(),
+        }
+    }
+}
+
 /// Demand counters of one flow.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FlowStats {
@@ -95,6 +160,16 @@ pub struct FlowStats {
     pub generated_teu: u64,
     /// TEU refused at entry in the window.
     pub refused_teu: u64,
+}
+
+impl FlowStats {
+    /// What was counted after `earlier`.
+    pub fn since(&self, earlier: &FlowStats) -> FlowStats {
+        FlowStats {
+            generated_teu: self.generated_teu - earlier.generated_teu,
+            refused_teu: self.refused_teu - earlier.refused_teu,
+        }
+    }
 }
 
 /// TEU bookkeeping over the whole run (warm-up included): every TEU generated is delivered,
@@ -176,6 +251,47 @@ pub struct ClassStats {
     pub load_teu: Moments,
 }
 
+impl FleetStats {
+    /// What was recorded after `earlier`, without the daily series (`away.max` as for
+    /// [`NodeStats::since`]).
+    pub fn since(&self, earlier: &FleetStats) -> FleetStats {
+        FleetStats {
+            departures: self.departures - earlier.departures,
+            departed_teu: self.departed_teu - earlier.departed_teu,
+            load_teu: self.load_teu.since(&earlier.load_teu),
+            back_departures: self.back_departures - earlier.back_departures,
+            back_teu: self.back_teu - earlier.back_teu,
+            cargo_wait_h: self.cargo_wait_h.since(&earlier.cargo_wait_h),
+            berth_wait_h: self.berth_wait_h.since(&earlier.berth_wait_h),
+            missed_slots: self.missed_slots - earlier.missed_slots,
+            away: self.away.since(&earlier.away),
+            daily_departures: Vec::new(),
+            daily_departed_teu: Vec::new(),
+            in_service: match (&self.in_service, &earlier.in_service) {
+                (Some(now), Some(then)) => Some(now.since(then)),
+                (now, _) => now.clone(),
+            },
+            classes: self
+                .classes
+                .iter()
+                .zip(&earlier.classes)
+                .map(|(now, then)| now.since(then))
+                .collect(),
+        }
+    }
+}
+
+impl ClassStats {
+    /// What was recorded after `earlier`.
+    pub fn since(&self, earlier: &ClassStats) -> ClassStats {
+        ClassStats {
+            departures: self.departures - earlier.departures,
+            departed_teu: self.departed_teu - earlier.departed_teu,
+            load_teu: self.load_teu.since(&earlier.load_teu),
+        }
+    }
+}
+
 /// Closure and slow-down time of one disruption target in one replication.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TargetStats {
@@ -219,4 +335,53 @@ pub struct ReplicationStats {
     pub disruption_log: Vec<DisruptionRecord>,
     /// TEU bookkeeping at the end of the run.
     pub conservation: Conservation,
+    /// The statistics window cut at calendar-year boundaries, in time order, when it spans more
+    /// than one year (see `Calendar::window_years`); empty otherwise. Each year's counts add up
+    /// to the window's exactly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub years: Vec<YearStats>,
+}
+
+/// The statistics of one calendar year's part of the window (the route, node, flow and fleet
+/// figures of [`ReplicationStats`] restricted to `[start_h, end_h)`; no daily series).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct YearStats {
+    /// Start of the year's part of the window, hours.
+    pub start_h: f64,
+    /// Its end, hours.
+    pub end_h: f64,
+    /// Per node.
+    pub nodes: Vec<NodeStats>,
+    /// Per route.
+    pub routes: Vec<RouteStats>,
+    /// Per flow.
+    pub flows: Vec<FlowStats>,
+    /// Per fleet.
+    pub fleets: Vec<FleetStats>,
+}
+
+impl YearStats {
+    /// Length of the year's part of the window, hours.
+    pub fn window_h(&self) -> f64 {
+        self.end_h - self.start_h
+    }
+
+    /// The year between `earlier` (the running totals at its start; `None` for the first year)
+    /// and `self` (the running totals at its end).
+    pub fn since(&self, earlier: Option<&YearStats>) -> YearStats {
+        let Some(earlier) = earlier else {
+            return self.clone();
+        };
+        fn each<T>(now: &[T], then: &[T], f: fn(&T, &T) -> T) -> Vec<T> {
+            now.iter().zip(then).map(|(a, b)| f(a, b)).collect()
+        }
+        YearStats {
+            start_h: earlier.end_h,
+            end_h: self.end_h,
+            nodes: each(&self.nodes, &earlier.nodes, NodeStats::since),
+            routes: each(&self.routes, &earlier.routes, RouteStats::since),
+            flows: each(&self.flows, &earlier.flows, FlowStats::since),
+            fleets: each(&self.fleets, &earlier.fleets, FleetStats::since),
+        }
+    }
 }

@@ -17,6 +17,7 @@ use super::replication::ReplicationStats;
 use crate::base::accumulators::Histogram;
 use crate::base::estimate::Estimate;
 use crate::base::time::HOURS_PER_DAY;
+use crate::model::calendar::YearSpan;
 use crate::model::{Model, NodeKind, Target, VehicleKind};
 
 /// Per-node results across replications.
@@ -123,6 +124,24 @@ pub struct ConservationSummary {
     pub refused_teu: u64,
 }
 
+/// One calendar year's part of the statistics window across replications (`yearly.csv`,
+/// `summary.json`'s `yearly`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct YearSummary {
+    /// The calendar year (with `[scenario] start`) or the model year 1, 2, ... (without).
+    pub year: i32,
+    /// First day of the year's part of the window (`YYYY-MM-DD`, or `day N` without a start).
+    pub first_date: String,
+    /// Last day (the horizon's day when the window ends inside the year).
+    pub last_date: String,
+    /// Days of the window in the year.
+    pub days: f64,
+    /// Whether that is less than the whole year.
+    pub partial: bool,
+    /// Every [`KpiColumns::yearly`] KPI over the year, across replications, in column order.
+    pub kpis: Vec<KpiSummary>,
+}
+
 /// Results of a run across replications.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Summary {
@@ -151,6 +170,10 @@ pub struct Summary {
     /// percentiles. The one place a KPI's estimate is kept; look one up with [`Summary::kpi`] or
     /// [`Summary::estimate`].
     pub kpis: Vec<KpiSummary>,
+    /// When the window spans more than one calendar year: the node, route, flow and fleet KPIs
+    /// of each year's part, in time order (absent within one year).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub yearly: Vec<YearSummary>,
 }
 
 impl Summary {
@@ -172,6 +195,28 @@ impl Summary {
     /// As [`Summary::kpi`].
     pub fn estimate(&self, scope: Scope, entity: &str, kpi: &str) -> Option<Estimate> {
         self.kpi(scope, entity, kpi).and_then(|k| k.estimate)
+    }
+
+    /// The estimate of KPI `kpi` of `entity` in `scope` over calendar year `year` (`None` if the
+    /// run has no such year or no replication had a value).
+    ///
+    /// # Panics
+    /// As [`Summary::kpi`].
+    pub fn year_estimate(
+        &self,
+        year: i32,
+        scope: Scope,
+        entity: &str,
+        kpi: &str,
+    ) -> Option<Estimate> {
+        assert!(scope.defines(kpi), "{kpi} is not a {} KPI", scope.as_str());
+        self.yearly
+            .iter()
+            .find(|y| y.year == year)?
+            .kpis
+            .iter()
+            .find(|k| k.scope == scope && k.kpi == kpi && k.entity == entity)
+            .and_then(|k| k.estimate)
     }
 
     /// The estimate of KPI `kpi` of stage `index` of `route`.
@@ -208,6 +253,10 @@ pub(crate) struct SummaryBuilder {
     transit_pooled: Vec<Histogram>,
     conservation: ConservationSummary,
     row: Vec<Option<f64>>,
+    /// Per calendar year of the window (none within one year): its span and its KPIs.
+    years: Vec<(YearSpan, AcrossReplications)>,
+    /// First and last dates of each year, as reported.
+    year_dates: Vec<(String, String)>,
 }
 
 impl SummaryBuilder {
@@ -230,6 +279,25 @@ impl SummaryBuilder {
                 refused_teu: 0,
             },
             row: Vec::new(),
+            years: {
+                let settings = &model.settings;
+                let columns = KpiColumns::yearly(model);
+                settings
+                    .calendar
+                    .window_years(settings.warmup, settings.horizon)
+                    .into_iter()
+                    .map(|span| (span, AcrossReplications::new(columns.clone())))
+                    .collect()
+            },
+            year_dates: {
+                let settings = &model.settings;
+                settings
+                    .calendar
+                    .window_years(settings.warmup, settings.horizon)
+                    .iter()
+                    .map(|span| settings.calendar.span_dates(span))
+                    .collect()
+            },
         }
     }
 
@@ -242,16 +310,33 @@ impl SummaryBuilder {
     pub fn add(&mut self, model: &Model, rep: &ReplicationStats) {
         let mut row = std::mem::take(&mut self.row);
         self.across.columns().row(model, rep, &mut row);
-        self.add_with_row(rep, &row);
+        let year_rows = KpiColumns::year_rows(model, rep);
+        self.add_with_rows(rep, &row, &year_rows);
         self.row = row;
     }
 
-    /// Adds one replication's statistics whose KPI row (from [`KpiColumns::row`]) is already
-    /// computed.
-    pub fn add_with_row(&mut self, rep: &ReplicationStats, row: &[Option<f64>]) {
+    /// Adds one replication's statistics whose KPI rows (from [`KpiColumns::row`] and, per
+    /// year, [`KpiColumns::year_row`]) are already computed.
+    ///
+    /// # Panics
+    /// If the replication's years are not the model's (statistics of another model).
+    pub fn add_with_rows(
+        &mut self,
+        rep: &ReplicationStats,
+        row: &[Option<f64>],
+        year_rows: &[Vec<Option<f64>>],
+    ) {
+        assert_eq!(
+            year_rows.len(),
+            self.years.len(),
+            "the replication's years are not the model's"
+        );
         self.replications += 1;
         self.events += rep.events;
         self.across.add(row);
+        for ((_, across), year_row) in self.years.iter_mut().zip(year_rows) {
+            across.add(year_row);
+        }
         for (pooled, node) in self.wait_pooled.iter_mut().zip(&rep.nodes) {
             pooled.merge(&node.wait_hist);
         }
@@ -387,6 +472,19 @@ impl SummaryBuilder {
             disruptions,
             conservation: self.conservation.clone(),
             kpis,
+            yearly: self
+                .years
+                .iter()
+                .zip(&self.year_dates)
+                .map(|((span, across), (first, last))| YearSummary {
+                    year: span.year,
+                    first_date: first.clone(),
+                    last_date: last.clone(),
+                    days: span.days(),
+                    partial: span.partial,
+                    kpis: across.finish(),
+                })
+                .collect(),
         }
     }
 }

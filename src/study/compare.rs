@@ -199,6 +199,20 @@ pub struct VariantComparison {
     pub only_in_base: Vec<String>,
     /// KPI columns the variant has and the base does not.
     pub only_in_variant: Vec<String>,
+    /// When both windows span the same calendar years (more than one): per year, the paired
+    /// difference of every node, route, flow and fleet KPI over that year (the same pairs of
+    /// replications, so common random numbers narrow these intervals too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub yearly: Vec<YearComparison>,
+}
+
+/// The paired differences over one calendar year.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct YearComparison {
+    /// The calendar year (or model year 1, 2, ... without a start date).
+    pub year: i32,
+    /// Every yearly KPI present in both, in the base's column order.
+    pub kpis: Vec<KpiDifference>,
 }
 
 /// The content of `compare.json`.
@@ -246,12 +260,26 @@ pub fn compare(
         .into_iter()
         .filter(|name| !base_names.contains(name))
         .collect();
+    // Per year, where both runs have the year.
+    let yearly = base
+        .years
+        .iter()
+        .filter_map(|(year, base_year)| {
+            let (_, variant_year) = variant.years.iter().find(|(y, _)| y == year)?;
+            let paired = compare(base_year, variant_year, scenario.clone(), headline);
+            Some(YearComparison {
+                year: *year,
+                kpis: paired.kpis,
+            })
+        })
+        .collect();
     VariantComparison {
         scenario,
         notes: Vec::new(),
         kpis,
         only_in_base,
         only_in_variant,
+        yearly,
     }
 }
 
@@ -462,9 +490,12 @@ impl Comparison {
     /// Writes `compare.csv`: one row per variant and KPI, tidy, with the KPI's unit in its name
     /// (`kpi`), `_pct` for percentages, an empty cell where a value does not exist, and a
     /// `present_in` column (`both`, `base`, `variant`) so KPIs of only one scenario are listed.
+    /// When a variant is compared per calendar year, a last column `year` is added: empty for
+    /// the whole window's rows, the year for the per-year rows that follow each variant's.
     pub fn write_csv<W: io::Write>(&self, writer: W) -> io::Result<()> {
         let mut csv = crate::report::csv::Writer::from_writer(writer);
-        csv.write_record([
+        let by_year = self.variants.iter().any(|v| !v.yearly.is_empty());
+        let mut header = vec![
             "variant",
             "variant_file",
             "scope",
@@ -489,15 +520,24 @@ impl Comparison {
             "unpaired_ci95_half_width",
             "paired_ci95_half_width",
             "half_width_ratio",
-        ])
-        .map_err(csv_err)?;
+        ];
+        if by_year {
+            header.push("year");
+        }
+        csv.write_record(&header).map_err(csv_err)?;
+        let width = header.len();
         let num = |v: Option<f64>| match v {
             Some(v) if v.is_finite() => v.to_string(),
             _ => String::new(),
         };
         for variant in &self.variants {
             let head = [variant.scenario.name.clone(), variant.scenario.file.clone()];
-            for k in &variant.kpis {
+            let window = variant.kpis.iter().map(|k| (None, k));
+            let years = variant
+                .yearly
+                .iter()
+                .flat_map(|y| y.kpis.iter().map(move |k| (Some(y.year), k)));
+            for (year, k) in window.chain(years) {
                 let mut row: Vec<String> = head.to_vec();
                 row.extend([
                     k.scope.as_str().to_string(),
@@ -523,6 +563,9 @@ impl Comparison {
                     num(k.difference.map(|d| d.half_width)),
                     num(k.half_width_ratio),
                 ]);
+                if by_year {
+                    row.push(year.map_or(String::new(), |y| y.to_string()));
+                }
                 csv.write_record(&row).map_err(csv_err)?;
             }
             for (names, present_in) in [
@@ -545,7 +588,7 @@ impl Comparison {
                         is_window_total(kpi).to_string(),
                         "0".to_string(),
                     ]);
-                    row.resize(24, String::new());
+                    row.resize(width, String::new());
                     csv.write_record(&row).map_err(csv_err)?;
                 }
             }
@@ -586,6 +629,7 @@ mod tests {
                 .collect(),
             rows,
             kpis: Vec::new(),
+            years: Vec::new(),
         }
     }
 

@@ -20,7 +20,7 @@ pub mod sweep;
 use crate::experiment::SimError;
 use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
 use crate::model::Model;
-use crate::stats::kpi::{KpiColumn, KpiSummary};
+use crate::stats::kpi::{KpiColumn, KpiColumns, KpiSummary};
 
 /// One variant's Monte Carlo run: every replication's KPI values, and their summary.
 #[derive(Clone, Debug)]
@@ -33,6 +33,10 @@ pub struct Sample {
     pub rows: Vec<Vec<Option<f64>>>,
     /// Every column summarised across replications.
     pub kpis: Vec<KpiSummary>,
+    /// When the window spans more than one calendar year: per year, the same replications'
+    /// values of the [`KpiColumns::yearly`](crate::stats::kpi::KpiColumns::yearly) columns over
+    /// that year, as a sample of its own (with no `years` and no `kpis`).
+    pub years: Vec<(i32, Sample)>,
 }
 
 impl Sample {
@@ -53,6 +57,7 @@ impl Sample {
 pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Result<Sample, SimError> {
     let mut aggregate = Aggregate::new(model);
     let mut rows = Vec::with_capacity(config.replications as usize);
+    let mut year_rows: Vec<Vec<Vec<Option<f64>>>> = Vec::new();
     experiment::run_aggregated(
         model,
         runner,
@@ -61,14 +66,36 @@ pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Result<Sampl
         &mut aggregate,
         |replication| {
             rows.push(replication.kpi_row.clone());
+            year_rows.resize(replication.year_rows.len(), Vec::new());
+            for (rows, row) in year_rows.iter_mut().zip(&replication.year_rows) {
+                rows.push(row.clone());
+            }
             Ok::<(), SimError>(())
         },
         |_| {},
     )?;
+    let summary = aggregate.summary(model);
+    let year_columns = KpiColumns::yearly(model).columns().to_vec();
+    let years = summary
+        .yearly
+        .iter()
+        .zip(year_rows)
+        .map(|(year, rows)| {
+            let sample = Sample {
+                config,
+                columns: year_columns.clone(),
+                rows,
+                kpis: Vec::new(),
+                years: Vec::new(),
+            };
+            (year.year, sample)
+        })
+        .collect();
     Ok(Sample {
         config,
         columns: aggregate.columns().columns().to_vec(),
         rows,
-        kpis: aggregate.summary(model).kpis,
+        kpis: summary.kpis,
+        years,
     })
 }

@@ -26,6 +26,8 @@
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `classes`: mixed fleets (vehicle classes) event by event, dated fleet and berth changes.
+//! - `yearly`: results by calendar year against the window's and exact M/M/1 -> M/M/2 values;
+//!   `yearly.csv`.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
@@ -65,3 +67,4 @@ mod shard;
 mod sharp;
 mod sweep;
 mod variants;
+mod yearly;

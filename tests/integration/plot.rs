@@ -422,6 +422,8 @@ struct Panel {
     bars: Vec<[f64; 4]>,
     /// Every other text in the panel (legends).
     texts: Vec<String>,
+    /// Vertical two-point polylines of any stroke (markers, CI bars): x, y0, y1 in pixels.
+    verticals: Vec<(f64, f64, f64)>,
 }
 
 /// A tick value as drawn ("1,500", "0.5").
@@ -466,10 +468,7 @@ fn read_panels(svg: &str, entities: &[String]) -> Vec<Panel> {
                     continue;
                 };
                 let stroke = node.attribute("stroke").unwrap_or("").to_string();
-                if node.attribute("stroke-width") != Some("2") || stroke == "#000000" {
-                    continue;
-                }
-                let points = node
+                let points: Vec<(f64, f64)> = node
                     .attribute("points")
                     .unwrap_or("")
                     .split_whitespace()
@@ -478,6 +477,14 @@ fn read_panels(svg: &str, entities: &[String]) -> Vec<Panel> {
                         (x.parse().unwrap(), y.parse().unwrap())
                     })
                     .collect();
+                if points.len() == 2 && points[0].0 == points[1].0 {
+                    panel
+                        .verticals
+                        .push((points[0].0, points[0].1, points[1].1));
+                }
+                if node.attribute("stroke-width") != Some("2") || stroke == "#000000" {
+                    continue;
+                }
                 panel.lines.push((stroke, points));
             }
             "rect" if node.attribute("opacity") == Some("0.75") => {
@@ -697,4 +704,100 @@ fn the_transit_chart_marks_the_pooled_percentiles_of_summary_json() {
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} route panels");
+}
+
+#[test]
+fn the_yearly_chart_draws_each_years_mean_and_ci_of_summary_json() {
+    let dir = tempfile::tempdir().unwrap();
+    // Three calendar years, the last two with a higher arrival rate.
+    let text = crate::common::single_node(
+        0.5,
+        1,
+        "{ dist = \"exponential\", mean = 1.0 }",
+        1095.0,
+        0.0,
+    )
+    .replace("seed = 12345", "seed = 12345\nstart = \"2025-01-01\"")
+        + "\n[[change]]\nid = \"more\"\nat = \"2026-01-01\"\nscale = { \"flow.f.teu_per_year\" = 1.4 }\n";
+    let file = crate::common::scenario_file(dir.path(), "years.toml", &text);
+    let out = dir.path().join("out");
+    corridor()
+        .args(["run", "-q", "-r", "5", "--chart-size", "960x540", "-o"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let summary = summary_json(&out);
+    let yearly = summary["summary"]["yearly"].as_array().unwrap();
+    assert_eq!(yearly.len(), 3);
+    let svg = std::fs::read_to_string(out.join("charts/yearly.svg")).unwrap();
+    let kpis = ["throughput_teu_per_day", "transit_mean_h", "transit_p95_h"];
+    let captions: Vec<String> = kpis.iter().map(|k| format!("r: {k}")).collect();
+    let panels = read_panels(&svg, &captions);
+    assert_eq!(panels.len(), 3);
+    for (panel, kpi) in panels.iter().zip(kpis) {
+        let (x_value, per_pixel_x) = axis(&panel.x_ticks);
+        let (y_value, per_pixel_y) = axis(&panel.y_ticks);
+        let (_, points) = &panel.lines[0];
+        assert_eq!(points.len(), 3, "{kpi}: one point per year");
+        for (year, (x, y)) in yearly.iter().zip(points) {
+            let estimate = &year["kpis"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["scope"] == "route" && k["kpi"] == kpi)
+                .unwrap()["estimate"];
+            let mean = estimate["mean"].as_f64().unwrap();
+            let half = estimate["half_width"].as_f64().unwrap();
+            assert!((x_value(*x) - year["year"].as_f64().unwrap()).abs() <= per_pixel_x);
+            assert!(
+                (y_value(*y) - mean).abs() <= 1.5 * per_pixel_y,
+                "{kpi}: {} vs {mean}",
+                y_value(*y)
+            );
+            // The CI bar of the year stands at the year and spans mean ± half-width (the
+            // shortest vertical there that holds the mean: the grid line spans the panel, the
+            // axis tick lies below it).
+            let bar = panel
+                .verticals
+                .iter()
+                .filter(|(bx, y0, y1)| {
+                    (bx - x).abs() < 0.5 && y0.min(*y1) - 1.0 <= *y && *y <= y0.max(*y1) + 1.0
+                })
+                .min_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()))
+                .unwrap_or_else(|| panic!("{kpi}: no CI bar at {x}"));
+            let (low, high) = (y_value(bar.1.max(bar.2)), y_value(bar.1.min(bar.2)));
+            assert!(
+                (low - (mean - half).max(0.0)).abs() <= 1.5 * per_pixel_y,
+                "{kpi} low"
+            );
+            assert!(
+                (high - (mean + half)).abs() <= 1.5 * per_pixel_y,
+                "{kpi} high"
+            );
+        }
+    }
+    // The arrival rate rises by 40% in 2026: the drawn throughput follows.
+    let ratio = yearly[1]["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kpi"] == "throughput_teu_per_day")
+        .unwrap()["estimate"]["mean"]
+        .as_f64()
+        .unwrap()
+        / yearly[0]["kpis"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kpi"] == "throughput_teu_per_day")
+            .unwrap()["estimate"]["mean"]
+            .as_f64()
+            .unwrap();
+    assert!((ratio - 1.4).abs() < 0.05, "{ratio}");
+    // In report.html, and the throughput chart marks the change.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("By calendar year: throughput and transit, by route"));
+    let throughput = std::fs::read_to_string(out.join("charts/throughput.svg")).unwrap();
+    assert!(throughput.contains("more (2026-01-01)"));
 }

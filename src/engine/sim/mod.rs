@@ -41,6 +41,7 @@
 mod disrupt;
 mod fleet;
 mod guard;
+mod years;
 
 use std::collections::VecDeque;
 
@@ -193,6 +194,11 @@ pub struct Simulation<'m> {
     totals: Conservation,
     /// Why the current replication must stop, once it must.
     stop: Option<SimError>,
+    /// The window's year boundaries and the running totals at each (see `years.rs`).
+    years: years::YearCuts,
+    /// Per node, whether a dated change alters its servers (then its statistics record the
+    /// servers in force, which utilisation divides by).
+    server_changes: Vec<bool>,
 }
 
 /// Events at one instant beyond which the clock counts as stalled, if they also outnumber
@@ -244,6 +250,15 @@ impl<'m> Simulation<'m> {
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
             stop: None,
+            years: years::YearCuts::new(model),
+            server_changes: (0..model.nodes.len())
+                .map(|i| {
+                    model
+                        .changes
+                        .iter()
+                        .any(|c| c.model.nodes[i].servers != model.nodes[i].servers)
+                })
+                .collect(),
         }
     }
 
@@ -440,7 +455,22 @@ impl<'m> Simulation<'m> {
             targets: vec![TargetStats::default(); model.disruption_targets().len()],
             disruption_log: Vec::new(),
             conservation: Conservation::default(),
+            years: Vec::new(),
         };
+        self.years.reset();
+        for ((stats, node), changes) in self
+            .stats
+            .nodes
+            .iter_mut()
+            .zip(&model.nodes)
+            .zip(&self.server_changes)
+        {
+            if *changes {
+                let mut servers = crate::base::accumulators::TimeAverage::default();
+                servers.set(0.0, servers_level(node.servers));
+                stats.servers = Some(servers);
+            }
+        }
         self.totals = Conservation::default();
         self.stop = None;
         for i in 0..model.flows.len() {
@@ -496,6 +526,9 @@ impl<'m> Simulation<'m> {
             let node = NodeId(i as u32);
             let state = &mut self.nodes[i];
             state.servers = after.servers.unwrap_or(u32::MAX);
+            if let Some(servers) = &mut self.stats.nodes[i].servers {
+                servers.set(self.now.hours(), servers_level(after.servers));
+            }
             state.capacity_teu = after.yard_capacity_teu.unwrap_or(u64::MAX);
             if after.servers.unwrap_or(u32::MAX) > before.servers.unwrap_or(u32::MAX)
                 || after.pass_through != before.pass_through
@@ -992,6 +1025,7 @@ impl<'m> Simulation<'m> {
     fn end_days(&mut self, until_h: f64) {
         while until_h >= self.day_end_h {
             self.close_day(self.day_end_h, HOURS_PER_DAY);
+            self.cut_year_at(self.day_end_h);
             self.day += 1;
             self.day_end_h = (self.day + 1) as f64 * HOURS_PER_DAY;
         }
@@ -1025,6 +1059,10 @@ impl<'m> Simulation<'m> {
             let mut fresh = NodeStats {
                 daily_queue: std::mem::take(&mut node_stats.daily_queue),
                 daily_yard_teu: std::mem::take(&mut node_stats.daily_yard_teu),
+                servers: node_stats.servers.map(|mut servers| {
+                    servers.restart(now);
+                    servers
+                }),
                 ..NodeStats::default()
             };
             for (level, current) in fresh.levels_mut().into_iter().zip(node_stats.levels_mut()) {
@@ -1083,6 +1121,9 @@ impl<'m> Simulation<'m> {
             for level in node_stats.levels_mut() {
                 level.close(now);
             }
+            if let Some(servers) = &mut node_stats.servers {
+                servers.close(now);
+            }
         }
         for fleet_stats in &mut self.stats.fleets {
             fleet_stats.away.close(now);
@@ -1094,6 +1135,7 @@ impl<'m> Simulation<'m> {
             target_stats.closed.close(now);
             target_stats.slowed.close(now);
         }
+        self.finish_years();
         let mut conservation = self.totals;
         for consignment in &self.cargo {
             let teu = u64::from(consignment.teu);
@@ -1138,6 +1180,11 @@ fn envelope_of(flow: &crate::model::Flow, horizon: SimTime) -> Exp<f64> {
         peak_rate *= flow.peak_growth_factor(horizon);
     }
     Exp::new(peak_rate).expect("validated flows have a positive finite rate")
+}
+
+/// The level recorded for a node's servers in force: the count, or `NaN` while unlimited.
+fn servers_level(servers: Option<u32>) -> f64 {
+    servers.map_or(f64::NAN, f64::from)
 }
 
 #[inline]

@@ -8,6 +8,7 @@ mod queues;
 mod stages;
 mod throughput;
 mod transit;
+mod yearly;
 
 use std::error::Error;
 
@@ -24,13 +25,14 @@ use super::theme::{self, FONT, INK, Theme};
 /// Adding a run chart: a new module here whose unit type implements
 /// [`Chart`](super::render::Chart)`<Data = ResultSet>`, and one line in this list (see
 /// [`Chart`](super::render::Chart)).
-pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 6] = [
+pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 7] = [
     &throughput::Throughput,
     &transit::Transit,
     &stages::Stages,
     &nodes::Nodes,
     &queues::Queues,
     &fleets::Fleets,
+    &yearly::Yearly,
 ];
 
 /// Splits `area` into panels for `n` small multiples: one column up to two panels, then two
