@@ -61,7 +61,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     // Every headline KPI at once: what `corridor compare` prints and writes.
     let headline = compare::headline_columns(&a);
     let comparison = compare::compare(&a, &b, compare::ScenarioRef::of(&variant), &headline);
-    println!("\nheadline KPIs, variant − base (95% CI), and how many times narrower than unpaired:");
+    println!(
+        "\nheadline KPIs, variant − base (95% CI), and how many times narrower than unpaired:"
+    );
     for k in comparison.kpis.iter().filter(|k| k.headline) {
         let (Some(diff), Some(pct)) = (k.difference, k.change_pct) else {
             continue;

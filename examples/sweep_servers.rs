@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // One pool of worker threads for every run; the results do not depend on its size.
     let runner = Runner::new(default_threads())?;
 
-    let mut csv = format!("{}", PARAMETER);
+    let mut csv = PARAMETER.to_string();
     for kpi in KPIS {
         write!(csv, ",{kpi},{kpi}_ci95_low,{kpi}_ci95_high")?;
     }

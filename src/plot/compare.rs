@@ -163,11 +163,7 @@ fn bars(variant: &VariantComparison) -> (Vec<(Kind, Vec<Bar>)>, usize, usize) {
         });
         chosen.truncate(MAX_BARS);
     }
-    chosen.sort_by(|a, b| {
-        (&a.0.0, a.0.1)
-            .cmp(&(&b.0.0, b.0.1))
-            .then(a.1.cmp(&b.1))
-    });
+    chosen.sort_by(|a, b| (&a.0.0, a.0.1).cmp(&(&b.0.0, b.0.1)).then(a.1.cmp(&b.1)));
     let mut panels: Vec<(Kind, Vec<Bar>)> = Vec::new();
     let mut drawn = 0;
     for ((kind, _, label), _, k) in chosen {
@@ -275,8 +271,8 @@ where
     let desc = theme.px(34.0) as f64;
     let height = area.dim_in_pixel().1 as f64;
     let bars_total: usize = panels.iter().map(|(_, b)| b.len()).sum();
-    let per_bar = ((height - desc - panels.len() as f64 * (ticks + title)) / bars_total as f64)
-        .max(1.0);
+    let per_bar =
+        ((height - desc - panels.len() as f64 * (ticks + title)) / bars_total as f64).max(1.0);
     let mut breaks = Vec::new();
     let mut y = 0.0;
     for (_, bars) in &panels[..panels.len() - 1] {

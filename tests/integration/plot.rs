@@ -726,15 +726,26 @@ fn the_compare_chart_draws_each_kind_of_kpi_on_its_own_axis_with_differences_in_
     };
     // (panel title, KPI names in it in drawing order, unit).
     let kinds = [
-        ("throughput, TEU/day", &["throughput_teu_per_day"][..], "TEU/day"),
-        ("transit time, h", &["transit_mean_h", "transit_p95_h"][..], "h"),
+        (
+            "throughput, TEU/day",
+            &["throughput_teu_per_day"][..],
+            "TEU/day",
+        ),
+        (
+            "transit time, h",
+            &["transit_mean_h", "transit_p95_h"][..],
+            "h",
+        ),
         ("wait for a server, h", &["wait_mean_h"][..], "h"),
     ];
     let titles: Vec<String> = kinds.iter().map(|k| k.0.to_string()).collect();
     let svg = std::fs::read_to_string(out.join("charts/compare.svg")).unwrap();
     let panels = read_panels(&svg, &titles);
     assert_eq!(
-        panels.iter().map(|p| p.caption.as_str()).collect::<Vec<_>>(),
+        panels
+            .iter()
+            .map(|p| p.caption.as_str())
+            .collect::<Vec<_>>(),
         titles,
         "one panel per kind, in order"
     );
