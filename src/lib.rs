@@ -28,7 +28,9 @@
 //! Modules are layered in that order (`base` at the bottom, `plot` at the top); no module uses
 //! one above it, which a test checks against the table in docs/ARCHITECTURE.md.
 //!
-//! # Example
+//! # Examples
+//!
+//! Run the built-in scenario and read a KPI with its 95% confidence interval:
 //! ```
 //! use corridor::stats::kpi::Scope;
 //! use corridor::{experiment, scenario};
@@ -41,6 +43,60 @@
 //! let delivered = outcome.summary.estimate(Scope::Route, &route.id, "delivered_teu");
 //! assert!(delivered.unwrap().mean > 0.0);
 //! ```
+//!
+//! Load a scenario file, change a parameter by its path (as `corridor run --set` does), run the
+//! replications in parallel and read KPIs with their intervals. The KPI names are those of the
+//! columns of `replications.csv` and of `summary.json` (`corridor params FILE` lists the paths):
+//! ```
+//! use corridor::experiment::{self, RunConfig, Runner};
+//! use corridor::scenario::{Change, Document};
+//! use corridor::stats::kpi::Scope;
+//!
+//! # let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/middle_corridor.toml");
+//! // path: the scenario file, e.g. scenarios/middle_corridor.toml
+//! let document = Document::read(&path)?;
+//! // Checked like a file: an impossible value is an error naming the parameter.
+//! let variant = document.with("node.aktau-port.servers", Change::Set(3.0))?.compile()?;
+//! let config = RunConfig { replications: 2, ..RunConfig::from_model(&variant.model) };
+//! let runner = Runner::new(2)?; // the summary does not depend on the thread count
+//! let outcome = experiment::run_parallel(&variant.model, &runner, config)?;
+//! let wait = outcome.summary.estimate(Scope::Node, "aktau-port", "wait_mean_h").unwrap();
+//! let transit = outcome
+//!     .summary
+//!     .estimate(Scope::Route, "khorgos-aktau-alat", "transit_mean_h")
+//!     .unwrap();
+//! assert!(wait.mean < transit.mean);
+//! // `half_width` is `None` below two replications.
+//! println!("wait {:.2} ± {:.2} h", wait.mean, wait.half_width.unwrap());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Compare two variants with common random numbers: [`study::sample`] keeps every
+//! replication's KPI row, and the same seed and replications make replication `r` of both a pair,
+//! so the paired difference is far more precise than the two intervals suggest
+//! ([`study::compare::compare`] does this for every KPI, as `corridor compare`):
+//! ```
+//! use corridor::experiment::{RunConfig, Runner};
+//! use corridor::scenario::{self, Change, Document};
+//! use corridor::study;
+//!
+//! let base = scenario::builtin();
+//! let variant = Document::builtin()
+//!     .with("node.aktau-port.servers", Change::Set(3.0))?
+//!     .compile()?;
+//! let config = RunConfig { replications: 3, seed: 1 };
+//! let runner = Runner::new(2)?;
+//! let a = study::sample(&base.model, &runner, config)?;
+//! let b = study::sample(&variant.model, &runner, config)?;
+//! let kpi = "node/aktau-port/wait_mean_h";
+//! let difference = a.paired_difference(&b, kpi).unwrap();
+//! assert!(difference.mean < 0.0, "a third crane shortens the wait");
+//! assert!(b.stat(kpi).unwrap().mean < a.stat(kpi).unwrap().mean);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Whole programs (a parameter sweep written to CSV, a paired comparison of two files) are in
+//! `examples/`: `sweep_servers.rs`, `paired_compare.rs` and `library.rs`.
 
 #![warn(missing_docs)]
 

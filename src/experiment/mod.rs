@@ -8,6 +8,7 @@
 //! replications were scheduled.
 //!
 //! - [`run`]: the sequential reference, one thread, summary only.
+//! - [`run_parallel`]: the same on a [`Runner`]'s threads (the same summary, bit for bit).
 //! - [`run_aggregated`]: the real thing: replications on a [`Runner`]'s threads, handed over in
 //!   order to an [`Aggregate`], for a fixed count or until a [`PrecisionTarget`] is met.
 //! - [`shard`]: which replications a shard runs.
@@ -87,6 +88,45 @@ pub fn run(model: &Model, config: RunConfig, mut on_replication: impl FnMut(u32)
         config,
         wall_s: started.elapsed().as_secs_f64(),
     }
+}
+
+/// Runs replications `0..config.replications` of `model` with seed `config.seed` on `runner`'s
+/// threads and summarises them: [`run`] in parallel. The summary is the same, bit for bit,
+/// whatever the number of threads (replications are summarised in index order); an error says
+/// which replication stopped before its horizon, and why.
+///
+/// ```
+/// use corridor::experiment::{self, RunConfig, Runner};
+/// use corridor::scenario;
+///
+/// let model = scenario::builtin().model;
+/// let config = RunConfig { replications: 2, seed: 7 };
+/// let parallel = experiment::run_parallel(&model, &Runner::new(2)?, config)?;
+/// let sequential = experiment::run(&model, config, |_| {});
+/// assert_eq!(parallel.summary.kpis, sequential.summary.kpis);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_parallel(
+    model: &Model,
+    runner: &Runner,
+    config: RunConfig,
+) -> Result<RunOutcome, SimError> {
+    let started = Instant::now();
+    let mut aggregate = Aggregate::new(model);
+    run_aggregated(
+        model,
+        runner,
+        config.seed,
+        Plan::Fixed(config.replications),
+        &mut aggregate,
+        |_| Ok::<(), SimError>(()),
+        |_| {},
+    )?;
+    Ok(RunOutcome {
+        summary: aggregate.summary(model),
+        config,
+        wall_s: started.elapsed().as_secs_f64(),
+    })
 }
 
 /// How many replications to run.

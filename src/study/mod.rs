@@ -49,6 +49,20 @@ impl Sample {
     pub fn values(&self, index: usize) -> impl Iterator<Item = Option<f64>> + '_ {
         self.rows.iter().map(move |row| row[index])
     }
+
+    /// The mean of column `name` (`route/khorgos-aktau-alat/transit_mean_h`) over the
+    /// replications, with its 95% confidence interval (`None` for an unknown column or one
+    /// without values).
+    pub fn stat(&self, name: &str) -> Option<sweep::Stat> {
+        sweep::Stat::of(self, name)
+    }
+
+    /// The paired difference `variant − self` of column `name`, replication by replication, with
+    /// its 95% confidence interval: with common random numbers (the same seed and replications,
+    /// which [`sample`] gives) far narrower than the two intervals suggest.
+    pub fn paired_difference(&self, variant: &Sample, name: &str) -> Option<sweep::Stat> {
+        sweep::Stat::paired_difference(self, variant, name)
+    }
 }
 
 /// Runs replications `0..config.replications` of `model` with seed `config.seed` on `runner` and

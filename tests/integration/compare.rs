@@ -310,7 +310,10 @@ fn threads_do_not_change_the_files_and_the_files_parse() {
     let svg = std::fs::read_to_string(one.join("charts/compare.svg")).unwrap();
     let doc = roxmltree::Document::parse(&svg).unwrap();
     assert_eq!(doc.root_element().tag_name().name(), "svg");
-    assert!(svg.contains("wait · station"), "the bar is labelled");
+    assert!(
+        svg.contains("wait for a server, h") && svg.contains("station"),
+        "the bar is labelled, in the panel of waits"
+    );
     let decoder = png::Decoder::new(std::io::BufReader::new(
         std::fs::File::open(one.join("charts/compare.png")).unwrap(),
     ));
@@ -469,7 +472,7 @@ fn kpi_selects_what_is_printed_and_charted() {
     );
     let svg = std::fs::read_to_string(out.join("charts/compare.svg")).unwrap();
     assert!(
-        svg.contains("sojourn_mean_h · station"),
+        svg.contains("sojourn_mean_h") && svg.contains("node · station"),
         "the chart shows the selection"
     );
 }

@@ -800,4 +800,103 @@ fn the_yearly_chart_draws_each_years_mean_and_ci_of_summary_json() {
     assert!(html.contains("By calendar year: throughput and transit, by route"));
     let throughput = std::fs::read_to_string(out.join("charts/throughput.svg")).unwrap();
     assert!(throughput.contains("more (2026-01-01)"));
+
+/// The compare chart read back from its SVG: one panel per kind of KPI (throughput, transit,
+/// waits) with its own % axis, each bar drawn to the change in `compare.json` (to a pixel), and
+/// beside it the difference in the KPI's own unit, as in `compare.json`.
+#[test]
+fn the_compare_chart_draws_each_kind_of_kpi_on_its_own_axis_with_differences_in_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    corridor()
+        .args(["compare", "-q", "-r", "4", "-o"])
+        .arg(&out)
+        .arg(scenarios.join("middle_corridor.toml"))
+        .arg(scenarios.join("aktau_modernization.toml"))
+        .assert()
+        .success();
+    let comparison: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap();
+    let kpis = comparison["variants"][0]["kpis"].as_array().unwrap();
+    // The drawn KPIs: headline, with a relative change, not identical in every replication.
+    let drawn = |kpi: &serde_json::Value| {
+        kpi["headline"].as_bool().unwrap()
+            && kpi["change_pct"].is_object()
+            && !(kpi["difference"]["mean"].as_f64() == Some(0.0)
+                && kpi["difference"]["half_width"].as_f64() == Some(0.0))
+    };
+    // (panel title, KPI names in it in drawing order, unit).
+    let kinds = [
+        (
+            "throughput, TEU/day",
+            &["throughput_teu_per_day"][..],
+            "TEU/day",
+        ),
+        (
+            "transit time, h",
+            &["transit_mean_h", "transit_p95_h"][..],
+            "h",
+        ),
+        ("wait for a server, h", &["wait_mean_h"][..], "h"),
+    ];
+    let titles: Vec<String> = kinds.iter().map(|k| k.0.to_string()).collect();
+    let svg = std::fs::read_to_string(out.join("charts/compare.svg")).unwrap();
+    let panels = read_panels(&svg, &titles);
+    assert_eq!(
+        panels
+            .iter()
+            .map(|p| p.caption.as_str())
+            .collect::<Vec<_>>(),
+        titles,
+        "one panel per kind, in order"
+    );
+    let mut scales = Vec::new();
+    for ((title, names, unit), panel) in kinds.iter().zip(&panels) {
+        let expected: Vec<&serde_json::Value> = names
+            .iter()
+            .flat_map(|name| kpis.iter().filter(move |k| k["kpi"] == *name && drawn(k)))
+            .collect();
+        assert!(!expected.is_empty(), "{title}: nothing to draw");
+        assert_eq!(panel.bars.len(), expected.len(), "{title}: one bar per KPI");
+        let (x_value, per_pixel) = axis(&panel.x_ticks);
+        scales.push(per_pixel);
+        // The value labels, in drawing order.
+        let labels: Vec<&String> = panel.texts.iter().filter(|t| t.contains("% (")).collect();
+        assert_eq!(labels.len(), expected.len(), "{title}: {:?}", panel.texts);
+        for ((bar, kpi), label) in panel.bars.iter().zip(&expected).zip(labels) {
+            let change = kpi["change_pct"]["mean"].as_f64().unwrap();
+            let difference = kpi["difference"]["mean"].as_f64().unwrap();
+            let [x, _, width, _] = *bar;
+            // The bar runs from 0 to the change: its far end is the change.
+            let end = if change < 0.0 { x } else { x + width };
+            let name = format!("{}/{}", kpi["entity"], kpi["kpi"]);
+            assert!(
+                (x_value(end) - change).abs() <= 1.5 * per_pixel,
+                "{name}: drawn {:.2}%, compare.json {change:.2}% (±{per_pixel:.2})",
+                x_value(end)
+            );
+            // "-4.1% (-13.2 h)": the difference in the KPI's unit, rounded as printed.
+            let inner = label
+                .split_once("% (")
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .unwrap();
+            let number = inner.strip_suffix(unit).unwrap_or_else(|| {
+                panic!("{name}: {label:?} does not end in {unit}");
+            });
+            let shown: f64 = number.trim().parse().unwrap();
+            let rounding = if difference.abs() >= 100.0 { 0.5 } else { 0.05 };
+            assert!(
+                (shown - difference).abs() <= rounding,
+                "{name}: label {label:?}, compare.json difference {difference}"
+            );
+        }
+    }
+    // Own axes: the Aktau wait's ~ -98% does not set the transit panel's scale.
+    assert!(
+        scales[1] * 2.0 < scales[2],
+        "transit {} %/px, waits {} %/px",
+        scales[1],
+        scales[2]
+    );
 }
