@@ -14,7 +14,7 @@ use crate::stats::summary::{NodeSummary, RouteSummary};
 
 /// A route with fewer nodes than this is background traffic in the headline's eyes (cargo that
 /// only competes for one node's servers or one fleet's vessels), never a main route.
-const MAIN_ROUTE_MIN_NODES: usize = 3;
+pub(crate) const MAIN_ROUTE_MIN_NODES: usize = 3;
 
 /// The headline: a title line and its points, in order.
 #[derive(Clone, Debug, PartialEq)]
