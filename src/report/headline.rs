@@ -5,7 +5,7 @@
 //! `summary.json`), and shown by both the terminal tables and the report.
 
 use super::json::RunReport;
-use super::table::pm;
+use super::text::pm;
 use crate::base::Estimate;
 use crate::model::VehicleKind;
 use crate::stats::Summary;

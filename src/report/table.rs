@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::headline::{self, Headline};
 use super::json::RunReport;
+use super::text::pm;
 use crate::base::Estimate;
 use crate::model::VehicleKind;
 use crate::stats::Summary;
@@ -55,23 +56,6 @@ impl Table {
         for row in &self.rows {
             line(row, out);
         }
-    }
-}
-
-/// `mean ± half-width` with `decimals` decimals, scaled by `scale`; `-` when absent.
-pub(crate) fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
-    match estimate {
-        None => "-".to_string(),
-        Some(Estimate {
-            mean,
-            half_width: Some(half_width),
-            ..
-        }) => format!(
-            "{:.decimals$} ± {:.decimals$}",
-            mean * scale,
-            half_width * scale
-        ),
-        Some(e) => format!("{:.decimals$}", e.mean * scale),
     }
 }
 

@@ -505,7 +505,7 @@ fn shards_of_a_variant_merge_without_the_base_files() {
 }
 
 mod properties {
-    use corridor::scenario::{Assignment, Change, Document};
+    use corridor::scenario::{Assignment, Change};
     use proptest::prelude::*;
 
     proptest! {

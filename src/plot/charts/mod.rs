@@ -52,14 +52,21 @@ fn chart_routes<'a, T>(data: &ResultSet, routes: Vec<&'a (String, T)>) -> Vec<&'
             .find(|r| r.id == id)
             .is_some_and(|r| r.nodes.len() >= crate::report::headline::MAIN_ROUTE_MIN_NODES);
         let teu = summary
-            .estimate(crate::stats::kpi::Scope::Route, id, "throughput_teu_per_day")
+            .estimate(
+                crate::stats::kpi::Scope::Route,
+                id,
+                "throughput_teu_per_day",
+            )
             .map_or(0.0, |e| e.mean);
         (main, teu)
     };
     let mut ranked: Vec<usize> = (0..routes.len()).collect();
     ranked.sort_by(|&a, &b| {
         let ((main_a, teu_a), (main_b, teu_b)) = (rank(&routes[a].0), rank(&routes[b].0));
-        main_b.cmp(&main_a).then(teu_b.total_cmp(&teu_a)).then(a.cmp(&b))
+        main_b
+            .cmp(&main_a)
+            .then(teu_b.total_cmp(&teu_a))
+            .then(a.cmp(&b))
     });
     ranked.truncate(MAX_ROUTE_PANELS);
     ranked.sort_unstable();
