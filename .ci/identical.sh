@@ -41,7 +41,7 @@ run_suite() {
     corridor run "$s" -r 3 --seed 11 --out "run-$name" > "run-$name.txt"
     corridor params "$s" > "params-$name.txt"
   done
-  corridor run -r 4 --seed 5 --set node.aktau-port.servers=3 --out run-set > run-set.txt
+  corridor run -r 4 --seed 5 --set node.khorgos-gateway.servers=3 --out run-set > run-set.txt
   corridor run -q -r 4 --shard 0/2 --out shard-0
   corridor run -q -r 4 --shard 1/2 --out shard-1
   corridor merge -q shard-0 shard-1 --out merged

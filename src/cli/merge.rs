@@ -64,6 +64,7 @@ pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
             shards.shard_wall_time_s(),
             super::shown(&out_path)
         )?;
+        writeln!(stdout, "{}", super::report_line(&out_path, &args.charts))?;
     }
     if !report.summary.conservation.holds_in_every_replication {
         bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");

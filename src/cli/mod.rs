@@ -108,6 +108,21 @@ fn commit(dir: ResultDir) -> anyhow::Result<std::path::PathBuf> {
         .with_context(|| format!("cannot put the results in place at {}", target.display()))
 }
 
+/// The last line of `run` and `merge`: where report.html is (or how to draw it).
+fn report_line(out: &std::path::Path, charts: &args::ChartArgs) -> String {
+    if charts.no_charts {
+        format!(
+            "No charts or report.html (--no-charts); `corridor plot {}` draws them.",
+            shown(out)
+        )
+    } else {
+        format!(
+            "Open {} in a browser: the headline, every table and the charts.",
+            shown(&out.join("report.html"))
+        )
+    }
+}
+
 /// A path for a message on the terminal.
 fn shown(path: &std::path::Path) -> String {
     terminal_safe(&path.display().to_string()).into_owned()

@@ -29,10 +29,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         None => Document::builtin(),
     };
     for (path, value) in &args.set {
+        let before = document.value_text(path).ok().flatten();
         document.apply(&Assignment {
             path: path.clone(),
             change: Change::Set(*value),
         })?;
+        if !args.output.quiet {
+            // Echo what the run changes, so that the printed results say what they are of.
+            println!(
+                "Override: {} = {value} (the scenario has {})",
+                super::terminal_safe(path),
+                before.map_or("no value there".to_string(), |b| super::terminal_safe(&b)
+                    .into_owned())
+            );
+        }
     }
     let loaded = document.compile_checked()?;
     warn_overloaded(&loaded.model);
@@ -182,6 +192,7 @@ fn run_full(
             stdout.write_all(table::render_precision(precision).as_bytes())?;
         }
         writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
+        writeln!(stdout, "{}", super::report_line(&out_path, &args.charts))?;
     }
     if !report.summary.conservation.holds_in_every_replication {
         bail!("TEU conservation failed; the results are not trustworthy (this is a bug)");

@@ -8,6 +8,8 @@ use super::charts::format_number;
 use super::data::ResultSet;
 use super::render::Rendered;
 use crate::base::Estimate;
+use crate::report::Headline;
+use crate::report::headline::{NODE_NOTE, route_notes};
 use crate::stats::kpi::Scope;
 
 const STYLE: &str = "
@@ -23,6 +25,8 @@ table.meta td{text-align:left;white-space:normal}
 figure{margin:1.2em 0 2em 0}figure svg{width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#555;font-size:.92em;margin-top:.4em}
 .ci{color:#777;font-size:.85em}
+p.note{color:#555;font-size:.9em;margin-top:0}
+ul.headline{font-size:1.05em}
 ";
 
 /// The whole page, with `charts` (the rendered run charts, in report order) inline.
@@ -44,6 +48,38 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
         "<p class=\"lead\">{}</p>",
         escape(&run.scenario.description)
     );
+
+    // The headline a planner can quote.
+    let headline = Headline::of(run);
+    let _ = writeln!(
+        page,
+        "<h2>Headline</h2>\n<p>{}</p>\n<ul class=\"headline\">",
+        escape(&headline.title)
+    );
+    let mut open_item = false;
+    for point in &headline.points {
+        match point.strip_prefix("  ") {
+            // An indented point belongs to the list the previous point opened.
+            Some(rest) => {
+                if !open_item {
+                    page.push_str("<li><ul>\n");
+                    open_item = true;
+                }
+                let _ = writeln!(page, "<li>{}</li>", escape(rest));
+            }
+            None => {
+                if open_item {
+                    page.push_str("</ul></li>\n");
+                    open_item = false;
+                }
+                let _ = writeln!(page, "<li>{}</li>", escape(point));
+            }
+        }
+    }
+    if open_item {
+        page.push_str("</ul></li>\n");
+    }
+    page.push_str("</ul>\n");
 
     // Scenario and provenance.
     page.push_str("<table class=\"meta\">\n");
@@ -177,6 +213,10 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
         );
     }
 
+    for note in route_notes(summary) {
+        let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(&note));
+    }
+
     // Nodes.
     page.push_str("<h2>Nodes</h2>\n");
     table(
@@ -212,6 +252,8 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
             ]
         }),
     );
+
+    let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(NODE_NOTE));
 
     // Fleets.
     if !summary.fleets.is_empty() {

@@ -3,6 +3,7 @@
 
 pub(crate) mod csv;
 pub mod files;
+pub mod headline;
 pub(crate) mod json;
 pub mod output;
 pub(crate) mod provenance;
@@ -11,6 +12,7 @@ pub mod table;
 pub(crate) mod text;
 
 pub use files::{AtomicFile, OutputDir, OutputDirError, ResultDir, abandon_all, write_atomically};
+pub use headline::Headline;
 pub use json::{RunReport, ScenarioInfo};
 pub use provenance::{FORMAT_VERSION, Provenance, ReadError, parse_versioned};
 pub use text::visible_controls;

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
+use super::headline::{self, Headline};
 use super::json::RunReport;
+use super::text::pm;
 use crate::base::Estimate;
 use crate::model::VehicleKind;
 use crate::stats::Summary;
@@ -57,23 +59,6 @@ impl Table {
     }
 }
 
-/// `mean ± half-width` with `decimals` decimals, scaled by `scale`; `-` when absent.
-pub(crate) fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
-    match estimate {
-        None => "-".to_string(),
-        Some(Estimate {
-            mean,
-            half_width: Some(half_width),
-            ..
-        }) => format!(
-            "{:.decimals$} ± {:.decimals$}",
-            mean * scale,
-            half_width * scale
-        ),
-        Some(e) => format!("{:.decimals$}", e.mean * scale),
-    }
-}
-
 fn mean(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
     estimate.map_or("-".to_string(), |e| {
         format!("{:.decimals$}", e.mean * scale)
@@ -95,9 +80,10 @@ pub fn render(report: &RunReport) -> String {
         report.provenance.wall_time_s.unwrap_or(0.0),
         summary.events
     );
+    out.push_str(&Headline::of(report).render());
     let _ = writeln!(
         out,
-        "Values are means over replications ± the half-width of their 95% confidence interval.\n"
+        "\nThe tables: values are means over replications ± the half-width of their 95% confidence interval.\n"
     );
 
     let mut nodes = Table::new(&[
@@ -160,6 +146,7 @@ pub fn render(report: &RunReport) -> String {
         ]);
     }
     nodes.render(&mut out);
+    let _ = writeln!(out, "({})", headline::NODE_NOTE);
     out.push('\n');
 
     let mut routes = Table::new(&[
@@ -197,6 +184,9 @@ pub fn render(report: &RunReport) -> String {
         ]);
     }
     routes.render(&mut out);
+    for note in headline::route_notes(summary) {
+        let _ = writeln!(out, "({note})");
+    }
 
     if !summary.fleets.is_empty() {
         out.push('\n');
@@ -261,6 +251,10 @@ pub fn render(report: &RunReport) -> String {
             ]);
         }
         fleets.render(&mut out);
+        let _ = writeln!(
+            out,
+            "(departures in the statistics window; TEU/yr scaled to a 365-day year; load factor = TEU aboard / capacity; cargo wait = hours a TEU waits aboard or in the yard for its vessel or train to leave; anchorage = hours a vessel waits for a berth)"
+        );
     }
 
     if !summary.targets.is_empty() {
@@ -282,9 +276,22 @@ pub fn render(report: &RunReport) -> String {
             ]);
         }
         targets.render(&mut out);
+        let _ = writeln!(
+            out,
+            "(days closed or slowed in the {}-day statistics window)",
+            summary.window_days
+        );
     }
 
-    for route in summary.routes.iter().filter(|r| r.stages.len() > 1) {
+    let mut staged = summary
+        .routes
+        .iter()
+        .filter(|r| r.stages.len() > 1)
+        .peekable();
+    if staged.peek().is_some() {
+        let _ = write!(out, "\n{}\n", headline::STAGE_NOTE);
+    }
+    for route in staged {
         out.push('\n');
         render_stages(summary, route, &mut out);
     }
@@ -373,6 +380,13 @@ fn render_stages(summary: &Summary, route: &RouteSummary, out: &mut String) {
         ]);
     }
     table.render(out);
+    if let Some(transit) = summary.estimate(Scope::Route, &route.id, "transit_mean_h") {
+        let _ = writeln!(
+            out,
+            "(the stages add up to {total:.1} h; the route's mean transit is {:.1} h)",
+            transit.mean
+        );
+    }
 }
 
 /// Renders how precision mode went.

@@ -1,6 +1,9 @@
-//! Text that leaves the program for a terminal or a page: control characters made visible.
+//! Text that leaves the program for a terminal or a page: control characters made visible, and
+//! estimates written as `mean ± half-width`.
 
 use std::borrow::Cow;
+
+use crate::base::Estimate;
 
 /// Whether `c` must not reach a terminal or a page raw: C0 and C1 control characters (ESC, NUL,
 /// CR, ...) but newline and tab, DEL, and the bidirectional overrides and isolates that can make
@@ -26,6 +29,23 @@ pub fn visible_controls(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// `mean ± half-width` with `decimals` decimals, scaled by `scale`; `-` when absent.
+pub(crate) fn pm(estimate: &Option<Estimate>, scale: f64, decimals: usize) -> String {
+    match estimate {
+        None => "-".to_string(),
+        Some(Estimate {
+            mean,
+            half_width: Some(half_width),
+            ..
+        }) => format!(
+            "{:.decimals$} ± {:.decimals$}",
+            mean * scale,
+            half_width * scale
+        ),
+        Some(e) => format!("{:.decimals$}", e.mean * scale),
+    }
 }
 
 #[cfg(test)]

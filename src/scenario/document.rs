@@ -40,10 +40,11 @@ use super::source::{
 use crate::model::Model;
 
 /// File name shown for the built-in default scenario.
-pub const BUILTIN_NAME: &str = "<built-in middle_corridor.toml>";
+pub const BUILTIN_NAME: &str = "<built-in whole_corridor.toml>";
 
-/// Text of the built-in default scenario (the Middle Corridor baseline).
-pub const BUILTIN_TEXT: &str = include_str!("../../scenarios/middle_corridor.toml");
+/// Text of the built-in default scenario: the whole Middle Corridor, from the Chinese border to
+/// Alat, Kars and Constanta and back (`scenarios/whole_corridor.toml`).
+pub const BUILTIN_TEXT: &str = include_str!("../../scenarios/whole_corridor.toml");
 
 /// A checked scenario: the compiled model plus where it came from.
 #[derive(Clone, Debug)]

@@ -23,7 +23,8 @@ use toml::Spanned;
 
 use crate::base::{Estimate, Welford};
 use crate::experiment::{RunConfig, Runner, SimError};
-use crate::report::table::{Table, pm};
+use crate::report::table::Table;
+use crate::report::text::pm;
 use crate::scenario::LoadedScenario;
 use crate::scenario::error::nearest;
 use crate::stats::kpi::{KpiColumn, KpiColumns, Scope};

@@ -75,9 +75,17 @@ fn run_chromium(browser: &Path, profile: &Path, args: &[String]) -> std::process
 
 #[test]
 fn report_renders_in_headless_chromium_without_errors() {
-    if std::env::var_os("CORRIDOR_SKIP_BROWSER").is_some() {
-        eprintln!("skipped: CORRIDOR_SKIP_BROWSER is set");
-        return;
+    // Only an explicit CORRIDOR_SKIP_BROWSER=1 skips (any other value is a mistake, not a skip):
+    // without it, a machine without Chromium fails here rather than passing silently.
+    match std::env::var("CORRIDOR_SKIP_BROWSER").as_deref() {
+        Ok("1") => {
+            eprintln!("skipped: CORRIDOR_SKIP_BROWSER=1");
+            return;
+        }
+        Ok(other) => panic!(
+            "CORRIDOR_SKIP_BROWSER={other:?}: set it to 1 to skip this test, or unset it to run it"
+        ),
+        Err(_) => {}
     }
     let Some(browser) = chromium() else {
         panic!(

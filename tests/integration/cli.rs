@@ -17,7 +17,7 @@ fn run_default_scenario_writes_summary_json() {
         .arg(out.path())
         .assert()
         .success()
-        .stdout(predicate::str::contains("middle-corridor-baseline"))
+        .stdout(predicate::str::contains("whole-corridor-2025"))
         .stdout(predicate::str::contains("khorgos-aktau"))
         .stdout(predicate::str::contains("TEU conservation holds"));
     let text = std::fs::read_to_string(out.path().join("summary.json")).unwrap();

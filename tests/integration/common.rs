@@ -5,6 +5,24 @@ use corridor::model::Model;
 use corridor::scenario;
 use corridor::stats::ReplicationStats;
 
+/// The Kazakh-section scenario (`scenarios/middle_corridor.toml`, the Chinese border to Alat),
+/// which the tests that rely on its structure use (the built-in default is the whole corridor).
+pub const MIDDLE_TEXT: &str = include_str!("../../scenarios/middle_corridor.toml");
+
+/// The file name tests give [`MIDDLE_TEXT`].
+const MIDDLE_FILE: &str = "middle_corridor.toml";
+
+/// [`MIDDLE_TEXT`] compiled.
+pub fn middle() -> scenario::LoadedScenario {
+    scenario::from_str(MIDDLE_TEXT, MIDDLE_FILE).expect("middle_corridor.toml is valid")
+}
+
+/// [`MIDDLE_TEXT`] as a document, ready for parameter overrides.
+pub fn middle_document() -> scenario::Document {
+    scenario::Document::parse(MIDDLE_TEXT, MIDDLE_FILE)
+        .expect("middle_corridor.toml extends nothing")
+}
+
 /// Compiles scenario text, panicking with the diagnostics if it is invalid.
 pub fn model(text: &str) -> Model {
     match scenario::from_str(text, "test.toml") {

@@ -98,7 +98,8 @@ fn node_daily_file_averages_to_nodes_csv_for_one_replication() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 2 * 9);
+    assert_eq!(compared, 2 * nodes.len());
+    assert_eq!(nodes.len(), 19, "the built-in whole corridor has 19 nodes");
 }
 
 #[test]

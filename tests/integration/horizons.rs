@@ -20,14 +20,14 @@ fn fingerprints(text: &str, n: u64) -> Vec<String> {
 
 /// The built-in scenario with `line` added to its `[scenario]` table.
 fn builtin_with(line: &str) -> String {
-    scenario::BUILTIN_TEXT.replacen("[scenario]\n", &format!("[scenario]\n{line}\n"), 1)
+    crate::common::MIDDLE_TEXT.replacen("[scenario]\n", &format!("[scenario]\n{line}\n"), 1)
 }
 
 #[test]
 fn a_start_on_monday_1_january_of_a_common_year_changes_nothing() {
     // 2029-01-01 is a Monday and 2029 has 365 days: the real calendar of the first year is the
     // abstract one, so a one-year run is bit for bit the run without a start.
-    let plain = fingerprints(scenario::BUILTIN_TEXT, 2);
+    let plain = fingerprints(crate::common::MIDDLE_TEXT, 2);
     let dated = fingerprints(&builtin_with("start = \"2029-01-01\""), 2);
     assert_eq!(plain, dated);
     // A start on another weekday moves the weekly slots and the months, so results differ.
@@ -297,8 +297,8 @@ scale = { "flow.china-europe-middle.teu_per_year" = 1.5, "node.aktau-port.servic
 
 #[test]
 fn a_change_leaves_every_replication_bit_identical_before_its_date() {
-    let plain = model(scenario::BUILTIN_TEXT);
-    let changed = model(&format!("{}{CHANGE_AT_150}", scenario::BUILTIN_TEXT));
+    let plain = model(crate::common::MIDDLE_TEXT);
+    let changed = model(&format!("{}{CHANGE_AT_150}", crate::common::MIDDLE_TEXT));
     assert_eq!(changed.changes.len(), 1);
     let (a, b) = (prefix(&plain, 150, 3), prefix(&changed, 150, 3));
     assert_eq!(a, b);
@@ -309,7 +309,7 @@ fn a_change_leaves_every_replication_bit_identical_before_its_date() {
 #[test]
 fn a_variant_that_only_adds_a_change_is_bit_identical_before_it() {
     let dir = tempfile::tempdir().unwrap();
-    let base = crate::common::scenario_file(dir.path(), "base.toml", scenario::BUILTIN_TEXT);
+    let base = crate::common::scenario_file(dir.path(), "base.toml", crate::common::MIDDLE_TEXT);
     let variant = crate::common::scenario_file(
         dir.path(),
         "variant.toml",

@@ -9,6 +9,8 @@
 //! - `calibration`: the whole-corridor scenario against published figures; `corridor calibrate`.
 //! - `compare`: `corridor compare`, paired differences with common random numbers.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
+//! - `first_hour`: what a newcomer sees first: the headline of `run` and report.html, the echo
+//!   of `--set`, the last line, and the README examples CI runs.
 //! - `parallel`: thread count never changes results; precision mode.
 //! - `interrupt`: killing real runs at every phase leaves the old or the new results, whole.
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
@@ -51,6 +53,7 @@ mod common;
 mod compare;
 mod daily;
 mod disruptions;
+mod first_hour;
 mod fleets;
 mod fuzz;
 mod horizons;

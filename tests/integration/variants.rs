@@ -188,7 +188,7 @@ fn scale(path: &str, factor: f64) -> Assignment {
 
 #[test]
 fn documented_paths_of_the_default_scenario_apply() {
-    let base = Document::builtin();
+    let base = crate::common::middle_document();
     let model = |assignment: Assignment| {
         let mut doc = base.clone();
         doc.apply(&assignment).unwrap();
@@ -267,7 +267,7 @@ fn documented_paths_of_the_default_scenario_apply() {
 
 #[test]
 fn an_unknown_path_lists_the_nearest_valid_ones() {
-    let mut doc = Document::builtin();
+    let mut doc = crate::common::middle_document();
     // The one diagnostic of a failed `apply`, which must leave the document unchanged.
     let mut fails = |assignment: Assignment, expected: &str| {
         let got = problems(doc.apply(&assignment).unwrap_err());
@@ -302,12 +302,12 @@ fn an_unknown_path_lists_the_nearest_valid_ones() {
     );
     fails(set("node.aktau-port", 1.0), "names a whole element");
     fails(set("sweep.param", 1.0), "parameters live in scenario, node");
-    assert_eq!(doc.compile().unwrap().hash, scenario::builtin().hash);
+    assert_eq!(doc.compile().unwrap().hash, crate::common::middle().hash);
 }
 
 #[test]
 fn an_override_that_breaks_a_rule_is_named_in_the_error() {
-    let mut doc = Document::builtin();
+    let mut doc = crate::common::middle_document();
     doc.apply(&set("node.aktau-port.servers", 2.5)).unwrap();
     let got = problems(doc.compile().unwrap_err());
     assert_eq!(
@@ -320,12 +320,15 @@ fn an_override_that_breaks_a_rule_is_named_in_the_error() {
 
 #[test]
 fn overrides_change_only_what_they_name() {
-    let base = Document::builtin();
+    let base = crate::common::middle_document();
     let same = base
         .with("node.aktau-port.servers", Change::Set(2.0))
         .unwrap();
     // Setting the value the scenario already has compiles to the same model.
-    assert_same_model(&same.compile().unwrap().model, &scenario::builtin().model);
+    assert_same_model(
+        &same.compile().unwrap().model,
+        &crate::common::middle().model,
+    );
     assert_eq!(base.number("node.aktau-port.servers").unwrap(), Some(2.0));
     assert_eq!(base.number("node.kuryk-port.servers").unwrap(), None);
     let paths = base.parameter_paths().unwrap();
@@ -502,7 +505,7 @@ fn shards_of_a_variant_merge_without_the_base_files() {
 }
 
 mod properties {
-    use corridor::scenario::{Assignment, Change, Document};
+    use corridor::scenario::{Assignment, Change};
     use proptest::prelude::*;
 
     proptest! {
@@ -518,7 +521,7 @@ mod properties {
             set in any::<bool>(),
             value in prop::sample::select(vec![0.0, 0.5, 1.0, 2.0, 3.0, -1.0, 1e12, f64::NAN]),
         ) {
-            let base = Document::builtin();
+            let base = crate::common::middle_document();
             let paths = base.parameter_paths().unwrap();
             let path = &paths[pick % paths.len()];
             let cut = path.len().saturating_sub(cut % 6);

@@ -35,6 +35,55 @@ pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 7] = [
     &yearly::Yearly,
 ];
 
+/// At most this many route panels in one chart (3 × 3): more are unreadable at the default size.
+const MAX_ROUTE_PANELS: usize = 9;
+
+/// The routes a per-route chart draws, from `routes` (in scenario order): every one when there
+/// are at most [`MAX_ROUTE_PANELS`]; otherwise the [`MAX_ROUTE_PANELS`] busiest, main routes
+/// first (those of at least three nodes, as in the headline), by mean TEU delivered a day, kept
+/// in scenario order.
+fn chart_routes<'a, T>(data: &ResultSet, routes: Vec<&'a (String, T)>) -> Vec<&'a (String, T)> {
+    if routes.len() <= MAX_ROUTE_PANELS {
+        return routes;
+    }
+    let summary = &data.report.summary;
+    let rank = |id: &str| {
+        let main = summary
+            .routes
+            .iter()
+            .find(|r| r.id == id)
+            .is_some_and(|r| r.nodes.len() >= crate::report::headline::MAIN_ROUTE_MIN_NODES);
+        let teu = summary
+            .estimate(
+                crate::stats::kpi::Scope::Route,
+                id,
+                "throughput_teu_per_day",
+            )
+            .map_or(0.0, |e| e.mean);
+        (main, teu)
+    };
+    let mut ranked: Vec<usize> = (0..routes.len()).collect();
+    ranked.sort_by(|&a, &b| {
+        let ((main_a, teu_a), (main_b, teu_b)) = (rank(&routes[a].0), rank(&routes[b].0));
+        main_b
+            .cmp(&main_a)
+            .then(teu_b.total_cmp(&teu_a))
+            .then(a.cmp(&b))
+    });
+    ranked.truncate(MAX_ROUTE_PANELS);
+    ranked.sort_unstable();
+    ranked.into_iter().map(|i| routes[i]).collect()
+}
+
+/// What a per-route chart's title adds when it leaves routes out (`shown` of `of`).
+fn routes_shown(shown: usize, of: usize) -> String {
+    if shown < of {
+        format!(" (the {shown} busiest of {of} routes)")
+    } else {
+        String::new()
+    }
+}
+
 /// Splits `area` into panels for `n` small multiples: one column up to two panels, then two
 /// columns (three beyond six).
 pub(crate) fn panels<DB: DrawingBackend>(

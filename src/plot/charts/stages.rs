@@ -34,7 +34,11 @@ impl Chart for Stages {
 
     fn caption(&self) -> &str {
         "Mean hours per TEU in each node (waiting, service, held, waiting for a vessel) \
-         and on each leg, stacked in route order; the longest segment is the bottleneck."
+         and on each leg, stacked in route order; the longest segment is the bottleneck. \
+         The total at the end of a bar is the sum of the stage means, each over the TEU that \
+         finished that stage in the statistics window; the route table's mean transit is over \
+         the TEU delivered in the window, so the two differ a little (cargo on its way at the \
+         window's edges counts in some stages only)."
     }
 
     fn applies(&self, data: &ResultSet) -> bool {

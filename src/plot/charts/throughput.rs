@@ -5,8 +5,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    BandSeries, ChartResult, TimePanel, axis_dates, change_marks, disruption_windows, panels,
-    route_color, time_legend_strip,
+    BandSeries, ChartResult, TimePanel, axis_dates, change_marks, chart_routes, disruption_windows,
+    panels, route_color, routes_shown, time_legend_strip,
 };
 use crate::plot::data::ResultSet;
 use crate::plot::render::Chart;
@@ -30,8 +30,13 @@ impl Chart for Throughput {
         "throughput".to_string()
     }
 
-    fn title(&self, _data: &ResultSet) -> String {
-        "Throughput: TEU delivered, by route".to_string()
+    fn title(&self, data: &ResultSet) -> String {
+        let all = delivering(data);
+        let of = all.len();
+        format!(
+            "Throughput: TEU delivered, by route{}",
+            routes_shown(chart_routes(data, all).len(), of)
+        )
     }
 
     fn caption(&self) -> &str {
@@ -58,7 +63,7 @@ impl Chart for Throughput {
         let period = data.period.hours();
         let x_desc = format!("{} of the run", data.period.name());
         let y_desc = format!("TEU per {}", data.period.name());
-        let routes = delivering(data);
+        let routes = chart_routes(data, delivering(data));
         let (windows, window_label) = disruption_windows(data, period);
         let x_max = data.horizon_h() / period;
         let replications = data.report.summary.replications;

@@ -4,7 +4,10 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_legend, format_number, legend_line, nice_max, panels, route_color};
+use super::{
+    chart_routes, draw_legend, format_number, legend_line, nice_max, panels, route_color,
+    routes_shown,
+};
 use crate::plot::data::{ResultSet, TransitBin};
 use crate::plot::render::Chart;
 use crate::plot::render::ChartResult;
@@ -12,6 +15,14 @@ use crate::plot::theme::{self, FONT, INK, Theme};
 
 /// Bars per panel.
 const BARS: usize = 40;
+
+/// Routes with a transit time, with their histograms.
+fn charted(data: &ResultSet) -> Vec<&(String, Vec<TransitBin>)> {
+    data.transit
+        .iter()
+        .filter(|(_, bins)| bins.iter().any(|b| b.teu > 0))
+        .collect()
+}
 
 /// Transit-time distribution per route with p50 and p95.
 pub(super) struct Transit;
@@ -23,8 +34,13 @@ impl Chart for Transit {
         "transit_time".to_string()
     }
 
-    fn title(&self, _data: &ResultSet) -> String {
-        "Transit time per TEU, by route".to_string()
+    fn title(&self, data: &ResultSet) -> String {
+        let all = charted(data);
+        let of = all.len();
+        format!(
+            "Transit time per TEU, by route{}",
+            routes_shown(chart_routes(data, all).len(), of)
+        )
     }
 
     fn caption(&self) -> &str {
@@ -45,11 +61,7 @@ impl Chart for Transit {
     where
         DB::ErrorType: 'static,
     {
-        let routes: Vec<_> = data
-            .transit
-            .iter()
-            .filter(|(_, bins)| bins.iter().any(|b| b.teu > 0))
-            .collect();
+        let routes = chart_routes(data, charted(data));
         for ((route, bins), panel) in routes.iter().zip(panels(area, routes.len())) {
             let summary = data.report.summary.routes.iter().find(|r| &r.id == route);
             let p50 = summary.and_then(|r| r.transit_p50_pooled_h);

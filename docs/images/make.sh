@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Redraws the README's charts with the tool itself, from the repository root:
+#
+#   bash docs/images/make.sh                 (CORRIDOR=target/debug/corridor to use another binary)
+#
+# Charts are 1600x900 PNGs, the default size; the same seed gives the same pictures, byte for byte.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+corridor=${CORRIDOR:-corridor}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+# The built-in scenario (the whole corridor), 20 replications: three of the run charts.
+"$corridor" run -q -r 20 --out "$out/run"
+cp "$out/run/charts/throughput.png" "$out/run/charts/where_the_days_go.png" \
+  "$out/run/charts/node_queues.png" docs/images/
+# The Aktau hub against the whole corridor, 40 paired replications.
+"$corridor" compare -q scenarios/whole_corridor.toml scenarios/whole/aktau_hub_2026.toml -r 40 \
+  --out "$out/compare"
+cp "$out/compare/charts/compare.png" docs/images/compare_aktau.png
+# The storm sweep of the Kazakh-section scenario.
+"$corridor" sweep -q scenarios/storm_sensitivity.toml --out "$out/storms"
+cp "$out/storms/charts/sweep.png" docs/images/storm_sensitivity.png
+echo "redrew docs/images/{throughput,where_the_days_go,node_queues,compare_aktau,storm_sensitivity}.png"
