@@ -80,8 +80,10 @@
 //! use corridor::scenario::{self, Change, Document};
 //! use corridor::study;
 //!
-//! let base = scenario::builtin();
-//! let variant = Document::builtin()
+//! # let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/middle_corridor.toml");
+//! // path: scenarios/middle_corridor.toml, the Kazakh section with Aktau's two cranes
+//! let base = scenario::load(&path)?;
+//! let variant = Document::read(&path)?
 //!     .with("node.aktau-port.servers", Change::Set(3.0))?
 //!     .compile()?;
 //! let config = RunConfig { replications: 3, seed: 1 };

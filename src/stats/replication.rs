@@ -269,7 +269,7 @@ impl FleetStats {
             daily_departed_teu: Vec::new(),
             in_service: match (&self.in_service, &earlier.in_service) {
                 (Some(now), Some(then)) => Some(now.since(then)),
-                (now, _) => now.clone(),
+                (now, _) => *now,
             },
             classes: self
                 .classes
