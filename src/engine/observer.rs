@@ -17,6 +17,10 @@ pub trait Observer {
     fn delivered(&mut self, _time: SimTime, _route: RouteId, _teu: u32, _transit_h: f64) {}
     /// A vehicle of `fleet` left `node` with `load_teu` TEU aboard.
     fn departed(&mut self, _time: SimTime, _fleet: FleetId, _node: NodeId, _load_teu: u32) {}
+    /// Server `server` (from 0) of `node` failed (it is down from now on).
+    fn server_failed(&mut self, _time: SimTime, _node: NodeId, _server: u32) {}
+    /// Server `server` of `node` was repaired (it is up again).
+    fn server_repaired(&mut self, _time: SimTime, _node: NodeId, _server: u32) {}
     /// A disruption target's state changed: whether it is closed to everything, whether it is
     /// closed to departures (true whenever `closed` is), and its capacity factor (1 when normal).
     fn target_changed(

@@ -2,7 +2,7 @@
 //! replication, and their distribution across replications.
 //!
 //! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
-//! `FLOW`, `FLEET`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
+//! `FLOW`, `FLEET`, `TARGET`, `DISRUPTION` and `BREAKDOWN`: its name (with its unit suffix) and the
 //! function that computes one replication's value. Everything else derives from that entry:
 //!
 //! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::replication::{
-    FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats, TargetStats,
+    BreakdownStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats, TargetStats,
 };
 use crate::base::Estimate;
 use crate::base::accumulators::Welford;
@@ -48,10 +48,12 @@ pub enum Scope {
     Target,
     /// A logged disruption.
     Disruption,
+    /// A node whose servers break down.
+    Breakdown,
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 7] = [
+pub const SCOPES: [Scope; 8] = [
     Scope::Node,
     Scope::Route,
     Scope::Stage,
@@ -59,6 +61,7 @@ pub const SCOPES: [Scope; 7] = [
     Scope::Fleet,
     Scope::Target,
     Scope::Disruption,
+    Scope::Breakdown,
 ];
 
 impl Scope {
@@ -72,6 +75,7 @@ impl Scope {
             Scope::Fleet => "fleet",
             Scope::Target => "target",
             Scope::Disruption => "disruption",
+            Scope::Breakdown => "breakdown",
         }
     }
 
@@ -88,6 +92,7 @@ impl Scope {
             Scope::Fleet => names(FLEET),
             Scope::Target => names(TARGET),
             Scope::Disruption => names(DISRUPTION),
+            Scope::Breakdown => names(BREAKDOWN),
         }
     }
 
@@ -378,6 +383,39 @@ pub(crate) const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
     },
 ];
 
+/// Breakdown KPIs of a node whose servers fail (`[node.breakdown]`), in column order.
+pub(crate) const BREAKDOWN: &[Kpi<BreakdownStats, Node>] = &[
+    Kpi {
+        name: "availability",
+        about: "Share of server time up (not failed or under repair).",
+        value: |x| {
+            x.entity
+                .servers
+                .map(|servers| 1.0 - x.stats.down.mean() / f64::from(servers))
+        },
+    },
+    Kpi {
+        name: "failures",
+        about: "Server failures in the window.",
+        value: |x| Some(x.stats.failures as f64),
+    },
+    Kpi {
+        name: "down_h",
+        about: "Server-hours down (under repair or waiting for a crew) in the window.",
+        value: |x| Some(x.stats.down.mean() * x.window_h),
+    },
+    Kpi {
+        name: "breakdown_wait_share",
+        about: "Share of the waiting (queued or interrupted in service) caused by breakdowns: \
+                the time integral of interrupted services plus min(queued, idle down servers) \
+                while open, over the time integral of queued plus interrupted.",
+        value: |x| {
+            let waiting = x.stats.waiting.mean();
+            (waiting > 0.0).then(|| x.stats.delay.mean() / waiting)
+        },
+    },
+];
+
 /// One per-replication KPI of a model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KpiColumn {
@@ -402,7 +440,7 @@ pub(crate) fn stage_entity(route: &str, index: usize, stage: &str) -> String {
 }
 
 /// The per-replication KPIs of a model, in a fixed order: nodes, routes, stages, flows, fleets,
-/// disruption targets, logged disruptions, each in scenario order, and for each entity the KPIs
+/// disruption targets, logged disruptions, nodes with breakdowns, each in scenario order, and for each entity the KPIs
 /// of its scope's table in table order.
 #[derive(Clone, Debug)]
 pub struct KpiColumns {
@@ -444,6 +482,9 @@ impl KpiColumns {
         }
         for disruption in model.disruptions.iter().filter(|d| d.logged) {
             push(Scope::Disruption, &disruption.id);
+        }
+        for node in model.breakdown_nodes() {
+            push(Scope::Breakdown, &model.node(node).id);
         }
         KpiColumns { columns }
     }
@@ -513,6 +554,9 @@ impl KpiColumns {
             .filter(|(_, d)| d.logged)
         {
             extend(out, DISRUPTION, durations, disruption, window_h);
+        }
+        for (stats, node) in rep.breakdowns.iter().zip(model.breakdown_nodes()) {
+            extend(out, BREAKDOWN, stats, model.node(node), window_h);
         }
         assert_eq!(
             out.len(),

@@ -7,7 +7,7 @@ pub(crate) mod replication;
 pub(crate) mod summary;
 
 pub use replication::{
-    Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
+    BreakdownStats, Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
     StageStats, TargetStats,
 };
 pub(crate) use summary::Summary;

@@ -167,6 +167,27 @@ pub struct TargetStats {
     pub slowed: TimeAverage,
 }
 
+/// Breakdowns of the servers of one node in one replication (see `engine/sim/breakdown.rs`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BreakdownStats {
+    /// Failures (servers going down) in the window.
+    pub failures: u64,
+    /// Servers down (under repair or waiting for a crew).
+    pub down: TimeAverage,
+    /// Consignments waiting: queued, or with their service interrupted by a failure.
+    pub waiting: TimeAverage,
+    /// The part of `waiting` caused by breakdowns: consignments with their service interrupted,
+    /// plus min(queued, down servers holding nothing) while the node is open.
+    pub delay: TimeAverage,
+}
+
+impl BreakdownStats {
+    /// The time-weighted levels, which the engine restarts at the warm-up and closes at the horizon.
+    pub fn levels_mut(&mut self) -> [&mut TimeAverage; 3] {
+        [&mut self.down, &mut self.waiting, &mut self.delay]
+    }
+}
+
 /// One episode of a logged disruption (whole run, warm-up included).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DisruptionRecord {
@@ -197,6 +218,9 @@ pub struct ReplicationStats {
     pub fleets: Vec<FleetStats>,
     /// Per disruption target, in the order of `Model::disruption_targets`.
     pub targets: Vec<TargetStats>,
+    /// Per node with breakdowns, in the order of `Model::breakdown_nodes` (empty without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<BreakdownStats>,
     /// Episodes of logged disruptions, in start order.
     pub disruption_log: Vec<DisruptionRecord>,
     /// TEU bookkeeping at the end of the run.

@@ -19,6 +19,8 @@
 //!   node for a vehicle; vehicles load, leave under the fleet's departure rule, travel, unload and
 //!   come back.
 //! - **Disruptions** (see `engine/sim/disrupt.rs`): closures and slow-downs of nodes and legs.
+//! - **Breakdowns** (see `engine/sim/breakdown.rs`): servers of a node that fail and are
+//!   repaired, each on its own; a down server starts no service.
 //! - **Delivered** means the consignment finished service at the last node of its route.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.
@@ -34,6 +36,7 @@
 //!   the new envelope from that instant (exact for a Poisson process, which is memoryless).
 //!   Everything before the change is bit-identical to the run without it.
 
+mod breakdown;
 mod disrupt;
 mod fleet;
 mod guard;
@@ -51,9 +54,10 @@ use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
-    Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
+    BreakdownStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
     TargetStats,
 };
+use breakdown::{BreakdownState, Server};
 use disrupt::TargetState;
 use fleet::{FleetState, Vehicle};
 
@@ -97,6 +101,8 @@ struct Consignment {
     leg_start: SimTime,
     /// Whether space is already reserved at the next node (held only by a closed leg).
     reserved: bool,
+    /// The server it holds at a node with breakdowns (`u32::MAX` otherwise).
+    server: u32,
 }
 
 const FREE_SLOT: Consignment = Consignment {
@@ -111,6 +117,7 @@ const FREE_SLOT: Consignment = Consignment {
     released: SimTime::ZERO,
     leg_start: SimTime::ZERO,
     reserved: false,
+    server: u32::MAX,
 };
 
 /// Mutable state of one node.
@@ -123,6 +130,11 @@ struct NodeState {
     queue: VecDeque<CargoId>,
     busy: u32,
     blocked: u32,
+    /// Servers down and holding no consignment (0 without breakdowns).
+    unavailable: u32,
+    /// Consignments whose service a failure interrupted (counted in `busy`; 0 without
+    /// breakdowns).
+    suspended: u32,
     in_node: u32,
     /// TEU at the node plus TEU travelling to it with space reserved.
     occupancy_teu: u64,
@@ -181,6 +193,12 @@ pub struct Simulation<'m> {
     /// Position of each node or leg in the per-target statistics (usize::MAX if never disrupted).
     target_slots: Vec<usize>,
     disruption_rngs: Vec<Stream>,
+    /// Servers of the nodes with breakdowns.
+    servers: Vec<Server>,
+    /// Repair state of each node with breakdowns (in `Model::breakdown_nodes` order).
+    breakdowns: Vec<BreakdownState>,
+    /// Position of each node in `breakdowns` (usize::MAX without breakdowns).
+    breakdown_slots: Vec<usize>,
     stats: ReplicationStats,
     totals: Conservation,
     /// Why the current replication must stop, once it must.
@@ -203,6 +221,7 @@ impl<'m> Simulation<'m> {
             .collect();
         let placeholder = stream(0, 0, crate::base::rng::StreamId(0));
         let (vehicles, fleets) = fleet::build(model);
+        let (servers, breakdowns, breakdown_slots) = breakdown::build(model);
         let mut target_slots = vec![usize::MAX; model.nodes.len() + model.legs.len()];
         for (slot, target) in model.disruption_targets().into_iter().enumerate() {
             target_slots[model.target_index(target)] = slot;
@@ -233,6 +252,9 @@ impl<'m> Simulation<'m> {
             targets: vec![TargetState::default(); model.nodes.len() + model.legs.len()],
             target_slots,
             disruption_rngs: vec![placeholder; model.disruptions.len()],
+            servers,
+            breakdowns,
+            breakdown_slots,
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
             stop: None,
@@ -361,6 +383,8 @@ impl<'m> Simulation<'m> {
             state.capacity_teu = node.yard_capacity_teu.unwrap_or(u64::MAX);
             state.busy = 0;
             state.blocked = 0;
+            state.unavailable = 0;
+            state.suspended = 0;
             state.in_node = 0;
             state.occupancy_teu = 0;
             state.present_teu = 0;
@@ -421,6 +445,7 @@ impl<'m> Simulation<'m> {
                 model.fleets.len()
             ],
             targets: vec![TargetStats::default(); model.disruption_targets().len()],
+            breakdowns: vec![BreakdownStats::default(); self.breakdowns.len()],
             disruption_log: Vec::new(),
             conservation: Conservation::default(),
         };
@@ -442,6 +467,7 @@ impl<'m> Simulation<'m> {
         }
         self.reset_disruptions();
         self.reset_fleets();
+        self.reset_breakdowns(seed, replication);
         for (i, change) in model.changes.iter().enumerate() {
             self.events.schedule(change.at, Event::Change(i as u32));
         }
@@ -464,6 +490,9 @@ impl<'m> Simulation<'m> {
             Event::Slot(fleet) => self.on_slot(fleet, observer),
             Event::DisruptionStart(d) => self.on_disruption_start(d, observer),
             Event::DisruptionEnd(d) => self.on_disruption_end(d, observer),
+            Event::ServerDone { server, token } => self.on_server_done(server, token, observer),
+            Event::ServerFails { server, token } => self.on_server_fails(server, token, observer),
+            Event::Repaired(server) => self.on_repaired(server, observer),
         }
     }
 
@@ -590,6 +619,7 @@ impl<'m> Simulation<'m> {
             released: self.now,
             leg_start: self.now,
             reserved: false,
+            server: u32::MAX,
         };
         self.insert_cargo(consignment)
     }
@@ -645,7 +675,7 @@ impl<'m> Simulation<'m> {
         let state = &self.nodes[node.index()];
         // A node without handling has nothing to stop: cargo passes even while it is closed.
         let held = self.targets[node.index()].closed && !self.model.node(node).pass_through;
-        if state.busy + state.blocked < state.servers && !held {
+        if state.busy + state.blocked + state.unavailable < state.servers && !held {
             self.start_service(cargo, node, observer);
         } else {
             self.cargo[cargo.index()].location = Location::Queued;
@@ -680,6 +710,8 @@ impl<'m> Simulation<'m> {
         observer.service_started(now, node, wait_h);
         if model_node.pass_through {
             self.on_service_end(cargo, observer);
+        } else if model_node.breakdown.is_some() {
+            self.serve_on_server(cargo, node, service_h);
         } else {
             self.events
                 .schedule(now.after(service_h), Event::ServiceEnd(cargo));
@@ -816,6 +848,9 @@ impl<'m> Simulation<'m> {
             Location::InService => state.busy -= 1,
             other => unreachable!("freeing a server held by cargo in state {other:?}"),
         }
+        if consignment.server != u32::MAX {
+            self.release_server(cargo);
+        }
         self.start_next_service(node, observer);
     }
 
@@ -823,7 +858,7 @@ impl<'m> Simulation<'m> {
     fn start_next_service<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
         while !self.targets[node.index()].closed {
             let state = &mut self.nodes[node.index()];
-            if state.busy + state.blocked >= state.servers {
+            if state.busy + state.blocked + state.unavailable >= state.servers {
                 break;
             }
             let Some(next) = state.queue.pop_front() else {
@@ -956,9 +991,13 @@ impl<'m> Simulation<'m> {
         let node_stats = &mut self.stats.nodes[node.index()];
         node_stats.queue.set(now, state.queue.len() as f64);
         node_stats.in_node.set(now, f64::from(state.in_node));
-        node_stats.busy.set(now, f64::from(state.busy));
+        node_stats.busy.set(now, f64::from(state.busy - state.suspended));
         node_stats.blocked.set(now, f64::from(state.blocked));
         node_stats.yard_teu.set(now, state.present_teu as f64);
+        let slot = self.breakdown_slots[node.index()];
+        if slot != usize::MAX {
+            self.record_breakdown_levels(node, slot);
+        }
     }
 
     /// Closes every day that ends at or before `until_h`. Called before an event at `until_h` is
@@ -1037,6 +1076,12 @@ impl<'m> Simulation<'m> {
             target_stats.closed.restart(now);
             target_stats.slowed.restart(now);
         }
+        for breakdown_stats in &mut self.stats.breakdowns {
+            breakdown_stats.failures = 0;
+            for level in breakdown_stats.levels_mut() {
+                level.restart(now);
+            }
+        }
     }
 
     fn finish<O: Observer>(&mut self, _observer: &mut O) -> ReplicationStats {
@@ -1062,6 +1107,11 @@ impl<'m> Simulation<'m> {
         for target_stats in &mut self.stats.targets {
             target_stats.closed.close(now);
             target_stats.slowed.close(now);
+        }
+        for breakdown_stats in &mut self.stats.breakdowns {
+            for level in breakdown_stats.levels_mut() {
+                level.close(now);
+            }
         }
         let mut conservation = self.totals;
         for consignment in &self.cargo {

@@ -135,6 +135,24 @@ pub(super) fn compile_changes<'a>(
         if diags.len() > start {
             return None;
         }
+        for (before, after) in base.nodes.iter().zip(&model.nodes) {
+            if before.breakdown.is_some() && before.servers != after.servers {
+                let item = parsed[k]
+                    .items
+                    .iter()
+                    .find(|item| item.path.ends_with(".servers"))
+                    .or(parsed[k].items.first());
+                diags.push(
+                    item.map(|item| item.path_span.clone()),
+                    format!("{prefix}: node.{}.servers", before.id),
+                    "the servers of a node with breakdowns cannot change at a date in this \
+                     version: servers under repair need rules of their own (planned)",
+                );
+            }
+        }
+        if diags.len() > start {
+            return None;
+        }
         out.push(DatedChange {
             id: parsed[k].id.clone(),
             at: SimTime::from_days(parsed[k].at_day),
@@ -240,6 +258,10 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
         "leg" if path.contains(".fleet.") || last == "fleet" => Some(
             "fleets cannot change at a date in this version: vessels in service, loading or at \
              sea need rules of their own (planned)",
+        ),
+        "node" if path.contains(".breakdown.") || last == "breakdown" => Some(
+            "breakdowns cannot change at a date in this version: servers under repair need rules \
+             of their own (planned)",
         ),
         "node" if last == "berths" => Some(
             "berths cannot change at a date in this version: vessels at or waiting for a berth \
