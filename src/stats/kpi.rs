@@ -368,17 +368,19 @@ pub(crate) const TARGET: &[Kpi<TargetStats, Target>] = &[
     },
 ];
 
-/// Logged-disruption KPIs, in column order. The statistics are the episode lengths of the
-/// replication (hours, whole run, in log order).
+/// Logged-disruption KPIs, in column order. The statistics are the lengths of the episodes that
+/// start in the statistics window (hours, in log order), like the window's `closed_h`; an
+/// episode that starts in the warm-up is not counted, one that runs past the horizon is counted
+/// with its whole length.
 pub(crate) const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
     Kpi {
         name: "episodes",
-        about: "Episodes started in the replication (whole run).",
+        about: "Episodes started in the statistics window.",
         value: |x| Some(x.stats.weight),
     },
     Kpi {
         name: "duration_mean_h",
-        about: "Mean episode length, hours.",
+        about: "Mean length of the episodes started in the window, hours.",
         value: |x| x.stats.mean(),
     },
 ];
@@ -543,9 +545,10 @@ impl KpiColumns {
         for (stats, target) in rep.targets.iter().zip(model.disruption_targets()) {
             extend(out, TARGET, stats, &target, window_h);
         }
-        // Episode lengths in log order.
+        // Lengths of the episodes that start in the window, in log order.
         let mut episodes = vec![Welford::default(); model.disruptions.len()];
-        for record in &rep.disruption_log {
+        let warmup_h = model.settings.warmup.hours();
+        for record in rep.disruption_log.iter().filter(|r| r.start_h >= warmup_h) {
             episodes[record.disruption as usize].add(record.end_h - record.start_h);
         }
         for (durations, disruption) in episodes
