@@ -343,6 +343,28 @@ pub(crate) const FLEET: &[Kpi<FleetStats, Fleet>] = &[
         value: |x| x.stats.berth_wait_h.mean(),
     },
     Kpi {
+        name: "left_behind_mean_teu",
+        about: "Rolled cargo: mean TEU left waiting for the leg at home when a vehicle sails.",
+        value: |x| x.stats.left_behind_teu.mean(),
+    },
+    Kpi {
+        name: "left_behind_share",
+        about: "Share of departures from home that leave cargo waiting for the leg.",
+        value: |x| {
+            (x.stats.departures > 0)
+                .then(|| x.stats.departures_leaving_cargo as f64 / x.stats.departures as f64)
+        },
+    },
+    Kpi {
+        name: "waited_to_fill_share",
+        about: "Share of departures from home whose vehicle waited at the berth for its \
+                departure rule to fire (cargo, timer or slot).",
+        value: |x| {
+            (x.stats.departures > 0)
+                .then(|| x.stats.waited_departures as f64 / x.stats.departures as f64)
+        },
+    },
+    Kpi {
         name: "back_teu",
         about: "TEU carried back home on the return leg in the window.",
         value: |x| Some(x.stats.back_teu as f64),

@@ -148,6 +148,17 @@ pub struct FleetStats {
     /// Loaded vehicles waiting for a berth or for the port to open before unloading (at
     /// anchorage), hours, per berthing with cargo aboard.
     pub berth_wait_h: Moments,
+    /// TEU left waiting for the leg at home (not aboard any vehicle) when a vehicle sails from
+    /// home, per departure from home.
+    #[serde(default)]
+    pub left_behind_teu: Moments,
+    /// Departures from home that left cargo waiting for the leg.
+    #[serde(default)]
+    pub departures_leaving_cargo: u64,
+    /// Departures from home whose departure rule fired after the vehicle started loading (it
+    /// waited for cargo, its timer or its slot).
+    #[serde(default)]
+    pub waited_departures: u64,
     /// Weekly slots that passed with no loaded vehicle ready (schedule policy only).
     pub missed_slots: u64,
     /// Vehicles away from home (travelling, at the far end, on the way back).

@@ -62,6 +62,10 @@ pub(super) struct Vehicle {
     since: SimTime,
     /// When its live pending event is due.
     due: SimTime,
+    /// When it last started loading at home.
+    loading_since: SimTime,
+    /// Whether its departure rule fired after it started loading (it waited to fill).
+    waited: bool,
 }
 
 impl Vehicle {
@@ -110,6 +114,8 @@ pub(super) fn build(model: &Model) -> (Vec<Vehicle>, Vec<FleetState>) {
                 slot_due: false,
                 since: SimTime::ZERO,
                 due: SimTime::ZERO,
+                loading_since: SimTime::ZERO,
+                waited: false,
             });
         }
         let leg = model.leg(fleet.leg);
@@ -405,6 +411,7 @@ impl<'m> Simulation<'m> {
         let fleet = vehicle.fleet;
         if vehicle.at_home {
             vehicle.phase = Phase::Loading;
+            vehicle.loading_since = self.now;
             vehicle.timer_expired = false;
             vehicle.slot_due = false;
             self.fleets[fleet.index()].loaders.push_back(v);
@@ -514,6 +521,8 @@ impl<'m> Simulation<'m> {
             .position(|&l| l == v)
             .expect("a loading vehicle is among the loaders");
         loaders.remove(position);
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.waited = self.now > vehicle.loading_since;
         self.finishing(v, observer);
         true
     }
@@ -604,6 +613,14 @@ impl<'m> Simulation<'m> {
                 stats.departures += 1;
                 stats.departed_teu += u64::from(load);
                 stats.load_teu.add(f64::from(load));
+                // Rolled cargo: what stays on the quay for this leg as the vehicle sails.
+                let left: u64 = self.fleets[fleet.index()].queues[Direction::Out as usize]
+                    .iter()
+                    .map(|c| u64::from(self.cargo[c.index()].teu))
+                    .sum();
+                stats.left_behind_teu.add(left as f64);
+                stats.departures_leaving_cargo += u64::from(left > 0);
+                stats.waited_departures += u64::from(self.vehicles[v as usize].waited);
             } else if load > 0 {
                 stats.back_departures += 1;
                 stats.back_teu += u64::from(load);
