@@ -297,6 +297,12 @@ pub(crate) const FLOW: &[Kpi<FlowStats, Flow>] = &[
         about: "TEU refused at entry in the window.",
         value: |x| Some(x.stats.refused_teu as f64),
     },
+    Kpi {
+        name: "origin_held_mean_teu",
+        about: "Time-average TEU held at the origin because the first node could not admit \
+                them (with when_full = \"wait\").",
+        value: |x| Some(x.stats.origin_teu.mean()),
+    },
 ];
 
 /// Fleet KPIs, in column order.

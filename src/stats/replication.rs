@@ -95,6 +95,9 @@ pub struct FlowStats {
     pub generated_teu: u64,
     /// TEU refused at entry in the window.
     pub refused_teu: u64,
+    /// TEU held at the origin, waiting for space at the route's first node.
+    #[serde(default)]
+    pub origin_teu: TimeAverage,
 }
 
 /// TEU bookkeeping over the whole run (warm-up included): every TEU generated is delivered,

@@ -103,6 +103,8 @@ struct Consignment {
     reserved: bool,
     /// The server it holds at a node with breakdowns (`u32::MAX` otherwise).
     server: u32,
+    /// The flow that generated it.
+    flow: FlowId,
 }
 
 const FREE_SLOT: Consignment = Consignment {
@@ -118,6 +120,7 @@ const FREE_SLOT: Consignment = Consignment {
     leg_start: SimTime::ZERO,
     reserved: false,
     server: u32::MAX,
+    flow: FlowId(0),
 };
 
 /// Mutable state of one node.
@@ -199,6 +202,8 @@ pub struct Simulation<'m> {
     breakdowns: Vec<BreakdownState>,
     /// Position of each node in `breakdowns` (usize::MAX without breakdowns).
     breakdown_slots: Vec<usize>,
+    /// TEU each flow holds at its origin, waiting for space at its first node.
+    origin_teu: Vec<u64>,
     stats: ReplicationStats,
     totals: Conservation,
     /// Why the current replication must stop, once it must.
@@ -255,6 +260,7 @@ impl<'m> Simulation<'m> {
             servers,
             breakdowns,
             breakdown_slots,
+            origin_teu: vec![0; model.flows.len()],
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
             stop: None,
@@ -398,6 +404,7 @@ impl<'m> Simulation<'m> {
         }
         self.dirty.fill(false);
         self.dirty_nodes.clear();
+        self.origin_teu.fill(0);
         for (i, flow) in model.flows.iter().enumerate() {
             self.arrival_rngs[i] = stream(seed, replication, flow.arrival_stream);
             self.route_rngs[i] = stream(seed, replication, flow.route_stream);
@@ -583,7 +590,7 @@ impl<'m> Simulation<'m> {
         let first_node = model.route(route).nodes[0];
         let closed = self.targets[first_node.index()].closed;
         if !closed && self.can_admit(first_node, teu) {
-            let cargo = self.new_cargo(route, teu);
+            let cargo = self.new_cargo(flow_id, route, teu);
             self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
             self.arrive_at_node(cargo, first_node, observer);
         } else if flow.when_full == WhenFull::Refuse {
@@ -593,20 +600,21 @@ impl<'m> Simulation<'m> {
             }
             observer.refused(self.now, flow_id, teu);
         } else if !self.can_admit(first_node, teu) {
-            let cargo = self.new_cargo(route, teu);
+            let cargo = self.new_cargo(flow_id, route, teu);
             self.cargo[cargo.index()].location = Location::WaitingEntry;
             self.nodes[first_node.index()]
                 .space_waiters
                 .push_back(cargo);
+            self.held_at_origin(flow_id, i64::from(teu));
         } else {
             // Closed but with room: it enters and queues until the node opens.
-            let cargo = self.new_cargo(route, teu);
+            let cargo = self.new_cargo(flow_id, route, teu);
             self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
             self.arrive_at_node(cargo, first_node, observer);
         }
     }
 
-    fn new_cargo(&mut self, route: RouteId, teu: u32) -> CargoId {
+    fn new_cargo(&mut self, flow: FlowId, route: RouteId, teu: u32) -> CargoId {
         let consignment = Consignment {
             route,
             teu,
@@ -620,6 +628,7 @@ impl<'m> Simulation<'m> {
             leg_start: self.now,
             reserved: false,
             server: u32::MAX,
+            flow,
         };
         self.insert_cargo(consignment)
     }
@@ -924,11 +933,25 @@ impl<'m> Simulation<'m> {
             state.space_waiters.pop_front();
             state.occupancy_teu += u64::from(consignment.teu);
             match consignment.location {
-                Location::WaitingEntry => self.arrive_at_node(waiter, node, observer),
+                Location::WaitingEntry => {
+                    self.held_at_origin(consignment.flow, -i64::from(consignment.teu));
+                    self.arrive_at_node(waiter, node, observer);
+                }
                 Location::Blocked => self.depart(waiter, observer),
                 other => unreachable!("space requested by cargo in state {other:?}"),
             }
         }
+    }
+
+    /// Changes the TEU that `flow` holds at its origin (waiting for space at its first node) by
+    /// `delta`, and records the level.
+    fn held_at_origin(&mut self, flow: FlowId, delta: i64) {
+        let held = &mut self.origin_teu[flow.index()];
+        *held = held.checked_add_signed(delta).expect("held TEU stay non-negative");
+        let level = *held as f64;
+        self.stats.flows[flow.index()]
+            .origin_teu
+            .set(self.now.hours(), level);
     }
 
     /// Lets consignments held by a closed leg move on once it reopens.
@@ -1060,7 +1083,12 @@ impl<'m> Simulation<'m> {
             };
         }
         for flow_stats in &mut self.stats.flows {
-            *flow_stats = FlowStats::default();
+            let mut origin_teu = flow_stats.origin_teu;
+            origin_teu.restart(now);
+            *flow_stats = FlowStats {
+                origin_teu,
+                ..FlowStats::default()
+            };
         }
         for fleet_stats in &mut self.stats.fleets {
             let mut away = fleet_stats.away;
@@ -1103,6 +1131,9 @@ impl<'m> Simulation<'m> {
         }
         for fleet_stats in &mut self.stats.fleets {
             fleet_stats.away.close(now);
+        }
+        for flow_stats in &mut self.stats.flows {
+            flow_stats.origin_teu.close(now);
         }
         for target_stats in &mut self.stats.targets {
             target_stats.closed.close(now);
