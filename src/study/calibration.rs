@@ -169,11 +169,22 @@ impl Target {
     /// The band as text, e.g. `8–10 d` or `≥ 20 d`.
     pub fn band(&self) -> String {
         match (self.low, self.high) {
-            (Some(low), Some(high)) => format!("{}–{} {}", number(low), number(high), self.unit),
-            (Some(low), None) => format!("≥ {} {}", number(low), self.unit),
-            (None, Some(high)) => format!("≤ {} {}", number(high), self.unit),
+            (Some(low), Some(high)) => {
+                with_unit(format!("{}–{}", number(low), number(high)), &self.unit)
+            }
+            (Some(low), None) => with_unit(format!("≥ {}", number(low)), &self.unit),
+            (None, Some(high)) => with_unit(format!("≤ {}", number(high)), &self.unit),
             (None, None) => String::new(),
         }
+    }
+}
+
+/// `text` followed by `unit` (nothing when the figure has no unit, e.g. a share).
+fn with_unit(text: String, unit: &str) -> String {
+    if unit.is_empty() {
+        text
+    } else {
+        format!("{text} {unit}")
     }
 }
 
@@ -589,7 +600,7 @@ impl Calibration {
         for o in &self.outcomes {
             table.row(vec![
                 o.target.id.clone(),
-                format!("{} {}", estimate_text(o.estimate), o.target.unit),
+                with_unit(estimate_text(o.estimate), &o.target.unit),
                 o.target.band(),
                 o.verdict().to_string(),
                 match (o.unexpected(), o.target.reached) {
@@ -653,13 +664,12 @@ impl Calibration {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | `{}` | {} {}{count} | {} | {} |",
+                "| {} | {} | {} | `{}` | {}{count} | {} | {} |",
                 escape(&t.measure),
                 escape(&t.published),
                 escape(&t.source),
                 t.scenario,
-                estimate_text(o.estimate),
-                t.unit,
+                with_unit(estimate_text(o.estimate), &t.unit),
                 t.band(),
                 verdict
             );
