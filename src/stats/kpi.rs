@@ -22,7 +22,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::replication::{
-    BreakdownStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats, TargetStats,
+    BreakdownStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
+    TargetStats,
 };
 use crate::base::Estimate;
 use crate::base::accumulators::Welford;

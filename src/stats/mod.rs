@@ -7,7 +7,7 @@ pub(crate) mod replication;
 pub(crate) mod summary;
 
 pub use replication::{
-    BreakdownStats, Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
-    StageStats, TargetStats,
+    BreakdownStats, Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats,
+    ReplicationStats, RouteStats, StageStats, TargetStats,
 };
 pub(crate) use summary::Summary;

@@ -764,7 +764,6 @@ pub fn mm1_with_breakdowns_chain(
     )
 }
 
-
 /// Total length of the union of half-open windows `[start, end)`, clipped to `[from, to)`.
 /// Overlapping windows count once.
 pub fn union_length(windows: &[(f64, f64)], from: f64, to: f64) -> f64 {

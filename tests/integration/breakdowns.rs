@@ -23,7 +23,13 @@ fn check_mm1(busy_clock: bool) {
     let exact = mm1_with_breakdowns(lambda, mu, 1.0 / up_h, 1.0 / repair_h, busy_clock);
     let clock = if busy_clock { "busy" } else { "always" };
     let text = with_breakdown(
-        &single_node(lambda, 1, r#"{ dist = "exponential", mean = 1.0 }"#, 3000.0, 50.0),
+        &single_node(
+            lambda,
+            1,
+            r#"{ dist = "exponential", mean = 1.0 }"#,
+            3000.0,
+            50.0,
+        ),
         &format!(
             "up = {{ dist = \"exponential\", mean = {up_h} }}\nrepair = {{ dist = \"exponential\", mean = {repair_h} }}\nclock = \"{clock}\"\ninterrupted = \"resume\""
         ),
@@ -39,7 +45,11 @@ fn check_mm1(busy_clock: bool) {
         .iter()
         .map(|r| 1.0 - r.breakdowns[0].down.mean())
         .collect();
-    assert_in_ci(&format!("{clock} clock: mean sojourn"), &sojourn, exact.sojourn_h);
+    assert_in_ci(
+        &format!("{clock} clock: mean sojourn"),
+        &sojourn,
+        exact.sojourn_h,
+    );
     assert_in_ci(&format!("{clock} clock: mean queue"), &queue, exact.queue);
     assert_in_ci(
         &format!("{clock} clock: availability"),
@@ -71,7 +81,13 @@ fn availability_is_up_over_up_plus_repair_with_general_times() {
     // 6 h, cv 1.5) on the always-running clock, without a crew limit: by renewal-reward each
     // server is up 30 / 36 of the time, whatever the load.
     let text = with_breakdown(
-        &single_node(1.5, 3, r#"{ dist = "gamma", mean = 1.0, cv = 0.7 }"#, 2000.0, 20.0),
+        &single_node(
+            1.5,
+            3,
+            r#"{ dist = "gamma", mean = 1.0, cv = 0.7 }"#,
+            2000.0,
+            20.0,
+        ),
         "up = { dist = \"uniform\", min = 10, max = 50 }\nrepair = { dist = \"lognormal\", mean = 6, cv = 1.5 }\nclock = \"always\"\ninterrupted = \"restart\"",
     );
     let model = model(&text);
@@ -192,11 +208,17 @@ fn check_event_exact(mode: &str) {
     assert!(done.len() > 100, "{}", done.len());
     assert_eq!(trace.deliveries.len(), done.len(), "{mode}: deliveries");
     for (got, want) in trace.deliveries.iter().zip(&done) {
-        assert!((got - want).abs() < 1e-9, "{mode}: delivered at {got}, expected {want}");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{mode}: delivered at {got}, expected {want}"
+        );
     }
     assert_eq!(trace.failures.len(), failures.len(), "{mode}: failures");
     for (got, want) in trace.failures.iter().zip(&failures) {
-        assert!((got - want).abs() < 1e-9, "{mode}: failed at {got}, expected {want}");
+        assert!(
+            (got - want).abs() < 1e-9,
+            "{mode}: failed at {got}, expected {want}"
+        );
     }
     // Every repair takes exactly REPAIR_H (no crew limit).
     for (f, r) in trace.failures.iter().zip(&trace.repairs) {

@@ -40,9 +40,9 @@
 //! `tests/seeds.sh` runs them with 30 seeds).
 
 mod analytic;
-mod breakdowns;
 mod architecture;
 mod bad_input;
+mod breakdowns;
 mod browser;
 mod calibration;
 mod cli;

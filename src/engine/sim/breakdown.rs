@@ -90,7 +90,9 @@ pub(super) fn build(model: &Model) -> (Vec<Server>, Vec<BreakdownState>, Vec<usi
     for node in model.breakdown_nodes() {
         let spec = model.node(node);
         slots[node.index()] = states.len();
-        let count = spec.servers.expect("validated: breakdowns need finite servers");
+        let count = spec
+            .servers
+            .expect("validated: breakdowns need finite servers");
         states.push(BreakdownState {
             first: servers.len() as u32,
             down: 0,
@@ -361,14 +363,8 @@ impl<'m> Simulation<'m> {
             queued.min(state.unavailable)
         };
         let stats = &mut self.stats.breakdowns[slot];
-        stats
-            .down
-            .set(now, f64::from(self.breakdowns[slot].down));
-        stats
-            .waiting
-            .set(now, f64::from(queued + state.suspended));
-        stats
-            .delay
-            .set(now, f64::from(state.suspended + idle_down));
+        stats.down.set(now, f64::from(self.breakdowns[slot].down));
+        stats.waiting.set(now, f64::from(queued + state.suspended));
+        stats.delay.set(now, f64::from(state.suspended + idle_down));
     }
 }

@@ -54,8 +54,8 @@ use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
-    BreakdownStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
-    TargetStats,
+    BreakdownStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
+    StageStats, TargetStats,
 };
 use breakdown::{BreakdownState, Server};
 use disrupt::TargetState;
@@ -947,7 +947,9 @@ impl<'m> Simulation<'m> {
     /// `delta`, and records the level.
     fn held_at_origin(&mut self, flow: FlowId, delta: i64) {
         let held = &mut self.origin_teu[flow.index()];
-        *held = held.checked_add_signed(delta).expect("held TEU stay non-negative");
+        *held = held
+            .checked_add_signed(delta)
+            .expect("held TEU stay non-negative");
         let level = *held as f64;
         self.stats.flows[flow.index()]
             .origin_teu
@@ -1014,7 +1016,9 @@ impl<'m> Simulation<'m> {
         let node_stats = &mut self.stats.nodes[node.index()];
         node_stats.queue.set(now, state.queue.len() as f64);
         node_stats.in_node.set(now, f64::from(state.in_node));
-        node_stats.busy.set(now, f64::from(state.busy - state.suspended));
+        node_stats
+            .busy
+            .set(now, f64::from(state.busy - state.suspended));
         node_stats.blocked.set(now, f64::from(state.blocked));
         node_stats.yard_teu.set(now, state.present_teu as f64);
         let slot = self.breakdown_slots[node.index()];

@@ -132,7 +132,11 @@ fn compile_breakdown(
         },
     };
     let clock = choice(&b.clock, "clock", &["always", "busy"]);
-    let interrupted = choice(&b.interrupted, "interrupted", &["resume", "restart", "finish"]);
+    let interrupted = choice(
+        &b.interrupted,
+        "interrupted",
+        &["resume", "restart", "finish"],
+    );
     let crews = optional_count(
         &b.crews,
         format!("{path}.crews"),
@@ -146,7 +150,11 @@ fn compile_breakdown(
         up,
         repair,
         clock: [FailureClock::Always, FailureClock::Busy][clock],
-        interrupted: [Interrupted::Resume, Interrupted::Restart, Interrupted::Finish][interrupted],
+        interrupted: [
+            Interrupted::Resume,
+            Interrupted::Restart,
+            Interrupted::Finish,
+        ][interrupted],
         crews,
     })
     .filter(|_| ok)
