@@ -43,7 +43,27 @@ const MAX_ROUTE_PANELS: usize = 9;
 /// first (those of at least three nodes, as in the headline), by mean TEU delivered a day, kept
 /// in scenario order.
 fn chart_routes<'a, T>(data: &ResultSet, routes: Vec<&'a (String, T)>) -> Vec<&'a (String, T)> {
-    if routes.len() <= MAX_ROUTE_PANELS {
+    busiest_routes(data, routes, MAX_ROUTE_PANELS)
+}
+
+/// [`chart_routes`] for a chart that draws `per_route` panels a route: at most
+/// [`MAX_ROUTE_PANELS`] panels in all.
+fn chart_routes_with<'a, T>(
+    data: &ResultSet,
+    routes: Vec<&'a (String, T)>,
+    per_route: usize,
+) -> Vec<&'a (String, T)> {
+    busiest_routes(data, routes, (MAX_ROUTE_PANELS / per_route).max(1))
+}
+
+/// The `most` busiest of `routes` (main routes first), in scenario order; all when there are
+/// no more than `most`.
+fn busiest_routes<'a, T>(
+    data: &ResultSet,
+    routes: Vec<&'a (String, T)>,
+    most: usize,
+) -> Vec<&'a (String, T)> {
+    if routes.len() <= most {
         return routes;
     }
     let summary = &data.report.summary;
@@ -70,7 +90,7 @@ fn chart_routes<'a, T>(data: &ResultSet, routes: Vec<&'a (String, T)>) -> Vec<&'
             .then(teu_b.total_cmp(&teu_a))
             .then(a.cmp(&b))
     });
-    ranked.truncate(MAX_ROUTE_PANELS);
+    ranked.truncate(most);
     ranked.sort_unstable();
     ranked.into_iter().map(|i| routes[i]).collect()
 }

@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{format_number, nice_max, panels, route_color};
+use super::{chart_routes_with, format_number, nice_max, panels, route_color, routes_shown};
 use crate::base::Estimate;
 use crate::plot::data::ResultSet;
 use crate::plot::render::{Chart, ChartResult};
@@ -27,33 +27,46 @@ pub(crate) fn panel_caption(route: &str, kpi: &str) -> String {
 /// One panel: the route, the KPI, its axis label and `(year, estimate)` for every year.
 type Series = (String, &'static str, &'static str, Vec<(i32, Estimate)>);
 
-/// Per route that delivered in some year, per KPI, its series.
+/// The routes that delivered in some year (in scenario order), as `(id, ())`.
+fn delivering(data: &ResultSet) -> Vec<(String, ())> {
+    let yearly = &data.report.summary.yearly;
+    data.report
+        .summary
+        .routes
+        .iter()
+        .filter(|route| {
+            yearly.iter().any(|y| {
+                y.kpis.iter().any(|k| {
+                    k.scope == Scope::Route
+                        && k.entity == route.id
+                        && k.kpi == "delivered_teu"
+                        && k.estimate.is_some_and(|e| e.mean > 0.0)
+                })
+            })
+        })
+        .map(|route| (route.id.clone(), ()))
+        .collect()
+}
+
+/// Per route drawn (the busiest, as in every per-route chart, with [`KPIS`] panels each), per
+/// KPI, its series.
 fn series(data: &ResultSet) -> Vec<Series> {
     let yearly = &data.report.summary.yearly;
+    let all = delivering(data);
     let mut out = Vec::new();
-    for route in &data.report.summary.routes {
-        let delivered = yearly.iter().any(|y| {
-            y.kpis.iter().any(|k| {
-                k.scope == Scope::Route
-                    && k.entity == route.id
-                    && k.kpi == "delivered_teu"
-                    && k.estimate.is_some_and(|e| e.mean > 0.0)
-            })
-        });
-        if !delivered {
-            continue;
-        }
+    for (route, ()) in chart_routes_with(data, all.iter().collect(), KPIS.len()) {
         for (kpi, unit) in KPIS {
             let points = yearly
                 .iter()
                 .filter_map(|y| {
-                    let k = y.kpis.iter().find(|k| {
-                        k.scope == Scope::Route && k.entity == route.id && k.kpi == kpi
-                    })?;
+                    let k = y
+                        .kpis
+                        .iter()
+                        .find(|k| k.scope == Scope::Route && &k.entity == route && k.kpi == kpi)?;
                     Some((y.year, k.estimate?))
                 })
                 .collect();
-            out.push((route.id.clone(), kpi, unit, points));
+            out.push((route.clone(), kpi, unit, points));
         }
     }
     out
@@ -69,8 +82,13 @@ impl Chart for Yearly {
         "yearly".to_string()
     }
 
-    fn title(&self, _data: &ResultSet) -> String {
-        "By calendar year: throughput and transit, by route".to_string()
+    fn title(&self, data: &ResultSet) -> String {
+        let all = delivering(data);
+        let shown = chart_routes_with(data, all.iter().collect(), KPIS.len()).len();
+        format!(
+            "By calendar year: throughput and transit, by route{}",
+            routes_shown(shown, all.len())
+        )
     }
 
     fn caption(&self) -> &str {
