@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use corridor::experiment::parallel::default_threads;
 use corridor::experiment::{self, Plan, PrecisionTarget, RunConfig, Runner, ShardSpec};
 use corridor::model::Model;
-use corridor::model::load::offered_loads;
+use corridor::model::load::overload_warnings;
 use corridor::report::output::Collector;
 use corridor::report::shard::{SHARD_FORMAT, ShardManifest, ShardWriter};
 use corridor::report::{Provenance, ResultDir, ScenarioInfo, table};
@@ -128,10 +128,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 /// Warns on stderr about every node or fleet whose offered load is at or above its capacity
 /// (`model::load`): its queue grows without bound, so its results depend on the horizon.
 pub(super) fn warn_overloaded(model: &Model) {
-    for load in offered_loads(model).iter().filter(|l| l.overloaded()) {
+    for text in overload_warnings(model) {
         eprintln!(
-            "warning: {}; its queue grows without bound, so waits and backlogs grow with the horizon",
-            load.describe(model)
+            "warning: {text}; its queue grows without bound, so waits and backlogs grow with the horizon"
         );
     }
 }

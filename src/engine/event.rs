@@ -45,8 +45,9 @@ pub(crate) enum Event {
     FleetStart(FleetId),
     /// A weekly departure slot of a scheduled fleet.
     Slot(FleetId),
-    /// A disruption episode may start (random starts are thinned on handling).
-    DisruptionStart(u32),
+    /// A disruption episode may start (random starts are thinned on handling): the disruption
+    /// and its start epoch (a dated change of its rates makes earlier candidates stale).
+    DisruptionStart(u32, u32),
     /// A disruption episode ends.
     DisruptionEnd(u32),
 }

@@ -187,8 +187,14 @@ pub struct Flow {
     pub routes: Vec<(RouteId, f64)>,
     /// Sampler over `routes` (only when there is more than one).
     pub route_choice: Option<WeightedIndex<f64>>,
-    /// Annual volume, TEU per 365-day year.
+    /// Annual volume, TEU per 365-day year (0: the flow is paused and generates nothing). For a
+    /// flow given by calendar year (`teu_by_year`), the largest yearly volume of the run: the
+    /// thinning envelope, with [`by_year`](Self::by_year) giving each year's share of it.
     pub teu_per_year: f64,
+    /// For a flow given by calendar year (`teu_by_year`): `(first hour of the year, its volume
+    /// over teu_per_year)` for each calendar year the run touches, in order (the list's last
+    /// volume holds for years past its end). Empty for a flow with one volume.
+    pub by_year: Vec<(f64, f64)>,
     /// Single containers or block trains.
     pub arrival: ArrivalKind,
     /// Monthly rate factors, normalised so that the annual volume is `teu_per_year`.
@@ -225,6 +231,50 @@ impl Flow {
         self.growth_factor(SimTime::ZERO)
             .max(self.growth_factor(horizon))
     }
+
+    /// For a flow given by calendar year, the volume of the year holding `t` over
+    /// `teu_per_year` (1 for a flow with one volume).
+    #[inline]
+    pub fn year_factor(&self, t: SimTime) -> f64 {
+        let h = t.hours();
+        let next = self.by_year.partition_point(|(first_h, _)| *first_h <= h);
+        self.by_year.get(next.wrapping_sub(1)).map_or(1.0, |y| y.1)
+    }
+
+    /// Whether the flow generates nothing at any time of the run (its volume is 0 throughout).
+    pub fn paused(&self) -> bool {
+        self.teu_per_year <= 0.0
+    }
+
+    /// The volume in TEU per 365-day year at time `t`, before seasonality: `teu_per_year` times
+    /// growth or the calendar year's share.
+    pub fn volume_at(&self, t: SimTime) -> f64 {
+        self.teu_per_year * self.growth_factor(t) * self.year_factor(t)
+    }
+
+    /// The mean volume (TEU per 365-day year, before seasonality) over `[from, to)`, exactly
+    /// (growth integrated in closed form, yearly volumes weighted by their time in the span).
+    pub fn mean_volume(&self, from: SimTime, to: SimTime) -> f64 {
+        let (a, b) = (from.hours(), to.hours());
+        if b <= a {
+            return self.volume_at(from);
+        }
+        if let Some(growth) = &self.growth {
+            return self.teu_per_year * growth.mean_factor(a, b);
+        }
+        if self.by_year.is_empty() {
+            return self.teu_per_year;
+        }
+        let mut total = 0.0;
+        for (k, (first_h, share)) in self.by_year.iter().enumerate() {
+            let end_h = self.by_year.get(k + 1).map_or(f64::INFINITY, |y| y.0);
+            let overlap = end_h.min(b) - first_h.max(a);
+            if overlap > 0.0 {
+                total += overlap * share;
+            }
+        }
+        self.teu_per_year * total / (b - a)
+    }
 }
 
 /// Compound growth of a flow's volume: year `k` (from time 0, in 365-day years) brings
@@ -255,6 +305,12 @@ impl Growth {
     #[inline]
     pub fn factor(&self, t: SimTime) -> f64 {
         self.scale * (self.log_per_h * t.hours()).exp()
+    }
+
+    /// The mean of [`factor`](Self::factor) over hours `[a, b)` (`a < b`), in closed form.
+    pub fn mean_factor(&self, a: f64, b: f64) -> f64 {
+        let k = self.log_per_h;
+        self.scale * ((k * b).exp() - (k * a).exp()) / (k * (b - a))
     }
 }
 

@@ -51,6 +51,7 @@ const OPTIONAL_FIELDS: &[(&str, &[&str], &str)] = &[
     ("leg", &["fleet"], "depart_at_teu"),
     ("leg", &["fleet"], "max_wait_h"),
     ("flow", &[], "train_teu"),
+    ("flow", &[], "teu_per_year"),
     ("disruption", &[], "capacity_factor"),
     ("disruption", &[], "rate_per_year"),
 ];
@@ -133,6 +134,27 @@ fn locate(root: &DeTable<'_>, path: &str) -> Result<(Vec<Step>, bool), String> {
     }
     let keys: Vec<&str> = keys_text.split('.').collect();
     for (j, key) in keys.iter().enumerate() {
+        // The last step may pick one number of a list by its index (`seasonality.11`,
+        // `teu_by_year.2`, counted from 0).
+        if let (Some(array), Ok(index), true) = (
+            current.get_ref().as_array(),
+            key.parse::<usize>(),
+            j + 1 == keys.len(),
+        ) {
+            let Some(element) = array
+                .get(index)
+                .filter(|e| as_number(e.get_ref()).is_some())
+            else {
+                return Err(format!(
+                    "\"{path}\": the list has {} entries (indices from 0 to {}), each a number",
+                    array.len(),
+                    array.len().saturating_sub(1)
+                ));
+            };
+            steps.push(Step::Element(index));
+            current = element;
+            continue;
+        }
         let Some(table) = current.get_ref().as_table() else {
             return Err(unknown());
         };
@@ -197,6 +219,16 @@ pub(crate) fn set<'a>(
 ) -> Result<(), String> {
     let (steps, _) = locate(root, path)?;
     let Some((Step::Key(key), parent_steps)) = steps.split_last() else {
+        // One number of a list of numbers (`locate` accepts only those as a last element).
+        if let (Some((Step::Element(index), parent_steps)), true) =
+            (steps.split_last(), steps.len() > 2)
+            && let Some(DeValue::Array(array)) = get_mut(root, parent_steps).map(|p| p.get_mut())
+            && let Some(slot) = array.get_mut(*index)
+            && as_number(slot.get_ref()).is_some()
+        {
+            *slot = value;
+            return Ok(());
+        }
         return Err(format!("\"{path}\" names a whole element, not a number"));
     };
     let key_span = value.span();
@@ -281,7 +313,8 @@ pub(crate) fn literal(root: &DeTable<'_>, assignment: &Assignment) -> Result<Str
         ));
     }
     let (steps, exists) = locate(root, path)?;
-    if matches!(steps.last(), Some(Step::Element(_))) {
+    // A whole `[[node]]`, `[[flow]]`... element (a number of a list is deeper than two steps).
+    if matches!(steps.last(), Some(Step::Element(_))) && steps.len() <= 2 {
         return Err(format!(
             "\"{path}\" names a whole element; a parameter path ends at one of its numbers, \
              e.g. {}",

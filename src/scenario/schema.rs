@@ -233,8 +233,10 @@ pub(crate) struct FlowSpec {
     pub route: Option<Spanned<String>>,
     /// Several routes with shares.
     pub routes: Option<Spanned<Vec<RouteShareSpec>>>,
-    /// Annual volume, TEU per 365-day year.
-    pub teu_per_year: Spanned<f64>,
+    /// Annual volume, TEU per 365-day year (use either this or `teu_by_year`).
+    pub teu_per_year: Option<Spanned<f64>>,
+    /// Volumes by calendar year of the run, TEU per 365-day year each; the last holds.
+    pub teu_by_year: Option<Spanned<Vec<f64>>>,
     /// Arrival process (default: containers).
     #[serde(default)]
     pub arrivals: ArrivalSpec,

@@ -273,7 +273,7 @@ fn several_problems_are_reported_in_one_pass() {
         &[
             "10:11: node \"border\".servers: must be a whole number from 1 to 4294967295, got -1 (leave servers out for unlimited servers)",
             "17:11: node \"port\".service: triangular: min must be less than max, got min = 2 and max = 1",
-            "32:16: flow \"boxes\".teu_per_year: must be from 1e-6 to 1e9 TEU per year, got -5",
+            "32:16: flow \"boxes\".teu_per_year: must be 0 (the flow is paused) or from 1e-6 to 1e9 TEU per year, got -5",
         ],
     );
 }

@@ -410,10 +410,11 @@ fn a_bad_change_is_reported_at_the_line_of_the_change() {
 }
 
 /// Random changes for a network from `invariants::random_network` (nodes `n0..`, flows `f0..`,
-/// 40 days): each sets servers or a yard, or scales a service time or a flow's volume, of a
-/// random element at a random day.
+/// 40 days): each sets servers or a yard, or scales a service time or a flow's volume, or
+/// pauses a flow (its volume scaled by 0; a later scale of it keeps it paused), of a random
+/// element at a random day.
 fn random_changes() -> impl proptest::strategy::Strategy<Value = Vec<(u8, usize, u32, f64, u32)>> {
-    proptest::collection::vec((0u8..4, 0usize..100, 1u32..5, 0.2f64..3.0, 1u32..40), 0..5)
+    proptest::collection::vec((0u8..5, 0usize..100, 1u32..5, 0.2f64..3.0, 1u32..40), 0..5)
 }
 
 /// The `[[change]]` tables of `changes` for a network with `nodes` nodes and `flows` flows.
@@ -436,9 +437,14 @@ fn change_text(changes: &[(u8, usize, u32, f64, u32)], nodes: usize, flows: usiz
                 factor.to_string(),
                 "scale",
             ),
-            _ => (
+            3 => (
                 format!("flow.f{}.teu_per_year", which % flows),
                 factor.to_string(),
+                "scale",
+            ),
+            _ => (
+                format!("flow.f{}.teu_per_year", which % flows),
+                "0".to_string(),
                 "scale",
             ),
         };

@@ -70,4 +70,5 @@ mod shard;
 mod sharp;
 mod sweep;
 mod variants;
+mod volumes;
 mod yearly;

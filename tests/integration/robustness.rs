@@ -123,7 +123,7 @@ fn values_beyond_the_engines_range_are_rejected_with_their_place() {
         ),
         (
             line("servers = 1\nservice = 0.1", "teu_per_year = 1e-308", ""),
-            "flow \"f\".teu_per_year: must be from 1e-6 to 1e9 TEU per year, got 1e-308",
+            "flow \"f\".teu_per_year: must be 0 (the flow is paused) or from 1e-6 to 1e9 TEU per year, got 1e-308",
         ),
         (
             line(
@@ -131,7 +131,7 @@ fn values_beyond_the_engines_range_are_rejected_with_their_place() {
                 "teu_per_year = 100",
                 "[[disruption]]\nid = \"d\"\nnodes = [\"a\"]\nrate_per_year = 1e-308\nduration = 5",
             ),
-            "disruption \"d\".rate_per_year: must be from 1e-6 to 1e6 starts per year, got 1e-308",
+            "disruption \"d\".rate_per_year: must be 0 (the disruption never starts) or from 1e-6 to 1e6 starts per year, got 1e-308",
         ),
         (
             line(
@@ -269,12 +269,12 @@ fn parameter_overrides_and_scaling_go_through_the_same_limits() {
         (
             "flow.f.teu_per_year",
             Change::Scale(1e-310),
-            "must be from 1e-6 to 1e9 TEU per year",
+            "or from 1e-6 to 1e9 TEU per year",
         ),
         (
             "flow.f.teu_per_year",
             Change::Set(1e300),
-            "must be from 1e-6 to 1e9 TEU per year, got 1e300",
+            "or from 1e-6 to 1e9 TEU per year, got 1e300",
         ),
         (
             "node.a.service",
@@ -307,7 +307,7 @@ fn parameter_overrides_and_scaling_go_through_the_same_limits() {
         .failure();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(
-        stderr.contains("must be from 1e-6 to 1e9 TEU per year, got 1e-308"),
+        stderr.contains("or from 1e-6 to 1e9 TEU per year, got 1e-308"),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -105,6 +105,7 @@ impl<'m> Simulation<'m> {
         for state in &mut self.targets {
             *state = TargetState::default();
         }
+        self.disruption_epochs.fill(0);
         for (i, disruption) in self.model.disruptions.iter().enumerate() {
             let first = match &disruption.timing {
                 // All rates 0 (a study scaling the rates to nothing): it never starts.
@@ -129,7 +130,7 @@ impl<'m> Simulation<'m> {
                 }
             };
             self.events
-                .schedule(first, Event::DisruptionStart(i as u32));
+                .schedule(first, Event::DisruptionStart(i as u32, 0));
         }
     }
 
@@ -148,8 +149,9 @@ impl<'m> Simulation<'m> {
                 let gap = Exp::new(*max_rate_per_h)
                     .expect("validated rates are positive")
                     .sample(rng);
+                let epoch = self.disruption_epochs[d as usize];
                 self.events
-                    .schedule(now.after(gap), Event::DisruptionStart(d));
+                    .schedule(now.after(gap), Event::DisruptionStart(d, epoch));
                 if !accepted {
                     return;
                 }
@@ -161,7 +163,7 @@ impl<'m> Simulation<'m> {
                 closed_min,
             } => {
                 let (end, next) = daily_episode(now, *closes_at_min, *closed_min);
-                self.events.schedule(next, Event::DisruptionStart(d));
+                self.events.schedule(next, Event::DisruptionStart(d, 0));
                 end
             }
         };
@@ -179,6 +181,48 @@ impl<'m> Simulation<'m> {
             }
         }
         self.apply_episode(d, true, observer);
+    }
+
+    /// After a dated change: every random disruption whose monthly rates changed drops its
+    /// pending candidate start and draws the next from the new envelope from this instant (exact
+    /// for a Poisson process, which is memoryless); rates of 0 schedule nothing. Episodes under
+    /// way keep the end drawn when they started; a new duration or shelter applies to episodes
+    /// that start after the change (they are drawn at the start).
+    pub(super) fn change_disruptions(&mut self, old: &crate::model::Model) {
+        let now = self.now;
+        for (i, (before, after)) in old
+            .disruptions
+            .iter()
+            .zip(&self.model.disruptions)
+            .enumerate()
+        {
+            let (
+                Timing::Random {
+                    rate_per_h: old_rates,
+                    ..
+                },
+                Timing::Random {
+                    rate_per_h,
+                    max_rate_per_h,
+                },
+            ) = (&before.timing, &after.timing)
+            else {
+                continue;
+            };
+            if old_rates == rate_per_h {
+                continue;
+            }
+            self.disruption_epochs[i] += 1;
+            if *max_rate_per_h > 0.0 {
+                let gap = Exp::new(*max_rate_per_h)
+                    .expect("validated rates are positive")
+                    .sample(&mut self.disruption_rngs[i]);
+                self.events.schedule(
+                    now.after(gap),
+                    Event::DisruptionStart(i as u32, self.disruption_epochs[i]),
+                );
+            }
+        }
     }
 
     pub(super) fn on_disruption_end<O: Observer>(&mut self, d: u32, observer: &mut O) {

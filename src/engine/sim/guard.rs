@@ -20,7 +20,7 @@ use super::{Location, Simulation};
 use crate::base::number::compact;
 use crate::engine::error::{SimError, StopKind};
 use crate::model::NodeId;
-use crate::model::load::{Place, offered_loads};
+use crate::model::load::{Place, loads_between};
 
 impl Simulation<'_> {
     /// Records that the cargo bound is reached: the replication stops after the current event.
@@ -55,7 +55,8 @@ impl Simulation<'_> {
             .enumerate()
             .max_by_key(|(i, n)| (*n, std::cmp::Reverse(*i)))
             .unwrap_or((0, 0));
-        let loads = offered_loads(model);
+        // The loads from now on, of the model now in force (classes in service now).
+        let loads = loads_between(model, self.now, model.settings.horizon, false);
         let load_of = |node: usize| {
             let node_id = NodeId(node as u32);
             let mut text = loads

@@ -174,7 +174,7 @@ pub struct Simulation<'m> {
     service_rngs: Vec<Stream>,
     transit_rngs: Vec<Stream>,
     /// Interarrival law of each flow's envelope (peak-month) Poisson process.
-    envelopes: Vec<Exp<f64>>,
+    envelopes: Vec<Option<Exp<f64>>>,
     /// Whether each node's levels changed during the current event.
     dirty: Vec<bool>,
     /// The nodes whose levels changed during the current event.
@@ -190,6 +190,8 @@ pub struct Simulation<'m> {
     /// Position of each node or leg in the per-target statistics (usize::MAX if never disrupted).
     target_slots: Vec<usize>,
     disruption_rngs: Vec<Stream>,
+    /// Each disruption's start epoch: a `DisruptionStart` of another epoch is stale.
+    disruption_epochs: Vec<u32>,
     stats: ReplicationStats,
     totals: Conservation,
     /// Why the current replication must stop, once it must.
@@ -247,6 +249,7 @@ impl<'m> Simulation<'m> {
             targets: vec![TargetState::default(); model.nodes.len() + model.legs.len()],
             target_slots,
             disruption_rngs: vec![placeholder; model.disruptions.len()],
+            disruption_epochs: vec![0; model.disruptions.len()],
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
             stop: None,
@@ -474,11 +477,15 @@ impl<'m> Simulation<'m> {
         self.totals = Conservation::default();
         self.stop = None;
         for i in 0..model.flows.len() {
-            let first = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
-            self.events.schedule(
-                SimTime::ZERO.after(first),
-                Event::Arrival(FlowId(i as u32), 0),
-            );
+            // A paused flow (volume 0) has no envelope and schedules nothing until a change
+            // gives it a volume.
+            if let Some(envelope) = &self.envelopes[i] {
+                let first = envelope.sample(&mut self.arrival_rngs[i]);
+                self.events.schedule(
+                    SimTime::ZERO.after(first),
+                    Event::Arrival(FlowId(i as u32), 0),
+                );
+            }
         }
         if model.settings.warmup > SimTime::ZERO {
             self.in_window = false;
@@ -509,7 +516,11 @@ impl<'m> Simulation<'m> {
             Event::Vehicle { vehicle, token } => self.on_vehicle(vehicle, token, observer),
             Event::FleetStart(fleet) => self.on_fleet_start(fleet, observer),
             Event::Slot(fleet) => self.on_slot(fleet, observer),
-            Event::DisruptionStart(d) => self.on_disruption_start(d, observer),
+            Event::DisruptionStart(d, epoch) => {
+                if epoch == self.disruption_epochs[d as usize] {
+                    self.on_disruption_start(d, observer);
+                }
+            }
             Event::DisruptionEnd(d) => self.on_disruption_end(d, observer),
         }
     }
@@ -546,22 +557,27 @@ impl<'m> Simulation<'m> {
             }
         }
         self.change_fleets(old, observer);
+        self.change_disruptions(old);
         for (i, (before, after)) in old.flows.iter().zip(&new.flows).enumerate() {
             let same_rate = before.mean_arrivals_per_hour() == after.mean_arrivals_per_hour()
                 && before.seasonality == after.seasonality
                 && before.max_factor == after.max_factor
                 && before.seasonal == after.seasonal
-                && before.growth == after.growth;
+                && before.growth == after.growth
+                && before.by_year == after.by_year;
             if same_rate {
                 continue;
             }
+            // The pending candidate (if any) becomes stale; a paused flow schedules nothing.
             self.envelopes[i] = envelope_of(after, self.base.settings.horizon);
             self.arrival_epochs[i] += 1;
-            let gap = self.envelopes[i].sample(&mut self.arrival_rngs[i]);
-            self.events.schedule(
-                self.now.after(gap),
-                Event::Arrival(FlowId(i as u32), self.arrival_epochs[i]),
-            );
+            if let Some(envelope) = &self.envelopes[i] {
+                let gap = envelope.sample(&mut self.arrival_rngs[i]);
+                self.events.schedule(
+                    self.now.after(gap),
+                    Event::Arrival(FlowId(i as u32), self.arrival_epochs[i]),
+                );
+            }
         }
     }
 
@@ -574,6 +590,13 @@ impl<'m> Simulation<'m> {
         // Thinning (Lewis and Shedler 1979): accept a candidate of the peak-rate process with
         // probability rate(t) / peak rate.
         let accepted = match &flow.growth {
+            None if !flow.by_year.is_empty() => {
+                // The envelope is the peak month of the largest yearly volume.
+                let u: f64 = rng.random();
+                u * flow.max_factor
+                    < flow.seasonality[model.settings.calendar.month(self.now)]
+                        * flow.year_factor(self.now)
+            }
             None => {
                 !flow.seasonal || {
                     let u: f64 = rng.random();
@@ -589,7 +612,12 @@ impl<'m> Simulation<'m> {
                         * growth.factor(self.now)
             }
         };
-        let gap = self.envelopes[flow_id.index()].sample(rng);
+        let Some(envelope) = &self.envelopes[flow_id.index()] else {
+            // A paused flow's pending arrival is stale (its epoch moved on); nothing to do.
+            debug_assert!(false, "an arrival of a paused flow was not stale");
+            return;
+        };
+        let gap = envelope.sample(rng);
         let epoch = self.arrival_epochs[flow_id.index()];
         self.events
             .schedule(self.now.after(gap), Event::Arrival(flow_id, epoch));
@@ -1173,13 +1201,17 @@ impl<'m> Simulation<'m> {
 }
 
 /// The interarrival law of `flow`'s envelope Poisson process: the peak month's rate (at the peak
-/// of its growth over a run ending at `horizon`).
-fn envelope_of(flow: &crate::model::Flow, horizon: SimTime) -> Exp<f64> {
+/// of its growth, or of its yearly volumes, over a run ending at `horizon`); `None` for a paused
+/// flow (volume 0), which generates nothing.
+fn envelope_of(flow: &crate::model::Flow, horizon: SimTime) -> Option<Exp<f64>> {
+    if flow.paused() {
+        return None;
+    }
     let mut peak_rate = flow.mean_arrivals_per_hour() * flow.max_factor;
     if flow.growth.is_some() {
         peak_rate *= flow.peak_growth_factor(horizon);
     }
-    Exp::new(peak_rate).expect("validated flows have a positive finite rate")
+    Some(Exp::new(peak_rate).expect("validated flows have a nonnegative finite rate"))
 }
 
 /// The level recorded for a node's servers in force: the count, or `NaN` while unlimited.

@@ -16,8 +16,9 @@
 //! of time, changes at the same time in file order (a later one sees an earlier one's values).
 //!
 //! Which parameters may change is [`changeable`]'s list: the run settings cannot (they are not
-//! parameters of the corridor), nor, in this version, disruptions (their episodes in progress
-//! need rules of their own; the validator says so). Of a fleet, the counts (`vessels`,
+//! parameters of the corridor). Of a disruption, the start rates and the laws of the duration
+//! and shelter may change, not its effect, targets or scheduled start
+//! ([`disruption_changeable`] says why). Of a fleet, the counts (`vessels`,
 //! `trains`, a class's) and the times (`load_time`, `unload_time`, `return`, `max_wait_h`, a
 //! class's `transit` and `speed`) may change; capacities, the departure rule, the return leg and
 //! the classes themselves may not ([`fleet_changeable`] says why). Node berths may change.
@@ -254,12 +255,32 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
             None if last == "fleet" => Some(WHOLE_FLEET),
             None => None,
         },
-        "disruption" => Some(
-            "disruptions cannot change at a date in this version: episodes already under way \
-             need rules of their own (planned); write a second [[disruption]] with a scheduled \
-             start instead",
-        ),
+        "disruption" => disruption_changeable(parts.nth(1).unwrap_or("")),
         _ => None,
+    }
+}
+
+/// Why a key of a `[[disruption]]` cannot change at a date. Its start rates can (the pending
+/// start is redrawn from the new rates, `engine/sim/disrupt.rs`), and so can the laws of its
+/// episodes' duration and of the vessels' shelter, which apply to episodes that start after the
+/// change (an episode under way keeps its end).
+fn disruption_changeable(key: &str) -> Option<&'static str> {
+    match key {
+        "rate_per_year" | "monthly_rates" | "duration" | "shelter" => None,
+        "capacity_factor" | "blocks" => Some(
+            "what an episode does to its targets is fixed (an episode under way would change its \
+             effect midway); write a second [[disruption]] for the new effect and set the first \
+             one's rates to 0 at the date",
+        ),
+        "nodes" | "legs" => Some(
+            "a disruption's targets are fixed; write a second [[disruption]] for the new targets \
+             and set the first one's rates to 0 at the date",
+        ),
+        "start_day" => Some(
+            "a scheduled episode's start is itself a date; write it in the scenario (or add a \
+             second scheduled [[disruption]])",
+        ),
+        _ => Some("this part of a disruption cannot change at a date"),
     }
 }
 

@@ -139,14 +139,25 @@ pub(super) fn positive_count(
     max: i64,
     diags: &mut Diagnostics<'_>,
 ) -> Option<u32> {
+    count_in(value, path, 1, max, diags)
+}
+
+/// A whole number from `min` to `max` (at most `u32::MAX`), reported at `path` otherwise.
+pub(super) fn count_in(
+    value: &Spanned<i64>,
+    path: &str,
+    min: i64,
+    max: i64,
+    diags: &mut Diagnostics<'_>,
+) -> Option<u32> {
     let n = *value.get_ref();
-    if (1..=max).contains(&n) {
+    if (min..=max).contains(&n) {
         Some(n as u32)
     } else {
         diags.push(
             span_of(value),
             path,
-            format!("must be a whole number from 1 to {max}, got {n}"),
+            format!("must be a whole number from {min} to {max}, got {n}"),
         );
         None
     }

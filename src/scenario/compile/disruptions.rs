@@ -210,12 +210,12 @@ fn timing(spec: &DisruptionSpec, path: &str, diags: &mut Diagnostics<'_>) -> Opt
     }
     if let Some(rate) = &spec.rate_per_year {
         let r = *rate.get_ref();
-        if !(MIN_RATE_PER_YEAR..=MAX_RATE_PER_YEAR).contains(&r) {
+        if !(r == 0.0 || (MIN_RATE_PER_YEAR..=MAX_RATE_PER_YEAR).contains(&r)) {
             diags.push(
                 span_of(rate),
                 format!("{path}.rate_per_year"),
                 format!(
-                    "must be from {MIN_RATE_PER_YEAR:e} to {MAX_RATE_PER_YEAR:e} starts per year, got {}",
+                    "must be 0 (the disruption never starts) or from {MIN_RATE_PER_YEAR:e} to {MAX_RATE_PER_YEAR:e} starts per year, got {}",
                     compact(r)
                 ),
             );

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use toml::Spanned;
 
-use super::common::{Ids, Span, UNUSABLE, positive_count, sorted_keys, span_of};
+use super::common::{Ids, Span, UNUSABLE, count_in, positive_count, sorted_keys, span_of};
 use super::distributions::{compile_dist, zero};
 use super::limits::MAX_HORIZON_DAYS;
 use super::limits::MAX_WAIT_H;
@@ -144,6 +144,7 @@ fn unnamed_class(
         spec.get_ref().trains.as_ref(),
         span_of(spec),
         path,
+        1,
         diags,
     )?;
     let fleet = spec.get_ref();
@@ -221,6 +222,7 @@ fn named_classes(
             c.trains.as_ref(),
             span_of(class),
             &class_path,
+            0,
             diags,
         ) else {
             ok = false;
@@ -429,13 +431,16 @@ fn compile_class(
     })
 }
 
-/// Exactly one of `vessels` and `trains`: the kind of vehicle and, if valid, how many. `None`
-/// (the fleet or class is not checked further) when neither or both are given.
+/// Exactly one of `vessels` and `trains`: the kind of vehicle and, if valid, how many (from
+/// `min`: 1 for a fleet, 0 for a class, which may be out of service until a dated change gives
+/// it vehicles). `None` (the fleet or class is not checked further) when neither or both are
+/// given.
 fn vehicles(
     vessels: Option<&Spanned<i64>>,
     trains: Option<&Spanned<i64>>,
     span: Option<Span>,
     path: &str,
+    min: i64,
     diags: &mut Diagnostics<'_>,
 ) -> Option<(VehicleKind, Option<u32>)> {
     let (kind, key, count) = match (vessels, trains) {
@@ -454,7 +459,7 @@ fn vehicles(
             return None;
         }
     };
-    let count = positive_count(count, &format!("{path}.{key}"), MAX_VEHICLES, diags);
+    let count = count_in(count, &format!("{path}.{key}"), min, MAX_VEHICLES, diags);
     Some((kind, count))
 }
 

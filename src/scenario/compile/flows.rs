@@ -7,7 +7,7 @@ use rand::distr::weighted::WeightedIndex;
 use toml::Spanned;
 
 use super::common::{Ids, Span, sorted_keys, span_of, unique_ids};
-use super::limits::{MAX_SEASONALITY_FACTOR, MAX_TEU_PER_YEAR, MIN_TEU_PER_YEAR};
+use super::limits::{MAX_SEASONALITY_FACTOR, MAX_TEU_PER_YEAR, MAX_YEARS, MIN_TEU_PER_YEAR};
 use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::model::{ArrivalKind, Flow, Growth, MONTH_DAYS, Model, RouteId, WhenFull};
@@ -31,15 +31,18 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
     let id = spec.id.get_ref();
     let path = format!("flow \"{id}\"");
     let routes = flow_routes(spec, route_ids, &path, diags);
-    let teu_per_year = *spec.teu_per_year.get_ref();
-    let volume_ok = check_volume(spec, &path, diags);
+    let volume = volume(spec, &path, diags);
     let arrival = arrival_kind(spec, &path, diags);
     let seasonality = seasonality(spec, &path, diags);
     let growth = growth(spec, &path, diags);
-    let (routes, arrival, seasonality, growth) = (routes?, arrival?, seasonality?, growth?);
-    if !volume_ok {
-        return None;
-    }
+    let (routes, volume, arrival, seasonality, growth) =
+        (routes?, volume?, arrival?, seasonality?, growth?);
+    // A flow by year starts with its largest volume as `teu_per_year`; `attach_years` sets
+    // the shares once the calendar is known.
+    let teu_per_year = match &volume {
+        Volume::Steady(teu) => *teu,
+        Volume::ByYear(list) => list.iter().copied().fold(0.0, f64::max),
+    };
     let max_factor = seasonality.iter().copied().fold(0.0, f64::max);
     let route_choice = if routes.len() > 1 {
         WeightedIndex::new(routes.iter().map(|(_, share)| *share)).ok()
@@ -51,6 +54,7 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         routes,
         route_choice,
         teu_per_year,
+        by_year: Vec::new(),
         arrival,
         seasonality,
         max_factor,
@@ -211,21 +215,125 @@ fn route_shares(
     ok.then_some(out)
 }
 
-/// `teu_per_year` is from [`MIN_TEU_PER_YEAR`] to [`MAX_TEU_PER_YEAR`].
-fn check_volume(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> bool {
-    let teu_per_year = *spec.teu_per_year.get_ref();
-    if !(MIN_TEU_PER_YEAR..=MAX_TEU_PER_YEAR).contains(&teu_per_year) {
-        diags.push(
-            span_of(&spec.teu_per_year),
-            format!("{path}.teu_per_year"),
-            format!(
-                "must be from {MIN_TEU_PER_YEAR:e} to {MAX_TEU_PER_YEAR:e} TEU per year, got {}",
-                compact(teu_per_year)
-            ),
-        );
-        return false;
+/// A flow's volume as written: one (`teu_per_year`) or one per calendar year (`teu_by_year`).
+enum Volume {
+    Steady(f64),
+    ByYear(Vec<f64>),
+}
+
+/// Exactly one of `teu_per_year` and `teu_by_year`; each volume is 0 (paused) or from
+/// [`MIN_TEU_PER_YEAR`] to [`MAX_TEU_PER_YEAR`]; `teu_by_year` is not combined with
+/// `growth_per_year` and lists at most [`MAX_YEARS`] volumes.
+fn volume(spec: &FlowSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<Volume> {
+    let allowed = |teu: f64| teu == 0.0 || (MIN_TEU_PER_YEAR..=MAX_TEU_PER_YEAR).contains(&teu);
+    let range = format!(
+        "0 (the flow is paused) or from {MIN_TEU_PER_YEAR:e} to {MAX_TEU_PER_YEAR:e} TEU per year"
+    );
+    match (&spec.teu_per_year, &spec.teu_by_year) {
+        (Some(teu), None) => {
+            let value = *teu.get_ref();
+            if !allowed(value) {
+                diags.push(
+                    span_of(teu),
+                    format!("{path}.teu_per_year"),
+                    format!("must be {range}, got {}", compact(value)),
+                );
+                return None;
+            }
+            Some(Volume::Steady(value))
+        }
+        (None, Some(list)) => {
+            let values = list.get_ref();
+            let field = format!("{path}.teu_by_year");
+            if values.is_empty() || values.len() > MAX_YEARS {
+                diags.push(
+                    span_of(list),
+                    field,
+                    format!(
+                        "must list from 1 to {MAX_YEARS} yearly volumes (the first for the \
+                         calendar year the run starts in), got {}",
+                        values.len()
+                    ),
+                );
+                return None;
+            }
+            if let Some((k, bad)) = values.iter().enumerate().find(|(_, v)| !allowed(**v)) {
+                diags.push(
+                    span_of(list),
+                    field,
+                    format!(
+                        "volume {} (year {}) must be {range}, got {}",
+                        k + 1,
+                        k + 1,
+                        compact(*bad)
+                    ),
+                );
+                return None;
+            }
+            if let Some(growth) = &spec.growth_per_year {
+                diags.push(
+                    span_of(growth),
+                    format!("{path}.growth_per_year"),
+                    "cannot be combined with teu_by_year, which already gives each year's volume",
+                );
+                return None;
+            }
+            Some(Volume::ByYear(values.clone()))
+        }
+        (Some(teu), Some(_)) => {
+            diags.push(
+                span_of(teu),
+                path,
+                "gives both teu_per_year and teu_by_year; give one (on a flow with teu_by_year, a \
+                 [[change]] or --set changes one year as teu_by_year.K, K from 0, or scales the \
+                 whole list)",
+            );
+            None
+        }
+        (None, None) => {
+            diags.push(
+                span_of(&spec.id),
+                format!("{path}.teu_per_year"),
+                "is required: the annual volume in TEU (or teu_by_year, a list of volumes by \
+                 calendar year)",
+            );
+            None
+        }
     }
-    true
+}
+
+/// Gives each flow by calendar year its yearly shares, from the calendar of the run: the
+/// `k`-th volume of `teu_by_year` applies to the `k`-th calendar year the run touches (the first
+/// is the year holding `[scenario] start`, or the model's first 365-day year without a start),
+/// the last volume to every later year.
+pub(super) fn attach_years(
+    flows: &mut [Flow],
+    specs: &[FlowSpec],
+    calendar: &crate::model::Calendar,
+    horizon: crate::base::time::SimTime,
+) {
+    let years = calendar.years(horizon);
+    for (flow, spec) in flows.iter_mut().zip(specs) {
+        let Some(list) = &spec.teu_by_year else {
+            continue;
+        };
+        let list = list.get_ref();
+        let peak = years
+            .iter()
+            .enumerate()
+            .map(|(k, _)| list[k.min(list.len() - 1)])
+            .fold(0.0, f64::max);
+        flow.teu_per_year = peak;
+        flow.by_year = years
+            .iter()
+            .enumerate()
+            .map(|(k, (_, first_day, _))| {
+                let teu = list[k.min(list.len() - 1)];
+                let share = if peak > 0.0 { teu / peak } else { 0.0 };
+                (first_day * crate::base::time::HOURS_PER_DAY, share)
+            })
+            .collect();
+    }
 }
 
 /// Containers, or block trains of `train_teu` (which only block trains take).
@@ -382,7 +490,7 @@ mod tests {
     #[test]
     fn block_trains_need_a_train_size_and_every_problem_is_reported() {
         let (got, diags) = flow(
-            "route = \"r3\"\nteu_per_year = 0\narrivals = \"block_trains\"\nseasonality = [1, 2]",
+            "route = \"r3\"\nteu_per_year = -1\narrivals = \"block_trains\"\nseasonality = [1, 2]",
         );
         assert!(got.is_none());
         assert_eq!(
@@ -390,7 +498,7 @@ mod tests {
             [
                 "1:6: flow \"f\".train_teu: is required with arrivals = \"block_trains\" (TEU per train, e.g. 105)",
                 "2:9: flow \"f\".route: unknown route \"r3\"; known routes: \"r1\", \"r2\"",
-                "3:16: flow \"f\".teu_per_year: must be from 1e-6 to 1e9 TEU per year, got 0",
+                "3:16: flow \"f\".teu_per_year: must be 0 (the flow is paused) or from 1e-6 to 1e9 TEU per year, got -1",
                 "5:15: flow \"f\".seasonality: must list 12 monthly factors (January to December), got 2",
             ]
         );

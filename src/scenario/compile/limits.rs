@@ -16,7 +16,8 @@
 //!   rates ([`MIN_TEU_PER_YEAR`], [`MIN_RATE_PER_YEAR`], and a nonzero monthly rate of at least
 //!   [`MIN_RATE_PER_YEAR`]) keep gaps below 1e25 h, and the largest ([`MAX_TEU_PER_YEAR`] TEU,
 //!   [`MAX_RATE_PER_YEAR`] starts) keep the mean gap (at least 4e-7 h) about 200 times the
-//!   clock's resolution at the longest horizon (2e-9 h), so time always advances;
+//!   clock's resolution at the longest horizon (2e-9 h), so time always advances; a volume of 0
+//!   (a paused flow) schedules no arrival at all;
 //! - seasonality factors are at most [`MAX_SEASONALITY_FACTOR`] (only their ratios matter; the
 //!   bound keeps their day-weighted sum finite);
 //! - counts are whole numbers that fit the engine's 32-bit counters.
@@ -32,8 +33,10 @@ pub(super) const MAX_MEAN_H: f64 = 1e7;
 use crate::model::dist::{MAX_CV, MIN_CV, MIN_WEIBULL_SHAPE};
 /// Smallest nonzero `capacity_factor` of a disruption (a slow-down to a millionth).
 pub(super) const MIN_CAPACITY_FACTOR: f64 = 1e-6;
-/// Smallest annual volume of a flow, TEU (one TEU in a million years).
+/// Smallest nonzero annual volume of a flow, TEU (one TEU in a million years); 0 pauses a flow.
 pub(super) const MIN_TEU_PER_YEAR: f64 = 1e-6;
+/// Most volumes in a flow's `teu_by_year`: one per year of the longest horizon.
+pub(super) const MAX_YEARS: usize = 1000;
 /// Largest annual volume of a flow, TEU (about the world's container port throughput).
 pub(super) const MAX_TEU_PER_YEAR: f64 = 1e9;
 /// Smallest start rate of a random disruption, per year (and smallest nonzero monthly rate).

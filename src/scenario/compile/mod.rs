@@ -126,7 +126,13 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
     let nodes: Vec<Node> = compiled_nodes.into_iter().collect::<Option<_>>()?;
     let legs: Vec<Leg> = compiled_legs?;
     let routes: Vec<Route> = compiled_routes.into_iter().collect::<Option<_>>()?;
-    let flows: Vec<Flow> = compiled_flows.into_iter().collect::<Option<_>>()?;
+    let mut flows: Vec<Flow> = compiled_flows.into_iter().collect::<Option<_>>()?;
+    flows::attach_years(
+        &mut flows,
+        &specs.flows,
+        &settings.calendar,
+        settings.horizon,
+    );
     let mut all_disruptions: Vec<Disruption> = hours.into_iter().collect::<Option<_>>()?;
     all_disruptions.extend(
         compiled_disruptions
