@@ -31,7 +31,7 @@
 //! - `yearly`: results by calendar year against the window's and exact M/M/1 -> M/M/2 values;
 //!   `yearly.csv`.
 //! - `scenario_library`: the variants of scenarios/whole/ move their KPIs in the direction their
-//!   files argue (paired intervals against the whole corridor).
+//!   files argue (paired intervals against the whole corridor); the path to 2030 by year.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
