@@ -92,7 +92,7 @@ fn through(sample: &Sample, route: &str, last: usize) -> Vec<f64> {
                 return false;
             };
             let stage: usize = rest.split('/').next().unwrap().parse().unwrap();
-            stage <= last && (stage % 2 == 0 || c.kpi == "service_h")
+            stage <= last && (stage.is_multiple_of(2) || c.kpi == "service_h")
         })
         .map(|(i, _)| i)
         .collect();
