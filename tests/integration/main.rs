@@ -30,6 +30,8 @@
 //! - `classes`: mixed fleets (vehicle classes) event by event, dated fleet and berth changes.
 //! - `yearly`: results by calendar year against the window's and exact M/M/1 -> M/M/2 values;
 //!   `yearly.csv`.
+//! - `scenario_library`: the variants of scenarios/whole/ move their KPIs in the direction their
+//!   files argue (paired intervals against the whole corridor); the path to 2030 by year.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
 //! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
@@ -65,6 +67,7 @@ mod parallel;
 mod plot;
 mod queueing;
 mod robustness;
+mod scenario_library;
 mod sensitivity;
 mod shard;
 mod sharp;

@@ -6,11 +6,12 @@ use corridor::stats::kpi::{KpiColumns, Scope};
 
 use crate::common::{assert_in_ci, corridor, erlang_c_wait, model, replications, single_node};
 
-/// The path to 2030 (fleets, yards, a warm-up, changes, growth), read from the repository.
+/// The path to 2030 of the whole corridor (fleets with classes entering service, yards, a
+/// warm-up, changes, growth), read from the repository.
 fn path_to_2030() -> corridor::model::Model {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/horizons/path_to_2030.toml"
+        "/scenarios/whole/path_to_2030.toml"
     );
     corridor::scenario::load(std::path::Path::new(path))
         .unwrap_or_else(|e| panic!("{e}"))
@@ -120,7 +121,7 @@ fn assert_years_add_up(model: &corridor::model::Model, rep: &ReplicationStats) {
 fn the_years_add_up_to_the_window_in_every_replication() {
     let model = path_to_2030();
     for rep in replications(&model, 2) {
-        assert_eq!(rep.years.len(), 4, "2025 (from the warm-up's end) to 2028");
+        assert_eq!(rep.years.len(), 5, "2025 (from the warm-up's end) to 2029");
         assert_years_add_up(&model, &rep);
     }
 }
