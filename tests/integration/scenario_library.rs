@@ -188,3 +188,58 @@ fn the_path_to_2030_runs_with_one_row_per_year() {
         );
     }
 }
+
+/// Times (hours) at which `flow` generated a consignment.
+#[derive(Default)]
+struct FlowArrivals {
+    flow: u32,
+    times: Vec<f64>,
+}
+
+impl corridor::engine::observer::Observer for FlowArrivals {
+    fn generated(
+        &mut self,
+        time: corridor::base::time::SimTime,
+        flow: corridor::model::FlowId,
+        _route: corridor::model::RouteId,
+        _teu: u32,
+    ) {
+        if flow.0 == self.flow {
+            self.times.push(time.hours());
+        }
+    }
+}
+
+#[test]
+fn the_kuryk_embargo_pauses_kuryk_wagon_traffic_for_its_69_days() {
+    let model = load("whole/kuryk_embargo_2025.toml");
+    let flow = model
+        .flows
+        .iter()
+        .position(|f| f.id == "kuryk-wagon-traffic")
+        .expect("the wagon flow") as u32;
+    let train_teu = f64::from(model.flows[flow as usize].arrival.teu_per_arrival());
+    let mut sim = corridor::engine::Simulation::new(&model);
+    let mut window_teu = Vec::new();
+    for r in 0..20 {
+        let mut log = FlowArrivals {
+            flow,
+            ..FlowArrivals::default()
+        };
+        sim.run_observed(test_seed(model.settings.seed), r, &mut log);
+        assert!(
+            log.times
+                .iter()
+                .all(|t| !(111.0 * 24.0..180.0 * 24.0).contains(t)),
+            "a wagon train arrived during the embargo"
+        );
+        // The statistics window is days 30-365: 335 days, 69 of them paused.
+        let in_window = log.times.iter().filter(|t| **t >= 30.0 * 24.0).count();
+        window_teu.push(in_window as f64 * train_teu);
+    }
+    assert_in_ci(
+        "Kuryk wagon TEU in the window",
+        &window_teu,
+        37_300.0 * (335.0 - 69.0) / 365.0,
+    );
+}
