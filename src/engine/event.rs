@@ -45,6 +45,23 @@ pub(crate) enum Event {
     FleetStart(FleetId),
     /// A weekly departure slot of a scheduled fleet.
     Slot(FleetId),
+    /// The running job of a server at a node with breakdowns ends. Stale unless `token` is the
+    /// server's current job token.
+    ServerDone {
+        /// Index of the server among all breakdown nodes' servers.
+        server: u32,
+        /// The server's job token when the event was scheduled.
+        token: u32,
+    },
+    /// A server's up time is over. Stale unless `token` is the server's current failure token.
+    ServerFails {
+        /// Index of the server among all breakdown nodes' servers.
+        server: u32,
+        /// The server's failure token when the event was scheduled.
+        token: u32,
+    },
+    /// A server's repair ends.
+    Repaired(u32),
     /// A disruption episode may start (random starts are thinned on handling): the disruption
     /// and its start epoch (a dated change of its rates makes earlier candidates stale).
     DisruptionStart(u32, u32),

@@ -35,6 +35,10 @@ pub trait Observer {
     /// A vehicle entered service (`true`: its class's date, or a dated change added it) or
     /// retired (`false`).
     fn vehicle_service(&mut self, _time: SimTime, _fleet: FleetId, _vehicle: u32, _in: bool) {}
+    /// Server `server` (from 0) of `node` failed (it is down from now on).
+    fn server_failed(&mut self, _time: SimTime, _node: NodeId, _server: u32) {}
+    /// Server `server` of `node` was repaired (it is up again).
+    fn server_repaired(&mut self, _time: SimTime, _node: NodeId, _server: u32) {}
     /// A disruption target's state changed: whether it is closed to everything, whether it is
     /// closed to departures (true whenever `closed` is), and its capacity factor (1 when normal).
     fn target_changed(

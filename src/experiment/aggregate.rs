@@ -115,12 +115,13 @@ impl Aggregate {
 /// where a replication can be simulated: the engine is above `stats` in the layering).
 #[cfg(test)]
 mod kpi_definitions {
-    use crate::model::Model;
+    use crate::model::{Breakdown, Dist, FailureClock, Interrupted, Model};
     use crate::stats::kpi::{KpiColumns, SCOPES};
     use crate::stats::summary::SummaryBuilder;
 
     /// A model with every scope: fleets (the first one split into two vehicle classes),
-    /// disruption targets and logged disruptions.
+    /// disruption targets, logged disruptions and a node with breakdowns (the first node with
+    /// finitely many servers).
     fn model() -> Model {
         let mut model = crate::scenario::builtin().model;
         let classes = &mut model.fleets[0].classes;
@@ -128,6 +129,18 @@ mod kpi_definitions {
         let mut second = classes[0].clone();
         second.id = "b".to_string();
         classes.push(second);
+        let node = model
+            .nodes
+            .iter_mut()
+            .find(|node| node.servers.is_some())
+            .expect("the builtin scenario has a node with servers");
+        node.breakdown = Some(Breakdown {
+            up: Dist::constant(100.0).unwrap(),
+            repair: Dist::constant(5.0).unwrap(),
+            clock: FailureClock::Always,
+            interrupted: Interrupted::Resume,
+            crews: None,
+        });
         model
     }
 

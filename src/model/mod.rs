@@ -27,12 +27,14 @@ macro_rules! dense_id {
     };
 }
 
+pub(crate) mod breakdown;
 pub(crate) mod calendar;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
 pub mod load;
 
+pub use breakdown::{Breakdown, FailureClock, Interrupted};
 pub use calendar::{Calendar, YearSpan};
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
@@ -107,6 +109,8 @@ pub struct Node {
     pub gauge_change: bool,
     /// Stream of the service times.
     pub service_stream: StreamId,
+    /// Breakdowns of its servers, if they fail (`[node.breakdown]`).
+    pub breakdown: Option<Breakdown>,
 }
 
 /// A one-way movement between two nodes.
@@ -414,6 +418,15 @@ impl Model {
     #[inline]
     pub fn fleet(&self, id: FleetId) -> &Fleet {
         &self.fleets[id.index()]
+    }
+
+    /// The nodes whose servers break down, in model order. Per-node breakdown statistics follow
+    /// this order.
+    pub fn breakdown_nodes(&self) -> Vec<NodeId> {
+        (0..self.nodes.len() as u32)
+            .map(NodeId)
+            .filter(|&n| self.node(n).breakdown.is_some())
+            .collect()
     }
 
     /// Every node and leg that some disruption (or operating hours) acts on: nodes first, each in

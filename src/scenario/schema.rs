@@ -59,6 +59,24 @@ pub(crate) struct NodeSpec {
     /// Whether the node changes gauge (informational).
     #[serde(default)]
     pub gauge_change: bool,
+    /// Breakdowns of its servers (default: none).
+    pub breakdown: Option<Spanned<BreakdownSpec>>,
+}
+
+/// `[node.breakdown]`: servers that fail and are repaired.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BreakdownSpec {
+    /// Up time between failures (hours of the failure clock).
+    pub up: Spanned<DistSpec>,
+    /// Repair time.
+    pub repair: Spanned<DistSpec>,
+    /// `"always"` (default) or `"busy"`.
+    pub clock: Option<Spanned<String>>,
+    /// `"resume"` (default), `"restart"` or `"finish"`.
+    pub interrupted: Option<Spanned<String>>,
+    /// Repairs at once (default: unlimited).
+    pub crews: Option<Spanned<i64>>,
 }
 
 /// `hours = { open = "08:00", close = "20:00" }`.

@@ -2,8 +2,8 @@
 //! replication, and their distribution across replications.
 //!
 //! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
-//! `FLOW`, `FLEET`, `CLASS`, `TARGET` and `DISRUPTION`: its name (with its unit suffix) and the
-//! function that computes one replication's value. Everything else derives from that entry:
+//! `FLOW`, `FLEET`, `CLASS`, `TARGET`, `DISRUPTION` and `BREAKDOWN`: its name (with its unit
+//! suffix) and the function that computes one replication's value. Everything else derives from that entry:
 //!
 //! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
 //! - the per-replication value ([`KpiColumns::row`]),
@@ -22,8 +22,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::replication::{
-    ClassStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats, StageStats,
-    TargetStats, YearStats,
+    BreakdownStats, ClassStats, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
+    StageStats, TargetStats, YearStats,
 };
 use crate::base::Estimate;
 use crate::base::accumulators::Welford;
@@ -51,10 +51,12 @@ pub enum Scope {
     Target,
     /// A logged disruption.
     Disruption,
+    /// A node whose servers break down.
+    Breakdown,
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 8] = [
+pub const SCOPES: [Scope; 9] = [
     Scope::Node,
     Scope::Route,
     Scope::Stage,
@@ -63,6 +65,7 @@ pub const SCOPES: [Scope; 8] = [
     Scope::Class,
     Scope::Target,
     Scope::Disruption,
+    Scope::Breakdown,
 ];
 
 impl Scope {
@@ -77,6 +80,7 @@ impl Scope {
             Scope::Class => "class",
             Scope::Target => "target",
             Scope::Disruption => "disruption",
+            Scope::Breakdown => "breakdown",
         }
     }
 
@@ -94,6 +98,7 @@ impl Scope {
             Scope::Class => names(CLASS),
             Scope::Target => names(TARGET),
             Scope::Disruption => names(DISRUPTION),
+            Scope::Breakdown => names(BREAKDOWN),
         }
     }
 
@@ -305,6 +310,12 @@ pub(crate) const FLOW: &[Kpi<FlowStats, Flow>] = &[
         about: "TEU refused at entry in the window.",
         value: |x| Some(x.stats.refused_teu as f64),
     },
+    Kpi {
+        name: "origin_held_mean_teu",
+        about: "Time-average TEU held at the origin because the first node could not admit \
+                them (with when_full = \"wait\").",
+        value: |x| Some(x.stats.origin_teu.mean()),
+    },
 ];
 
 /// Fleet KPIs, in column order.
@@ -368,6 +379,28 @@ pub(crate) const FLEET: &[Kpi<FleetStats, Fleet>] = &[
         value: |x| x.stats.berth_wait_h.mean(),
     },
     Kpi {
+        name: "left_behind_mean_teu",
+        about: "Rolled cargo: mean TEU left waiting for the leg at home when a vehicle sails.",
+        value: |x| x.stats.left_behind_teu.mean(),
+    },
+    Kpi {
+        name: "left_behind_share",
+        about: "Share of departures from home that leave cargo waiting for the leg.",
+        value: |x| {
+            (x.stats.departures > 0)
+                .then(|| x.stats.departures_leaving_cargo as f64 / x.stats.departures as f64)
+        },
+    },
+    Kpi {
+        name: "waited_to_fill_share",
+        about: "Share of departures from home whose vehicle waited at the berth for its \
+                departure rule to fire (cargo, timer or slot).",
+        value: |x| {
+            (x.stats.departures > 0)
+                .then(|| x.stats.waited_departures as f64 / x.stats.departures as f64)
+        },
+    },
+    Kpi {
         name: "back_teu",
         about: "TEU carried back home on the return leg in the window.",
         value: |x| Some(x.stats.back_teu as f64),
@@ -423,18 +456,53 @@ pub(crate) const TARGET: &[Kpi<TargetStats, Target>] = &[
     },
 ];
 
-/// Logged-disruption KPIs, in column order. The statistics are the episode lengths of the
-/// replication (hours, whole run, in log order).
+/// Logged-disruption KPIs, in column order. The statistics are the lengths of the episodes that
+/// start in the statistics window (hours, in log order), like the window's `closed_h`; an
+/// episode that starts in the warm-up is not counted, one that runs past the horizon is counted
+/// with its whole length.
 pub(crate) const DISRUPTION: &[Kpi<Welford, Disruption>] = &[
     Kpi {
         name: "episodes",
-        about: "Episodes started in the replication (whole run).",
+        about: "Episodes started in the statistics window.",
         value: |x| Some(x.stats.weight),
     },
     Kpi {
         name: "duration_mean_h",
-        about: "Mean episode length, hours.",
+        about: "Mean length of the episodes started in the window, hours.",
         value: |x| x.stats.mean(),
+    },
+];
+
+/// Breakdown KPIs of a node whose servers fail (`[node.breakdown]`), in column order.
+pub(crate) const BREAKDOWN: &[Kpi<BreakdownStats, Node>] = &[
+    Kpi {
+        name: "availability",
+        about: "Share of server time up (not failed or under repair).",
+        value: |x| {
+            x.entity
+                .servers
+                .map(|servers| 1.0 - x.stats.down.mean() / f64::from(servers))
+        },
+    },
+    Kpi {
+        name: "failures",
+        about: "Server failures in the window.",
+        value: |x| Some(x.stats.failures as f64),
+    },
+    Kpi {
+        name: "down_h",
+        about: "Server-hours down (under repair or waiting for a crew) in the window.",
+        value: |x| Some(x.stats.down.mean() * x.window_h),
+    },
+    Kpi {
+        name: "breakdown_wait_share",
+        about: "Share of the waiting (queued or interrupted in service) caused by breakdowns: \
+                the time integral of interrupted services plus min(queued, idle down servers) \
+                while open, over the time integral of queued plus interrupted.",
+        value: |x| {
+            let waiting = x.stats.waiting.mean();
+            (waiting > 0.0).then(|| x.stats.delay.mean() / waiting)
+        },
     },
 ];
 
@@ -462,8 +530,8 @@ pub(crate) fn stage_entity(route: &str, index: usize, stage: &str) -> String {
 }
 
 /// The per-replication KPIs of a model, in a fixed order: nodes, routes, stages, flows, fleets,
-/// disruption targets, logged disruptions, each in scenario order, and for each entity the KPIs
-/// of its scope's table in table order.
+/// disruption targets, logged disruptions, nodes with breakdowns, each in scenario order, and
+/// for each entity the KPIs of its scope's table in table order.
 #[derive(Clone, Debug)]
 pub struct KpiColumns {
     columns: Vec<KpiColumn>,
@@ -471,7 +539,13 @@ pub struct KpiColumns {
 
 /// The scopes reported per calendar year (`yearly.csv`): what a year's part of the window has
 /// (stages, disruption targets and episodes are reported for the whole window only).
-pub const YEARLY_SCOPES: [Scope; 4] = [Scope::Node, Scope::Route, Scope::Flow, Scope::Fleet];
+pub const YEARLY_SCOPES: [Scope; 5] = [
+    Scope::Node,
+    Scope::Route,
+    Scope::Flow,
+    Scope::Fleet,
+    Scope::Breakdown,
+];
 
 impl KpiColumns {
     /// The columns of `model`.
@@ -512,6 +586,9 @@ impl KpiColumns {
         }
         for (stats, fleet) in year.fleets.iter().zip(&model.fleets) {
             extend(out, FLEET, stats, fleet, window_h);
+        }
+        for (stats, node) in year.breakdowns.iter().zip(model.breakdown_nodes()) {
+            extend(out, BREAKDOWN, stats, model.node(node), window_h);
         }
     }
 
@@ -557,6 +634,9 @@ impl KpiColumns {
         }
         for disruption in model.disruptions.iter().filter(|d| d.logged) {
             push(Scope::Disruption, &disruption.id);
+        }
+        for node in model.breakdown_nodes() {
+            push(Scope::Breakdown, &model.node(node).id);
         }
         KpiColumns { columns }
     }
@@ -606,9 +686,10 @@ impl KpiColumns {
         for (stats, target) in rep.targets.iter().zip(model.disruption_targets()) {
             extend(out, TARGET, stats, &target, window_h);
         }
-        // Episode lengths in log order.
+        // Lengths of the episodes that start in the window, in log order.
         let mut episodes = vec![Welford::default(); model.disruptions.len()];
-        for record in &rep.disruption_log {
+        let warmup_h = model.settings.warmup.hours();
+        for record in rep.disruption_log.iter().filter(|r| r.start_h >= warmup_h) {
             episodes[record.disruption as usize].add(record.end_h - record.start_h);
         }
         for (durations, disruption) in episodes
@@ -617,6 +698,9 @@ impl KpiColumns {
             .filter(|(_, d)| d.logged)
         {
             extend(out, DISRUPTION, durations, disruption, window_h);
+        }
+        for (stats, node) in rep.breakdowns.iter().zip(model.breakdown_nodes()) {
+            extend(out, BREAKDOWN, stats, model.node(node), window_h);
         }
         assert_eq!(
             out.len(),

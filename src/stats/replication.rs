@@ -160,6 +160,9 @@ pub struct FlowStats {
     pub generated_teu: u64,
     /// TEU refused at entry in the window.
     pub refused_teu: u64,
+    /// TEU held at the origin, waiting for space at the route's first node.
+    #[serde(default)]
+    pub origin_teu: TimeAverage,
 }
 
 impl FlowStats {
@@ -168,6 +171,7 @@ impl FlowStats {
         FlowStats {
             generated_teu: self.generated_teu - earlier.generated_teu,
             refused_teu: self.refused_teu - earlier.refused_teu,
+            origin_teu: self.origin_teu.since(&earlier.origin_teu),
         }
     }
 }
@@ -223,6 +227,17 @@ pub struct FleetStats {
     /// Loaded vehicles waiting for a berth or for the port to open before unloading (at
     /// anchorage), hours, per berthing with cargo aboard.
     pub berth_wait_h: Moments,
+    /// TEU left waiting for the leg at home (not aboard any vehicle) when a vehicle sails from
+    /// home, per departure from home.
+    #[serde(default)]
+    pub left_behind_teu: Moments,
+    /// Departures from home that left cargo waiting for the leg.
+    #[serde(default)]
+    pub departures_leaving_cargo: u64,
+    /// Departures from home whose departure rule fired after the vehicle started loading (it
+    /// waited for cargo, its timer or its slot).
+    #[serde(default)]
+    pub waited_departures: u64,
     /// Weekly slots that passed with no loaded vehicle ready (schedule policy only).
     pub missed_slots: u64,
     /// Vehicles away from home (travelling, at the far end, on the way back).
@@ -263,6 +278,10 @@ impl FleetStats {
             back_teu: self.back_teu - earlier.back_teu,
             cargo_wait_h: self.cargo_wait_h.since(&earlier.cargo_wait_h),
             berth_wait_h: self.berth_wait_h.since(&earlier.berth_wait_h),
+            left_behind_teu: self.left_behind_teu.since(&earlier.left_behind_teu),
+            departures_leaving_cargo: self.departures_leaving_cargo
+                - earlier.departures_leaving_cargo,
+            waited_departures: self.waited_departures - earlier.waited_departures,
             missed_slots: self.missed_slots - earlier.missed_slots,
             away: self.away.since(&earlier.away),
             daily_departures: Vec::new(),
@@ -301,6 +320,37 @@ pub struct TargetStats {
     pub slowed: TimeAverage,
 }
 
+/// Breakdowns of the servers of one node in one replication (see `engine/sim/breakdown.rs`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BreakdownStats {
+    /// Failures (servers going down) in the window.
+    pub failures: u64,
+    /// Servers down (under repair or waiting for a crew).
+    pub down: TimeAverage,
+    /// Consignments waiting: queued, or with their service interrupted by a failure.
+    pub waiting: TimeAverage,
+    /// The part of `waiting` caused by breakdowns: consignments with their service interrupted,
+    /// plus min(queued, down servers holding nothing) while the node is open.
+    pub delay: TimeAverage,
+}
+
+impl BreakdownStats {
+    /// The time-weighted levels, which the engine restarts at the warm-up and closes at the horizon.
+    pub fn levels_mut(&mut self) -> [&mut TimeAverage; 3] {
+        [&mut self.down, &mut self.waiting, &mut self.delay]
+    }
+
+    /// What was recorded after `earlier` (as for [`NodeStats::since`]).
+    pub fn since(&self, earlier: &BreakdownStats) -> BreakdownStats {
+        BreakdownStats {
+            failures: self.failures - earlier.failures,
+            down: self.down.since(&earlier.down),
+            waiting: self.waiting.since(&earlier.waiting),
+            delay: self.delay.since(&earlier.delay),
+        }
+    }
+}
+
 /// One episode of a logged disruption (whole run, warm-up included).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DisruptionRecord {
@@ -331,6 +381,9 @@ pub struct ReplicationStats {
     pub fleets: Vec<FleetStats>,
     /// Per disruption target, in the order of `Model::disruption_targets`.
     pub targets: Vec<TargetStats>,
+    /// Per node with breakdowns, in the order of `Model::breakdown_nodes` (empty without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<BreakdownStats>,
     /// Episodes of logged disruptions, in start order.
     pub disruption_log: Vec<DisruptionRecord>,
     /// TEU bookkeeping at the end of the run.
@@ -342,8 +395,8 @@ pub struct ReplicationStats {
     pub years: Vec<YearStats>,
 }
 
-/// The statistics of one calendar year's part of the window (the route, node, flow and fleet
-/// figures of [`ReplicationStats`] restricted to `[start_h, end_h)`; no daily series).
+/// The statistics of one calendar year's part of the window (the route, node, flow, fleet and
+/// breakdown figures of [`ReplicationStats`] restricted to `[start_h, end_h)`; no daily series).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct YearStats {
     /// Start of the year's part of the window, hours.
@@ -358,6 +411,9 @@ pub struct YearStats {
     pub flows: Vec<FlowStats>,
     /// Per fleet.
     pub fleets: Vec<FleetStats>,
+    /// Per node with breakdowns, in the order of `Model::breakdown_nodes` (empty without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breakdowns: Vec<BreakdownStats>,
 }
 
 impl YearStats {
@@ -382,6 +438,7 @@ impl YearStats {
             routes: each(&self.routes, &earlier.routes, RouteStats::since),
             flows: each(&self.flows, &earlier.flows, FlowStats::since),
             fleets: each(&self.fleets, &earlier.fleets, FleetStats::since),
+            breakdowns: each(&self.breakdowns, &earlier.breakdowns, BreakdownStats::since),
         }
     }
 }

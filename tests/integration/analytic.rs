@@ -6,6 +6,10 @@
 //!   round trip, fed by Poisson containers: the exact mean wait from arrival to departure.
 //! - [`mm1_with_storms`]: an M/M/1 server closed by overlapping storms that strike at any time,
 //!   with non-preemptive closures: the exact mean sojourn.
+//! - [`mm1_with_breakdowns`]: an M/M/1 server that fails (exponential up times, on a clock that
+//!   runs always or only while serving) and is repaired (exponential), with preemptive resume: the
+//!   exact mean number in system, queue, sojourn and availability, in closed form, and
+//!   [`mm1_with_breakdowns_chain`], the same from the numerically solved Markov chain.
 //! - [`union_length`] and [`in_union`]: the measure of a set of (possibly overlapping) time
 //!   windows, for closure schedules.
 //!
@@ -616,6 +620,150 @@ pub fn mm1_with_storms_monte_carlo(
 
 // ---------------------------------------------------------------------------- time windows
 
+// ---------------------------------------------------------------------------- breakdowns
+
+/// Exact long-run measures of a node with breakdowns.
+#[derive(Clone, Copy, Debug)]
+pub struct BreakdownQueue {
+    /// Mean number at the node (queued, in service or with service interrupted).
+    pub in_node: f64,
+    /// Mean number queued (not holding the server; an interrupted job holds it).
+    pub queue: f64,
+    /// Mean sojourn, hours (`in_node / lambda`, Little's law).
+    pub sojourn_h: f64,
+    /// Share of time the server is up.
+    pub availability: f64,
+}
+
+/// M/M/1 (arrivals `lambda`, service rate `mu` per hour) whose server fails after an
+/// exponential up time of rate `xi` and is repaired in an exponential time of rate `eta`, with
+/// preemptive resume; the failure clock runs always (`busy_clock = false`) or only while the
+/// server serves (`busy_clock = true`).
+///
+/// # Derivation
+/// The *completion time* `C` of a job (from its service start to its end, interruptions
+/// included) is the same for both clocks: during the service `S ~ Exp(mu)` failures come as a
+/// Poisson process of rate `xi` (the up time is memoryless), each adding a repair `R ~ Exp(eta)`,
+/// so `E[C] = E[S] (1 + xi/eta)` and `E[C^2] = E[S^2] (1 + xi/eta)^2 + E[S] xi E[R^2]`. Every
+/// job holds the server for one `C`, so `P(holding a job) = lambda E[C]` and the mean queue is
+/// `L - lambda E[C]`.
+///
+/// - Busy clock: the server never fails while idle, so it is an M/G/1 queue with service `C`:
+///   `L = rho + lambda^2 E[C^2] / (2 (1 - rho))`, `rho = lambda E[C]` (Pollaczek-Khinchine);
+///   it is down `lambda E[S] xi / eta` of the time.
+/// - Always clock: the chain of (jobs `n`, server up or down) has generating functions `P(z)`
+///   (up) and `Q(z)` (down). The balance equations of the down states give
+///   `Q(z) = xi P(z) / (lambda (1 - z) + eta)`, and those of the up states then
+///   `P(z) = mu P_0 / D(z)` with `D(z) = mu - lambda z - xi lambda z / (lambda (1 - z) + eta)`.
+///   `P(1) = eta / (xi + eta)` fixes `P_0`; `L = P'(1) + Q'(1)` with
+///   `P'(1) = P(1) (-D'(1)) / D(1)`, `D(1) = mu - lambda - lambda xi / eta`,
+///   `-D'(1) = lambda + xi lambda (lambda + eta) / eta^2`, and
+///   `Q'(1) = (xi / eta) P'(1) + xi lambda P(1) / eta^2`. Availability is `eta / (xi + eta)`.
+pub fn mm1_with_breakdowns(
+    lambda: f64,
+    mu: f64,
+    xi: f64,
+    eta: f64,
+    busy_clock: bool,
+) -> BreakdownQueue {
+    let c1 = (1.0 + xi / eta) / mu;
+    let c2 = 2.0 / (mu * mu) * (1.0 + xi / eta).powi(2) + xi * 2.0 / (eta * eta) / mu;
+    let rho = lambda * c1;
+    assert!(rho < 1.0, "unstable");
+    let (in_node, availability) = if busy_clock {
+        (
+            rho + lambda * lambda * c2 / (2.0 * (1.0 - rho)),
+            1.0 - lambda / mu * xi / eta,
+        )
+    } else {
+        let p1 = eta / (xi + eta);
+        let d1 = mu - lambda - lambda * xi / eta;
+        let minus_d_prime = lambda + xi * lambda * (lambda + eta) / (eta * eta);
+        let p_prime = p1 * minus_d_prime / d1;
+        let q_prime = xi / eta * p_prime + xi * lambda * p1 / (eta * eta);
+        (p_prime + q_prime, p1)
+    };
+    BreakdownQueue {
+        in_node,
+        queue: in_node - rho,
+        sojourn_h: in_node / lambda,
+        availability,
+    }
+}
+
+/// [`mm1_with_breakdowns`] computed independently: the continuous-time Markov chain of (jobs
+/// `n`, server phase) with phases *up*, *down holding an interrupted job* and *down idle* (the
+/// last only for the always-running clock), arrivals refused above `levels - 1` jobs, solved as
+/// a dense linear system. Returns the measures and the stationary mass of the top level.
+pub fn mm1_with_breakdowns_chain(
+    lambda: f64,
+    mu: f64,
+    xi: f64,
+    eta: f64,
+    busy_clock: bool,
+    levels: usize,
+) -> (BreakdownQueue, f64) {
+    // Phase 0: up; 1: down with an interrupted job (n >= 1); 2: down and idle when it failed.
+    let index = |n: usize, phase: usize| 3 * n + phase;
+    let size = 3 * levels;
+    let mut generator = zeros(size, size);
+    let mut add = |from: usize, to: usize, rate: f64| {
+        generator[from][to] += rate;
+        generator[from][from] -= rate;
+    };
+    for n in 0..levels {
+        for phase in 0..3 {
+            if n + 1 < levels {
+                add(index(n, phase), index(n + 1, phase), lambda);
+            }
+        }
+        if n >= 1 {
+            add(index(n, 0), index(n - 1, 0), mu);
+            add(index(n, 0), index(n, 1), xi);
+        } else if !busy_clock {
+            add(index(0, 0), index(0, 2), xi);
+        }
+        add(index(n, 1), index(n, 0), eta);
+        add(index(n, 2), index(n, 0), eta);
+    }
+    // States that are never visited (down with a job at n = 0; down idle under the busy clock)
+    // get a self-loop to the up state so that the chain stays irreducible on the rest; their mass
+    // is zero.
+    for n in 0..levels {
+        for phase in [1, 2] {
+            let i = index(n, phase);
+            if (phase == 1 && n == 0) || (phase == 2 && busy_clock) {
+                for row in generator.iter_mut() {
+                    row[i] = 0.0;
+                }
+                generator[i] = vec![0.0; size];
+                generator[i][index(0, 0)] = 1.0;
+                generator[i][i] = -1.0;
+            }
+        }
+    }
+    let pi = left_null_vector(&generator);
+    let mut in_node = 0.0;
+    let mut queue = 0.0;
+    let mut availability = 0.0;
+    for n in 0..levels {
+        let (up, down_job, down_idle) = (pi[index(n, 0)], pi[index(n, 1)], pi[index(n, 2)]);
+        in_node += n as f64 * (up + down_job + down_idle);
+        queue += n.saturating_sub(1) as f64 * (up + down_job) + n as f64 * down_idle;
+        availability += up;
+    }
+    let top = (0..3).map(|p| pi[index(levels - 1, p)]).sum();
+    (
+        BreakdownQueue {
+            in_node,
+            queue,
+            sojourn_h: in_node / lambda,
+            availability,
+        },
+        top,
+    )
+}
+
 /// Total length of the union of half-open windows `[start, end)`, clipped to `[from, to)`.
 /// Overlapping windows count once.
 pub fn union_length(windows: &[(f64, f64)], from: f64, to: f64) -> f64 {
@@ -804,6 +952,39 @@ fn storm_chain_matches_a_direct_monte_carlo() {
             "exact {exact:.5}, Monte Carlo {mean:.5} ± {se:.5}"
         );
     }
+}
+
+#[test]
+fn breakdown_queue_closed_form_matches_its_markov_chain() {
+    // The example (lambda = 0.6/h, mu = 1/h, up 20 h, repair 2 h) for both clocks,
+    // and a heavier one; the chain (truncated at 160 jobs) agrees to 1e-9.
+    for (lambda, mu, xi, eta) in [(0.6, 1.0, 0.05, 0.5), (0.2, 0.5, 0.1, 0.5)] {
+        for busy in [false, true] {
+            let exact = mm1_with_breakdowns(lambda, mu, xi, eta, busy);
+            let (chain, top) = mm1_with_breakdowns_chain(lambda, mu, xi, eta, busy, 160);
+            assert!(top < 1e-12, "truncation mass {top}");
+            for (what, a, b) in [
+                ("in node", exact.in_node, chain.in_node),
+                ("queue", exact.queue, chain.queue),
+                ("availability", exact.availability, chain.availability),
+            ] {
+                assert!(
+                    (a - b).abs() < 1e-9,
+                    "{what} (busy clock {busy}): closed form {a}, chain {b}"
+                );
+            }
+        }
+    }
+    // Without failures it is M/M/1: W = 1 / (mu - lambda).
+    let plain = mm1_with_breakdowns(0.6, 1.0, 1e-12, 0.5, false);
+    assert!((plain.sojourn_h - 2.5).abs() < 1e-9, "{plain:?}");
+    // The figures: 3.7701 h (always) and 3.5882 h (busy clock).
+    let always = mm1_with_breakdowns(0.6, 1.0, 0.05, 0.5, false);
+    let busy = mm1_with_breakdowns(0.6, 1.0, 0.05, 0.5, true);
+    assert!((always.sojourn_h - 3.770053).abs() < 1e-6, "{always:?}");
+    assert!((busy.sojourn_h - 3.588235).abs() < 1e-6, "{busy:?}");
+    assert!((always.availability - 10.0 / 11.0).abs() < 1e-12);
+    assert!((busy.availability - 0.94).abs() < 1e-12);
 }
 
 #[test]

@@ -56,7 +56,7 @@ fn unknown_field() {
     check(
         "unknown_field.toml",
         &[
-            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`",
+            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `breakdown`",
         ],
     );
 }

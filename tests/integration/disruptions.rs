@@ -453,3 +453,35 @@ fn mm1_port_with_storms_matches_the_exact_sojourn() {
     assert!(starts.starts > 10_000);
     assert_eq!(starts.starts_while_closed, 0);
 }
+
+#[test]
+fn disruption_episodes_count_only_the_statistics_window_like_closed_h() {
+    // 10-day horizon, 5-day warm-up, a scheduled 12 h closure on day 1 and another on day 7, as
+    // two disruptions: the day-1 one lies wholly in the warm-up, so it reports no episode (and
+    // no mean length), like the node's closed_h, which counts only the day-7 closure.
+    let text = format!(
+        "{}\n[[disruption]]\nid = \"early\"\nnodes = [\"gate\"]\nstart_day = 1\nduration = 12\n\n[[disruption]]\nid = \"late\"\nnodes = [\"gate\"]\nstart_day = 7\nduration = 12\n",
+        GATE.replace("horizon_days = 30", "horizon_days = 10\nwarmup_days = 5")
+    );
+    let model = model(&text);
+    let stats = Simulation::new(&model).run(model.settings.seed, 0);
+    let columns = corridor::stats::kpi::KpiColumns::new(&model);
+    let mut row = Vec::new();
+    columns.row(&model, &stats, &mut row);
+    let value = |name: &str| {
+        let i = columns
+            .columns()
+            .iter()
+            .position(|c| c.name() == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        row[i]
+    };
+    assert_eq!(value("disruption/early/episodes"), Some(0.0));
+    assert_eq!(value("disruption/early/duration_mean_h"), None);
+    assert_eq!(value("disruption/late/episodes"), Some(1.0));
+    assert_eq!(value("disruption/late/duration_mean_h"), Some(12.0));
+    let closed_h = value("target/gate/closed_h").unwrap();
+    assert!((closed_h - 12.0).abs() < 1e-9, "{closed_h}");
+    // The log itself still covers the whole run.
+    assert_eq!(stats.disruption_log.len(), 2);
+}

@@ -1023,3 +1023,50 @@ fn check_closed_hours_against_the_log(
     }
     Ok(())
 }
+
+#[test]
+fn one_ferry_rolled_cargo_matches_the_embedded_chain() {
+    // The embedded chain of `analytic::bulk_service` at departures: X' = max(X + A - K, 0), X the
+    // containers left on the quay as the vessel sails, A ~ Poisson(lambda R) the arrivals during
+    // its round trip. Mean TEU left behind = E[X]; share of departures leaving cargo = P(X > 0);
+    // the vessel waits to fill exactly when X + A < K on its return.
+    let solved = bulk_service(BULK_LAMBDA, BULK_K, BULK_ROUND_TRIP_H);
+    let pi = &solved.left_behind;
+    let mean_left: f64 = pi.iter().enumerate().map(|(x, p)| x as f64 * p).sum();
+    let share_left = 1.0 - pi[0];
+    let a = BULK_LAMBDA * BULK_ROUND_TRIP_H;
+    // P(A < m) for a Poisson(a).
+    let below = |m: usize| -> f64 {
+        let mut term = (-a).exp();
+        let mut sum = 0.0;
+        for j in 0..m {
+            sum += term;
+            term *= a / (j + 1) as f64;
+        }
+        sum
+    };
+    let k = BULK_K as usize;
+    let waited: f64 = pi
+        .iter()
+        .enumerate()
+        .map(|(x, p)| p * if x < k { below(k - x) } else { 0.0 })
+        .sum();
+    let model = model(ONE_FERRY);
+    let reps = replications(&model, 40);
+    let of = |f: fn(&ReplicationStats) -> f64| reps.iter().map(f).collect::<Vec<f64>>();
+    assert_in_ci(
+        "one-ferry mean TEU left behind",
+        &of(|r| r.fleets[0].left_behind_teu.mean().unwrap()),
+        mean_left,
+    );
+    assert_in_ci(
+        "one-ferry share of departures leaving cargo",
+        &of(|r| r.fleets[0].departures_leaving_cargo as f64 / r.fleets[0].departures as f64),
+        share_left,
+    );
+    assert_in_ci(
+        "one-ferry share of departures that waited to fill",
+        &of(|r| r.fleets[0].waited_departures as f64 / r.fleets[0].departures as f64),
+        waited,
+    );
+}

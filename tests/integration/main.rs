@@ -25,6 +25,8 @@
 //! - `fuzz`: mutated scenarios through parse, validate and a short run (no panic, located errors);
 //!   `CORRIDOR_FUZZ_CASES` and `CORRIDOR_FUZZ_SEED` for a longer run.
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
+//! - `breakdowns`: server breakdowns against exact M/M/1 results, availability, and `restart` /
+//!   `finish` event by event.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `classes`: mixed fleets (vehicle classes) event by event, dated fleet and berth changes.
@@ -47,6 +49,7 @@
 mod analytic;
 mod architecture;
 mod bad_input;
+mod breakdowns;
 mod browser;
 mod calibration;
 mod classes;

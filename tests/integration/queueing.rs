@@ -238,3 +238,31 @@ fn littles_law_holds_at_every_node() {
         );
     }
 }
+
+#[test]
+fn littles_law_holds_for_the_whole_route_with_cargo_held_at_the_origin() {
+    // M/M/1 with a yard of 3 TEU (at most 3 containers at the node) and lambda = 0.8/h: cargo
+    // that finds the yard full waits at the origin. TEU in the system = held at the origin +
+    // at the node, so L = origin_held_mean_teu + yard_mean_teu must equal the throughput times
+    // the mean end-to-end time (which starts at generation).
+    let text = single_node(
+        0.8,
+        1,
+        r#"{ dist = "exponential", mean = 1.0 }"#,
+        2000.0,
+        20.0,
+    )
+    .replace("servers = 1", "servers = 1\nyard_capacity = 3");
+    let model = model(&text);
+    let reps = replications(&model, 20);
+    let ratio: Vec<f64> = reps
+        .iter()
+        .map(|r| {
+            let held = r.flows[0].origin_teu.mean() + r.nodes[0].yard_teu.mean();
+            let throughput = r.routes[0].delivered_teu as f64 / r.window_h;
+            held / (throughput * r.routes[0].transit_h.mean().unwrap())
+        })
+        .collect();
+    assert!(reps.iter().all(|r| r.flows[0].origin_teu.mean() > 0.5));
+    assert_in_ci("L / (lambda W) for the whole route", &ratio, 1.0);
+}

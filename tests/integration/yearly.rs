@@ -74,11 +74,53 @@ fn assert_years_add_up(model: &corridor::model::Model, rep: &ReplicationStats) {
     }
     for (i, flow) in rep.flows.iter().enumerate() {
         assert_eq!(flow.generated_teu, sum(&|y| y.flows[i].generated_teu));
+        let held: f64 = years
+            .iter()
+            .map(|y| y.flows[i].origin_teu.mean() * y.window_h())
+            .sum();
+        assert!(
+            close(held, flow.origin_teu.mean() * rep.window_h),
+            "flow {i} held at the origin"
+        );
+    }
+    for (i, breakdown) in rep.breakdowns.iter().enumerate() {
+        assert_eq!(breakdown.failures, sum(&|y| y.breakdowns[i].failures));
+        type Level = fn(&corridor::stats::BreakdownStats) -> f64;
+        let levels: [(&str, Level); 3] = [
+            ("down", |b| b.down.mean()),
+            ("waiting", |b| b.waiting.mean()),
+            ("delay", |b| b.delay.mean()),
+        ];
+        for (name, level) in levels {
+            let years_total: f64 = years
+                .iter()
+                .map(|y| level(&y.breakdowns[i]) * y.window_h())
+                .sum();
+            assert!(
+                close(years_total, level(breakdown) * rep.window_h),
+                "breakdown {i} {name}"
+            );
+        }
     }
     for (i, fleet) in rep.fleets.iter().enumerate() {
         assert_eq!(fleet.departures, sum(&|y| y.fleets[i].departures));
         assert_eq!(fleet.departed_teu, sum(&|y| y.fleets[i].departed_teu));
         assert_eq!(fleet.back_teu, sum(&|y| y.fleets[i].back_teu));
+        assert_eq!(
+            fleet.departures_leaving_cargo,
+            sum(&|y| y.fleets[i].departures_leaving_cargo)
+        );
+        assert_eq!(
+            fleet.waited_departures,
+            sum(&|y| y.fleets[i].waited_departures)
+        );
+        assert_eq!(
+            fleet.left_behind_teu.weight,
+            years
+                .iter()
+                .map(|y| y.fleets[i].left_behind_teu.weight)
+                .sum::<f64>()
+        );
     }
     // The KPI table's per-day throughput, weighted by each year's days, is the window's.
     let columns = KpiColumns::new(model);
@@ -102,7 +144,28 @@ fn assert_years_add_up(model: &corridor::model::Model, rep: &ReplicationStats) {
                     "arrivals_per_day" | "busy_servers_mean" | "queue_mean"
                 )
                 | (Scope::Fleet, "teu_per_year")
+                | (Scope::Flow, "origin_held_mean_teu")
         );
+        let total = matches!(
+            (column.scope, column.kpi.as_str()),
+            (Scope::Breakdown, "failures" | "down_h")
+        );
+        if total {
+            let at = columns.columns().iter().position(|c| c == column).unwrap();
+            let years_total: f64 = years
+                .iter()
+                .map(|year| {
+                    KpiColumns::year_row(model, year, &mut row);
+                    row[j].unwrap()
+                })
+                .sum();
+            assert!(
+                close(years_total, window[at].unwrap()),
+                "{}: years {years_total} vs window {:?}",
+                column.name(),
+                window[at]
+            );
+        }
         if !per_day {
             continue;
         }
@@ -123,6 +186,35 @@ fn the_years_add_up_to_the_window_in_every_replication() {
     for rep in replications(&model, 2) {
         assert_eq!(rep.years.len(), 5, "2025 (from the warm-up's end) to 2029");
         assert_years_add_up(&model, &rep);
+    }
+}
+
+#[test]
+fn breakdowns_and_held_cargo_are_reported_per_year_and_add_up() {
+    // Two model years (no start) of a node whose two servers fail, fed by a flow that waits at
+    // its origin for the node's small yard.
+    let text = single_node(1.5, 2, "1.0", 600.0, 10.0)
+        .replacen(
+            "\n[[route]]",
+            "\n[node.breakdown]\nup = { dist = \"exponential\", mean = 30 }\n\
+             repair = { dist = \"gamma\", mean = 6, cv = 0.5 }\ncrews = 1\n\n[[route]]",
+            1,
+        )
+        .replacen("servers = 2", "servers = 2\nyard_capacity = 4", 1);
+    let model = crate::common::model(&text);
+    assert!(text.contains("yard_capacity = 4"), "{text}");
+    let yearly = KpiColumns::yearly(&model);
+    assert!(
+        yearly
+            .columns()
+            .iter()
+            .any(|c| c.scope == Scope::Breakdown && c.kpi == "availability")
+    );
+    for rep in &replications(&model, 2) {
+        assert_eq!(rep.years.len(), 2);
+        assert!(rep.years.iter().all(|y| y.breakdowns[0].failures > 0));
+        assert!(rep.flows[0].origin_teu.mean() > 0.0);
+        assert_years_add_up(&model, rep);
     }
 }
 

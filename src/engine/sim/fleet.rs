@@ -81,6 +81,10 @@ pub(super) struct Vehicle {
     due: SimTime,
     /// To retire when it next reaches home empty (a dated change lowered its class's count).
     retiring: bool,
+    /// When it last started loading at home.
+    loading_since: SimTime,
+    /// Whether its departure rule fired after it started loading (it waited to fill).
+    waited: bool,
 }
 
 impl Vehicle {
@@ -144,6 +148,8 @@ pub(super) fn build(model: &Model) -> (Vec<Vehicle>, Vec<FleetState>) {
                     since: SimTime::ZERO,
                     due: SimTime::ZERO,
                     retiring: false,
+                    loading_since: SimTime::ZERO,
+                    waited: false,
                 });
             }
             classes.push(start..vehicles.len() as u32);
@@ -610,6 +616,7 @@ impl<'m> Simulation<'m> {
             self.leave_service(v, true, observer);
         } else if vehicle.at_home {
             vehicle.phase = Phase::Loading;
+            vehicle.loading_since = self.now;
             vehicle.timer_expired = false;
             vehicle.slot_due = false;
             self.fleets[fleet.index()].loaders.push_back(v);
@@ -715,6 +722,8 @@ impl<'m> Simulation<'m> {
             return false;
         }
         self.stop_loading(fleet, v);
+        let vehicle = &mut self.vehicles[v as usize];
+        vehicle.waited = self.now > vehicle.loading_since;
         self.finishing(v, observer);
         true
     }
@@ -806,6 +815,14 @@ impl<'m> Simulation<'m> {
                     class_stats.departed_teu += u64::from(load);
                     class_stats.load_teu.add(f64::from(load));
                 }
+                // Rolled cargo: what stays on the quay for this leg as the vehicle sails.
+                let left: u64 = self.fleets[fleet.index()].queues[Direction::Out as usize]
+                    .iter()
+                    .map(|c| u64::from(self.cargo[c.index()].teu))
+                    .sum();
+                stats.left_behind_teu.add(left as f64);
+                stats.departures_leaving_cargo += u64::from(left > 0);
+                stats.waited_departures += u64::from(self.vehicles[v as usize].waited);
             } else if load > 0 {
                 stats.back_departures += 1;
                 stats.back_teu += u64::from(load);

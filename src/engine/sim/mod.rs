@@ -19,6 +19,8 @@
 //!   node for a vehicle; vehicles load, leave under the fleet's departure rule, travel, unload and
 //!   come back.
 //! - **Disruptions** (see `engine/sim/disrupt.rs`): closures and slow-downs of nodes and legs.
+//! - **Breakdowns** (see `engine/sim/breakdown.rs`): servers of a node that fail and are
+//!   repaired, each on its own; a down server starts no service.
 //! - **Delivered** means the consignment finished service at the last node of its route.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.
@@ -38,6 +40,7 @@
 //!   removed ones retire when next at home empty).
 //!   Everything before the change is bit-identical to the run without it.
 
+mod breakdown;
 mod disrupt;
 mod fleet;
 mod guard;
@@ -57,9 +60,10 @@ use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
-    ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats, RouteStats,
-    StageStats, TargetStats,
+    BreakdownStats, ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats,
+    RouteStats, StageStats, TargetStats,
 };
+use breakdown::{BreakdownState, Server};
 use disrupt::TargetState;
 use fleet::{FleetState, Vehicle};
 
@@ -103,6 +107,10 @@ struct Consignment {
     leg_start: SimTime,
     /// Whether space is already reserved at the next node (held only by a closed leg).
     reserved: bool,
+    /// The server it holds at a node with breakdowns (`u32::MAX` otherwise).
+    server: u32,
+    /// The flow that generated it.
+    flow: FlowId,
 }
 
 const FREE_SLOT: Consignment = Consignment {
@@ -117,6 +125,8 @@ const FREE_SLOT: Consignment = Consignment {
     released: SimTime::ZERO,
     leg_start: SimTime::ZERO,
     reserved: false,
+    server: u32::MAX,
+    flow: FlowId(0),
 };
 
 /// Mutable state of one node.
@@ -129,6 +139,11 @@ struct NodeState {
     queue: VecDeque<CargoId>,
     busy: u32,
     blocked: u32,
+    /// Servers down and holding no consignment (0 without breakdowns).
+    unavailable: u32,
+    /// Consignments whose service a failure interrupted (counted in `busy`; 0 without
+    /// breakdowns).
+    suspended: u32,
     in_node: u32,
     /// TEU at the node plus TEU travelling to it with space reserved.
     occupancy_teu: u64,
@@ -192,6 +207,14 @@ pub struct Simulation<'m> {
     disruption_rngs: Vec<Stream>,
     /// Each disruption's start epoch: a `DisruptionStart` of another epoch is stale.
     disruption_epochs: Vec<u32>,
+    /// Servers of the nodes with breakdowns.
+    servers: Vec<Server>,
+    /// Repair state of each node with breakdowns (in `Model::breakdown_nodes` order).
+    breakdowns: Vec<BreakdownState>,
+    /// Position of each node in `breakdowns` (usize::MAX without breakdowns).
+    breakdown_slots: Vec<usize>,
+    /// TEU each flow holds at its origin, waiting for space at its first node.
+    origin_teu: Vec<u64>,
     stats: ReplicationStats,
     totals: Conservation,
     /// Why the current replication must stop, once it must.
@@ -219,6 +242,7 @@ impl<'m> Simulation<'m> {
             .collect();
         let placeholder = stream(0, 0, crate::base::rng::StreamId(0));
         let (vehicles, fleets) = fleet::build(model);
+        let (servers, breakdowns, breakdown_slots) = breakdown::build(model);
         let mut target_slots = vec![usize::MAX; model.nodes.len() + model.legs.len()];
         for (slot, target) in model.disruption_targets().into_iter().enumerate() {
             target_slots[model.target_index(target)] = slot;
@@ -250,6 +274,10 @@ impl<'m> Simulation<'m> {
             target_slots,
             disruption_rngs: vec![placeholder; model.disruptions.len()],
             disruption_epochs: vec![0; model.disruptions.len()],
+            servers,
+            breakdowns,
+            breakdown_slots,
+            origin_teu: vec![0; model.flows.len()],
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
             stop: None,
@@ -387,6 +415,8 @@ impl<'m> Simulation<'m> {
             state.capacity_teu = node.yard_capacity_teu.unwrap_or(u64::MAX);
             state.busy = 0;
             state.blocked = 0;
+            state.unavailable = 0;
+            state.suspended = 0;
             state.in_node = 0;
             state.occupancy_teu = 0;
             state.present_teu = 0;
@@ -401,6 +431,7 @@ impl<'m> Simulation<'m> {
         }
         self.dirty.fill(false);
         self.dirty_nodes.clear();
+        self.origin_teu.fill(0);
         for (i, flow) in model.flows.iter().enumerate() {
             self.arrival_rngs[i] = stream(seed, replication, flow.arrival_stream);
             self.route_rngs[i] = stream(seed, replication, flow.route_stream);
@@ -456,6 +487,7 @@ impl<'m> Simulation<'m> {
                 })
                 .collect(),
             targets: vec![TargetStats::default(); model.disruption_targets().len()],
+            breakdowns: vec![BreakdownStats::default(); self.breakdowns.len()],
             disruption_log: Vec::new(),
             conservation: Conservation::default(),
             years: Vec::new(),
@@ -496,6 +528,7 @@ impl<'m> Simulation<'m> {
         }
         self.reset_disruptions();
         self.reset_fleets();
+        self.reset_breakdowns(seed, replication);
         for (i, change) in model.changes.iter().enumerate() {
             self.events.schedule(change.at, Event::Change(i as u32));
         }
@@ -522,6 +555,9 @@ impl<'m> Simulation<'m> {
                 }
             }
             Event::DisruptionEnd(d) => self.on_disruption_end(d, observer),
+            Event::ServerDone { server, token } => self.on_server_done(server, token, observer),
+            Event::ServerFails { server, token } => self.on_server_fails(server, token, observer),
+            Event::Repaired(server) => self.on_repaired(server, observer),
         }
     }
 
@@ -637,7 +673,7 @@ impl<'m> Simulation<'m> {
         let first_node = model.route(route).nodes[0];
         let closed = self.targets[first_node.index()].closed;
         if !closed && self.can_admit(first_node, teu) {
-            let cargo = self.new_cargo(route, teu);
+            let cargo = self.new_cargo(flow_id, route, teu);
             self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
             self.arrive_at_node(cargo, first_node, observer);
         } else if flow.when_full == WhenFull::Refuse {
@@ -647,20 +683,21 @@ impl<'m> Simulation<'m> {
             }
             observer.refused(self.now, flow_id, teu);
         } else if !self.can_admit(first_node, teu) {
-            let cargo = self.new_cargo(route, teu);
+            let cargo = self.new_cargo(flow_id, route, teu);
             self.cargo[cargo.index()].location = Location::WaitingEntry;
             self.nodes[first_node.index()]
                 .space_waiters
                 .push_back(cargo);
+            self.held_at_origin(flow_id, i64::from(teu));
         } else {
             // Closed but with room: it enters and queues until the node opens.
-            let cargo = self.new_cargo(route, teu);
+            let cargo = self.new_cargo(flow_id, route, teu);
             self.nodes[first_node.index()].occupancy_teu += u64::from(teu);
             self.arrive_at_node(cargo, first_node, observer);
         }
     }
 
-    fn new_cargo(&mut self, route: RouteId, teu: u32) -> CargoId {
+    fn new_cargo(&mut self, flow: FlowId, route: RouteId, teu: u32) -> CargoId {
         let consignment = Consignment {
             route,
             teu,
@@ -673,6 +710,8 @@ impl<'m> Simulation<'m> {
             released: self.now,
             leg_start: self.now,
             reserved: false,
+            server: u32::MAX,
+            flow,
         };
         self.insert_cargo(consignment)
     }
@@ -728,7 +767,7 @@ impl<'m> Simulation<'m> {
         let state = &self.nodes[node.index()];
         // A node without handling has nothing to stop: cargo passes even while it is closed.
         let held = self.targets[node.index()].closed && !self.model.node(node).pass_through;
-        if state.busy + state.blocked < state.servers && !held {
+        if state.busy + state.blocked + state.unavailable < state.servers && !held {
             self.start_service(cargo, node, observer);
         } else {
             self.cargo[cargo.index()].location = Location::Queued;
@@ -763,6 +802,8 @@ impl<'m> Simulation<'m> {
         observer.service_started(now, node, wait_h);
         if model_node.pass_through {
             self.on_service_end(cargo, observer);
+        } else if model_node.breakdown.is_some() {
+            self.serve_on_server(cargo, node, service_h);
         } else {
             self.events
                 .schedule(now.after(service_h), Event::ServiceEnd(cargo));
@@ -899,6 +940,9 @@ impl<'m> Simulation<'m> {
             Location::InService => state.busy -= 1,
             other => unreachable!("freeing a server held by cargo in state {other:?}"),
         }
+        if consignment.server != u32::MAX {
+            self.release_server(cargo);
+        }
         self.start_next_service(node, observer);
     }
 
@@ -906,7 +950,7 @@ impl<'m> Simulation<'m> {
     fn start_next_service<O: Observer>(&mut self, node: NodeId, observer: &mut O) {
         while !self.targets[node.index()].closed {
             let state = &mut self.nodes[node.index()];
-            if state.busy + state.blocked >= state.servers {
+            if state.busy + state.blocked + state.unavailable >= state.servers {
                 break;
             }
             let Some(next) = state.queue.pop_front() else {
@@ -972,11 +1016,27 @@ impl<'m> Simulation<'m> {
             state.space_waiters.pop_front();
             state.occupancy_teu += u64::from(consignment.teu);
             match consignment.location {
-                Location::WaitingEntry => self.arrive_at_node(waiter, node, observer),
+                Location::WaitingEntry => {
+                    self.held_at_origin(consignment.flow, -i64::from(consignment.teu));
+                    self.arrive_at_node(waiter, node, observer);
+                }
                 Location::Blocked => self.depart(waiter, observer),
                 other => unreachable!("space requested by cargo in state {other:?}"),
             }
         }
+    }
+
+    /// Changes the TEU that `flow` holds at its origin (waiting for space at its first node) by
+    /// `delta`, and records the level.
+    fn held_at_origin(&mut self, flow: FlowId, delta: i64) {
+        let held = &mut self.origin_teu[flow.index()];
+        *held = held
+            .checked_add_signed(delta)
+            .expect("held TEU stay non-negative");
+        let level = *held as f64;
+        self.stats.flows[flow.index()]
+            .origin_teu
+            .set(self.now.hours(), level);
     }
 
     /// Lets consignments held by a closed leg move on once it reopens.
@@ -1039,9 +1099,15 @@ impl<'m> Simulation<'m> {
         let node_stats = &mut self.stats.nodes[node.index()];
         node_stats.queue.set(now, state.queue.len() as f64);
         node_stats.in_node.set(now, f64::from(state.in_node));
-        node_stats.busy.set(now, f64::from(state.busy));
+        node_stats
+            .busy
+            .set(now, f64::from(state.busy - state.suspended));
         node_stats.blocked.set(now, f64::from(state.blocked));
         node_stats.yard_teu.set(now, state.present_teu as f64);
+        let slot = self.breakdown_slots[node.index()];
+        if slot != usize::MAX {
+            self.record_breakdown_levels(node, slot);
+        }
     }
 
     /// Closes every day that ends at or before `until_h`. Called before an event at `until_h` is
@@ -1109,7 +1175,12 @@ impl<'m> Simulation<'m> {
             };
         }
         for flow_stats in &mut self.stats.flows {
-            *flow_stats = FlowStats::default();
+            let mut origin_teu = flow_stats.origin_teu;
+            origin_teu.restart(now);
+            *flow_stats = FlowStats {
+                origin_teu,
+                ..FlowStats::default()
+            };
         }
         for fleet_stats in &mut self.stats.fleets {
             let mut away = fleet_stats.away;
@@ -1130,6 +1201,12 @@ impl<'m> Simulation<'m> {
         for target_stats in &mut self.stats.targets {
             target_stats.closed.restart(now);
             target_stats.slowed.restart(now);
+        }
+        for breakdown_stats in &mut self.stats.breakdowns {
+            breakdown_stats.failures = 0;
+            for level in breakdown_stats.levels_mut() {
+                level.restart(now);
+            }
         }
     }
 
@@ -1159,9 +1236,17 @@ impl<'m> Simulation<'m> {
                 level.close(now);
             }
         }
+        for flow_stats in &mut self.stats.flows {
+            flow_stats.origin_teu.close(now);
+        }
         for target_stats in &mut self.stats.targets {
             target_stats.closed.close(now);
             target_stats.slowed.close(now);
+        }
+        for breakdown_stats in &mut self.stats.breakdowns {
+            for level in breakdown_stats.levels_mut() {
+                level.close(now);
+            }
         }
         self.finish_years();
         let mut conservation = self.totals;

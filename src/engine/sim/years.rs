@@ -88,13 +88,34 @@ fn copy_totals(stats: &mut ReplicationStats, start_h: f64, at_h: f64) -> YearSta
             copy
         })
         .collect();
+    let flows = stats
+        .flows
+        .iter()
+        .map(|flow| {
+            let mut copy = flow.clone();
+            copy.origin_teu.close(at_h);
+            copy
+        })
+        .collect();
+    let breakdowns = stats
+        .breakdowns
+        .iter()
+        .map(|breakdown| {
+            let mut copy = breakdown.clone();
+            for level in copy.levels_mut() {
+                level.close(at_h);
+            }
+            copy
+        })
+        .collect();
     YearStats {
         start_h,
         end_h: at_h,
         nodes,
         routes,
-        flows: stats.flows.clone(),
+        flows,
         fleets,
+        breakdowns,
     }
 }
 

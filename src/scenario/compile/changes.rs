@@ -18,7 +18,9 @@
 //! Which parameters may change is [`changeable`]'s list: the run settings cannot (they are not
 //! parameters of the corridor). Of a disruption, the start rates and the laws of the duration
 //! and shelter may change, not its effect, targets or scheduled start
-//! ([`disruption_changeable`] says why). Of a fleet, the counts (`vessels`,
+//! ([`disruption_changeable`] says why).
+//! Nor may a node's `breakdown` parameters, or the servers of a node with breakdowns (servers
+//! under repair need rules of their own). Of a fleet, the counts (`vessels`,
 //! `trains`, a class's) and the times (`load_time`, `unload_time`, `return`, `max_wait_h`, a
 //! class's `transit` and `speed`) may change; capacities, the departure rule, the return leg and
 //! the classes themselves may not ([`fleet_changeable`] says why). Node berths may change.
@@ -146,6 +148,23 @@ pub(super) fn compile_changes<'a>(
                 "changes the fleets or their vehicle classes; a change may change their counts \
                  and times only",
             );
+        }
+        for (before, after) in base.nodes.iter().zip(&model.nodes) {
+            if before.breakdown.is_some() && before.servers != after.servers {
+                let item = parsed[k]
+                    .items
+                    .iter()
+                    .find(|item| item.path.ends_with(".servers"))
+                    .or(parsed[k].items.first());
+                diags.push(
+                    item.map(|item| item.path_span.clone()),
+                    format!("{prefix}: node.{}.servers", before.id),
+                    "the servers of a node with breakdowns cannot change at a date in this \
+                     version: servers under repair need rules of their own (planned)",
+                );
+            }
+        }
+        if diags.len() > start {
             return None;
         }
         out.push(DatedChange {
@@ -255,6 +274,10 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
             None if last == "fleet" => Some(WHOLE_FLEET),
             None => None,
         },
+        "node" if path.contains(".breakdown.") || last == "breakdown" => Some(
+            "breakdowns cannot change at a date in this version: servers under repair need rules \
+             of their own (planned)",
+        ),
         "disruption" => disruption_changeable(parts.nth(1).unwrap_or("")),
         _ => None,
     }

@@ -6,9 +6,11 @@ use toml::Spanned;
 use super::common::{Ids, check_text, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
-use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
+use crate::model::{
+    Blocks, Breakdown, Disruption, Dist, FailureClock, Interrupted, Node, NodeId, Target, Timing,
+};
 use crate::scenario::error::Diagnostics;
-use crate::scenario::schema::{HoursSpec, NodeSpec};
+use crate::scenario::schema::{BreakdownSpec, HoursSpec, NodeSpec};
 
 /// The node ids, reporting invalid and duplicate ones.
 pub(super) fn check_node_ids(nodes: &[NodeSpec], diags: &mut Diagnostics<'_>) -> Ids {
@@ -51,6 +53,14 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
     if let Some(name) = &spec.name {
         ok &= check_text(name, &format!("{path}.name"), false, diags);
     }
+    let breakdown = match &spec.breakdown {
+        Some(breakdown) => {
+            let compiled = compile_breakdown(breakdown, servers.is_some(), &path, diags);
+            ok &= compiled.is_some();
+            compiled
+        }
+        None => None,
+    };
     let service = service?;
     Some(Node {
         id: id.clone(),
@@ -66,6 +76,86 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         yard_capacity_teu,
         gauge_change: spec.gauge_change,
         service_stream: StreamId::from_name(&format!("node/{id}/service")),
+        breakdown,
+    })
+    .filter(|_| ok)
+}
+
+/// Checks a node's `[node.breakdown]` and builds it. Breakdowns need a finite number of servers
+/// (`has_servers`): each server fails on its own.
+fn compile_breakdown(
+    spec: &Spanned<BreakdownSpec>,
+    has_servers: bool,
+    node_path: &str,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Breakdown> {
+    let path = format!("{node_path}.breakdown");
+    let b = spec.get_ref();
+    let mut ok = true;
+    if !has_servers {
+        diags.push(
+            span_of(spec),
+            path.clone(),
+            "a node with unlimited servers has no servers to break down; give it `servers`",
+        );
+        ok = false;
+    }
+    let up = compile_dist(&b.up, &format!("{path}.up"), diags);
+    let repair = compile_dist(&b.repair, &format!("{path}.repair"), diags);
+    if let Some(up) = &up
+        && up.mean() <= 0.0
+    {
+        diags.push(
+            span_of(&b.up),
+            format!("{path}.up"),
+            "must have a positive mean (a server that is never up would never work)",
+        );
+        ok = false;
+    }
+    let mut choice = |value: &Option<Spanned<String>>, key: &str, allowed: &[&str]| match value {
+        None => Some(0),
+        Some(text) => match allowed.iter().position(|a| a == text.get_ref()) {
+            Some(i) => Some(i),
+            None => {
+                let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+                diags.push(
+                    span_of(text),
+                    format!("{path}.{key}"),
+                    format!(
+                        "unknown value \"{}\"; allowed: {}",
+                        text.get_ref(),
+                        list.join(", ")
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let clock = choice(&b.clock, "clock", &["always", "busy"]);
+    let interrupted = choice(
+        &b.interrupted,
+        "interrupted",
+        &["resume", "restart", "finish"],
+    );
+    let crews = optional_count(
+        &b.crews,
+        format!("{path}.crews"),
+        "1",
+        "leave crews out to repair every failed server at once",
+        diags,
+        &mut ok,
+    );
+    let (up, repair, clock, interrupted) = (up?, repair?, clock?, interrupted?);
+    Some(Breakdown {
+        up,
+        repair,
+        clock: [FailureClock::Always, FailureClock::Busy][clock],
+        interrupted: [
+            Interrupted::Resume,
+            Interrupted::Restart,
+            Interrupted::Finish,
+        ][interrupted],
+        crews,
     })
     .filter(|_| ok)
 }
@@ -181,6 +271,38 @@ mod tests {
             [
                 "3:11: node \"n\".servers: must be a whole number from 1 to 4294967295, got 0 (leave servers out for unlimited servers)",
                 "4:10: node \"n\".berths: must be a whole number from 1 to 4294967295, got -1 (leave berths out for unlimited berths)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_breakdown_is_compiled_with_its_defaults() {
+        let (got, diags) = node(
+            "servers = 2\nservice = 1\n[breakdown]\nup = { dist = \"exponential\", mean = 20 }\nrepair = 2",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let b = got.unwrap().breakdown.unwrap();
+        assert_eq!(b.up.mean(), 20.0);
+        assert_eq!(b.repair.mean(), 2.0);
+        assert_eq!(b.clock, FailureClock::Always);
+        assert_eq!(b.interrupted, Interrupted::Resume);
+        assert_eq!(b.crews, None);
+    }
+
+    #[test]
+    fn bad_breakdowns_are_reported() {
+        let (got, diags) = node(
+            "service = 1\n[breakdown]\nup = 0\nrepair = 2\nclock = \"idle\"\ninterrupted = \"abort\"\ncrews = 0",
+        );
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "4:1: node \"n\".breakdown: a node with unlimited servers has no servers to break down; give it `servers`",
+                "5:6: node \"n\".breakdown.up: must have a positive mean (a server that is never up would never work)",
+                "7:9: node \"n\".breakdown.clock: unknown value \"idle\"; allowed: \"always\", \"busy\"",
+                "8:15: node \"n\".breakdown.interrupted: unknown value \"abort\"; allowed: \"resume\", \"restart\", \"finish\"",
+                "9:9: node \"n\".breakdown.crews: must be a whole number from 1 to 4294967295, got 0 (leave crews out to repair every failed server at once)",
             ]
         );
     }
