@@ -62,6 +62,15 @@ pub(crate) enum Event {
     },
     /// A server's repair ends.
     Repaired(u32),
+    /// A vehicle's up time is over. Stale unless `token` is the vehicle's current failure token.
+    VehicleFails {
+        /// Index of the vehicle in the simulation's vehicle list.
+        vehicle: u32,
+        /// The vehicle's failure token when the event was scheduled.
+        token: u32,
+    },
+    /// A vehicle's repair ends.
+    VehicleRepaired(u32),
     /// A disruption episode may start (random starts are thinned on handling): the disruption
     /// and its start epoch (a dated change of its rates makes earlier candidates stale).
     DisruptionStart(u32, u32),

@@ -39,6 +39,10 @@ pub trait Observer {
     fn server_failed(&mut self, _time: SimTime, _node: NodeId, _server: u32) {}
     /// Server `server` of `node` was repaired (it is up again).
     fn server_repaired(&mut self, _time: SimTime, _node: NodeId, _server: u32) {}
+    /// Vehicle `vehicle` (index in the simulation's vehicle list) of `fleet` failed.
+    fn vehicle_failed(&mut self, _time: SimTime, _fleet: FleetId, _vehicle: u32) {}
+    /// Vehicle `vehicle` of `fleet` was repaired.
+    fn vehicle_repaired(&mut self, _time: SimTime, _fleet: FleetId, _vehicle: u32) {}
     /// A disruption target's state changed: whether it is closed to everything, whether it is
     /// closed to departures (true whenever `closed` is), and its capacity factor (1 when normal).
     fn target_changed(

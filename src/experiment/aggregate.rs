@@ -120,8 +120,8 @@ mod kpi_definitions {
     use crate::stats::summary::SummaryBuilder;
 
     /// A model with every scope: fleets (the first one split into two vehicle classes),
-    /// disruption targets, logged disruptions and a node with breakdowns (the first node with
-    /// finitely many servers).
+    /// disruption targets, logged disruptions, a node with breakdowns (the first node with
+    /// finitely many servers) and a fleet with breakdowns (the first).
     fn model() -> Model {
         let mut model = crate::scenario::builtin().model;
         let classes = &mut model.fleets[0].classes;
@@ -134,13 +134,15 @@ mod kpi_definitions {
             .iter_mut()
             .find(|node| node.servers.is_some())
             .expect("the builtin scenario has a node with servers");
-        node.breakdown = Some(Breakdown {
+        let breakdown = Breakdown {
             up: Dist::constant(100.0).unwrap(),
             repair: Dist::constant(5.0).unwrap(),
             clock: FailureClock::Always,
             interrupted: Interrupted::Resume,
             crews: None,
-        });
+        };
+        node.breakdown = Some(breakdown.clone());
+        model.fleets[0].breakdown = Some(breakdown);
         model
     }
 

@@ -1,6 +1,6 @@
 //! Vehicle fleets on legs: vessels (which use the berths of the ports at both ends) and trains.
 
-use super::{Dist, LegId};
+use super::{Breakdown, Dist, LegId};
 use crate::base::rng::StreamId;
 
 dense_id!(
@@ -102,6 +102,9 @@ pub struct Fleet {
     pub return_time: Dist,
     /// Stream of loading, unloading and return-trip times.
     pub stream: StreamId,
+    /// Breakdowns of its vehicles, if they fail (`[leg.fleet.breakdown]`; `interrupted` is
+    /// `Resume` or `Finish`).
+    pub breakdown: Option<Breakdown>,
 }
 
 impl Fleet {

@@ -429,6 +429,15 @@ impl Model {
             .collect()
     }
 
+    /// The fleets whose vehicles break down, in model order. Per-fleet breakdown statistics
+    /// follow this order.
+    pub fn breakdown_fleets(&self) -> Vec<FleetId> {
+        (0..self.fleets.len() as u32)
+            .map(FleetId)
+            .filter(|&f| self.fleet(f).breakdown.is_some())
+            .collect()
+    }
+
     /// Every node and leg that some disruption (or operating hours) acts on: nodes first, each in
     /// model order. Per-target statistics follow this order.
     pub fn disruption_targets(&self) -> Vec<Target> {

@@ -63,7 +63,8 @@ pub(crate) struct NodeSpec {
     pub breakdown: Option<Spanned<BreakdownSpec>>,
 }
 
-/// `[node.breakdown]`: servers that fail and are repaired.
+/// `[node.breakdown]` and `[leg.fleet.breakdown]`: servers or vehicles that fail and are
+/// repaired.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BreakdownSpec {
@@ -140,6 +141,8 @@ pub(crate) struct FleetSpec {
     pub return_leg: Option<Spanned<String>>,
     /// `[leg.fleet.classes.<id>]`: vehicle classes (ordered by id).
     pub classes: Option<Spanned<BTreeMap<String, Spanned<ClassSpec>>>>,
+    /// Breakdowns of its vehicles (default: none).
+    pub breakdown: Option<Spanned<BreakdownSpec>>,
 }
 
 /// `[leg.fleet.classes.<id>]`: one class of a fleet's vehicles. A key left out takes the

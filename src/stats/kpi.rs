@@ -53,10 +53,12 @@ pub enum Scope {
     Disruption,
     /// A node whose servers break down.
     Breakdown,
+    /// A fleet whose vehicles break down.
+    FleetBreakdown,
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 9] = [
+pub const SCOPES: [Scope; 10] = [
     Scope::Node,
     Scope::Route,
     Scope::Stage,
@@ -66,6 +68,7 @@ pub const SCOPES: [Scope; 9] = [
     Scope::Target,
     Scope::Disruption,
     Scope::Breakdown,
+    Scope::FleetBreakdown,
 ];
 
 impl Scope {
@@ -81,6 +84,7 @@ impl Scope {
             Scope::Target => "target",
             Scope::Disruption => "disruption",
             Scope::Breakdown => "breakdown",
+            Scope::FleetBreakdown => "fleet_breakdown",
         }
     }
 
@@ -99,6 +103,7 @@ impl Scope {
             Scope::Target => names(TARGET),
             Scope::Disruption => names(DISRUPTION),
             Scope::Breakdown => names(BREAKDOWN),
+            Scope::FleetBreakdown => names(FLEET_BREAKDOWN),
         }
     }
 
@@ -506,6 +511,34 @@ pub(crate) const BREAKDOWN: &[Kpi<BreakdownStats, Node>] = &[
     },
 ];
 
+/// Breakdown KPIs of a fleet whose vehicles fail (`[leg.fleet.breakdown]`), in column order.
+pub(crate) const FLEET_BREAKDOWN: &[Kpi<BreakdownStats, Fleet>] = &[
+    Kpi {
+        name: "availability",
+        about: "Share of vehicle time up (not failed or under repair).",
+        value: |x| Some(1.0 - x.stats.down.mean() / f64::from(x.entity.vehicles())),
+    },
+    Kpi {
+        name: "failures",
+        about: "Vehicle failures in the window.",
+        value: |x| Some(x.stats.failures as f64),
+    },
+    Kpi {
+        name: "down_h",
+        about: "Vehicle-hours down (under repair or waiting for a crew) in the window.",
+        value: |x| Some(x.stats.down.mean() * x.window_h),
+    },
+    Kpi {
+        name: "breakdown_aboard_share",
+        about: "Share of the TEU-hours cargo spends aboard the fleet's vehicles that it spends \
+                aboard a vehicle that is down.",
+        value: |x| {
+            let aboard = x.stats.waiting.mean();
+            (aboard > 0.0).then(|| x.stats.delay.mean() / aboard)
+        },
+    },
+];
+
 /// One per-replication KPI of a model.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KpiColumn {
@@ -530,7 +563,8 @@ pub(crate) fn stage_entity(route: &str, index: usize, stage: &str) -> String {
 }
 
 /// The per-replication KPIs of a model, in a fixed order: nodes, routes, stages, flows, fleets,
-/// disruption targets, logged disruptions, nodes with breakdowns, each in scenario order, and
+/// disruption targets, logged disruptions, nodes and fleets with breakdowns, each in scenario
+/// order, and
 /// for each entity the KPIs of its scope's table in table order.
 #[derive(Clone, Debug)]
 pub struct KpiColumns {
@@ -539,12 +573,13 @@ pub struct KpiColumns {
 
 /// The scopes reported per calendar year (`yearly.csv`): what a year's part of the window has
 /// (stages, disruption targets and episodes are reported for the whole window only).
-pub const YEARLY_SCOPES: [Scope; 5] = [
+pub const YEARLY_SCOPES: [Scope; 6] = [
     Scope::Node,
     Scope::Route,
     Scope::Flow,
     Scope::Fleet,
     Scope::Breakdown,
+    Scope::FleetBreakdown,
 ];
 
 impl KpiColumns {
@@ -587,9 +622,7 @@ impl KpiColumns {
         for (stats, fleet) in year.fleets.iter().zip(&model.fleets) {
             extend(out, FLEET, stats, fleet, window_h);
         }
-        for (stats, node) in year.breakdowns.iter().zip(model.breakdown_nodes()) {
-            extend(out, BREAKDOWN, stats, model.node(node), window_h);
-        }
+        extend_breakdowns(out, model, &year.breakdowns, window_h);
     }
 
     /// The columns of the entities of `scopes`, in the fixed order of [`KpiColumns::new`].
@@ -637,6 +670,9 @@ impl KpiColumns {
         }
         for node in model.breakdown_nodes() {
             push(Scope::Breakdown, &model.node(node).id);
+        }
+        for fleet in model.breakdown_fleets() {
+            push(Scope::FleetBreakdown, &model.fleet(fleet).id);
         }
         KpiColumns { columns }
     }
@@ -699,14 +735,31 @@ impl KpiColumns {
         {
             extend(out, DISRUPTION, durations, disruption, window_h);
         }
-        for (stats, node) in rep.breakdowns.iter().zip(model.breakdown_nodes()) {
-            extend(out, BREAKDOWN, stats, model.node(node), window_h);
-        }
+        extend_breakdowns(out, model, &rep.breakdowns, window_h);
         assert_eq!(
             out.len(),
             self.columns.len(),
             "replication statistics do not match the model's KPI columns"
         );
+    }
+}
+
+/// Appends the breakdown KPIs: the nodes' (the first entries of `stats`), then the fleets'.
+fn extend_breakdowns(
+    out: &mut Vec<Option<f64>>,
+    model: &Model,
+    stats: &[BreakdownStats],
+    window_h: f64,
+) {
+    let nodes = model.breakdown_nodes();
+    for (stats, &node) in stats.iter().zip(&nodes) {
+        extend(out, BREAKDOWN, stats, model.node(node), window_h);
+    }
+    for (stats, fleet) in stats[nodes.len().min(stats.len())..]
+        .iter()
+        .zip(model.breakdown_fleets())
+    {
+        extend(out, FLEET_BREAKDOWN, stats, model.fleet(fleet), window_h);
     }
 }
 

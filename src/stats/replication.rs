@@ -320,7 +320,10 @@ pub struct TargetStats {
     pub slowed: TimeAverage,
 }
 
-/// Breakdowns of the servers of one node in one replication (see `engine/sim/breakdown.rs`).
+/// Breakdowns of the servers of one node (see `engine/sim/breakdown.rs`), or of the vehicles of
+/// one fleet (see `engine/sim/vehicle_breakdown.rs`), in one replication. For a fleet, `down`
+/// counts vehicles, `waiting` is the TEU aboard the fleet's vehicles and `delay` the TEU aboard
+/// a vehicle that is down.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BreakdownStats {
     /// Failures (servers going down) in the window.
@@ -381,7 +384,8 @@ pub struct ReplicationStats {
     pub fleets: Vec<FleetStats>,
     /// Per disruption target, in the order of `Model::disruption_targets`.
     pub targets: Vec<TargetStats>,
-    /// Per node with breakdowns, in the order of `Model::breakdown_nodes` (empty without them).
+    /// Per node with breakdowns, in the order of `Model::breakdown_nodes`, then per fleet with
+    /// breakdowns, in the order of `Model::breakdown_fleets` (empty without them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breakdowns: Vec<BreakdownStats>,
     /// Episodes of logged disruptions, in start order.

@@ -27,6 +27,8 @@
 //! - `fleets`: vessel fleets against the exact bulk-service wait; properties of fleets on random networks.
 //! - `breakdowns`: server breakdowns against exact M/M/1 results, availability, and `restart` /
 //!   `finish` event by event.
+//! - `vehicle_breakdowns`: vehicle breakdowns: a saturated shuttle against its
+//!   alternating-renewal throughput, availability, `resume` / `finish` event by event, crews.
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `classes`: mixed fleets (vehicle classes) event by event, dated fleet and berth changes.
@@ -76,5 +78,6 @@ mod shard;
 mod sharp;
 mod sweep;
 mod variants;
+mod vehicle_breakdowns;
 mod volumes;
 mod yearly;

@@ -88,6 +88,23 @@ pub(super) struct Vehicle {
 }
 
 impl Vehicle {
+    pub(super) fn fleet(&self) -> FleetId {
+        self.fleet
+    }
+
+    pub(super) fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub(super) fn at_home(&self) -> bool {
+        self.at_home
+    }
+
+    /// When its live pending event is due.
+    pub(super) fn due(&self) -> SimTime {
+        self.due
+    }
+
     /// Whether its cargo has left the origin node (travelling, at anchorage or unloading).
     pub(super) fn departed(&self) -> bool {
         matches!(
@@ -115,6 +132,13 @@ pub(super) struct FleetState {
     far: NodeId,
     /// Next schedule slot: (week, index into the slots).
     next_slot: (u64, usize),
+}
+
+impl FleetState {
+    /// Index of its first vehicle in the simulation's vehicle list.
+    pub(super) fn first_vehicle(&self) -> u32 {
+        self.vehicles.start
+    }
 }
 
 /// Builds the vehicles and fleet states of `model`: for each fleet, each class's vehicles in
@@ -412,9 +436,21 @@ impl<'m> Simulation<'m> {
                 continue;
             }
             let delay_h = shelter.sample(&mut self.disruption_rngs[d]);
+            if let Some(health) = self.health.get_mut(v)
+                && health.paused
+            {
+                // Down at sea: the delay adds to the trip left after the repair.
+                health.left_h += delay_h;
+                continue;
+            }
             let due = self.vehicles[v].due.after(delay_h);
             self.schedule_vehicle_at(v as u32, due);
         }
+    }
+
+    /// Voids the vehicle's pending event (its load timer).
+    pub(super) fn invalidate_vehicle(&mut self, v: u32) {
+        self.invalidate(v);
     }
 
     /// Voids the vehicle's pending event (its load timer).
@@ -428,7 +464,13 @@ impl<'m> Simulation<'m> {
         if vehicle.token != token {
             return;
         }
-        match vehicle.phase {
+        if matches!(
+            vehicle.phase,
+            Phase::Unloading | Phase::Finishing | Phase::Voyage
+        ) {
+            self.vehicle_rests(v);
+        }
+        match self.vehicles[v as usize].phase {
             Phase::Unloading => self.unloading_done(v, observer),
             Phase::Finishing => self.ready(v, observer),
             Phase::Voyage => self.voyage_end(v, observer),
@@ -478,16 +520,27 @@ impl<'m> Simulation<'m> {
             if self.targets[node.index()].berthing_closed {
                 return;
             }
-            if let Some(v) = self.nodes[node.index()].gate_queue.pop_front() {
+            let gate = &self.nodes[node.index()].gate_queue;
+            if let Some(position) = gate.iter().position(|&v| self.vehicle_up(v)) {
+                let v = self.nodes[node.index()]
+                    .gate_queue
+                    .remove(position)
+                    .expect("position is in range");
                 self.berthed(v, observer);
                 continue;
             }
+            // Down vehicles keep their place but are passed over until repaired.
             let queue = &self.nodes[node.index()].berth_queue;
             let Some((position, has_work)) = queue
                 .iter()
-                .position(|&v| self.has_work_at(v, node))
+                .position(|&v| self.vehicle_up(v) && self.has_work_at(v, node))
                 .map(|p| (p, true))
-                .or_else(|| (!queue.is_empty()).then_some((0, false)))
+                .or_else(|| {
+                    queue
+                        .iter()
+                        .position(|&v| self.vehicle_up(v))
+                        .map(|p| (p, false))
+                })
             else {
                 return;
             };
@@ -574,6 +627,7 @@ impl<'m> Simulation<'m> {
                 .sample(&mut self.fleet_rngs[fleet.index()]);
             let unload_h = self.targets[node.index()].stretch(unload_h);
             self.schedule_vehicle(v, unload_h);
+            self.vehicle_works(v);
         } else {
             self.after_unload(v, observer);
         }
@@ -588,6 +642,8 @@ impl<'m> Simulation<'m> {
         }
         cargo.clear();
         self.vehicles[v as usize].cargo = cargo;
+        let fleet = self.vehicles[v as usize].fleet;
+        self.record_fleet_breakdown_levels(fleet);
         self.after_unload(v, observer);
     }
 
@@ -620,6 +676,7 @@ impl<'m> Simulation<'m> {
             vehicle.timer_expired = false;
             vehicle.slot_due = false;
             self.fleets[fleet.index()].loaders.push_back(v);
+            self.take_pending_failure(v, observer);
             self.board_loaders(fleet, observer);
             if self.vehicles[v as usize].phase == Phase::Loading {
                 self.check_departure(v, observer);
@@ -671,6 +728,7 @@ impl<'m> Simulation<'m> {
         let vehicle = &mut self.vehicles[v as usize];
         vehicle.cargo.push(boarding);
         vehicle.load_teu += teu;
+        self.record_fleet_breakdown_levels(fleet);
         if first
             && direction == Direction::Out
             && let DeparturePolicy::WhenFull {
@@ -694,6 +752,11 @@ impl<'m> Simulation<'m> {
             let Some(&v) = state.loaders.get(i) else {
                 return;
             };
+            if !self.vehicle_up(v) {
+                // A down loader takes no cargo.
+                i += 1;
+                continue;
+            }
             let mut boarded = false;
             while self.fill_one(v, Direction::Out) {
                 boarded = true;
@@ -718,7 +781,7 @@ impl<'m> Simulation<'m> {
             }
             DeparturePolicy::Schedule { .. } => vehicle.slot_due,
         };
-        if vehicle.load_teu == 0 || !triggered || !self.departures_open(v) {
+        if vehicle.load_teu == 0 || !triggered || !self.departures_open(v) || !self.vehicle_up(v) {
             return false;
         }
         self.stop_loading(fleet, v);
@@ -754,6 +817,7 @@ impl<'m> Simulation<'m> {
             let load_h = class.load_time.sample(&mut self.fleet_rngs[fleet.index()]);
             let load_h = self.targets[node.index()].stretch(load_h);
             self.schedule_vehicle(v, load_h);
+            self.vehicle_works(v);
         }
     }
 
@@ -763,7 +827,7 @@ impl<'m> Simulation<'m> {
     }
 
     fn try_depart<O: Observer>(&mut self, v: u32, observer: &mut O) {
-        if self.departures_open(v) {
+        if self.departures_open(v) && self.vehicle_up(v) {
             self.depart_vehicle(v, observer);
         }
     }
@@ -842,6 +906,7 @@ impl<'m> Simulation<'m> {
             self.record_away(fleet);
         }
         self.schedule_vehicle(v, travel_h);
+        self.vehicle_works(v);
         self.admit_vehicles(node, observer);
     }
 
@@ -922,11 +987,15 @@ impl<'m> Simulation<'m> {
         state.next_slot = (week, index);
         let next = SimTime::from_hours(week as f64 * HOURS_PER_WEEK + slots_h[index]);
         self.events.schedule(next, Event::Slot(fleet));
-        let loaded = state
-            .loaders
+        // The oldest loaded loader that is up, else the oldest loaded one (it leaves when
+        // repaired).
+        let loaders = &self.fleets[fleet.index()].loaders;
+        let loaded = |v: &u32| self.vehicles[*v as usize].load_teu > 0;
+        let loaded = loaders
             .iter()
             .copied()
-            .find(|&v| self.vehicles[v as usize].load_teu > 0);
+            .find(|v| loaded(v) && self.vehicle_up(*v))
+            .or_else(|| loaders.iter().copied().find(loaded));
         match loaded {
             Some(v) => {
                 self.vehicles[v as usize].slot_due = true;
@@ -961,6 +1030,40 @@ impl<'m> Simulation<'m> {
                 Phase::Ready => self.try_depart(v, observer),
                 _ => {}
             }
+        }
+    }
+
+    // ------------------------------------------------------------ breakdowns
+
+    /// The indices of `fleet`'s vehicles.
+    pub(super) fn fleet_vehicles(&self, fleet: FleetId) -> Range<u32> {
+        self.fleets[fleet.index()].vehicles.clone()
+    }
+
+    /// Goes on with the work vehicle `v` was doing when it failed, for `left_h` hours.
+    pub(super) fn resume_vehicle(&mut self, v: u32, left_h: f64) {
+        self.schedule_vehicle(v, left_h);
+        self.vehicle_works(v);
+    }
+
+    /// A repaired vehicle that was not working carries on from where it waited: as a loader it
+    /// takes cargo and may leave, ready it leaves if it may, waiting for a berth it may berth.
+    pub(super) fn vehicle_back_in_service<O: Observer>(&mut self, v: u32, observer: &mut O) {
+        let vehicle = &self.vehicles[v as usize];
+        let fleet = vehicle.fleet;
+        match vehicle.phase {
+            Phase::Loading if vehicle.at_home => {
+                self.board_loaders(fleet, observer);
+                if self.vehicles[v as usize].phase == Phase::Loading {
+                    self.check_departure(v, observer);
+                }
+            }
+            Phase::Ready => self.try_depart(v, observer),
+            Phase::WaitBerth => {
+                let node = self.vehicle_node(v);
+                self.admit_vehicles(node, observer);
+            }
+            _ => {}
         }
     }
 }

@@ -44,6 +44,7 @@ mod breakdown;
 mod disrupt;
 mod fleet;
 mod guard;
+mod vehicle_breakdown;
 mod years;
 
 use std::collections::VecDeque;
@@ -58,12 +59,13 @@ use super::queue::EventQueue;
 use crate::base::accumulators::TimeAverage;
 use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
-use crate::model::{Direction, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
+use crate::model::{Direction, FleetId, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
     BreakdownStats, ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats,
     RouteStats, StageStats, TargetStats,
 };
 use breakdown::{BreakdownState, Server};
+use vehicle_breakdown::{FleetRepairs, Health};
 use disrupt::TargetState;
 use fleet::{FleetState, Vehicle};
 
@@ -213,6 +215,12 @@ pub struct Simulation<'m> {
     breakdowns: Vec<BreakdownState>,
     /// Position of each node in `breakdowns` (usize::MAX without breakdowns).
     breakdown_slots: Vec<usize>,
+    /// Failure state of each vehicle (used for vehicles of fleets with breakdowns only).
+    health: Vec<Health>,
+    /// Repair state of each fleet with breakdowns (in `Model::breakdown_fleets` order).
+    fleet_repairs: Vec<FleetRepairs>,
+    /// Position of each fleet in `fleet_repairs` (usize::MAX without breakdowns).
+    fleet_breakdown_slots: Vec<usize>,
     /// TEU each flow holds at its origin, waiting for space at its first node.
     origin_teu: Vec<u64>,
     stats: ReplicationStats,
@@ -242,6 +250,16 @@ impl<'m> Simulation<'m> {
             .collect();
         let placeholder = stream(0, 0, crate::base::rng::StreamId(0));
         let (vehicles, fleets) = fleet::build(model);
+        let fleet_of: Vec<(FleetId, u32)> = vehicles
+            .iter()
+            .enumerate()
+            .map(|(v, vehicle)| {
+                let fleet = vehicle.fleet();
+                (fleet, v as u32 - fleets[fleet.index()].first_vehicle())
+            })
+            .collect();
+        let (health, fleet_repairs, fleet_breakdown_slots) =
+            vehicle_breakdown::build(model, &fleet_of);
         let (servers, breakdowns, breakdown_slots) = breakdown::build(model);
         let mut target_slots = vec![usize::MAX; model.nodes.len() + model.legs.len()];
         for (slot, target) in model.disruption_targets().into_iter().enumerate() {
@@ -277,6 +295,9 @@ impl<'m> Simulation<'m> {
             servers,
             breakdowns,
             breakdown_slots,
+            health,
+            fleet_repairs,
+            fleet_breakdown_slots,
             origin_teu: vec![0; model.flows.len()],
             stats: ReplicationStats::default(),
             totals: Conservation::default(),
@@ -487,7 +508,10 @@ impl<'m> Simulation<'m> {
                 })
                 .collect(),
             targets: vec![TargetStats::default(); model.disruption_targets().len()],
-            breakdowns: vec![BreakdownStats::default(); self.breakdowns.len()],
+            breakdowns: vec![
+                BreakdownStats::default();
+                self.breakdowns.len() + self.fleet_repairs.len()
+            ],
             disruption_log: Vec::new(),
             conservation: Conservation::default(),
             years: Vec::new(),
@@ -529,6 +553,7 @@ impl<'m> Simulation<'m> {
         self.reset_disruptions();
         self.reset_fleets();
         self.reset_breakdowns(seed, replication);
+        self.reset_vehicle_breakdowns(seed, replication);
         for (i, change) in model.changes.iter().enumerate() {
             self.events.schedule(change.at, Event::Change(i as u32));
         }
@@ -558,6 +583,10 @@ impl<'m> Simulation<'m> {
             Event::ServerDone { server, token } => self.on_server_done(server, token, observer),
             Event::ServerFails { server, token } => self.on_server_fails(server, token, observer),
             Event::Repaired(server) => self.on_repaired(server, observer),
+            Event::VehicleFails { vehicle, token } => {
+                self.on_vehicle_fails(vehicle, token, observer)
+            }
+            Event::VehicleRepaired(vehicle) => self.on_vehicle_repaired(vehicle, observer),
         }
     }
 

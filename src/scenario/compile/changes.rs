@@ -19,8 +19,8 @@
 //! parameters of the corridor). Of a disruption, the start rates and the laws of the duration
 //! and shelter may change, not its effect, targets or scheduled start
 //! ([`disruption_changeable`] says why).
-//! Nor may a node's `breakdown` parameters, or the servers of a node with breakdowns (servers
-//! under repair need rules of their own). Of a fleet, the counts (`vessels`,
+//! Nor may a node's or a fleet's `breakdown` parameters, the servers of a node with breakdowns
+//! or the vehicle counts of a fleet with breakdowns (units under repair need rules of their own). Of a fleet, the counts (`vessels`,
 //! `trains`, a class's) and the times (`load_time`, `unload_time`, `return`, `max_wait_h`, a
 //! class's `transit` and `speed`) may change; capacities, the departure rule, the return leg and
 //! the classes themselves may not ([`fleet_changeable`] says why). Node berths may change.
@@ -161,6 +161,26 @@ pub(super) fn compile_changes<'a>(
                     format!("{prefix}: node.{}.servers", before.id),
                     "the servers of a node with breakdowns cannot change at a date in this \
                      version: servers under repair need rules of their own (planned)",
+                );
+            }
+        }
+        for (before, after) in base.fleets.iter().zip(&model.fleets) {
+            let same_counts = before
+                .classes
+                .iter()
+                .zip(&after.classes)
+                .all(|(a, b)| a.vehicles == b.vehicles);
+            if before.breakdown.is_some() && !same_counts {
+                let item = parsed[k]
+                    .items
+                    .iter()
+                    .find(|item| item.path.ends_with(".vessels") || item.path.ends_with(".trains"))
+                    .or(parsed[k].items.first());
+                diags.push(
+                    item.map(|item| item.path_span.clone()),
+                    format!("{prefix}: leg.{}.fleet", before.id),
+                    "the vehicle counts of a fleet with breakdowns cannot change at a date in this \
+                     version: vehicles under repair need rules of their own (planned)",
                 );
             }
         }
@@ -348,6 +368,10 @@ fn fleet_changeable(rest: &str) -> Option<&'static str> {
              it cannot change at a date",
         ),
         "from" | "from_day" => Some("a class's `from` is itself a date; write it in the scenario"),
+        "breakdown" => Some(
+            "breakdowns cannot change at a date in this version: vehicles under repair need rules \
+             of their own (planned)",
+        ),
         _ => Some("this part of a fleet cannot change at a date"),
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use toml::Spanned;
 
+use super::breakdowns::{Unit, compile_breakdown};
 use super::common::{Ids, Span, UNUSABLE, count_in, positive_count, sorted_keys, span_of};
 use super::distributions::{compile_dist, zero};
 use super::limits::MAX_HORIZON_DAYS;
@@ -100,10 +101,34 @@ fn compile_fleet(
     let leg = &legs[index];
     let (return_leg, return_leg_ok) = return_leg(spec, path, leg, legs, context.leg_ids, diags);
     let return_time = return_time(spec, path, leg, return_leg, diags);
+    let breakdown = match &spec.breakdown {
+        Some(b) => {
+            let compiled = compile_breakdown(b, Unit::Vehicle, path, diags);
+            if let Some((_, classes)) = &classes
+                && classes.iter().any(|c| c.enters_h > 0.0)
+            {
+                diags.push(
+                    span_of(b),
+                    format!("{path}.breakdown"),
+                    "a fleet whose vehicles break down cannot have a class entering service \
+                     later in this version (vehicles under repair need rules of their own)",
+                );
+            }
+            Some(compiled)
+        }
+        None => None,
+    };
     let (kind, classes) = classes?;
     let (Some(policy), true) = (policy, return_leg_ok) else {
         return None;
     };
+    let breakdown = match breakdown {
+        Some(compiled) => Some(compiled?),
+        None => None,
+    };
+    if breakdown.is_some() && classes.iter().any(|c| c.enters_h > 0.0) {
+        return None;
+    }
     Some(Fleet {
         id: leg_id.to_string(),
         kind,
@@ -113,6 +138,7 @@ fn compile_fleet(
         policy,
         return_time: return_time?,
         stream: StreamId::from_name(&format!("fleet/{leg_id}")),
+        breakdown,
     })
 }
 

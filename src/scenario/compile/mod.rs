@@ -23,6 +23,7 @@
 //! `[[uncertain]]`) are not part of the model: this pass only accepts their names, and
 //! `study::sections` checks them.
 
+mod breakdowns;
 mod changes;
 mod common;
 mod disruptions;

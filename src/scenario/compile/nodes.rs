@@ -3,14 +3,15 @@
 
 use toml::Spanned;
 
+use super::breakdowns::{Unit, compile_breakdown};
 use super::common::{Ids, check_text, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
 use crate::model::{
-    Blocks, Breakdown, Disruption, Dist, FailureClock, Interrupted, Node, NodeId, Target, Timing,
+    Blocks, Disruption, Dist, Node, NodeId, Target, Timing,
 };
 use crate::scenario::error::Diagnostics;
-use crate::scenario::schema::{BreakdownSpec, HoursSpec, NodeSpec};
+use crate::scenario::schema::{HoursSpec, NodeSpec};
 
 /// The node ids, reporting invalid and duplicate ones.
 pub(super) fn check_node_ids(nodes: &[NodeSpec], diags: &mut Diagnostics<'_>) -> Ids {
@@ -55,7 +56,15 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
     }
     let breakdown = match &spec.breakdown {
         Some(breakdown) => {
-            let compiled = compile_breakdown(breakdown, servers.is_some(), &path, diags);
+            if servers.is_none() {
+                diags.push(
+                    span_of(breakdown),
+                    format!("{path}.breakdown"),
+                    "a node with unlimited servers has no servers to break down; give it `servers`",
+                );
+            }
+            let compiled = compile_breakdown(breakdown, Unit::Server, &path, diags)
+                .filter(|_| servers.is_some());
             ok &= compiled.is_some();
             compiled
         }
@@ -81,84 +90,6 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
     .filter(|_| ok)
 }
 
-/// Checks a node's `[node.breakdown]` and builds it. Breakdowns need a finite number of servers
-/// (`has_servers`): each server fails on its own.
-fn compile_breakdown(
-    spec: &Spanned<BreakdownSpec>,
-    has_servers: bool,
-    node_path: &str,
-    diags: &mut Diagnostics<'_>,
-) -> Option<Breakdown> {
-    let path = format!("{node_path}.breakdown");
-    let b = spec.get_ref();
-    let mut ok = true;
-    if !has_servers {
-        diags.push(
-            span_of(spec),
-            path.clone(),
-            "a node with unlimited servers has no servers to break down; give it `servers`",
-        );
-        ok = false;
-    }
-    let up = compile_dist(&b.up, &format!("{path}.up"), diags);
-    let repair = compile_dist(&b.repair, &format!("{path}.repair"), diags);
-    if let Some(up) = &up
-        && up.mean() <= 0.0
-    {
-        diags.push(
-            span_of(&b.up),
-            format!("{path}.up"),
-            "must have a positive mean (a server that is never up would never work)",
-        );
-        ok = false;
-    }
-    let mut choice = |value: &Option<Spanned<String>>, key: &str, allowed: &[&str]| match value {
-        None => Some(0),
-        Some(text) => match allowed.iter().position(|a| a == text.get_ref()) {
-            Some(i) => Some(i),
-            None => {
-                let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
-                diags.push(
-                    span_of(text),
-                    format!("{path}.{key}"),
-                    format!(
-                        "unknown value \"{}\"; allowed: {}",
-                        text.get_ref(),
-                        list.join(", ")
-                    ),
-                );
-                None
-            }
-        },
-    };
-    let clock = choice(&b.clock, "clock", &["always", "busy"]);
-    let interrupted = choice(
-        &b.interrupted,
-        "interrupted",
-        &["resume", "restart", "finish"],
-    );
-    let crews = optional_count(
-        &b.crews,
-        format!("{path}.crews"),
-        "1",
-        "leave crews out to repair every failed server at once",
-        diags,
-        &mut ok,
-    );
-    let (up, repair, clock, interrupted) = (up?, repair?, clock?, interrupted?);
-    Some(Breakdown {
-        up,
-        repair,
-        clock: [FailureClock::Always, FailureClock::Busy][clock],
-        interrupted: [
-            Interrupted::Resume,
-            Interrupted::Restart,
-            Interrupted::Finish,
-        ][interrupted],
-        crews,
-    })
-    .filter(|_| ok)
-}
 
 /// Compiles the operating hours of every node that has them, in node order.
 pub(super) fn compile_all_hours(
@@ -245,6 +176,7 @@ pub(crate) fn parse_time_of_day(text: &str) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{FailureClock, Interrupted};
     use crate::scenario::compile::common::testing::run;
 
     fn node(text: &str) -> (Option<Node>, Vec<String>) {
