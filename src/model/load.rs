@@ -232,7 +232,7 @@ pub fn loads_between(model: &Model, from: SimTime, to: SimTime, every_class: boo
 
 /// Mean share of its capacity a node or leg keeps under its operating hours and random
 /// disruptions.
-fn availability(model: &Model, target: Target) -> f64 {
+pub(super) fn availability(model: &Model, target: Target) -> f64 {
     let mut share = 1.0;
     for disruption in model
         .disruptions

@@ -32,6 +32,7 @@ pub(crate) mod calendar;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
+pub mod capacity;
 pub mod load;
 
 pub use breakdown::{Breakdown, FailureClock, Interrupted};

@@ -37,6 +37,7 @@ use ::csv::ByteRecord;
 use super::files::{AtomicFile, OutputDir};
 use crate::base::Estimate;
 use crate::experiment::{Replication, Results};
+use crate::model::capacity::CapacityPeriod;
 use crate::model::{Model, Target};
 use crate::stats::daily::{DAYS_PER_WEEK, Daily, DayStat, HalfWidths};
 use crate::stats::kpi::{KpiColumns, KpiSummary, PERCENTILES, Scope};
@@ -45,6 +46,8 @@ use crate::stats::{ReplicationStats, Summary};
 
 /// `yearly.csv` (only when the window spans more than one calendar year).
 pub(crate) const YEARLY_CSV: &str = "yearly.csv";
+/// `capacity.csv`: the nominal capacity of each node and fleet (`model::capacity`).
+pub(crate) const CAPACITY_CSV: &str = "capacity.csv";
 /// `replications.csv`.
 pub(crate) const REPLICATIONS_CSV: &str = "replications.csv";
 /// `disruptions.csv`.
@@ -767,7 +770,67 @@ pub(crate) fn write_tables(
     if !summary.yearly.is_empty() {
         files.push(write_yearly(out, &summary.yearly)?);
     }
+    files.push(write_capacity(out, &summary.capacity)?);
     Ok(files)
+}
+
+/// `capacity.csv`: one row per node or fleet per period, then one row per route per period
+/// naming the resource that binds first (`kind` = `route`).
+fn write_capacity(out: &OutputDir, periods: &[CapacityPeriod]) -> io::Result<AtomicFile> {
+    let mut writer = Writer::from_writer(out.create(CAPACITY_CSV)?);
+    let mut record = Record::default();
+    for column in [
+        "from_day",
+        "to_day",
+        "kind",
+        "id",
+        "capacity_teu_per_year",
+        "demand_teu_per_year",
+        "utilization",
+        "headroom_teu_per_year",
+        "saturates_at_demand_x",
+        "binding_kind",
+        "binding_id",
+    ] {
+        record.text(column);
+    }
+    record.write(&mut writer)?;
+    for period in periods {
+        for r in &period.resources {
+            record.clear();
+            record.float(Some(period.from_day));
+            record.float(Some(period.to_day));
+            record.text(&r.kind);
+            record.text(&r.id);
+            record.float(Some(r.capacity_teu_per_year));
+            record.float(Some(r.demand_teu_per_year));
+            record.float(r.utilization);
+            record.float(Some(r.headroom_teu_per_year));
+            record.float(r.saturates_at_demand_x);
+            record.text("");
+            record.text("");
+            record.write(&mut writer)?;
+        }
+        for route in &period.routes {
+            record.clear();
+            record.float(Some(period.from_day));
+            record.float(Some(period.to_day));
+            record.text("route");
+            record.text(&route.route);
+            for _ in 0..4 {
+                record.float(None);
+            }
+            record.float(route.saturates_at_demand_x);
+            let (kind, id) = route
+                .binding
+                .as_ref()
+                .map_or(("", ""), |(k, i)| (k.as_str(), i.as_str()));
+            record.text(kind);
+            record.text(id);
+            record.write(&mut writer)?;
+        }
+    }
+    into_file(writer)
 }
 
 /// `yearly.csv`, long format: one row per calendar year, entity and KPI, with the year's dates

@@ -7,6 +7,7 @@ use super::json::RunReport;
 use super::text::pm;
 use crate::base::Estimate;
 use crate::model::VehicleKind;
+use crate::model::capacity::CapacityPeriod;
 use crate::stats::Summary;
 use crate::stats::kpi::Scope;
 use crate::stats::summary::RouteSummary;
@@ -283,6 +284,13 @@ pub fn render(report: &RunReport) -> String {
         );
     }
 
+    if let Some(period) = summary.capacity.last()
+        && !period.resources.is_empty()
+    {
+        out.push('\n');
+        render_capacity(period, summary.capacity.len() > 1, &mut out);
+    }
+
     let mut staged = summary
         .routes
         .iter()
@@ -421,4 +429,52 @@ pub fn render_precision(precision: &crate::experiment::PrecisionReport) -> Strin
     }
     table.render(&mut out);
     out
+}
+
+/// The nominal capacity table of one period (`model::capacity`), and per binding resource the
+/// routes it binds first.
+fn render_capacity(period: &CapacityPeriod, last_of_several: bool, out: &mut String) {
+    let mut table = Table::new(&[
+        "capacity",
+        "TEU/yr",
+        "demand TEU/yr",
+        "utilization %",
+        "saturates at demand x",
+    ]);
+    for r in &period.resources {
+        table.row(vec![
+            format!("{} ({})", r.id, r.kind),
+            format!("{:.0}", r.capacity_teu_per_year),
+            format!("{:.0}", r.demand_teu_per_year),
+            r.utilization
+                .map_or_else(|| "-".to_string(), |u| format!("{:.0}", 100.0 * u)),
+            r.saturates_at_demand_x
+                .map_or_else(|| "-".to_string(), |x| format!("{x:.2}")),
+        ]);
+    }
+    table.render(out);
+    let mut binding: Vec<(&(String, String), Vec<&str>)> = Vec::new();
+    for route in &period.routes {
+        if let Some(b) = &route.binding {
+            match binding.iter_mut().find(|(k, _)| *k == b) {
+                Some((_, routes)) => routes.push(&route.route),
+                None => binding.push((b, vec![&route.route])),
+            }
+        }
+    }
+    for ((kind, id), routes) in binding {
+        let _ = writeln!(out, "binds first: {id} ({kind}) on {}", routes.join(", "));
+    }
+    let when = if last_of_several {
+        format!(
+            "for days {:.0}-{:.0}, the last period of the run; capacity.csv has every period",
+            period.from_day, period.to_day
+        )
+    } else {
+        "over the run".to_string()
+    };
+    let _ = writeln!(
+        out,
+        "(nominal capacity from the scenario alone, {when}: servers or vehicles over the mean service or round trip, less closures and breakdowns; an upper bound, see docs/scenario.md)"
+    );
 }

@@ -174,6 +174,10 @@ pub struct Summary {
     /// of each year's part, in time order (absent within one year).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub yearly: Vec<YearSummary>,
+    /// The nominal capacity of each node and fleet and the resource that binds first on each
+    /// route, from the model alone, per period of the run (`model::capacity`).
+    #[serde(default)]
+    pub capacity: Vec<crate::model::capacity::CapacityPeriod>,
 }
 
 impl Summary {
@@ -485,6 +489,7 @@ impl SummaryBuilder {
                     kpis: across.finish(),
                 })
                 .collect(),
+            capacity: crate::model::capacity::capacity_by_period(model),
         }
     }
 }
