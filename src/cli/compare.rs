@@ -2,7 +2,9 @@
 //! writes nothing), run each with the base's seed and replications (common random numbers),
 //! compute the paired differences ([`corridor::study::compare`]), write `compare.json`,
 //! `compare.csv` and `charts/compare.svg|png`, print the table of the headline KPIs (or of
-//! those chosen with `--kpi`, checked against the scenarios' columns before any work).
+//! those chosen with `--kpi`, checked against the scenarios' columns before any work). With
+//! `--shard I/K`, only that shard of every scenario, for `corridor merge`, which rebuilds the
+//! scenarios from the shards ([`merge`]) and writes the files through the same [`finish`].
 
 use std::fmt::Write as _;
 use std::io::Write;

@@ -1,7 +1,9 @@
 //! `corridor sensitivity`: read the scenario document and its `[[uncertain]]` entries, build and
 //! check every variant of the one-at-a-time and Morris designs, claim the output directory, run
 //! every variant with common random numbers, then write the tables, the charts and the JSON
-//! files.
+//! files. With `--shard I/K`, only that shard of every variant, for `corridor merge`, which
+//! rebuilds the variants from the shards' definition ([`merge`]) and writes the files through
+//! the same [`finish`].
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -135,7 +137,10 @@ impl Plan {
             variants.push(label, loaded);
         }
         if self.base_for_kpis {
-            variants.push("the scenario (for the default KPIs)".to_string(), &self.base);
+            variants.push(
+                "the scenario (for the default KPIs)".to_string(),
+                &self.base,
+            );
         }
         variants
     }
@@ -250,14 +255,7 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
     let variants = plan.variants();
     let out = study::claim_merge(set, args, &plan.base.hash, &variants)?;
     let samples = study::merged_samples(set, args, &variants)?;
-    finish(
-        plan,
-        config,
-        &samples,
-        out,
-        &args.charts,
-        args.output.quiet,
-    )
+    finish(plan, config, &samples, out, &args.charts, args.output.quiet)
 }
 
 /// The one-at-a-time and Morris results from the samples of the variants (in the order of
@@ -279,7 +277,12 @@ fn finish(
     } else {
         sweep::default_kpis(base_sample)
     };
-    let run = Provenance::new(&plan.file, &plan.base.hash, config, std::env::args().collect());
+    let run = Provenance::new(
+        &plan.file,
+        &plan.base.hash,
+        config,
+        std::env::args().collect(),
+    );
     let mut written = Vec::new();
     let mut stdout = std::io::stdout().lock();
     if plan.oat {

@@ -1,7 +1,9 @@
 //! `corridor sweep`: read the scenario document, take the parameters from the flags or its
 //! `[sweep]`, check every point and the KPI names, claim the output directory, run every point
 //! with common random numbers, then write `sweep.csv`, the charts and `sweep.json` (last).
-//! Also the pieces `corridor sensitivity` shares: run settings and writing a study's files.
+//! With `--shard I/K`, only that shard of every point, for `corridor merge`, which rebuilds the
+//! points from the shards' definition ([`merge`]) and writes the files through the same
+//! [`finish`]. The run settings and the shard handling every study shares are in `cli::study`.
 
 use std::io::Write;
 use std::process::ExitCode;

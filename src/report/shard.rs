@@ -463,7 +463,10 @@ impl ShardSet {
                 first.provenance.replications
             )));
         }
-        check_complete(shards.iter().map(|(dir, m)| (dir.as_path(), m.shard)), count)?;
+        check_complete(
+            shards.iter().map(|(dir, m)| (dir.as_path(), m.shard)),
+            count,
+        )?;
         for (dir, m) in &shards {
             let expected = m
                 .shard

@@ -86,8 +86,7 @@ struct SampleRows {
 impl SampleRows {
     fn push(&mut self, replication: &Replication) {
         self.rows.push(replication.kpi_row.clone());
-        self.years
-            .resize(replication.year_rows.len(), Vec::new());
+        self.years.resize(replication.year_rows.len(), Vec::new());
         for (rows, row) in self.years.iter_mut().zip(&replication.year_rows) {
             rows.push(row.clone());
         }

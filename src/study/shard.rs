@@ -331,12 +331,7 @@ impl StudyShardSet {
         };
         for (dir, m) in &shards[1..] {
             if m.study.command() != first.study.command() {
-                return Err(inconsistent(
-                    "command",
-                    describe(first),
-                    dir,
-                    describe(m),
-                ));
+                return Err(inconsistent("command", describe(first), dir, describe(m)));
             }
             let checks: [(&str, String, String); 5] = [
                 (
@@ -407,7 +402,10 @@ impl StudyShardSet {
                 first_dir.display(),
             )));
         }
-        check_complete(shards.iter().map(|(dir, m)| (dir.as_path(), m.shard)), count)?;
+        check_complete(
+            shards.iter().map(|(dir, m)| (dir.as_path(), m.shard)),
+            count,
+        )?;
         for (dir, m) in &shards {
             let expected = m.shard.replications(u64::from(replications)).count;
             if m.shard_replications != expected {

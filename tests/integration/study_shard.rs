@@ -23,7 +23,12 @@ fn assert_same_study_files(a: &Path, b: &Path) {
                 json_without(&x, &["command_line"]),
                 json_without(&y, &["command_line"]),
             );
-            assert!(jx == jy, "{name} differs between {} and {}", a.display(), b.display());
+            assert!(
+                jx == jy,
+                "{name} differs between {} and {}",
+                a.display(),
+                b.display()
+            );
             // And the text is the same apart from that field: the same serialisation.
             let strip = |path: &Path| {
                 let text = std::fs::read_to_string(path).unwrap();
@@ -46,12 +51,7 @@ fn assert_same_study_files(a: &Path, b: &Path) {
 /// Runs `corridor <args> -o <dir/name>` and returns the output directory.
 fn study(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let out = dir.join(name);
-    corridor()
-        .args(args)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .success();
+    corridor().args(args).arg("-o").arg(&out).assert().success();
     out
 }
 
@@ -185,7 +185,9 @@ fn sweep_shards_merged_equal_the_single_sweep_even_when_the_scenario_extends_ano
     let merged = dir.path().join("merged");
     merge(&[&shards[1], &shards[0]], &merged)
         .success()
-        .stdout(predicate::str::contains("Merged 2 shards of the sweep study (3 variants"));
+        .stdout(predicate::str::contains(
+            "Merged 2 shards of the sweep study (3 variants",
+        ));
     assert_same_study_files(&single, &merged);
     // Two parameters (a grid), from the flags.
     let scenario = scenario_file(dir.path(), "grid.toml", &station(2, 1.0));
@@ -348,7 +350,13 @@ fn merge_refuses_study_shards_that_are_incomplete_duplicated_or_of_different_stu
     // Another study command on the same scenario.
     let compare = shard(
         &dir.path().join("compare"),
-        &["compare", "-r", "4", scenario.to_str().unwrap(), scenario.to_str().unwrap()],
+        &[
+            "compare",
+            "-r",
+            "4",
+            scenario.to_str().unwrap(),
+            scenario.to_str().unwrap(),
+        ],
         "1/2",
     );
     refused(&[&a, &compare], "they differ in command: ");
@@ -377,14 +385,22 @@ fn bad_study_shard_values_are_errors_without_output() {
     );
     let out = dir.path().join("out");
     for (command, value, message) in [
-        ("sweep", "3/2", "invalid --shard 3/2: shards are numbered from 0"),
+        (
+            "sweep",
+            "3/2",
+            "invalid --shard 3/2: shards are numbered from 0",
+        ),
         ("sweep", "x", "invalid --shard x: expected INDEX/COUNT"),
         (
             "sweep",
             "0/5",
             "--shard 0/5: a study of 4 replications per variant can be split into at most 4 shards",
         ),
-        ("compare", "1/0", "invalid --shard 1/0: the shard count must be at least 1"),
+        (
+            "compare",
+            "1/0",
+            "invalid --shard 1/0: the shard count must be at least 1",
+        ),
         (
             "sensitivity",
             "2/1",
