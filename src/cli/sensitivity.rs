@@ -243,6 +243,15 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
     let columns = KpiColumns::new(&base.model);
     let requested = sweep::resolve_kpis(columns.columns(), kpis).with_context(context)?;
     let config = set.config();
+    // The design's size comes from a file: no larger than the variants the shards list (whose
+    // number is bounded by the manifest's size), checked before it is drawn.
+    let listed = set.manifest().variants.len() as u64;
+    if *morris && u64::from(*trajectories) * (parameters.len() as u64 + 1) > listed {
+        bail!(
+            "cannot merge: the shards' Morris design ({trajectories} trajectories of {} points) has more runs than the {listed} variants they list",
+            parameters.len() + 1
+        );
+    }
     let design = if *morris {
         Some(
             MorrisDesign::new(parameters.len(), *trajectories, *levels, config.seed)

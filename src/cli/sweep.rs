@@ -161,6 +161,18 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
     let (doc, base) = study::rebuilt(scenario)?;
     let design = SweepDesign::new(params.clone())
         .with_context(|| format!("the shards' sweep of {}", doc.file()))?;
+    // The grid's size comes from a file: no larger than the variants the shards list (whose
+    // number is bounded by the manifest's size), checked before the points are made.
+    let listed = set.manifest().variants.len() as u64;
+    let grid = design
+        .params
+        .iter()
+        .fold(1_u64, |n, p| n.saturating_mul(p.values.len() as u64));
+    if grid > listed {
+        anyhow::bail!(
+            "cannot merge: the shards' sweep has {grid} points, but they list {listed} variants"
+        );
+    }
     let columns = KpiColumns::new(&base.model);
     let requested = sweep::resolve_kpis(columns.columns(), kpis)
         .with_context(|| format!("the shards' sweep of {}", doc.file()))?;

@@ -470,6 +470,46 @@ fn merge_detects_damaged_or_consistently_edited_study_shards() {
             "variant 2 of its study is node.station.servers = 4",
         ));
     assert!(!out.exists());
+    // A grid larger than the variants listed (edited in both): refused before it is built.
+    let (a, b) = sweep_shards(dir.path(), "grid", &scenario, &[]);
+    edit_manifests(&[&a, &b], |m| {
+        m["study"]["params"][0]["values"] = (1..=1000).map(f64::from).collect::<Vec<_>>().into()
+    });
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the shards' sweep has 1000 points, but they list 3 variants",
+        ));
+    assert!(!out.exists());
+    // So is a Morris design larger than the variants listed.
+    let uncertain = scenario_file(
+        dir.path(),
+        "uncertain.toml",
+        &format!("{}\n{UNCERTAIN}", station(3, 1.0)),
+    );
+    let morris = [
+        "sensitivity",
+        uncertain.to_str().unwrap(),
+        "-r",
+        "2",
+        "--method",
+        "morris",
+        "--trajectories",
+        "2",
+        "--kpi",
+        "node/station/wait_mean_h",
+    ];
+    let here = dir.path().join("morris");
+    let (a, b) = (shard(&here, &morris, "0/2"), shard(&here, &morris, "1/2"));
+    edit_manifests(&[&a, &b], |m| {
+        m["study"]["trajectories"] = 4_000_000_000_u32.into()
+    });
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "the shards' Morris design (4000000000 trajectories of 3 points) has more runs than the 6 variants they list",
+        ));
+    assert!(!out.exists());
     // A manifest of another format version.
     let (a, b) = sweep_shards(dir.path(), "version", &scenario, &[]);
     edit_manifests(&[&b], |m| m["provenance"]["format_version"] = 99.into());
