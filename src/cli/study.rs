@@ -134,10 +134,10 @@ pub(super) fn run(
     };
     let started = Instant::now();
     let out_path = out.target().to_path_buf();
+    // Its errors name the file not written, or the replication that stopped.
     let data = write_shard(out.dir(), &variants.models, runner, config, shard, |_| {
         progress.inc()
-    })
-    .with_context(|| format!("cannot write the shard to {}", out_path.display()))?;
+    })?;
     let command = definition.study.command();
     let manifest = StudyShardManifest {
         format: STUDY_SHARD_FORMAT.to_string(),

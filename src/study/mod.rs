@@ -100,7 +100,8 @@ impl SampleBuilder {
             config,
             aggregate: Aggregate::new(model),
             rows: SampleRows {
-                rows: Vec::with_capacity(config.replications as usize),
+                // A merge takes `config` from a file: reserve no more than a typical study needs.
+                rows: Vec::with_capacity(config.replications.min(1 << 12) as usize),
                 years: Vec::new(),
             },
         }
