@@ -510,6 +510,19 @@ fn merge_detects_damaged_or_consistently_edited_study_shards() {
             "the shards' Morris design (4000000000 trajectories of 3 points) has more runs than the 6 variants they list",
         ));
     assert!(!out.exists());
+    // A replication count edited in both (shard sizes to match): the data ends, no memory is
+    // reserved for the count.
+    let (a, b) = sweep_shards(dir.path(), "count", &scenario, &[]);
+    edit_manifests(&[&a, &b], |m| {
+        m["provenance"]["replications"] = 4_000_000_000_u32.into();
+        m["shard_replications"] = 2_000_000_000_u32.into();
+    });
+    merge(&[&a, &b], &out)
+        .code(1)
+        .stderr(predicate::str::contains(
+            "replications-0000.jsonl.gz: ends before replication 4 (truncated?)",
+        ));
+    assert!(!out.exists());
     // A manifest of another format version.
     let (a, b) = sweep_shards(dir.path(), "version", &scenario, &[]);
     edit_manifests(&[&b], |m| m["provenance"]["format_version"] = 99.into());
