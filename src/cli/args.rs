@@ -130,7 +130,8 @@ pub struct OutputArgs {
 /// `corridor merge`.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// Shard result directories (one per shard, each written by `run --shard`).
+    /// Shard result directories: one per shard, all written by `run --shard` or all by the same
+    /// study (`compare`, `sweep` or `sensitivity` with `--shard`).
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
     /// Output directory and verbosity.
@@ -210,6 +211,10 @@ pub struct StudyArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
     pub threads: Option<u32>,
+    /// Run only shard INDEX of COUNT: replications INDEX, INDEX+COUNT, ... (INDEX from 0) of every
+    /// variant, and write a partial result for `corridor merge`, which writes the study's files.
+    #[arg(long, value_name = "INDEX/COUNT")]
+    pub shard: Option<String>,
     /// Output directory and verbosity.
     #[command(flatten)]
     pub output: OutputArgs,

@@ -2,7 +2,9 @@
 //! writes nothing), run each with the base's seed and replications (common random numbers),
 //! compute the paired differences ([`corridor::study::compare`]), write `compare.json`,
 //! `compare.csv` and `charts/compare.svg|png`, print the table of the headline KPIs (or of
-//! those chosen with `--kpi`, checked against the scenarios' columns before any work).
+//! those chosen with `--kpi`, checked against the scenarios' columns before any work). With
+//! `--shard I/K`, only that shard of every scenario, for `corridor merge`, which rebuilds the
+//! scenarios from the shards ([`merge`]) and writes the files through the same [`finish`].
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -11,80 +13,187 @@ use std::process::ExitCode;
 use anyhow::Context;
 use corridor::base::CONFIDENCE;
 use corridor::plot::{self};
-use corridor::report::Provenance;
-use corridor::scenario::LoadedScenario;
+use corridor::report::{Provenance, ResultDir};
+use corridor::scenario::{Document, LoadedScenario};
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
-use corridor::study::sections;
-use corridor::study::{
-    self,
-    compare::{
-        COMPARE_CSV, COMPARE_JSON, Comparison, ScenarioRef, VariantComparison, compare,
-        headline_columns, selected_columns, setting_notes,
-    },
+use corridor::study::Sample;
+use corridor::study::compare::{
+    COMPARE_CSV, COMPARE_JSON, Comparison, ScenarioRef, VariantComparison, compare,
+    headline_columns, selected_columns, setting_notes,
 };
+use corridor::study::sections::StudySections;
+use corridor::study::shard::{ScenarioFiles, StudyDefinition, StudyShardSet};
 
-use super::args::CompareArgs;
-use super::progress::Progress;
-use super::study::{charts, settings, write_study};
+use super::args::{ChartArgs, CompareArgs, MergeArgs};
+use super::study::{self, Definition, Ran, Variants, charts, settings, write_study};
+
+/// The scenarios of a comparison and what the command line chose about them: what its files
+/// depend on besides the seed and replications.
+struct Inputs {
+    base: LoadedScenario,
+    variants: Vec<LoadedScenario>,
+    /// `--kpi`.
+    kpi: Vec<String>,
+    /// Whether `--seed` was given.
+    seed_given: bool,
+}
+
+/// A `--kpi` selection, or the headline KPIs of the base.
+type Selection = Option<Box<dyn Fn(&KpiColumn) -> bool>>;
+
+impl Inputs {
+    /// Checks `--kpi` against every scenario's columns (before any work).
+    fn selection(&self) -> anyhow::Result<Selection> {
+        if self.kpi.is_empty() {
+            return Ok(None);
+        }
+        let mut columns: Vec<KpiColumn> = Vec::new();
+        for loaded in std::iter::once(&self.base).chain(&self.variants) {
+            for column in KpiColumns::new(&loaded.model).columns() {
+                if !columns.contains(column) {
+                    columns.push(column.clone());
+                }
+            }
+        }
+        let selection = selected_columns(&self.kpi, &columns).context("invalid --kpi")?;
+        Ok(Some(Box::new(selection)))
+    }
+
+    /// The scenarios in the order they are run: the base, then each variant.
+    fn variants(&self) -> Variants<'_> {
+        let mut variants = Variants::default();
+        variants.push(format!("base {}", self.base.file), &self.base);
+        for variant in &self.variants {
+            variants.push(variant.file.clone(), variant);
+        }
+        variants
+    }
+}
+
+/// Reads and compiles the scenario at `path` (with its study sections, as `corridor run` does).
+fn load(path: &std::path::Path, what: &str) -> anyhow::Result<(Document, LoadedScenario)> {
+    let context = || format!("cannot load {what} scenario {}", path.display());
+    let doc = Document::read(path).with_context(context)?;
+    let loaded = doc.compile_checked().with_context(context)?;
+    Ok((doc, loaded))
+}
 
 /// Runs the `compare` subcommand.
 pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
-    let base = sections::load(&args.base)
-        .with_context(|| format!("cannot load base scenario {}", args.base.display()))?;
-    let variants: Vec<LoadedScenario> = args
-        .variants
-        .iter()
-        .map(|path| {
-            sections::load(path)
-                .with_context(|| format!("cannot load variant scenario {}", path.display()))
-        })
-        .collect::<anyhow::Result<_>>()?;
-    let study = &args.study;
-    let (config, runner) = settings(study, &base.model)
-        .with_context(|| format!("base scenario {}", args.base.display()))?;
-    // Check --kpi against every scenario's columns before any work.
-    let mut columns: Vec<KpiColumn> = Vec::new();
-    for loaded in std::iter::once(&base).chain(&variants) {
-        for column in KpiColumns::new(&loaded.model).columns() {
-            if !columns.contains(column) {
-                columns.push(column.clone());
-            }
-        }
+    let (base_doc, base) = load(&args.base, "base")?;
+    let mut docs = Vec::with_capacity(args.variants.len());
+    let mut variants = Vec::with_capacity(args.variants.len());
+    for path in &args.variants {
+        let (doc, loaded) = load(path, "variant")?;
+        docs.push(doc);
+        variants.push(loaded);
     }
-    let selection = if args.kpi.is_empty() {
-        None
-    } else {
-        Some(selected_columns(&args.kpi, &columns).context("invalid --kpi")?)
+    let study = &args.study;
+    let (config, runner, shard) = settings(study, &base.model)
+        .with_context(|| format!("base scenario {}", args.base.display()))?;
+    let inputs = Inputs {
+        base,
+        variants,
+        kpi: args.kpi.clone(),
+        seed_given: study.seed.is_some(),
     };
+    let selection = inputs.selection()?;
     // Refuse a non-empty output directory before any simulation.
     let out = super::claim(&study.output.out, study.output.force)?;
-
-    let progress = Progress::counting(study.output.quiet, "scenarios");
-    progress.set_total(1 + variants.len() as u64);
-    let base_ref = ScenarioRef::of(&base);
-    let base_sample = study::sample(&base.model, &runner, config)?;
-    progress.inc();
-    let headline: Box<dyn Fn(&KpiColumn) -> bool> = match selection {
-        Some(selection) => Box::new(selection),
-        None => Box::new(headline_columns(&base_sample)),
+    let definition = Definition {
+        file: &inputs.base.file,
+        hash: &inputs.base.hash,
+        study: StudyDefinition::Compare {
+            base: ScenarioFiles::of(&base_doc),
+            variants: docs.iter().map(ScenarioFiles::of).collect(),
+            kpi: inputs.kpi.clone(),
+            seed_given: inputs.seed_given,
+        },
     };
-    let mut compared = Vec::with_capacity(variants.len());
-    for variant in &variants {
-        let sample = study::sample(&variant.model, &runner, config)?;
-        progress.inc();
+    let variants = inputs.variants();
+    match study::run(study, shard, definition, &variants, config, &runner, out)? {
+        Ran::Samples(samples, out) => finish(
+            &inputs,
+            selection,
+            config,
+            samples,
+            out,
+            &study.charts,
+            study.output.quiet,
+        ),
+        Ran::Shard => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `corridor merge` of the shards of a comparison: the scenarios rebuilt from the shards, the
+/// samples read back from them, and the files written by the same [`finish`] as `compare`.
+pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let StudyDefinition::Compare {
+        base,
+        variants,
+        kpi,
+        seed_given,
+    } = set.definition()
+    else {
+        unreachable!("merge dispatches on the command");
+    };
+    let inputs = Inputs {
+        base: study::rebuilt(base)?.1,
+        variants: variants
+            .iter()
+            .map(|files| Ok(study::rebuilt(files)?.1))
+            .collect::<anyhow::Result<_>>()?,
+        kpi: kpi.clone(),
+        seed_given: *seed_given,
+    };
+    let selection = inputs.selection()?;
+    let variants = inputs.variants();
+    let out = study::claim_merge(set, args, &inputs.base.hash, &variants)?;
+    let samples = study::merged_samples(set, args, &variants)?;
+    finish(
+        &inputs,
+        selection,
+        set.config(),
+        samples,
+        out,
+        &args.charts,
+        args.output.quiet,
+    )
+}
+
+/// The paired differences of every variant from the samples (the base's first, then each
+/// variant's), written as `compare.csv`, the chart and `compare.json` (last); then the table.
+fn finish(
+    inputs: &Inputs,
+    selection: Selection,
+    config: corridor::experiment::RunConfig,
+    samples: Vec<Sample>,
+    out: ResultDir,
+    chart_args: &ChartArgs,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let (base_sample, variant_samples) = samples
+        .split_first()
+        .expect("a comparison has a base sample");
+    let base_ref = ScenarioRef::of(&inputs.base);
+    let headline: Box<dyn Fn(&KpiColumn) -> bool> = match selection {
+        Some(selection) => selection,
+        None => Box::new(headline_columns(base_sample)),
+    };
+    let mut compared = Vec::with_capacity(inputs.variants.len());
+    for (variant, sample) in inputs.variants.iter().zip(variant_samples) {
         let scenario = ScenarioRef::of(variant);
         let mut notes = setting_notes(&base_ref, &scenario);
-        if study.seed.is_none() && scenario.file_seed != base_ref.file_seed {
+        if !inputs.seed_given && scenario.file_seed != base_ref.file_seed {
             notes.push(format!(
                 "{} names seed {}; it runs with the base's seed {} so that both share random numbers",
                 scenario.file, scenario.file_seed, config.seed
             ));
         }
-        let mut result = compare(&base_sample, &sample, scenario, &headline);
+        let mut result = compare(base_sample, sample, scenario, &headline);
         result.notes = notes;
         compared.push(result);
     }
-    progress.finish();
     let comparison = Comparison {
         provenance: Provenance::new(
             &base_ref.file,
@@ -98,7 +207,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     };
 
     // Everything in memory first, then the files (compare.json last).
-    let charts = charts(study, |options| {
+    let charts = charts(chart_args, |options| {
         Ok(vec![plot::compare::chart(&comparison, options)?])
     })?;
     let mut csv = Vec::new();
@@ -112,7 +221,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     )?;
     let out_path = super::commit(out)?;
 
-    if !study.output.quiet {
+    if !quiet {
         for variant in &comparison.variants {
             for note in &variant.notes {
                 eprintln!("note: {note}");

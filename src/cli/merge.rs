@@ -1,5 +1,6 @@
 //! `corridor merge`: combine shard results into the results of the whole run, through the same
-//! aggregation as `corridor run`.
+//! aggregation as `corridor run`; or the shards of a study into the study's files, through the
+//! same code as the study command (`cli::study`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,14 +9,63 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use corridor::experiment::{RunConfig, aggregate};
 use corridor::report::output::Collector;
-use corridor::report::shard::ShardSet;
+use corridor::report::shard::{ShardSet, manifest_format};
 use corridor::report::{Provenance, table};
+use corridor::study::shard::{STUDY_SHARD_FORMAT, StudyDefinition, StudyShardSet};
 
 use super::args::MergeArgs;
 use super::progress::Progress;
 
-/// Runs the `merge` subcommand.
+/// Runs the `merge` subcommand: the shards of a run or of a study, by their manifests.
 pub fn run(args: MergeArgs) -> anyhow::Result<ExitCode> {
+    if is_study(&args.shards)? {
+        merge_study(&args)
+    } else {
+        merge_run(args)
+    }
+}
+
+/// Whether the shards are a study's (their manifests say which): all of a study, or none (a
+/// manifest of another format is left to the run's checks, which name it).
+fn is_study(dirs: &[std::path::PathBuf]) -> anyhow::Result<bool> {
+    let study_family = STUDY_SHARD_FORMAT
+        .split_once('/')
+        .map_or(STUDY_SHARD_FORMAT, |(family, _)| family);
+    let (mut run, mut study) = (None, None);
+    for dir in dirs {
+        let format = manifest_format(dir)?;
+        if format.split('/').next() == Some(study_family) {
+            study.get_or_insert(dir);
+        } else {
+            run.get_or_insert(dir);
+        }
+    }
+    match (run, study) {
+        (Some(run), Some(study)) => bail!(
+            "cannot merge: {} is a shard of `corridor run` and {} a shard of a study (`compare`, `sweep` or `sensitivity` with --shard); merge the shards of one run or of one study",
+            super::shown(run),
+            super::shown(study)
+        ),
+        (_, study) => Ok(study.is_some()),
+    }
+}
+
+/// Merges the shards of a study into the study's files.
+fn merge_study(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let set = StudyShardSet::open(&args.shards)?;
+    let code = match set.definition() {
+        StudyDefinition::Compare { .. } => super::compare::merge(&set, args)?,
+        StudyDefinition::Sweep { .. } => super::sweep::merge(&set, args)?,
+        StudyDefinition::Sensitivity { .. } => super::sensitivity::merge(&set, args)?,
+    };
+    if !args.output.quiet {
+        println!("{}", super::study::merged_line(&set, &args.output.out));
+    }
+    Ok(code)
+}
+
+/// Merges the shards of a run into the run's files.
+fn merge_run(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let shards = ShardSet::open(&args.shards)?;
     let out = super::claim(&args.output.out, args.output.force)?;

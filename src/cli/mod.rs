@@ -43,7 +43,8 @@ pub struct Args {
 pub enum Command {
     /// Run the Monte Carlo replications of a scenario and write the results.
     Run(RunArgs),
-    /// Combine the partial results of `run --shard` into the results of the whole run.
+    /// Combine the partial results of `run --shard` into the results of the whole run, or those of
+    /// `compare`, `sweep` or `sensitivity` with `--shard` into the study's files.
     Merge(MergeArgs),
     /// Check scenario files and list every problem found.
     Validate(ValidateArgs),

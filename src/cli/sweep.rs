@@ -1,24 +1,28 @@
 //! `corridor sweep`: read the scenario document, take the parameters from the flags or its
 //! `[sweep]`, check every point and the KPI names, claim the output directory, run every point
 //! with common random numbers, then write `sweep.csv`, the charts and `sweep.json` (last).
-//! Also the pieces `corridor sensitivity` shares: run settings and writing a study's files.
+//! With `--shard I/K`, only that shard of every point, for `corridor merge`, which rebuilds the
+//! points from the shards' definition ([`merge`]) and writes the files through the same
+//! [`finish`]. The run settings and the shard handling every study shares are in `cli::study`.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use corridor::experiment::RunConfig;
 use corridor::plot::sweep::sweep_charts;
-use corridor::report::Provenance;
-use corridor::scenario::{Assignment, Change, Document};
+use corridor::report::{Provenance, ResultDir};
+use corridor::scenario::{Assignment, Change, Document, LoadedScenario};
 use corridor::stats::kpi::KpiColumns;
+use corridor::study::Sample;
 use corridor::study::sections::StudySections;
+use corridor::study::shard::{ScenarioFiles, StudyDefinition, StudyShardSet};
 use corridor::study::sweep::{
     self, SWEEP_CSV, SWEEP_JSON, StudyError, SweepDesign, SweepParameter, SweepResults,
 };
 
-use super::args::SweepArgs;
-use super::progress::Progress;
-use super::study::{charts, settings, write_study};
+use super::args::{ChartArgs, MergeArgs, SweepArgs};
+use super::study::{self, Definition, Ran, Variants, charts, settings, write_study};
 
 /// Runs the `sweep` subcommand.
 pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
@@ -78,12 +82,48 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let columns = KpiColumns::new(&base.model);
     let requested = sweep::resolve_kpis(columns.columns(), &requested)
         .with_context(|| kpi_source(&args.kpis, doc.file()))?;
-    let (config, runner) = settings(&args.study, &base.model)?;
+    let (config, runner, shard) = settings(&args.study, &base.model)?;
+    let points = points(&doc, &design)?;
 
-    // Every point is built (and so checked) before anything is written or simulated.
-    let points = design.points();
-    let total = points.len();
-    let models = sweep::build_models(&points, |point| {
+    let out = super::claim(&args.study.output.out, args.study.output.force)?;
+    let definition = Definition {
+        file: doc.file(),
+        hash: &base.hash,
+        study: StudyDefinition::Sweep {
+            scenario: ScenarioFiles::of(&doc),
+            params: design.params.clone(),
+            kpis: requested.clone(),
+        },
+    };
+    let variants = variants(&design, &points);
+    match study::run(
+        &args.study,
+        shard,
+        definition,
+        &variants,
+        config,
+        &runner,
+        out,
+    )? {
+        Ran::Samples(samples, out) => finish(
+            doc.file(),
+            &base,
+            design,
+            requested,
+            config,
+            &samples,
+            out,
+            &args.study.charts,
+            args.study.output.quiet,
+        ),
+        Ran::Shard => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Every point's scenario: `doc` with the parameters of `design` set to the point's values.
+/// All are built (and so checked) before anything is written or simulated.
+fn points(doc: &Document, design: &SweepDesign) -> anyhow::Result<Vec<LoadedScenario>> {
+    sweep::build_models(&design.points(), |point| {
         let mut variant = doc.clone();
         for (p, &value) in design.params.iter().zip(point) {
             variant.apply(&Assignment {
@@ -93,24 +133,89 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         }
         variant
             .compile_checked()
-            .map(|loaded| loaded.model)
-            .with_context(|| format!("sweep point {}", describe(&design, point)))
-    })?;
+            .with_context(|| format!("sweep point {}", describe(design, point)))
+    })
+}
 
-    let out = super::claim(&args.study.output.out, args.study.output.force)?;
-    let progress = Progress::counting(args.study.output.quiet, "scenario variants");
-    progress.set_total(total as u64);
-    let samples = sweep::run_models(&models, &runner, config, |_| progress.inc())?;
-    progress.finish();
+/// The points as the variants of the study.
+fn variants<'a>(design: &SweepDesign, points: &'a [LoadedScenario]) -> Variants<'a> {
+    let mut variants = Variants::default();
+    for (point, loaded) in design.points().iter().zip(points) {
+        variants.push(describe(design, point), loaded);
+    }
+    variants
+}
+
+/// `corridor merge` of the shards of a sweep: the points rebuilt from the shards' scenario and
+/// parameters, the samples read back from them, and the files written by the same [`finish`] as
+/// `sweep`.
+pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let StudyDefinition::Sweep {
+        scenario,
+        params,
+        kpis,
+    } = set.definition()
+    else {
+        unreachable!("merge dispatches on the command");
+    };
+    let (doc, base) = study::rebuilt(scenario)?;
+    let design = SweepDesign::new(params.clone())
+        .with_context(|| format!("the shards' sweep of {}", doc.file()))?;
+    // The grid's size comes from a file: no larger than the variants the shards list (whose
+    // number is bounded by the manifest's size), checked before the points are made.
+    let listed = set.manifest().variants.len() as u64;
+    let grid = design
+        .params
+        .iter()
+        .fold(1_u64, |n, p| n.saturating_mul(p.values.len() as u64));
+    if grid > listed {
+        anyhow::bail!(
+            "cannot merge: the shards' sweep has {grid} points, but they list {listed} variants"
+        );
+    }
+    let columns = KpiColumns::new(&base.model);
+    let requested = sweep::resolve_kpis(columns.columns(), kpis)
+        .with_context(|| format!("the shards' sweep of {}", doc.file()))?;
+    let points = points(&doc, &design)?;
+    let variants = variants(&design, &points);
+    let out = study::claim_merge(set, args, &base.hash, &variants)?;
+    let samples = study::merged_samples(set, args, &variants)?;
+    finish(
+        doc.file(),
+        &base,
+        design,
+        requested,
+        set.config(),
+        &samples,
+        out,
+        &args.charts,
+        args.output.quiet,
+    )
+}
+
+/// The sweep's results from the samples of its points, written as `sweep.csv`, the charts and
+/// `sweep.json` (last); then the table.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    file: &str,
+    base: &LoadedScenario,
+    design: SweepDesign,
+    requested: Vec<String>,
+    config: RunConfig,
+    samples: &[Sample],
+    out: ResultDir,
+    chart_args: &ChartArgs,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let kpis = if requested.is_empty() {
-        sweep::default_kpis(&samples)
+        sweep::default_kpis(samples)
     } else {
         requested
     };
-    let run = Provenance::new(doc.file(), &base.hash, config, std::env::args().collect());
-    let results = SweepResults::new(run, design, kpis, &samples);
+    let run = Provenance::new(file, &base.hash, config, std::env::args().collect());
+    let results = SweepResults::new(run, design, kpis, samples);
     let routes: Vec<String> = base.model.routes.iter().map(|r| r.id.clone()).collect();
-    let charts = charts(&args.study, |options| {
+    let charts = charts(chart_args, |options| {
         sweep_charts(&results, &routes, options)
     })?;
     let written = write_study(
@@ -120,7 +225,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
         (SWEEP_JSON, results.to_json().into_bytes()),
     )?;
     let out_path = super::commit(out)?;
-    if !args.study.output.quiet {
+    if !quiet {
         print_table(&results)?;
         println!(
             "\nWrote {} files to {}",

@@ -35,6 +35,7 @@ use super::json::ScenarioInfo;
 use super::provenance::{Provenance, ReadError, parse_versioned};
 use crate::experiment::ShardSpec;
 use crate::experiment::parallel::{Replications, Runner};
+use crate::model::Model;
 use crate::scenario::{self, LoadedScenario};
 use crate::stats::ReplicationStats;
 
@@ -107,52 +108,47 @@ impl<R: io::Read> io::Read for Hashing<R> {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+/// SHA-256 of `bytes`, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-/// Writes a shard's replications as they come, then its manifest.
-pub struct ShardWriter {
-    out: OutputDir,
+/// Writes one file of replications (`replications.jsonl.gz` of a run shard, one file per variant
+/// of a study shard) as they come, gzip-compressed, computing its SHA-256.
+pub struct ReplicationsWriter {
     stream: GzEncoder<Hashing<AtomicFile>>,
     written: u64,
 }
 
-impl std::fmt::Debug for ShardWriter {
+impl std::fmt::Debug for ReplicationsWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShardWriter")
+        f.debug_struct("ReplicationsWriter")
             .field("written", &self.written)
             .finish_non_exhaustive()
     }
 }
 
-impl ShardWriter {
-    /// Starts a shard result in `out`.
-    pub fn create(out: OutputDir) -> io::Result<ShardWriter> {
-        let file = out.create(SHARD_REPLICATIONS)?;
-        Ok(ShardWriter {
-            out,
+impl ReplicationsWriter {
+    /// Starts the file `name` in `out`.
+    pub fn create(out: &OutputDir, name: &str) -> io::Result<ReplicationsWriter> {
+        let file = out.create(name)?;
+        Ok(ReplicationsWriter {
             stream: GzEncoder::new(Hashing::new(file), Compression::fast()),
             written: 0,
         })
     }
 
-    /// One replication as a line of the replications file (can run on a worker thread).
+    /// One replication as a line of a replications file (can run on a worker thread).
     pub fn encode(stats: &ReplicationStats) -> Vec<u8> {
         let mut line = serde_json::to_vec(stats).expect("replication statistics serialize");
         line.push(b'\n');
         line
     }
 
-    /// Appends one replication.
-    pub fn write(&mut self, stats: &ReplicationStats) -> io::Result<()> {
-        self.write_encoded(&Self::encode(stats))
-    }
-
-    /// Appends one replication encoded by [`ShardWriter::encode`].
+    /// Appends one replication encoded by [`ReplicationsWriter::encode`].
     pub fn write_encoded(&mut self, line: &[u8]) -> io::Result<()> {
         self.stream.write_all(line)?;
         self.written += 1;
@@ -164,17 +160,70 @@ impl ShardWriter {
         self.written
     }
 
+    /// Completes the file; returns it (to commit) and its SHA-256.
+    pub fn finish(self) -> io::Result<(AtomicFile, String)> {
+        Ok(self.stream.finish()?.finish())
+    }
+}
+
+/// Writes a shard's replications as they come, then its manifest.
+pub struct ShardWriter {
+    out: OutputDir,
+    replications: ReplicationsWriter,
+}
+
+impl std::fmt::Debug for ShardWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardWriter")
+            .field("written", &self.written())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShardWriter {
+    /// Starts a shard result in `out`.
+    pub fn create(out: OutputDir) -> io::Result<ShardWriter> {
+        let replications = ReplicationsWriter::create(&out, SHARD_REPLICATIONS)?;
+        Ok(ShardWriter { out, replications })
+    }
+
+    /// One replication as a line of the replications file (can run on a worker thread).
+    pub fn encode(stats: &ReplicationStats) -> Vec<u8> {
+        ReplicationsWriter::encode(stats)
+    }
+
+    /// Appends one replication.
+    pub fn write(&mut self, stats: &ReplicationStats) -> io::Result<()> {
+        self.write_encoded(&Self::encode(stats))
+    }
+
+    /// Appends one replication encoded by [`ShardWriter::encode`].
+    pub fn write_encoded(&mut self, line: &[u8]) -> io::Result<()> {
+        self.replications.write_encoded(line)
+    }
+
+    /// Replications written.
+    pub fn written(&self) -> u64 {
+        self.replications.written()
+    }
+
     /// Completes the shard: the replications file, then `shard.json` (with the replications
     /// file's SHA-256 set in `manifest`).
     pub fn finish(self, manifest: &mut ShardManifest) -> io::Result<Vec<PathBuf>> {
-        let (replications, sha256) = self.stream.finish()?.finish();
+        let (replications, sha256) = self.replications.finish()?;
         manifest.sha256 = [(SHARD_REPLICATIONS.to_string(), sha256)].into();
-        let mut file = self.out.create(SHARD_MANIFEST)?;
-        let json = serde_json::to_string_pretty(manifest).map_err(io::Error::other)?;
-        file.write_all(json.as_bytes())?;
-        file.write_all(b"\n")?;
-        Ok(vec![replications.commit()?, file.commit()?])
+        let replications = replications.commit()?;
+        Ok(vec![replications, write_manifest(&self.out, manifest)?])
     }
+}
+
+/// Writes `shard.json` with `manifest` into `out`.
+pub fn write_manifest<T: Serialize>(out: &OutputDir, manifest: &T) -> io::Result<PathBuf> {
+    let mut file = out.create(SHARD_MANIFEST)?;
+    let json = serde_json::to_string_pretty(manifest).map_err(io::Error::other)?;
+    file.write_all(json.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.commit()
 }
 
 /// Why shards cannot be merged.
@@ -219,22 +268,52 @@ pub struct ShardSet {
     scenario: LoadedScenario,
 }
 
-fn read_manifest(dir: &Path) -> Result<ShardManifest, MergeError> {
+/// Reads `dir/shard.json` as a `T`, after checking its `provenance.format_version`.
+pub(crate) fn read_manifest_as<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+) -> Result<T, MergeError> {
     let path = dir.join(SHARD_MANIFEST);
     let text = std::fs::read_to_string(&path).map_err(|source| MergeError::Io {
         path: path.clone(),
         source,
     })?;
-    let manifest: ShardManifest = parse_versioned(&path, &text).map_err(|err| match err {
+    parse_versioned(&path, &text).map_err(|err| match err {
         ReadError::Parse { message, .. } => MergeError::BadManifest {
             path: path.clone(),
             message,
         },
         version @ ReadError::Version { .. } => MergeError::Version(version),
+    })
+}
+
+/// Just the `format` of a shard manifest.
+#[derive(Deserialize)]
+struct FormatOnly {
+    format: String,
+}
+
+/// The `format` of the shard manifest in `dir` ([`SHARD_FORMAT`] for a shard of `corridor run`,
+/// `corridor-study-shard/...` for a shard of a study), read before the manifest itself to know
+/// which kind of shard it is.
+pub fn manifest_format(dir: &Path) -> Result<String, MergeError> {
+    let path = dir.join(SHARD_MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|source| MergeError::Io {
+        path: path.clone(),
+        source,
     })?;
+    serde_json::from_str::<FormatOnly>(&text)
+        .map(|f| f.format)
+        .map_err(|err| MergeError::BadManifest {
+            path,
+            message: err.to_string(),
+        })
+}
+
+fn read_manifest(dir: &Path) -> Result<ShardManifest, MergeError> {
+    let manifest: ShardManifest = read_manifest_as(dir)?;
     if manifest.format != SHARD_FORMAT {
         return Err(MergeError::BadManifest {
-            path,
+            path: dir.join(SHARD_MANIFEST),
             message: format!(
                 "format {:?}, expected {SHARD_FORMAT:?} (shards of another format cannot be \
                  merged: run them again with this Corridor)",
@@ -243,6 +322,50 @@ fn read_manifest(dir: &Path) -> Result<ShardManifest, MergeError> {
         });
     }
     Ok(manifest)
+}
+
+/// Checks that `shards` (directory and shard of each) are shards `0..count`, each exactly once:
+/// an index out of range, one given twice and the missing ones are errors naming them. Needs no
+/// slot per claimed shard (the count comes from a file).
+pub(crate) fn check_complete<'a>(
+    shards: impl Iterator<Item = (&'a Path, ShardSpec)>,
+    count: u32,
+) -> Result<(), MergeError> {
+    let mut by_index: std::collections::BTreeMap<u32, &Path> = Default::default();
+    for (dir, shard) in shards {
+        if shard.index >= count {
+            return Err(MergeError::Inconsistent(format!(
+                "{} claims shard {shard}, which does not exist",
+                dir.display()
+            )));
+        }
+        if let Some(other) = by_index.insert(shard.index, dir) {
+            return Err(MergeError::Inconsistent(format!(
+                "shard {shard} is given twice: {} and {}",
+                other.display(),
+                dir.display()
+            )));
+        }
+    }
+    if by_index.len() < count as usize {
+        const SHOWN: usize = 10;
+        let missing = (0..count).filter(|i| !by_index.contains_key(i));
+        let mut listed: Vec<String> = missing
+            .clone()
+            .take(SHOWN)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let absent = count as usize - by_index.len();
+        if absent > SHOWN {
+            listed.push(format!("and {} more", absent - SHOWN));
+        }
+        return Err(MergeError::Inconsistent(format!(
+            "missing shard{} {} of the {count}",
+            if absent > 1 { "s" } else { "" },
+            listed.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 impl ShardSet {
@@ -340,43 +463,10 @@ impl ShardSet {
                 first.provenance.replications
             )));
         }
-        // By index, without a slot per claimed shard: the count comes from a file.
-        let mut by_index: std::collections::BTreeMap<u32, &Path> = Default::default();
-        for (dir, m) in &shards {
-            if m.shard.index >= count {
-                return Err(MergeError::Inconsistent(format!(
-                    "{} claims shard {}, which does not exist",
-                    dir.display(),
-                    m.shard
-                )));
-            }
-            if let Some(other) = by_index.insert(m.shard.index, dir) {
-                return Err(MergeError::Inconsistent(format!(
-                    "shard {} is given twice: {} and {}",
-                    m.shard,
-                    other.display(),
-                    dir.display()
-                )));
-            }
-        }
-        if by_index.len() < count as usize {
-            const SHOWN: usize = 10;
-            let missing = (0..count).filter(|i| !by_index.contains_key(i));
-            let mut listed: Vec<String> = missing
-                .clone()
-                .take(SHOWN)
-                .map(|i| format!("{i}/{count}"))
-                .collect();
-            let absent = count as usize - by_index.len();
-            if absent > SHOWN {
-                listed.push(format!("and {} more", absent - SHOWN));
-            }
-            return Err(MergeError::Inconsistent(format!(
-                "missing shard{} {} of the {count}",
-                if absent > 1 { "s" } else { "" },
-                listed.join(", ")
-            )));
-        }
+        check_complete(
+            shards.iter().map(|(dir, m)| (dir.as_path(), m.shard)),
+            count,
+        )?;
         for (dir, m) in &shards {
             let expected = m
                 .shard
@@ -435,18 +525,9 @@ impl ShardSet {
         &self,
         mut each: impl FnMut(ReplicationStats) -> Result<(), E>,
     ) -> Result<(), E> {
-        type Reader = BufReader<GzDecoder<BufReader<Hashing<File>>>>;
-        let mut readers: Vec<(PathBuf, Reader)> = Vec::new();
+        let mut readers = Vec::new();
         for (dir, _) in &self.shards {
-            let path = dir.join(SHARD_REPLICATIONS);
-            let file = File::open(&path).map_err(|source| MergeError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            readers.push((
-                path,
-                BufReader::new(GzDecoder::new(BufReader::new(Hashing::new(file)))),
-            ));
+            readers.push(ReplicationsReader::open(dir.join(SHARD_REPLICATIONS))?);
         }
         let count = self.manifest().shard.count;
         let total = u64::from(self.manifest().provenance.replications);
@@ -455,87 +536,154 @@ impl ShardSet {
             path: self.shards[0].0.clone(),
             source: io::Error::other(err),
         })?;
-        let mut line = String::new();
         for replication in 0..total {
-            let (path, reader) = &mut readers[ShardSpec::owner(count, replication) as usize];
-            let bad = |message: String| MergeError::BadReplications {
-                path: path.clone(),
-                message,
-            };
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) => {
-                    return Err(bad(format!(
-                        "ends before replication {replication} (truncated?)"
-                    ))
-                    .into());
-                }
-                Ok(_) => {}
-                Err(err) => return Err(bad(format!("damaged: {err}")).into()),
-            }
-            let stats: ReplicationStats = serde_json::from_str(&line)
-                .map_err(|err| bad(format!("replication {replication} is not valid: {err}")))?;
-            if stats.replication != replication {
-                return Err(bad(format!(
-                    "holds replication {} where replication {replication} was expected",
-                    stats.replication
-                ))
-                .into());
-            }
+            let reader = &mut readers[ShardSpec::owner(count, replication) as usize];
+            let stats = reader.next(replication)?;
             if replication < u64::from(count) {
                 // The first replication of this shard, simulated again.
-                let mut again = None;
-                // A replication that cannot be simulated again does not match either.
-                let _ = runner.run_in_order(
-                    &self.scenario.model,
-                    seed,
-                    Replications::range(replication, 1),
-                    |stats| ShardWriter::encode(&stats),
-                    |encoded| {
-                        again = Some(encoded);
-                        Ok::<(), crate::experiment::SimError>(())
-                    },
-                );
-                if again.as_deref() != Some(line.as_bytes()) {
-                    return Err(bad(format!(
-                        "replication {replication} is not what the scenario and seed {seed} of its manifest give (edited, or written by another build of Corridor)"
-                    ))
-                    .into());
+                let again = simulate_again(&runner, &self.scenario.model, seed, replication);
+                if again.as_deref() != Some(reader.line().as_bytes()) {
+                    return Err(reader
+                        .bad(format!(
+                            "replication {replication} is not what the scenario and seed {seed} of its manifest give (edited, or written by another build of Corridor)"
+                        ))
+                        .into());
                 }
             }
             each(stats)?;
         }
-        for (path, reader) in &mut readers {
-            let bad = |message: String| MergeError::BadReplications {
-                path: path.clone(),
-                message,
-            };
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) => {}
-                Err(err) => return Err(bad(format!("damaged: {err}")).into()),
-                Ok(_) => {
-                    return Err(bad("holds more replications than its manifest says".into()).into());
-                }
-            }
+        for reader in &mut readers {
+            reader.check_end()?;
         }
-        for ((path, reader), (_, manifest)) in readers.into_iter().zip(&self.shards) {
-            // Whatever follows the compressed data counts too.
-            let mut rest = reader.into_inner().into_inner();
-            io::copy(&mut rest, &mut io::sink()).map_err(|source| MergeError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let (_, sha256) = rest.into_inner().finish();
-            if manifest.sha256.get(SHARD_REPLICATIONS) != Some(&sha256) {
-                return Err(MergeError::BadReplications {
-                    path,
-                    message: format!(
-                        "its SHA-256 is {sha256}, not the one its manifest records (damaged or edited)"
-                    ),
-                }
-                .into());
+        for (reader, (_, manifest)) in readers.into_iter().zip(&self.shards) {
+            reader.check_sha256(manifest.sha256.get(SHARD_REPLICATIONS))?;
+        }
+        Ok(())
+    }
+}
+
+/// Replication `replication` of `model` seeded `seed`, simulated again on `runner` and encoded
+/// as a line of a replications file ([`ReplicationsWriter::encode`]); `None` if it stops before
+/// its horizon (then it matches no stored replication either).
+pub fn simulate_again(
+    runner: &Runner,
+    model: &Model,
+    seed: u64,
+    replication: u64,
+) -> Option<Vec<u8>> {
+    let mut again = None;
+    let _ = runner.run_in_order(
+        model,
+        seed,
+        Replications::range(replication, 1),
+        |stats| ReplicationsWriter::encode(&stats),
+        |encoded| {
+            again = Some(encoded);
+            Ok::<(), crate::experiment::SimError>(())
+        },
+    );
+    again
+}
+
+/// Reads a replications file back one replication at a time, checking that each is the one
+/// expected; then that nothing follows ([`check_end`](Self::check_end)) and that the file has
+/// the SHA-256 its manifest records ([`check_sha256`](Self::check_sha256)).
+pub struct ReplicationsReader {
+    path: PathBuf,
+    reader: BufReader<GzDecoder<BufReader<Hashing<File>>>>,
+    line: String,
+}
+
+impl std::fmt::Debug for ReplicationsReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplicationsReader")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplicationsReader {
+    /// Opens the replications file `path`.
+    pub fn open(path: PathBuf) -> Result<ReplicationsReader, MergeError> {
+        let file = File::open(&path).map_err(|source| MergeError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(ReplicationsReader {
+            path,
+            reader: BufReader::new(GzDecoder::new(BufReader::new(Hashing::new(file)))),
+            line: String::new(),
+        })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The error "this file: `message`".
+    pub fn bad(&self, message: String) -> MergeError {
+        MergeError::BadReplications {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Reads the next replication, which must be replication `replication`.
+    pub fn next(&mut self, replication: u64) -> Result<ReplicationStats, MergeError> {
+        self.line.clear();
+        match self.reader.read_line(&mut self.line) {
+            Ok(0) => {
+                return Err(self.bad(format!(
+                    "ends before replication {replication} (truncated?)"
+                )));
             }
+            Ok(_) => {}
+            Err(err) => return Err(self.bad(format!("damaged: {err}"))),
+        }
+        let stats: ReplicationStats = serde_json::from_str(&self.line)
+            .map_err(|err| self.bad(format!("replication {replication} is not valid: {err}")))?;
+        if stats.replication != replication {
+            return Err(self.bad(format!(
+                "holds replication {} where replication {replication} was expected",
+                stats.replication
+            )));
+        }
+        Ok(stats)
+    }
+
+    /// The line of the replication last read, as stored.
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// Checks that no replication follows those read.
+    pub fn check_end(&mut self) -> Result<(), MergeError> {
+        self.line.clear();
+        match self.reader.read_line(&mut self.line) {
+            Ok(0) => Ok(()),
+            Err(err) => Err(self.bad(format!("damaged: {err}"))),
+            Ok(_) => Err(self.bad("holds more replications than its manifest says".into())),
+        }
+    }
+
+    /// Reads whatever remains of the file and checks that its SHA-256 is `expected`.
+    pub fn check_sha256(self, expected: Option<&String>) -> Result<(), MergeError> {
+        let path = self.path;
+        // Whatever follows the compressed data counts too.
+        let mut rest = self.reader.into_inner().into_inner();
+        io::copy(&mut rest, &mut io::sink()).map_err(|source| MergeError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let (_, sha256) = rest.into_inner().finish();
+        if expected != Some(&sha256) {
+            return Err(MergeError::BadReplications {
+                path,
+                message: format!(
+                    "its SHA-256 is {sha256}, not the one its manifest records (damaged or edited)"
+                ),
+            });
         }
         Ok(())
     }

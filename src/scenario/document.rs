@@ -144,6 +144,38 @@ impl Document {
         self.sources[..self.files].iter().map(|s| s.name.as_str())
     }
 
+    /// The files of the `extends` chain with their texts, `(name, text)`, the root base first and
+    /// [`file`](Self::file) last (parameter overrides are not included). With
+    /// [`from_files`](Self::from_files) they give back the document without reading any file:
+    /// what a study shard stores, so that `corridor merge` builds the study's variants exactly as
+    /// the study did.
+    pub fn files(&self) -> Vec<(String, String)> {
+        self.sources[..self.files]
+            .iter()
+            .map(|s| (s.name.clone(), s.text.clone()))
+            .collect()
+    }
+
+    /// The document of the chain `files` as [`files`](Self::files) gives it (root base first);
+    /// nothing is read (`extends` in the texts is not followed: the bases are the files before).
+    /// `None` for an empty list or one longer than the longest chain accepted.
+    pub fn from_files(files: Vec<(String, String)>) -> Option<Document> {
+        if files.is_empty() || files.len() > MAX_CHAIN {
+            return None;
+        }
+        Some(Document {
+            files: files.len(),
+            sources: files
+                .into_iter()
+                .map(|(name, text)| Source {
+                    name,
+                    text,
+                    kind: SourceKind::File,
+                })
+                .collect(),
+        })
+    }
+
     /// The parameter overrides applied so far, as `path = value` in the order applied.
     pub fn overrides(&self) -> impl Iterator<Item = (&str, &str)> {
         self.sources.iter().filter_map(|s| match &s.kind {

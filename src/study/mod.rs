@@ -15,10 +15,11 @@ pub mod compare;
 pub mod morris;
 pub mod sections;
 pub mod sensitivity;
+pub mod shard;
 pub mod sweep;
 
 use crate::experiment::SimError;
-use crate::experiment::{self, Aggregate, Plan, RunConfig, Runner};
+use crate::experiment::{self, Aggregate, Plan, Replication, RunConfig, Runner};
 use crate::model::Model;
 use crate::stats::kpi::{KpiColumn, KpiColumns, KpiSummary};
 
@@ -65,51 +66,117 @@ impl Sample {
     }
 }
 
+/// Builds a [`Sample`] from replications `0, 1, 2, ...` of one variant, added in that order: the
+/// one aggregation of a study, whether the replications are simulated ([`sample`]) or read back
+/// from the shards of a study (`study::shard`).
+#[derive(Clone, Debug)]
+pub struct SampleBuilder {
+    config: RunConfig,
+    aggregate: Aggregate,
+    rows: SampleRows,
+}
+
+/// The KPI rows of the replications added so far.
+#[derive(Clone, Debug, Default)]
+struct SampleRows {
+    rows: Vec<Vec<Option<f64>>>,
+    years: Vec<Vec<Vec<Option<f64>>>>,
+}
+
+impl SampleRows {
+    fn push(&mut self, replication: &Replication) {
+        self.rows.push(replication.kpi_row.clone());
+        self.years.resize(replication.year_rows.len(), Vec::new());
+        for (rows, row) in self.years.iter_mut().zip(&replication.year_rows) {
+            rows.push(row.clone());
+        }
+    }
+}
+
+impl SampleBuilder {
+    /// An empty sample of `model` run with `config`.
+    pub fn new(model: &Model, config: RunConfig) -> SampleBuilder {
+        SampleBuilder {
+            config,
+            aggregate: Aggregate::new(model),
+            rows: SampleRows {
+                // A merge takes `config` from a file: reserve no more than a typical study needs.
+                rows: Vec::with_capacity(config.replications.min(1 << 12) as usize),
+                years: Vec::new(),
+            },
+        }
+    }
+
+    /// The KPI columns (to [`prepare`](crate::experiment::aggregate::prepare) a replication).
+    pub fn columns(&self) -> &KpiColumns {
+        self.aggregate.columns()
+    }
+
+    /// Replications added so far.
+    pub fn replications(&self) -> u64 {
+        self.aggregate.replications()
+    }
+
+    /// Adds the next replication.
+    ///
+    /// # Panics
+    /// If `replication` is not the next index (see [`Aggregate::add`]).
+    pub fn add(&mut self, replication: &Replication) {
+        self.rows.push(replication);
+        self.aggregate.add(replication);
+    }
+
+    /// The sample of the replications added.
+    pub fn finish(self, model: &Model) -> Sample {
+        let summary = self.aggregate.summary(model);
+        let year_columns = KpiColumns::yearly(model).columns().to_vec();
+        let config = self.config;
+        let years = summary
+            .yearly
+            .iter()
+            .zip(self.rows.years)
+            .map(|(year, rows)| {
+                let sample = Sample {
+                    config,
+                    columns: year_columns.clone(),
+                    rows,
+                    kpis: Vec::new(),
+                    years: Vec::new(),
+                };
+                (year.year, sample)
+            })
+            .collect();
+        Sample {
+            config,
+            columns: self.aggregate.columns().columns().to_vec(),
+            rows: self.rows.rows,
+            kpis: summary.kpis,
+            years,
+        }
+    }
+}
+
 /// Runs replications `0..config.replications` of `model` with seed `config.seed` on `runner` and
 /// keeps every replication's KPI row. The result does not depend on the number of threads; an
 /// error says which replication stopped before its horizon, and why.
 pub fn sample(model: &Model, runner: &Runner, config: RunConfig) -> Result<Sample, SimError> {
-    let mut aggregate = Aggregate::new(model);
-    let mut rows = Vec::with_capacity(config.replications as usize);
-    let mut year_rows: Vec<Vec<Vec<Option<f64>>>> = Vec::new();
+    let mut builder = SampleBuilder::new(model, config);
+    let SampleBuilder {
+        aggregate, rows, ..
+    } = &mut builder;
+    // `run_aggregated` adds each replication to the aggregate after `each`: together what
+    // `SampleBuilder::add` does.
     experiment::run_aggregated(
         model,
         runner,
         config.seed,
         Plan::Fixed(config.replications),
-        &mut aggregate,
+        aggregate,
         |replication| {
-            rows.push(replication.kpi_row.clone());
-            year_rows.resize(replication.year_rows.len(), Vec::new());
-            for (rows, row) in year_rows.iter_mut().zip(&replication.year_rows) {
-                rows.push(row.clone());
-            }
+            rows.push(replication);
             Ok::<(), SimError>(())
         },
         |_| {},
     )?;
-    let summary = aggregate.summary(model);
-    let year_columns = KpiColumns::yearly(model).columns().to_vec();
-    let years = summary
-        .yearly
-        .iter()
-        .zip(year_rows)
-        .map(|(year, rows)| {
-            let sample = Sample {
-                config,
-                columns: year_columns.clone(),
-                rows,
-                kpis: Vec::new(),
-                years: Vec::new(),
-            };
-            (year.year, sample)
-        })
-        .collect();
-    Ok(Sample {
-        config,
-        columns: aggregate.columns().columns().to_vec(),
-        rows,
-        kpis: summary.kpis,
-        years,
-    })
+    Ok(builder.finish(model))
 }

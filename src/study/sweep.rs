@@ -94,12 +94,12 @@ pub fn check_variable(path: &str) -> Result<(), StudyError> {
     }
 }
 
-/// Builds the model of every point with `build`; the first error stops (so an invalid variant
-/// stops a study before any simulation).
-pub fn build_models<P, E>(
+/// Builds the model (or the loaded scenario) of every point with `build`; the first error stops
+/// (so an invalid variant stops a study before any simulation).
+pub fn build_models<P, T, E>(
     points: &[P],
-    build: impl Fn(&P) -> Result<Model, E>,
-) -> Result<Vec<Model>, E> {
+    build: impl Fn(&P) -> Result<T, E>,
+) -> Result<Vec<T>, E> {
     points.iter().map(build).collect()
 }
 

@@ -16,6 +16,8 @@
 //! - `output`: result files, refusing non-empty output directories, atomic writes.
 //! - `daily`: the daily node and fleet series against window totals and a deterministic service.
 //! - `shard`: `run --shard` and `corridor merge` equal the unsharded run; merge validation.
+//! - `study_shard`: `compare`, `sweep` and `sensitivity` with `--shard`, merged, equal the
+//!   unsharded study file by file; the merge's refusals.
 //! - `plot`: charts, report.html and `corridor plot`; the values the charts draw against summary.json.
 //! - `browser`: report.html in headless Chromium.
 //! - `analytic`: exact values (bulk service, M/M/1 with storms, window unions) and their own checks.
@@ -76,6 +78,7 @@ mod scenario_library;
 mod sensitivity;
 mod shard;
 mod sharp;
+mod study_shard;
 mod sweep;
 mod variants;
 mod vehicle_breakdowns;
