@@ -198,6 +198,59 @@ pub struct CalibrateArgs {
     pub quiet: bool,
 }
 
+/// `corridor capacity`.
+#[derive(Debug, clap::Args)]
+pub struct CapacityArgs {
+    /// Scenario file (default: the built-in scenario).
+    pub scenario: Option<PathBuf>,
+    /// Scale only these flows (comma-separated ids; default: every flow).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub flows: Vec<String>,
+    /// Replications per probe (default: the scenario's `replications`).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(2..))]
+    pub replications: Option<u32>,
+    /// Seed shared by every probe (default: the scenario's `seed`).
+    #[arg(long, short = 's')]
+    pub seed: Option<u64>,
+    /// Largest shortfall (1 - delivered / generated TEU in the window) of a stable probe, as an
+    /// upper 95% confidence bound.
+    #[arg(long, default_value_t = 0.02, value_parser = share_in_open_unit)]
+    pub max_shortfall: f64,
+    /// Stop when the bracket's upper end is within this share of its lower end.
+    #[arg(long, default_value_t = 0.02, value_parser = share_in_open_unit)]
+    pub tolerance: f64,
+    /// Most probes to run.
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub max_probes: u32,
+    /// Years of statistics window per probe, after the scenario's warm-up (whatever its horizon):
+    /// whole years, so a seasonal corridor is compared at the same date of the year.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub years: u32,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Write the search (every probe and the result) as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// A number strictly between 0 and 1.
+fn share_in_open_unit(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{text} is not between 0 and 1 (exclusive), e.g. 0.02"
+        ))
+    }
+}
+
 /// Flags shared by the study commands (`compare`, `sweep`, `sensitivity`).
 #[derive(Debug, clap::Args)]
 pub struct StudyArgs {

@@ -5,6 +5,7 @@
 
 mod args;
 mod calibrate;
+mod capacity;
 mod compare;
 mod interrupt;
 mod merge;
@@ -25,8 +26,8 @@ use clap::{Parser, Subcommand};
 use corridor::report::ResultDir;
 
 use args::{
-    CalibrateArgs, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs, SensitivityArgs,
-    SweepArgs, ValidateArgs,
+    CalibrateArgs, CapacityArgs, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, RunArgs,
+    SensitivityArgs, SweepArgs, ValidateArgs,
 };
 
 /// Corridor: discrete-event simulation of freight corridors (Middle Corridor first).
@@ -64,6 +65,10 @@ pub enum Command {
     /// Check a scenario against published figures: run the variants a targets file names and
     /// report each target's model value with its 95% CI and whether it is inside the tolerance.
     Calibrate(CalibrateArgs),
+    /// Find the highest demand the corridor sustains by simulation: scale the flows' volumes,
+    /// bracket the largest stable scale (common random numbers across probes), and report the
+    /// TEU a year it carries per route and where cargo piles up beyond it.
+    Capacity(CapacityArgs),
     /// List the parameter paths of a scenario with their current values (for --set, sweeps and
     /// [[uncertain]]).
     Params(ParamsArgs),
@@ -83,6 +88,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Sweep(sweep_args) => sweep::run(sweep_args),
         Command::Sensitivity(sensitivity_args) => sensitivity::run(sensitivity_args),
         Command::Calibrate(calibrate_args) => calibrate::run(calibrate_args),
+        Command::Capacity(capacity_args) => capacity::run(capacity_args),
         Command::Params(params_args) => params::run(params_args),
     }
 }

@@ -20,7 +20,7 @@ pub mod shard;
 
 use std::time::Instant;
 
-pub use crate::engine::SimError;
+pub use crate::engine::{SimError, StopKind};
 pub use aggregate::{Aggregate, Replication, Results};
 pub use parallel::{Replications, Runner};
 pub use precision::{PrecisionReport, PrecisionTarget};

@@ -14,7 +14,8 @@
 //!   load per weekly slot for a scheduled fleet), times the open share of its leg and the up
 //!   share of its vehicles with breakdowns.
 //!
-//! These are approximations, in the direction of too much capacity: they assume a full vehicle
+//! These are approximations from means, mostly in the direction of too much capacity (the
+//! closure share errs the other way when episodes overlap): they assume a full vehicle
 //! on every departure, no time lost waiting for berths, for a crew or for a closed node at the
 //! other end, and (for breakdowns) `resume` with enough repair crews. A yard limit bounds the TEU
 //! a node holds, not a rate, so it has no row here; it binds through backpressure, which only

@@ -29,10 +29,10 @@ macro_rules! dense_id {
 
 pub(crate) mod breakdown;
 pub(crate) mod calendar;
+pub mod capacity;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
-pub mod capacity;
 pub mod load;
 
 pub use breakdown::{Breakdown, FailureClock, Interrupted};

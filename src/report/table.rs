@@ -475,6 +475,6 @@ fn render_capacity(period: &CapacityPeriod, last_of_several: bool, out: &mut Str
     };
     let _ = writeln!(
         out,
-        "(nominal capacity from the scenario alone, {when}: servers or vehicles over the mean service or round trip, less closures and breakdowns; an upper bound, see docs/scenario.md)"
+        "(nominal capacity from the scenario alone, {when}: servers or vehicles over the mean service or round trip, less closures and breakdowns; an approximation from means, see docs/scenario.md; `corridor capacity` finds it by simulation)"
     );
 }

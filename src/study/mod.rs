@@ -11,6 +11,7 @@
 //! study (paired differences, KPI-versus-parameter curves, sensitivity indices).
 
 pub mod calibration;
+pub mod capacity;
 pub mod compare;
 pub mod morris;
 pub mod sections;

@@ -59,6 +59,7 @@ fn run_default_scenario_writes_summary_json() {
     assert_eq!(
         names,
         [
+            "capacity.csv",
             "charts",
             "disruptions.csv",
             "fleet_daily.csv",

@@ -6,6 +6,7 @@
 //! - `invariants`: conservation, determinism, stream independence, properties on random networks.
 //! - `operations`: exact behaviour of fleets, disruptions and operating hours, event by event.
 //! - `bad_input`: one fixture per class of scenario mistake, with its expected message.
+//! - `capacity`: nominal capacity per node and fleet against hand-computed values; binding resource.
 //! - `calibration`: the whole-corridor scenario against published figures; `corridor calibrate`.
 //! - `compare`: `corridor compare`, paired differences with common random numbers.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
@@ -56,6 +57,7 @@ mod bad_input;
 mod breakdowns;
 mod browser;
 mod calibration;
+mod capacity;
 mod classes;
 mod cli;
 mod common;

@@ -65,9 +65,9 @@ use crate::stats::{
     RouteStats, StageStats, TargetStats,
 };
 use breakdown::{BreakdownState, Server};
-use vehicle_breakdown::{FleetRepairs, Health};
 use disrupt::TargetState;
 use fleet::{FleetState, Vehicle};
+use vehicle_breakdown::{FleetRepairs, Health};
 
 /// Where a live consignment is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
