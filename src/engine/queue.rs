@@ -65,7 +65,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`. Same-time events pop in scheduling order.
-    #[inline]
+    #[inline(always)]
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let entry = Entry {
             time_key: time.key(),

@@ -559,7 +559,7 @@ impl<'m> Simulation<'m> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn handle<O: Observer>(&mut self, event: Event, observer: &mut O) {
         match event {
             Event::Arrival(flow, epoch) => {
