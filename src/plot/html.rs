@@ -359,6 +359,62 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
         }
     }
 
+    // Nominal capacity (the last period of the run).
+    if let Some(period) = summary.capacity.last()
+        && !period.resources.is_empty()
+    {
+        page.push_str("<h2>Nominal capacity</h2>\n");
+        let _ = writeln!(
+            page,
+            "<p>From the scenario alone{}: servers or vehicles over the mean service time or \
+             round trip, less closures and breakdowns; an approximation from means (docs/scenario.md, \
+             \"Nominal capacity\"). <code>corridor capacity</code> finds the sustainable demand by \
+             simulation.</p>",
+            if summary.capacity.len() > 1 {
+                format!(
+                    ", days {:.0}-{:.0} (the last period of the run; capacity.csv has every period)",
+                    period.from_day, period.to_day
+                )
+            } else {
+                String::new()
+            }
+        );
+        let or_dash = |v: Option<f64>, k: f64, digits: usize| {
+            v.map_or_else(|| "-".to_string(), |v| format!("{:.*}", digits, v * k))
+        };
+        table(
+            &mut page,
+            &[
+                "Resource",
+                "Capacity TEU/yr",
+                "Demand TEU/yr",
+                "Utilization %",
+                "Saturates at demand ×",
+                "Binds first on",
+            ],
+            period.resources.iter().map(|r| {
+                let routes: Vec<&str> = period
+                    .routes
+                    .iter()
+                    .filter(|b| {
+                        b.binding
+                            .as_ref()
+                            .is_some_and(|(kind, id)| *kind == r.kind && *id == r.id)
+                    })
+                    .map(|b| b.route.as_str())
+                    .collect();
+                vec![
+                    format!("{} ({})", escape(&r.id), escape(&r.kind)),
+                    format!("{:.0}", r.capacity_teu_per_year),
+                    format!("{:.0}", r.demand_teu_per_year),
+                    or_dash(r.utilization, 100.0, 0),
+                    or_dash(r.saturates_at_demand_x, 1.0, 2),
+                    escape(&routes.join(", ")),
+                ]
+            }),
+        );
+    }
+
     // Charts.
     page.push_str("<h2>Charts</h2>\n");
     for chart in charts {

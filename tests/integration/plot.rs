@@ -196,6 +196,7 @@ fn report_is_self_contained_and_has_every_chart_and_table() {
         "Nodes",
         "Fleets",
         "Disruptions",
+        "Nominal capacity",
     ] {
         assert!(html.contains(&format!("<h2>{heading}</h2>")), "{heading}");
     }
