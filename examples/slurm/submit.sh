@@ -62,7 +62,8 @@ fi
 if [[ $CORRIDOR == */* ]]; then
   CORRIDOR=$(realpath -m "$CORRIDOR")
 else
-  CORRIDOR=$(command -v "$CORRIDOR") || die "CORRIDOR=$CORRIDOR is not on PATH"
+  found=$(command -v "$CORRIDOR") || die "CORRIDOR=$CORRIDOR is not on PATH"
+  CORRIDOR=$found
 fi
 [ -x "$CORRIDOR" ] || die "no corridor binary at $CORRIDOR: build it with \`cargo build --release\` in $repo, or set CORRIDOR=/path/to/corridor"
 # Check the scenario files of the command here, so that a broken one stops before anything is
