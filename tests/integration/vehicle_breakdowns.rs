@@ -117,11 +117,7 @@ fn vehicle_availability_is_up_over_up_plus_repair_with_general_times() {
         .iter()
         .map(|r| 1.0 - r.breakdowns[0].down.mean() / 3.0)
         .collect();
-    assert_in_ci(
-        "vehicle availability, general times",
-        &availability,
-        30.0 / 36.0,
-    );
+    assert_in_ci("vehicle availability, general times", &availability, 30.0 / 36.0);
     let rate: Vec<f64> = reps
         .iter()
         .map(|r| r.breakdowns[0].failures as f64 / r.window_h * 36.0 / 3.0)
@@ -234,11 +230,7 @@ fn check_event_exact(clock: &str, interrupted: &str) {
                 "{label}: {what} {k} at {g} h, the rules give {w} h"
             );
         }
-        assert!(
-            got.len() >= n,
-            "{label}: {} {what}, expected {n}",
-            got.len()
-        );
+        assert!(got.len() >= n, "{label}: {} {what}, expected {n}", got.len());
     }
 }
 
@@ -274,7 +266,8 @@ fn one_repair_crew_repairs_one_vehicle_at_a_time() {
     .replace("horizon_days = 400", "horizon_days = 60");
     let model = model(&text);
     let mut trace = Trace::default();
-    let stats = Simulation::new(&model).run_observed(test_seed(model.settings.seed), 0, &mut trace);
+    let stats =
+        Simulation::new(&model).run_observed(test_seed(model.settings.seed), 0, &mut trace);
     assert!(trace.repairs.len() > 50);
     for pair in trace.repairs.windows(2) {
         assert!(
@@ -302,11 +295,7 @@ fn errors(text: &str) -> Vec<String> {
 
 #[test]
 fn bad_vehicle_breakdowns_are_refused_with_their_reason() {
-    let got = errors(&ferry(
-        8760.0,
-        1,
-        "up = 10\nrepair = 2\ninterrupted = \"restart\"",
-    ));
+    let got = errors(&ferry(8760.0, 1, "up = 10\nrepair = 2\ninterrupted = \"restart\""));
     assert_eq!(
         got,
         [
@@ -326,9 +315,7 @@ fn bad_vehicle_breakdowns_are_refused_with_their_reason() {
     ] {
         let text = ferry(8760.0, 1, "up = 10\nrepair = 2")
             + &format!("\n[[change]]\nid = \"c\"\nat_day = 100\nset = {{ {set} }}\n");
-        let err = scenario::from_str(&text, "test.toml")
-            .unwrap_err()
-            .to_string();
+        let err = scenario::from_str(&text, "test.toml").unwrap_err().to_string();
         assert!(
             err.contains("vehicles under repair need rules of their own"),
             "{set}: {err}"
@@ -344,8 +331,7 @@ fn bad_vehicle_breakdowns_are_refused_with_their_reason() {
         );
     let got = errors(&text);
     assert!(
-        got.iter()
-            .any(|e| e.contains("cannot have a class entering service later")),
+        got.iter().any(|e| e.contains("cannot have a class entering service later")),
         "{got:?}"
     );
 }

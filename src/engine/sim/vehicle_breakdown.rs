@@ -99,7 +99,10 @@ pub(super) fn build(
             clock_since: SimTime::ZERO,
             clock_running: false,
             pending: false,
-            stream_id: StreamId::from_name(&format!("fleet/{}/vehicle/{k}", model.fleet(fleet).id)),
+            stream_id: StreamId::from_name(&format!(
+                "fleet/{}/vehicle/{k}",
+                model.fleet(fleet).id
+            )),
             rng: placeholder.clone(),
         })
         .collect();
@@ -206,7 +209,8 @@ impl<'m> Simulation<'m> {
         let vehicle = &self.vehicles[v as usize];
         match breakdown.interrupted {
             Interrupted::Finish => {
-                if vehicle.phase() == Phase::Loading && vehicle.at_home() && vehicle.load_teu == 0 {
+                if vehicle.phase() == Phase::Loading && vehicle.at_home() && vehicle.load_teu == 0
+                {
                     self.vehicle_goes_down(v, observer);
                 } else {
                     self.health[v as usize].pending = true;

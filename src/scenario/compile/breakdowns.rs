@@ -83,13 +83,7 @@ pub(super) fn compile_breakdown(
             "interrupted",
             &["resume", "restart", "finish"],
         )
-        .map(|i| {
-            [
-                Interrupted::Resume,
-                Interrupted::Restart,
-                Interrupted::Finish,
-            ][i]
-        }),
+        .map(|i| [Interrupted::Resume, Interrupted::Restart, Interrupted::Finish][i]),
         Unit::Vehicle => choice(&b.interrupted, "interrupted", &["resume", "finish"])
             .map(|i| [Interrupted::Resume, Interrupted::Finish][i]),
     };

@@ -7,7 +7,9 @@ use super::breakdowns::{Unit, compile_breakdown};
 use super::common::{Ids, check_text, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
-use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
+use crate::model::{
+    Blocks, Disruption, Dist, Node, NodeId, Target, Timing,
+};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{HoursSpec, NodeSpec};
 
@@ -87,6 +89,7 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
     })
     .filter(|_| ok)
 }
+
 
 /// Compiles the operating hours of every node that has them, in node order.
 pub(super) fn compile_all_hours(
