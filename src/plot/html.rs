@@ -217,11 +217,7 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
                 ]
             }),
         );
-        let _ = writeln!(
-            page,
-            "<p class=\"note\">{}</p>",
-            escape(RELIABILITY_NOTE)
-        );
+        let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(RELIABILITY_NOTE));
     }
     let refused: Vec<_> = summary
         .flows

@@ -116,7 +116,11 @@ fn on_time(summary: &Summary, route: &RouteSummary) -> String {
     };
     format!(
         ", {} % on time (within the promised {} d)",
-        pm(&est(summary, Scope::Route, &route.id, "on_time_share"), 100.0, 1),
+        pm(
+            &est(summary, Scope::Route, &route.id, "on_time_share"),
+            100.0,
+            1
+        ),
         compact(promise_h / 24.0)
     )
 }

@@ -173,7 +173,10 @@ fn a_deterministic_route_is_all_on_time_or_all_late_exactly_as_its_pooled_distri
     for route in ["early", "late", "unpromised"] {
         for value in column(&model, &rows, route, "buffer_index") {
             let value = value.expect("deliveries");
-            assert!(value.abs() <= 0.005 + 1e-12, "{route}: buffer index {value}");
+            assert!(
+                value.abs() <= 0.005 + 1e-12,
+                "{route}: buffer index {value}"
+            );
         }
     }
     // By month of departure: constant 45 h in every month with deliveries, counted exactly.
@@ -222,7 +225,9 @@ fn on_time_teu_are_exactly_the_deliveries_within_the_promise_on_a_stochastic_net
     let mut model = middle().model;
     let (stats, _, results) = run(&model, 4);
     for (route, summary) in model.routes.iter_mut().zip(&results.summary.routes) {
-        route.promise_h = summary.transit_p50_pooled_h.map(|h| (h * 4.0).round() / 4.0);
+        route.promise_h = summary
+            .transit_p50_pooled_h
+            .map(|h| (h * 4.0).round() / 4.0);
     }
     assert!(model.routes.iter().all(|r| r.promise_h.is_some()));
     drop(stats);
@@ -285,7 +290,10 @@ fn mm1() -> Model {
         2000.0,
         50.0,
     )
-    .replace("nodes = [\"station\"]", "nodes = [\"station\"]\npromise_days = 0.125");
+    .replace(
+        "nodes = [\"station\"]",
+        "nodes = [\"station\"]\npromise_days = 0.125",
+    );
     model(&text)
 }
 
@@ -403,13 +411,20 @@ fn years_add_up_to_the_window_and_each_year_has_its_on_time_share() {
         730.0,
         10.0,
     )
-    .replace("nodes = [\"station\"]", "nodes = [\"station\"]\npromise_days = 0.125");
+    .replace(
+        "nodes = [\"station\"]",
+        "nodes = [\"station\"]\npromise_days = 0.125",
+    );
     let model = model(&text);
     for rep in replications(&model, 2) {
         assert_eq!(rep.years.len(), 2);
         let on_time: u64 = rep.years.iter().map(|y| y.routes[0].on_time_teu).sum();
         assert_eq!(on_time, rep.routes[0].on_time_teu);
-        assert!(rep.years.iter().all(|y| y.routes[0].transit_by_month.is_empty()));
+        assert!(
+            rep.years
+                .iter()
+                .all(|y| y.routes[0].transit_by_month.is_empty())
+        );
         let columns = KpiColumns::yearly(&model);
         let i = columns
             .columns()
@@ -418,10 +433,7 @@ fn years_add_up_to_the_window_and_each_year_has_its_on_time_share() {
             .unwrap();
         for (year, row) in rep.years.iter().zip(KpiColumns::year_rows(&model, &rep)) {
             let r = &year.routes[0];
-            assert_eq!(
-                row[i],
-                Some(r.on_time_teu as f64 / r.delivered_teu as f64)
-            );
+            assert_eq!(row[i], Some(r.on_time_teu as f64 / r.delivered_teu as f64));
         }
     }
 }
@@ -484,8 +496,17 @@ fn bad_promises_are_refused_naming_the_file_the_field_and_what_is_allowed() {
 #[test]
 fn a_run_writes_the_on_time_share_the_monthly_transit_and_its_chart() {
     let dir = tempfile::tempdir().unwrap();
-    let text = single_node(0.5, 1, r#"{ dist = "exponential", mean = 1.0 }"#, 100.0, 5.0)
-        .replace("nodes = [\"station\"]", "nodes = [\"station\"]\npromise_days = 0.125");
+    let text = single_node(
+        0.5,
+        1,
+        r#"{ dist = "exponential", mean = 1.0 }"#,
+        100.0,
+        5.0,
+    )
+    .replace(
+        "nodes = [\"station\"]",
+        "nodes = [\"station\"]\npromise_days = 0.125",
+    );
     let scenario = scenario_file(dir.path(), "s.toml", &text);
     let out = dir.path().join("out");
     let assert = corridor()

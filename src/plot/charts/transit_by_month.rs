@@ -91,7 +91,10 @@ impl Chart for TransitByMonth {
             (Swatch::Line(P95), "95th percentile (p95)".to_string()),
         ];
         if any_promise {
-            legend.push((Swatch::Line(PROMISE), "promised transit (dashed)".to_string()));
+            legend.push((
+                Swatch::Line(PROMISE),
+                "promised transit (dashed)".to_string(),
+            ));
         }
         legend_strip(&strip, &legend, theme)?;
         for ((route, months), panel) in routes.iter().zip(panels(&body, routes.len())) {
@@ -139,7 +142,10 @@ impl Chart for TransitByMonth {
                 ))?;
             }
             for (color, value) in [
-                (INK, (|m: &MonthTransit| m.p50_h) as fn(&MonthTransit) -> Option<f64>),
+                (
+                    INK,
+                    (|m: &MonthTransit| m.p50_h) as fn(&MonthTransit) -> Option<f64>,
+                ),
                 (P95, |m: &MonthTransit| m.p95_h),
             ] {
                 let points: Vec<(usize, f64)> = months
