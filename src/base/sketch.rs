@@ -1,5 +1,7 @@
 //! A sparse, mergeable quantile sketch of real values, used for percentiles *across
-//! replications* (one value per replication per KPI).
+//! replications* (one value per replication per KPI) and, with integer weights, for the transit
+//! times of a route by month of departure (few distinct buckets, where a dense
+//! [`Histogram`](super::Histogram) per month would be mostly empty).
 //!
 //! Values are counted in logarithmic buckets with the same relative accuracy as
 //! [`Histogram`](super::Histogram) (0.5%, the DDSketch scheme), stored sparsely because the values
@@ -55,13 +57,19 @@ fn representative(key: i32) -> f64 {
 impl QuantileSketch {
     /// Records one finite value (non-finite values are ignored).
     pub fn add(&mut self, value: f64) {
-        if !value.is_finite() {
+        self.add_weighted(value, 1);
+    }
+
+    /// Records one finite value `weight` times (non-finite values and a weight of 0 are
+    /// ignored): the same sketch as `weight` calls of [`QuantileSketch::add`].
+    pub fn add_weighted(&mut self, value: f64, weight: u64) {
+        if !value.is_finite() || weight == 0 {
             return;
         }
         let key = magnitude_key(value.abs());
         let key = if value < 0.0 { -key } else { key };
-        *self.buckets.entry(key).or_insert(0) += 1;
-        self.count += 1;
+        *self.buckets.entry(key).or_insert(0) += weight;
+        self.count += weight;
         self.min = Some(self.min.map_or(value, |m| m.min(value)));
         self.max = Some(self.max.map_or(value, |m| m.max(value)));
     }
@@ -156,5 +164,23 @@ mod tests {
         b.merge(&a);
         assert_eq!(b, all);
         assert_eq!(QuantileSketch::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn a_weight_counts_like_that_many_values() {
+        let mut weighted = QuantileSketch::default();
+        let mut repeated = QuantileSketch::default();
+        for (i, weight) in [3_u64, 1, 0, 7, 2].into_iter().enumerate() {
+            let value = 10.0 + 4.5 * i as f64;
+            weighted.add_weighted(value, weight);
+            for _ in 0..weight {
+                repeated.add(value);
+            }
+        }
+        weighted.add_weighted(f64::NAN, 4);
+        assert_eq!(weighted, repeated);
+        assert_eq!(weighted.count(), 13);
+        assert_eq!(weighted.min(), Some(10.0));
+        assert_eq!(weighted.max(), Some(28.0));
     }
 }

@@ -3,7 +3,7 @@
 //! an [`Aggregate`]. Float accumulators (the KPI columns, the daily node levels) depend on that
 //! order in their last bits; integer ones (histograms, daily counts) do not.
 
-use crate::base::Histogram;
+use crate::base::{Histogram, QuantileSketch};
 use crate::model::Model;
 use crate::stats::ReplicationStats;
 use crate::stats::Summary;
@@ -47,6 +47,10 @@ pub struct Results {
     /// Per route, the end-to-end times of every TEU delivered in any replication's window
     /// (merged histograms: integer counts, exact in any order).
     pub transit_pooled: Vec<Histogram>,
+    /// Per route and calendar month of departure (January first), the end-to-end times of
+    /// every TEU delivered in any replication's window (merged sketches: integer counts, exact
+    /// in any order).
+    pub transit_by_month: Vec<Vec<QuantileSketch>>,
 }
 
 /// Streaming aggregation of replications `0, 1, 2, ...` in that order.
@@ -107,6 +111,7 @@ impl Aggregate {
             summary: self.builder.finish(model),
             daily: self.daily.clone(),
             transit_pooled: self.builder.transit_pooled().to_vec(),
+            transit_by_month: self.builder.transit_by_month_pooled().to_vec(),
         }
     }
 }

@@ -147,6 +147,9 @@ pub struct Route {
     pub nodes: Vec<NodeId>,
     /// `legs[i]` joins `nodes[i]` to `nodes[i + 1]`.
     pub legs: Vec<LegId>,
+    /// The promised end-to-end transit, hours (`[[route]] promise_days`): a TEU is on time when
+    /// its transit (generation to delivery) is at most this. `None` without a promise.
+    pub promise_h: Option<f64>,
 }
 
 /// How a flow's cargo arrives.

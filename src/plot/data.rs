@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::report::csv::{
     DISRUPTIONS_CSV, FLEET_DAILY_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, THROUGHPUT_DAILY_CSV,
-    THROUGHPUT_WEEKLY_CSV, TRANSIT_DISTRIBUTION_CSV,
+    THROUGHPUT_WEEKLY_CSV, TRANSIT_BY_MONTH_CSV, TRANSIT_DISTRIBUTION_CSV,
 };
 use crate::report::output::SUMMARY_JSON;
 use crate::report::{ReadError, RunReport, parse_versioned};
@@ -65,6 +65,19 @@ pub(crate) struct TransitBin {
     pub transit_high_h: f64,
     /// TEU in the bin, all replications pooled.
     pub teu: u64,
+}
+
+/// One calendar month of departure of a route: pooled TEU and transit quantiles.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct MonthTransit {
+    /// Month, 0 = January.
+    pub month: usize,
+    /// TEU delivered in the window, all replications pooled.
+    pub teu: u64,
+    /// Pooled median end-to-end time, hours (`None` without deliveries).
+    pub p50_h: Option<f64>,
+    /// Pooled 95th percentile, hours.
+    pub p95_h: Option<f64>,
 }
 
 /// A replication and its merged disrupted windows `[start, end)`, hours.
@@ -133,6 +146,9 @@ pub(crate) struct ResultSet {
     pub fleets: Vec<(String, FleetSeries)>,
     /// Pooled transit-time histogram, per route (routes with deliveries only).
     pub transit: Vec<(String, Vec<TransitBin>)>,
+    /// Transit by calendar month of departure, per route, in file order (empty for a result
+    /// directory written before `transit_by_month.csv` existed).
+    pub transit_by_month: Vec<(String, Vec<MonthTransit>)>,
     /// The representative replication of the disruption log and its merged disrupted windows
     /// (see [`ResultSet::representative_disruptions`]); `None` when nothing was logged.
     pub representative: Option<Windows>,
@@ -194,6 +210,7 @@ impl ResultSet {
             })
             .collect();
         let transit = read_transit(&dir.join(TRANSIT_DISTRIBUTION_CSV))?;
+        let transit_by_month = read_transit_by_month(&dir.join(TRANSIT_BY_MONTH_CSV))?;
         let representative = read_representative(
             &dir.join(DISRUPTIONS_CSV),
             report.summary.replications.max(1),
@@ -206,6 +223,7 @@ impl ResultSet {
             yard_daily,
             fleets,
             transit,
+            transit_by_month,
             representative,
         })
     }
@@ -423,6 +441,41 @@ fn read_transit(path: &Path) -> Result<Vec<(String, Vec<TransitBin>)>, DataError
         }
     }
     Ok(transit)
+}
+
+/// `transit_by_month.csv`, per route in file order; no file (results of an older version) is no
+/// months.
+fn read_transit_by_month(path: &Path) -> Result<Vec<(String, Vec<MonthTransit>)>, DataError> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let table = Table::read(path)?;
+    let route_col = table.column("route")?;
+    let month_col = table.column("month")?;
+    let teu_col = table.column("teu")?;
+    let p50_col = table.column("transit_p50_h")?;
+    let p95_col = table.column("transit_p95_h")?;
+    let mut out: Vec<(String, Vec<MonthTransit>)> = Vec::new();
+    for (line, record) in table.rows() {
+        let route = table.text(record, route_col);
+        let month: usize = table.required(line, record, month_col, "a month from 1 to 12")?;
+        if !(1..=12).contains(&month) {
+            return Err(table.error(format!(
+                "line {line}: column \"month\": expected a month from 1 to 12, found {month}"
+            )));
+        }
+        let row = MonthTransit {
+            month: month - 1,
+            teu: table.required(line, record, teu_col, "a whole number")?,
+            p50_h: table.float(line, record, p50_col)?,
+            p95_h: table.float(line, record, p95_col)?,
+        };
+        match out.last_mut() {
+            Some((last, months)) if last == route => months.push(row),
+            _ => out.push((route.to_string(), vec![row])),
+        }
+    }
+    Ok(out)
 }
 
 /// The rows of `disruptions.csv` streamed: `(line, replication, start_h, end_h)` in file order.

@@ -9,7 +9,7 @@ use super::data::ResultSet;
 use super::render::Rendered;
 use crate::base::Estimate;
 use crate::report::Headline;
-use crate::report::headline::{NODE_NOTE, route_notes};
+use crate::report::headline::{NODE_NOTE, RELIABILITY_NOTE, promised_routes, route_notes};
 use crate::stats::kpi::Scope;
 
 const STYLE: &str = "
@@ -185,6 +185,40 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
             ]
         }),
     );
+    let promised: Vec<_> = promised_routes(summary).collect();
+    if !promised.is_empty() {
+        page.push_str("<h3>Reliability</h3>\n");
+        table(
+            &mut page,
+            &[
+                "Route",
+                "Promise (days)",
+                "On time (%)",
+                "On time, pooled (%)",
+                "Buffer index",
+            ],
+            promised.iter().map(|r| {
+                vec![
+                    escape(&r.id),
+                    r.promise_h
+                        .map_or("–".to_string(), |h| format!("{:.1}", h / 24.0)),
+                    estimate(
+                        summary.estimate(Scope::Route, &r.id, "on_time_share"),
+                        100.0,
+                        1,
+                    ),
+                    r.on_time_share_pooled
+                        .map_or("–".to_string(), |share| format!("{:.1}", share * 100.0)),
+                    estimate(
+                        summary.estimate(Scope::Route, &r.id, "buffer_index"),
+                        1.0,
+                        2,
+                    ),
+                ]
+            }),
+        );
+        let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(RELIABILITY_NOTE));
+    }
     let refused: Vec<_> = summary
         .flows
         .iter()

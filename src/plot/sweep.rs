@@ -44,6 +44,8 @@ pub(crate) fn kpi_title(kpi: &str) -> String {
         "delivered_teu" => "TEU delivered".to_string(),
         "wait_mean_h" => "Mean wait".to_string(),
         "utilization" => "Utilization".to_string(),
+        "on_time_share" => "On-time share".to_string(),
+        "buffer_index" => "Buffer index".to_string(),
         other => other.replace('_', " "),
     }
 }

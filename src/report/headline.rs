@@ -7,6 +7,7 @@
 use super::json::RunReport;
 use super::text::pm;
 use crate::base::Estimate;
+use crate::base::number::compact;
 use crate::model::VehicleKind;
 use crate::stats::Summary;
 use crate::stats::kpi::Scope;
@@ -49,7 +50,7 @@ impl Headline {
             );
             for route in main {
                 points.push(format!(
-                    "  {}: transit {} d (median {} d, p95 {} d), {} TEU/day",
+                    "  {}: transit {} d (median {} d, p95 {} d), {} TEU/day{}",
                     route.id,
                     pm(
                         &est(summary, Scope::Route, &route.id, "transit_mean_h"),
@@ -71,6 +72,7 @@ impl Headline {
                         1.0,
                         1
                     ),
+                    on_time(summary, route),
                 ));
             }
         }
@@ -105,6 +107,32 @@ impl Headline {
         out
     }
 }
+
+/// What a main route's headline line adds when the route has a promise: the on-time share with
+/// its interval (empty without a promise).
+fn on_time(summary: &Summary, route: &RouteSummary) -> String {
+    let Some(promise_h) = route.promise_h else {
+        return String::new();
+    };
+    format!(
+        ", {} % on time (within the promised {} d)",
+        pm(
+            &est(summary, Scope::Route, &route.id, "on_time_share"),
+            100.0,
+            1
+        ),
+        compact(promise_h / 24.0)
+    )
+}
+
+/// The routes with a promised transit (`promise_days`), in scenario order: the rows of the
+/// reliability tables.
+pub(crate) fn promised_routes(summary: &Summary) -> impl Iterator<Item = &RouteSummary> {
+    summary.routes.iter().filter(|r| r.promise_h.is_some())
+}
+
+/// The note under the reliability tables.
+pub const RELIABILITY_NOTE: &str = "On time: the share of the TEU delivered in the statistics window whose transit (from generation to delivery) was at most the route's promise, per replication with its 95% interval, and over all replications pooled (TEU-weighted). Buffer index: (95th percentile - mean) / mean of the transit, the extra time, as a share of the mean, to allow for arriving on time 19 times in 20.";
 
 /// Notes under the route table: what `delivered TEU/yr` is, and what the routes of one or two
 /// nodes are (their short "transit" looks like a bug otherwise).

@@ -189,6 +189,41 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "({note})");
     }
 
+    let promised: Vec<&RouteSummary> = headline::promised_routes(summary).collect();
+    if !promised.is_empty() {
+        out.push('\n');
+        let mut reliability = Table::new(&[
+            "route",
+            "promise d",
+            "on time %",
+            "on time % pooled",
+            "buffer index",
+        ]);
+        for route in promised {
+            reliability.row(vec![
+                route.id.clone(),
+                route
+                    .promise_h
+                    .map_or("-".to_string(), |h| format!("{:.1}", h / 24.0)),
+                pm(
+                    &summary.estimate(Scope::Route, &route.id, "on_time_share"),
+                    100.0,
+                    1,
+                ),
+                route
+                    .on_time_share_pooled
+                    .map_or("-".to_string(), |share| format!("{:.1}", share * 100.0)),
+                pm(
+                    &summary.estimate(Scope::Route, &route.id, "buffer_index"),
+                    1.0,
+                    2,
+                ),
+            ]);
+        }
+        reliability.render(&mut out);
+        let _ = writeln!(out, "({})", headline::RELIABILITY_NOTE);
+    }
+
     if !summary.fleets.is_empty() {
         out.push('\n');
         let mut fleets = Table::new(&[

@@ -210,6 +210,9 @@ pub(crate) struct RouteSpec {
     pub id: Spanned<String>,
     /// Node ids in visiting order.
     pub nodes: Spanned<Vec<Spanned<String>>>,
+    /// Promised end-to-end transit, days (optional): the on-time share counts the TEU
+    /// delivered within it.
+    pub promise_days: Option<Spanned<f64>>,
 }
 
 /// How a flow's cargo arrives.

@@ -277,7 +277,33 @@ pub(crate) const ROUTE: &[Kpi<RouteStats, Route>] = &[
         about: "95th percentile of the end-to-end time of the replication, hours.",
         value: |x| x.stats.transit_hist.quantile(0.95),
     },
+    Kpi {
+        name: "buffer_index",
+        about: "Buffer index: (95th percentile - mean) / mean of the end-to-end time of the \
+                replication (transit_p95_h and transit_mean_h): the extra time, as a share of \
+                the mean, to allow for arriving on time 19 times in 20.",
+        value: buffer_index,
+    },
+    Kpi {
+        name: "on_time_share",
+        about: "Share of the TEU delivered in the window whose end-to-end time (generation to \
+                delivery) was at most the route's promise_days, counted exactly per TEU (none \
+                without a promise or without deliveries).",
+        value: |x| {
+            x.entity.promise_h?;
+            (x.stats.delivered_teu > 0)
+                .then(|| x.stats.on_time_teu as f64 / x.stats.delivered_teu as f64)
+        },
+    },
 ];
+
+/// `(p95 - mean) / mean` of a route's end-to-end time (`None` without deliveries or with a zero
+/// mean).
+fn buffer_index(x: &At<'_, RouteStats, Route>) -> Option<f64> {
+    let mean = x.stats.transit_h.mean()?;
+    let p95 = x.stats.transit_hist.quantile(0.95)?;
+    (mean > 0.0).then(|| (p95 - mean) / mean)
+}
 
 /// Stage KPIs (where the hours of a route go), in column order.
 pub(crate) const STAGE: &[Kpi<StageStats, ()>] = &[

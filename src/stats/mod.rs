@@ -7,7 +7,7 @@ pub(crate) mod replication;
 pub(crate) mod summary;
 
 pub use replication::{
-    BreakdownStats, ClassStats, Conservation, DisruptionRecord, FleetStats, FlowStats, NodeStats,
-    ReplicationStats, RouteStats, StageStats, TargetStats, YearStats,
+    BreakdownStats, ClassStats, Conservation, DisruptionRecord, FleetStats, FlowStats, MONTHS,
+    NodeStats, ReplicationStats, RouteStats, StageStats, TargetStats, YearStats,
 };
 pub(crate) use summary::Summary;

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::base::accumulators::{Histogram, Moments, TimeAverage};
+use crate::base::sketch::QuantileSketch;
 
 /// Statistics of one node in one replication.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -128,20 +129,35 @@ pub struct RouteStats {
     pub transit_h: Moments,
     /// Distribution of the end-to-end time, per TEU.
     pub transit_hist: Histogram,
+    /// TEU delivered within the route's promise (end-to-end time at most
+    /// [`Route::promise_h`](crate::model::Route::promise_h)); 0 for a route without one. An
+    /// exact count, not read off the histogram.
+    #[serde(default)]
+    pub on_time_teu: u64,
+    /// The end-to-end time per TEU by calendar month of departure (the month, in the model's
+    /// calendar, in which the consignment was generated; index 0 = January): [`MONTHS`]
+    /// sketches (empty in a year's part of the window, like the daily series).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transit_by_month: Vec<QuantileSketch>,
     /// Stages in route order: node 0, leg 0, node 1, leg 1, ..., last node.
     pub stages: Vec<StageStats>,
     /// TEU delivered on each simulated day (whole run, index = day).
     pub daily_delivered_teu: Vec<u64>,
 }
 
+/// Calendar months: the length of [`RouteStats::transit_by_month`].
+pub const MONTHS: usize = 12;
+
 impl RouteStats {
-    /// What was recorded after `earlier`, without the daily series.
+    /// What was recorded after `earlier`, without the daily series and the months.
     pub fn since(&self, earlier: &RouteStats) -> RouteStats {
         RouteStats {
             delivered: self.delivered - earlier.delivered,
             delivered_teu: self.delivered_teu - earlier.delivered_teu,
             transit_h: self.transit_h.since(&earlier.transit_h),
             transit_hist: self.transit_hist.since(&earlier.transit_hist),
+            on_time_teu: self.on_time_teu - earlier.on_time_teu,
+            transit_by_month: Vec::new(),
             stages: self
                 .stages
                 .iter()

@@ -13,7 +13,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::kpi::{AcrossReplications, KpiColumns, KpiSummary, Scope, stage_entity, stage_ids};
-use super::replication::ReplicationStats;
+use super::replication::{MONTHS, ReplicationStats};
+use crate::base::QuantileSketch;
 use crate::base::accumulators::Histogram;
 use crate::base::estimate::Estimate;
 use crate::base::time::HOURS_PER_DAY;
@@ -63,6 +64,16 @@ pub struct RouteSummary {
     pub transit_p50_pooled_h: Option<f64>,
     /// 95th percentile of the end-to-end time over all replications pooled, hours.
     pub transit_p95_pooled_h: Option<f64>,
+    /// The promised end-to-end time, hours (`[[route]] promise_days` times 24; absent without
+    /// one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise_h: Option<f64>,
+    /// The share of all TEU delivered in any replication's window that arrived within the
+    /// promise: the pooled transit distribution's share at or under `promise_h`, counted
+    /// exactly (absent without a promise or without deliveries). The per-replication share with
+    /// its confidence interval is the KPI `on_time_share`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_time_share_pooled: Option<f64>,
     /// Where the hours go, stage by stage.
     pub stages: Vec<StageSummary>,
 }
@@ -255,6 +266,11 @@ pub(crate) struct SummaryBuilder {
     wait_pooled: Vec<Histogram>,
     /// Per route, the end-to-end times of every replication merged.
     transit_pooled: Vec<Histogram>,
+    /// Per route, TEU delivered in the window and of them on time, summed over replications.
+    on_time_pooled: Vec<(u64, u64)>,
+    /// Per route and calendar month of departure, the end-to-end times of every replication
+    /// merged (integer counts: the same in any order).
+    transit_by_month_pooled: Vec<Vec<QuantileSketch>>,
     conservation: ConservationSummary,
     row: Vec<Option<f64>>,
     /// Per calendar year of the window (none within one year): its span and its KPIs.
@@ -273,6 +289,11 @@ impl SummaryBuilder {
             across: AcrossReplications::new(KpiColumns::new(model)),
             wait_pooled: vec![Histogram::new(); model.nodes.len()],
             transit_pooled: vec![Histogram::new(); model.routes.len()],
+            on_time_pooled: vec![(0, 0); model.routes.len()],
+            transit_by_month_pooled: vec![
+                vec![QuantileSketch::default(); MONTHS];
+                model.routes.len()
+            ],
             conservation: ConservationSummary {
                 holds_in_every_replication: true,
                 failed_replications: Vec::new(),
@@ -347,6 +368,15 @@ impl SummaryBuilder {
         for (pooled, route) in self.transit_pooled.iter_mut().zip(&rep.routes) {
             pooled.merge(&route.transit_hist);
         }
+        for ((delivered, on_time), route) in self.on_time_pooled.iter_mut().zip(&rep.routes) {
+            *delivered += route.delivered_teu;
+            *on_time += route.on_time_teu;
+        }
+        for (pooled, route) in self.transit_by_month_pooled.iter_mut().zip(&rep.routes) {
+            for (month, sketch) in pooled.iter_mut().zip(&route.transit_by_month) {
+                month.merge(sketch);
+            }
+        }
         let conservation = &rep.conservation;
         if !conservation.holds() {
             self.conservation.holds_in_every_replication = false;
@@ -362,6 +392,12 @@ impl SummaryBuilder {
     /// Per route, the end-to-end times of every TEU delivered in any replication's window.
     pub fn transit_pooled(&self) -> &[Histogram] {
         &self.transit_pooled
+    }
+
+    /// Per route and calendar month of departure (January first), the end-to-end times of
+    /// every TEU delivered in any replication's window.
+    pub fn transit_by_month_pooled(&self) -> &[Vec<QuantileSketch>] {
+        &self.transit_by_month_pooled
     }
 
     /// The summary of everything added so far.
@@ -388,7 +424,8 @@ impl SummaryBuilder {
             .routes
             .iter()
             .zip(&self.transit_pooled)
-            .map(|(route, transit_pooled)| {
+            .zip(&self.on_time_pooled)
+            .map(|((route, transit_pooled), &(delivered, on_time))| {
                 let stages = stage_ids(model, route)
                     .into_iter()
                     .enumerate()
@@ -422,6 +459,10 @@ impl SummaryBuilder {
                     throughput_teu_per_year: Estimate::from_welford(&per_year),
                     transit_p50_pooled_h: transit_pooled.quantile(0.5),
                     transit_p95_pooled_h: transit_pooled.quantile(0.95),
+                    promise_h: route.promise_h,
+                    on_time_share_pooled: route
+                        .promise_h
+                        .and((delivered > 0).then(|| on_time as f64 / delivered as f64)),
                     stages,
                 }
             })

@@ -77,6 +77,7 @@ fn run_default_scenario_writes_summary_json() {
             "targets.csv",
             "throughput_daily.csv",
             "throughput_weekly.csv",
+            "transit_by_month.csv",
             "transit_distribution.csv"
         ]
     );

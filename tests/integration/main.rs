@@ -35,6 +35,9 @@
 //! - `disruptions`: closure schedules, hours closed, and M/M/1 with storms.
 //! - `horizons`: the calendar (`start`), dated changes (`[[change]]`).
 //! - `classes`: mixed fleets (vehicle classes) event by event, dated fleet and berth changes.
+//! - `reliability`: on-time share against a route's promise (exact on deterministic and
+//!   event-by-event fixtures, the M/M/1 sojourn CDF), the buffer index, transit by month of
+//!   departure, bad promises.
 //! - `yearly`: results by calendar year against the window's and exact M/M/1 -> M/M/2 values;
 //!   `yearly.csv`.
 //! - `scenario_library`: the variants of scenarios/whole/ move their KPIs in the direction their
@@ -75,6 +78,7 @@ mod output;
 mod parallel;
 mod plot;
 mod queueing;
+mod reliability;
 mod robustness;
 mod scenario_library;
 mod sensitivity;

@@ -10,9 +10,10 @@ use predicates::prelude::*;
 use crate::common::{corridor, file_names, summary_kpi};
 
 /// Chart file stems, in report order.
-pub const CHARTS: [&str; 6] = [
+pub const CHARTS: [&str; 7] = [
     "throughput",
     "transit_time",
+    "transit_by_month",
     "where_the_days_go",
     "node_utilization_wait",
     "node_queues",
@@ -222,7 +223,7 @@ fn plot_redraws_the_same_files_from_the_results_alone() {
         .arg(&copy)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Drew 12 chart files"));
+        .stdout(predicate::str::contains("Drew 14 chart files"));
     for chart in CHARTS {
         for ext in ["svg", "png"] {
             let name = format!("{chart}.{ext}");

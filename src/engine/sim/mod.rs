@@ -56,13 +56,14 @@ use super::error::{SimError, StopKind};
 use super::event::{CargoId, Event};
 use super::observer::{NoObserver, Observer};
 use super::queue::EventQueue;
+use crate::base::QuantileSketch;
 use crate::base::accumulators::TimeAverage;
 use crate::base::rng::{Stream, stream};
 use crate::base::time::{HOURS_PER_DAY, SimTime};
 use crate::model::{Direction, FleetId, FlowId, LegId, Model, NodeId, RouteId, WhenFull};
 use crate::stats::{
-    BreakdownStats, ClassStats, Conservation, FleetStats, FlowStats, NodeStats, ReplicationStats,
-    RouteStats, StageStats, TargetStats,
+    BreakdownStats, ClassStats, Conservation, FleetStats, FlowStats, MONTHS, NodeStats,
+    ReplicationStats, RouteStats, StageStats, TargetStats,
 };
 use breakdown::{BreakdownState, Server};
 use disrupt::TargetState;
@@ -487,6 +488,7 @@ impl<'m> Simulation<'m> {
                 .map(|route| RouteStats {
                     stages: vec![StageStats::default(); 2 * route.nodes.len() - 1],
                     daily_delivered_teu: vec![0; horizon_days],
+                    transit_by_month: vec![QuantileSketch::default(); MONTHS],
                     ..RouteStats::default()
                 })
                 .collect(),
@@ -851,7 +853,8 @@ impl<'m> Simulation<'m> {
         if stage + 1 == route.nodes.len() {
             // Delivered.
             let route_id = consignment.route;
-            let transit_h = now.since(consignment.created);
+            let created = consignment.created;
+            let transit_h = now.since(created);
             self.free_server(cargo, node, observer);
             self.exit_node(cargo, node, observer);
             self.totals.delivered_teu += u64::from(teu);
@@ -867,6 +870,15 @@ impl<'m> Simulation<'m> {
                     .transit_h
                     .add_weighted(transit_h, f64::from(teu));
                 route_stats.transit_hist.add(transit_h, u64::from(teu));
+                if route
+                    .promise_h
+                    .is_some_and(|promise_h| transit_h <= promise_h)
+                {
+                    route_stats.on_time_teu += u64::from(teu);
+                }
+                // By the month of departure, in the model's calendar.
+                let month = model.settings.calendar.month(created);
+                route_stats.transit_by_month[month].add_weighted(transit_h, u64::from(teu));
             }
             observer.delivered(now, route_id, teu, transit_h);
             self.release_cargo(cargo);
@@ -1200,6 +1212,7 @@ impl<'m> Simulation<'m> {
             *route_stats = RouteStats {
                 stages: vec![StageStats::default(); n_stages],
                 daily_delivered_teu: daily,
+                transit_by_month: vec![QuantileSketch::default(); MONTHS],
                 ..RouteStats::default()
             };
         }

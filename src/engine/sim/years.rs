@@ -44,8 +44,8 @@ impl YearCuts {
     }
 }
 
-/// The running totals of `stats`, without the daily series, with every level closed at `at_h`,
-/// as the year ending at `at_h`.
+/// The running totals of `stats`, without the daily series and the routes' transit by month,
+/// with every level closed at `at_h`, as the year ending at `at_h`.
 fn copy_totals(stats: &mut ReplicationStats, start_h: f64, at_h: f64) -> YearStats {
     let nodes = stats
         .nodes
@@ -70,8 +70,10 @@ fn copy_totals(stats: &mut ReplicationStats, start_h: f64, at_h: f64) -> YearSta
         .iter_mut()
         .map(|route| {
             let daily = std::mem::take(&mut route.daily_delivered_teu);
+            let months = std::mem::take(&mut route.transit_by_month);
             let copy = route.clone();
             route.daily_delivered_teu = daily;
+            route.transit_by_month = months;
             copy
         })
         .collect();

@@ -8,6 +8,7 @@ mod queues;
 mod stages;
 mod throughput;
 mod transit;
+mod transit_by_month;
 mod yearly;
 
 use std::error::Error;
@@ -25,9 +26,10 @@ use super::theme::{self, FONT, INK, Theme};
 /// Adding a run chart: a new module here whose unit type implements
 /// [`Chart`](super::render::Chart)`<Data = ResultSet>`, and one line in this list (see
 /// [`Chart`](super::render::Chart)).
-pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 7] = [
+pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 8] = [
     &throughput::Throughput,
     &transit::Transit,
+    &transit_by_month::TransitByMonth,
     &stages::Stages,
     &nodes::Nodes,
     &queues::Queues,

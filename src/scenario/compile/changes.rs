@@ -23,7 +23,8 @@
 //! or the vehicle counts of a fleet with breakdowns (units under repair need rules of their own). Of a fleet, the counts (`vessels`,
 //! `trains`, a class's) and the times (`load_time`, `unload_time`, `return`, `max_wait_h`, a
 //! class's `transit` and `speed`) may change; capacities, the departure rule, the return leg and
-//! the classes themselves may not ([`fleet_changeable`] says why). Node berths may change.
+//! the classes themselves may not ([`fleet_changeable`] says why). Node berths may change. A
+//! route's `promise_days` may not (the on-time share is measured against one promise).
 
 use std::collections::HashSet;
 
@@ -299,6 +300,10 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
              of their own (planned)",
         ),
         "disruption" => disruption_changeable(parts.nth(1).unwrap_or("")),
+        "route" if last == "promise_days" => Some(
+            "a route's promise is what the on-time share of the whole statistics window is \
+             measured against; compare two scenarios with different promises instead",
+        ),
         _ => None,
     }
 }

@@ -1,4 +1,5 @@
-//! `[[route]]`: ordered paths of nodes, each consecutive pair joined by a leg.
+//! `[[route]]`: ordered paths of nodes, each consecutive pair joined by a leg, and the transit
+//! the route promises (`promise_days`, optional).
 
 use std::collections::HashSet;
 
@@ -6,6 +7,9 @@ use toml::Spanned;
 
 use super::common::{Ids, UNUSABLE, resolve_node, span_of, unique_ids};
 use super::legs::LegIndex;
+use super::limits::MAX_HORIZON_DAYS;
+use crate::base::number::compact;
+use crate::base::time::HOURS_PER_DAY;
 use crate::model::{LegId, NodeId, Route};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::RouteSpec;
@@ -43,16 +47,42 @@ fn compile_route(
     }
     let (nodes, each_once) = resolve_nodes(names, node_ids, &path, diags);
     let legs = legs_between(names, &nodes, leg_index, &path, diags);
+    let promise_h = promise(spec, &path, diags);
     let nodes: Vec<NodeId> = nodes
         .into_iter()
         .map(|n| n.map(NodeId))
         .collect::<Option<_>>()?;
     let legs = legs?;
+    let promise_h = promise_h?;
     each_once.then(|| Route {
         id: spec.id.get_ref().clone(),
         nodes,
         legs,
+        promise_h,
     })
+}
+
+/// `promise_days`, if given, in hours: a positive, finite number of days, at most the longest
+/// horizon. `Some(None)` without a promise; `None` if it was reported.
+fn promise(spec: &RouteSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<Option<f64>> {
+    let Some(value) = &spec.promise_days else {
+        return Some(None);
+    };
+    let days = *value.get_ref();
+    if days.is_finite() && days > 0.0 && days <= MAX_HORIZON_DAYS {
+        return Some(Some(days * HOURS_PER_DAY));
+    }
+    diags.push(
+        span_of(value),
+        format!("{path}.promise_days"),
+        format!(
+            "the promised transit must be a positive number of days, at most {} (the longest \
+             horizon), got {}",
+            compact(MAX_HORIZON_DAYS),
+            compact(days)
+        ),
+    );
+    None
 }
 
 /// Each node of the route by index (`None` for an unknown one), and whether each is listed once
@@ -135,10 +165,13 @@ mod tests {
     use crate::scenario::compile::common::testing::{ids, run};
 
     fn route(nodes: &str) -> (Option<Route>, Vec<String>) {
+        route_text(&format!("id = \"r\"\nnodes = {nodes}"))
+    }
+
+    fn route_text(text: &str) -> (Option<Route>, Vec<String>) {
         let node_ids = ids(&["a", "b", "c"]);
         let leg_index: LegIndex = [((0, 1), 0), ((1, 2), 1)].into_iter().collect();
-        let text = format!("id = \"r\"\nnodes = {nodes}");
-        let ((_, mut compiled), diags) = run(&text, |spec: &RouteSpec, diags| {
+        let ((_, mut compiled), diags) = run(text, |spec: &RouteSpec, diags| {
             compile_routes(std::slice::from_ref(spec), &node_ids, &leg_index, diags)
         });
         (compiled.remove(0), diags)
@@ -151,6 +184,44 @@ mod tests {
         let got = got.unwrap();
         assert_eq!(got.nodes, [NodeId(0), NodeId(1), NodeId(2)]);
         assert_eq!(got.legs, [LegId(0), LegId(1)]);
+        assert_eq!(got.promise_h, None);
+    }
+
+    #[test]
+    fn a_promise_is_kept_in_hours() {
+        for (written, hours) in [("9", 216.0), ("20.5", 492.0), ("365000", 365000.0 * 24.0)] {
+            let (got, diags) = route_text(&format!(
+                "id = \"r\"\nnodes = [\"a\", \"b\"]\npromise_days = {written}"
+            ));
+            assert!(diags.is_empty(), "{diags:?}");
+            assert_eq!(got.unwrap().promise_h, Some(hours), "{written}");
+        }
+    }
+
+    #[test]
+    fn a_promise_that_is_not_a_positive_finite_number_of_days_is_reported() {
+        for (written, got_text) in [
+            ("0", "0"),
+            ("-3", "-3"),
+            ("0.0", "0"),
+            ("nan", "NaN"),
+            ("inf", "inf"),
+            ("-inf", "-inf"),
+            ("365001", "365001"),
+        ] {
+            let (got, diags) = route_text(&format!(
+                "id = \"r\"\nnodes = [\"a\", \"b\"]\npromise_days = {written}"
+            ));
+            assert!(got.is_none(), "{written}");
+            assert_eq!(
+                diags,
+                [format!(
+                    "3:16: route \"r\".promise_days: the promised transit must be a positive \
+                     number of days, at most 365000 (the longest horizon), got {got_text}"
+                )],
+                "{written}"
+            );
+        }
     }
 
     #[test]
