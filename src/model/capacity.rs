@@ -24,7 +24,7 @@
 //! row.
 //!
 //! A run with dated changes, fleet classes entering later or yearly volumes is cut into the
-//! periods of [`offered_loads_by_period`](super::load::offered_loads_by_period), one table each.
+//! periods of [`offered_loads_by_period`], one table each.
 
 use serde::{Deserialize, Serialize};
 
