@@ -28,7 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::load::{Place, loads_between, offered_loads_by_period};
+use super::load::{Place, offered_loads_by_period};
 use super::{Breakdown, Model, NodeId, Target};
 use crate::base::time::HOURS_PER_YEAR;
 
@@ -83,16 +83,10 @@ pub fn capacity_by_period(model: &Model) -> Vec<CapacityPeriod> {
     offered_loads_by_period(model)
         .iter()
         .map(|period| {
-            let in_force = model
-                .changes
-                .iter()
-                .rev()
-                .find(|c| c.at <= period.from)
-                .map_or(model, |c| &c.model);
-            let loads = loads_between(in_force, period.from, period.to, false);
+            let in_force = model.in_force_at(period.from);
             table(
                 in_force,
-                &loads,
+                &period.loads,
                 period.from.days(),
                 period.to.days(),
                 &teu_per_consignment(in_force, period.from, period.to),

@@ -133,12 +133,7 @@ pub fn offered_loads_by_period(model: &Model) -> Vec<Period> {
     let mut periods = Vec::with_capacity(cuts.len());
     for (k, from) in cuts.iter().enumerate() {
         let to = cuts.get(k + 1).copied().unwrap_or(horizon);
-        let in_force = model
-            .changes
-            .iter()
-            .rev()
-            .find(|c| c.at <= *from)
-            .map_or(model, |c| &c.model);
+        let in_force = model.in_force_at(*from);
         periods.push(Period {
             from: *from,
             to,

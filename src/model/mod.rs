@@ -433,6 +433,15 @@ impl Model {
             .collect()
     }
 
+    /// The model in force at `t`: that of the last dated change at or before `t`, else this one.
+    pub fn in_force_at(&self, t: SimTime) -> &Model {
+        self.changes
+            .iter()
+            .rev()
+            .find(|c| c.at <= t)
+            .map_or(self, |c| &c.model)
+    }
+
     /// The fleets whose vehicles break down, in model order. Per-fleet breakdown statistics
     /// follow this order.
     pub fn breakdown_fleets(&self) -> Vec<FleetId> {
