@@ -155,9 +155,39 @@ pub struct CompareArgs {
     /// files always hold every KPI.
     #[arg(long, value_name = "NAME")]
     pub kpi: Vec<String>,
+    /// Demand levels (--demand, --flows).
+    #[command(flatten)]
+    pub demand: DemandArgs,
+    /// With --demand: the largest shortfall (1 - delivered / generated TEU of the scaled flows in
+    /// the window) of a stable level, as an upper 95% confidence bound.
+    #[arg(long, default_value_t = corridor::study::demand::DEFAULT_MAX_SHORTFALL, value_parser = share_in_open_unit, requires = "demand")]
+    pub max_shortfall: f64,
     /// Replications, seed, threads, output and charts.
     #[command(flatten)]
     pub study: StudyArgs,
+}
+
+/// Demand levels of a comparison or a sweep.
+#[derive(Debug, clap::Args)]
+pub struct DemandArgs {
+    /// Run at each demand level: a multiplier of every flow's volume (or of --flows'), in the
+    /// scenario and in every dated change, e.g. 1,1.5,2,3,4 (each above 0, at most 1024).
+    #[arg(long, value_delimiter = ',', value_name = "L1,L2,...", value_parser = demand_level, allow_negative_numbers = true)]
+    pub demand: Vec<f64>,
+    /// With --demand: scale only these flows (comma-separated ids; default: every flow).
+    #[arg(long, value_delimiter = ',', value_name = "ID,...", requires = "demand")]
+    pub flows: Vec<String>,
+}
+
+/// A demand level: a number above 0 and at most 1024.
+fn demand_level(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number; a demand level multiplies every flow's volume, e.g. 1.5"))?;
+    corridor::study::demand::check_levels(&[value])
+        .map(|_| value)
+        .map_err(|e| e.to_string())
 }
 
 /// `corridor validate`.
@@ -294,6 +324,10 @@ pub struct SweepArgs {
     /// `kpis`, else throughput, mean and p95 transit time of every route that delivers.
     #[arg(long = "kpi", value_name = "COLUMN")]
     pub kpis: Vec<String>,
+    /// Demand as a swept parameter: --demand L1,L2,... multiplies every flow's volume (or
+    /// --flows') by each level in turn (the parameter `demand`); with --param or --scale, a grid.
+    #[command(flatten)]
+    pub demand: DemandArgs,
     /// Replications, seed, threads, output and charts.
     #[command(flatten)]
     pub study: StudyArgs,

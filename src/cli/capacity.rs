@@ -27,20 +27,7 @@ pub fn run(args: CapacityArgs) -> anyhow::Result<ExitCode> {
     };
     let loaded = document.compile_checked()?;
     let model = &loaded.model;
-    let mut flows = Vec::new();
-    for id in &args.flows {
-        match model.flows.iter().position(|f| &f.id == id) {
-            Some(i) => flows.push(FlowId(i as u32)),
-            None => {
-                let known: Vec<&str> = model.flows.iter().map(|f| f.id.as_str()).collect();
-                bail!(
-                    "--flows: {}: no flow \"{id}\"; the flows are: {}",
-                    loaded.file,
-                    known.join(", ")
-                );
-            }
-        }
-    }
+    let flows = corridor::study::demand::flow_ids(model, &args.flows, &loaded.file)?;
     let spec = CapacitySearch {
         flows,
         replications: u64::from(

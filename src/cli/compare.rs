@@ -18,8 +18,12 @@ use corridor::scenario::{Document, LoadedScenario};
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
 use corridor::study::Sample;
 use corridor::study::compare::{
-    COMPARE_CSV, COMPARE_JSON, Comparison, ScenarioRef, VariantComparison, compare,
+    COMPARE_CSV, COMPARE_JSON, Comparison, KpiDifference, ScenarioRef, VariantComparison, compare,
     headline_columns, selected_columns, setting_notes,
+};
+use corridor::study::demand::{
+    DEFAULT_MAX_SHORTFALL, DEMAND_CSV, DEMAND_JSON, DEMAND_LEVELS_CSV, DemandComparison,
+    DemandFlows, DemandSetup, LevelRuns, compare_levels,
 };
 use corridor::study::sections::StudySections;
 use corridor::study::shard::{ScenarioFiles, StudyDefinition, StudyShardSet};
@@ -36,6 +40,18 @@ struct Inputs {
     kpi: Vec<String>,
     /// Whether `--seed` was given.
     seed_given: bool,
+    /// `--demand`, `--flows`, `--max-shortfall`.
+    demand: Demand,
+}
+
+/// The demand levels of a comparison (none: each scenario runs once, as written).
+struct Demand {
+    /// Increasing levels.
+    levels: Vec<f64>,
+    /// The flows they scale.
+    flows: DemandFlows,
+    /// Largest shortfall of a stable level.
+    max_shortfall: f64,
 }
 
 /// A `--kpi` selection, or the headline KPIs of the base.
@@ -59,14 +75,72 @@ impl Inputs {
         Ok(Some(Box::new(selection)))
     }
 
-    /// The scenarios in the order they are run: the base, then each variant.
-    fn variants(&self) -> Variants<'_> {
+    /// The base, then each variant.
+    fn scenarios(&self) -> impl Iterator<Item = &LoadedScenario> {
+        std::iter::once(&self.base).chain(&self.variants)
+    }
+
+    /// Each scenario at each demand level (level by level, the base first in each), its scaled
+    /// flows checked in every scenario (before any work); empty without `--demand`.
+    fn at_levels(&self) -> anyhow::Result<Vec<LoadedScenario>> {
+        let Some(&max) = self.demand.levels.last() else {
+            return Ok(Vec::new());
+        };
+        for scenario in self.scenarios() {
+            self.demand.flows.check(&scenario.model, &scenario.file, max)?;
+        }
+        let mut scaled = Vec::new();
+        for &level in &self.demand.levels {
+            for scenario in self.scenarios() {
+                let mut at = scenario.clone();
+                at.model = self.demand.flows.scaled(&scenario.model, &scenario.file, level)?;
+                scaled.push(at);
+            }
+        }
+        Ok(scaled)
+    }
+
+    /// The scenarios in the order they are run: the base, then each variant; with demand
+    /// levels, `scaled` ([`at_levels`](Self::at_levels)) in its order.
+    fn variants<'a>(&'a self, scaled: &'a [LoadedScenario]) -> Variants<'a> {
         let mut variants = Variants::default();
-        variants.push(format!("base {}", self.base.file), &self.base);
-        for variant in &self.variants {
-            variants.push(variant.file.clone(), variant);
+        if self.demand.levels.is_empty() {
+            variants.push(format!("base {}", self.base.file), &self.base);
+            for variant in &self.variants {
+                variants.push(variant.file.clone(), variant);
+            }
+            return variants;
+        }
+        let per_level = 1 + self.variants.len();
+        for (i, scenario) in scaled.iter().enumerate() {
+            let level = self.demand.levels[i / per_level];
+            let label = if i % per_level == 0 {
+                format!("base {} at demand ×{level}", scenario.file)
+            } else {
+                format!("{} at demand ×{level}", scenario.file)
+            };
+            variants.push(label, scenario);
         }
         variants
+    }
+
+    /// Per variant, the notes about its settings against the base's.
+    fn variant_notes(&self, config: corridor::experiment::RunConfig) -> Vec<Vec<String>> {
+        let base_ref = ScenarioRef::of(&self.base);
+        self.variants
+            .iter()
+            .map(|variant| {
+                let scenario = ScenarioRef::of(variant);
+                let mut notes = setting_notes(&base_ref, &scenario);
+                if !self.seed_given && scenario.file_seed != base_ref.file_seed {
+                    notes.push(format!(
+                        "{} names seed {}; it runs with the base's seed {} so that both share random numbers",
+                        scenario.file, scenario.file_seed, config.seed
+                    ));
+                }
+                notes
+            })
+            .collect()
     }
 }
 
@@ -91,13 +165,24 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let study = &args.study;
     let (config, runner, shard) = settings(study, &base.model)
         .with_context(|| format!("base scenario {}", args.base.display()))?;
+    let levels = if args.demand.demand.is_empty() {
+        Vec::new()
+    } else {
+        corridor::study::demand::check_levels(&args.demand.demand).context("invalid --demand")?
+    };
     let inputs = Inputs {
         base,
         variants,
         kpi: args.kpi.clone(),
         seed_given: study.seed.is_some(),
+        demand: Demand {
+            levels,
+            flows: DemandFlows(args.demand.flows.clone()),
+            max_shortfall: args.max_shortfall,
+        },
     };
     let selection = inputs.selection()?;
+    let scaled = inputs.at_levels()?;
     // Refuse a non-empty output directory before any simulation.
     let out = super::claim(&study.output.out, study.output.force)?;
     let definition = Definition {
@@ -108,12 +193,17 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             variants: docs.iter().map(ScenarioFiles::of).collect(),
             kpi: inputs.kpi.clone(),
             seed_given: inputs.seed_given,
+            demand: inputs.demand.levels.clone(),
+            flows: inputs.demand.flows.0.clone(),
+            max_shortfall: (!inputs.demand.levels.is_empty())
+                .then_some(inputs.demand.max_shortfall),
         },
     };
-    let variants = inputs.variants();
+    let variants = inputs.variants(&scaled);
     match study::run(study, shard, definition, &variants, config, &runner, out)? {
         Ran::Samples(samples, out) => finish(
             &inputs,
+            &scaled,
             selection,
             config,
             samples,
@@ -133,6 +223,9 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
         variants,
         kpi,
         seed_given,
+        demand,
+        flows,
+        max_shortfall,
     } = set.definition()
     else {
         unreachable!("merge dispatches on the command");
@@ -145,13 +238,25 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
             .collect::<anyhow::Result<_>>()?,
         kpi: kpi.clone(),
         seed_given: *seed_given,
+        demand: Demand {
+            levels: if demand.is_empty() {
+                Vec::new()
+            } else {
+                corridor::study::demand::check_levels(demand)
+                    .context("the shards' demand levels")?
+            },
+            flows: DemandFlows(flows.clone()),
+            max_shortfall: max_shortfall.unwrap_or(DEFAULT_MAX_SHORTFALL),
+        },
     };
     let selection = inputs.selection()?;
-    let variants = inputs.variants();
+    let scaled = inputs.at_levels()?;
+    let variants = inputs.variants(&scaled);
     let out = study::claim_merge(set, args, &inputs.base.hash, &variants)?;
     let samples = study::merged_samples(set, args, &variants)?;
     finish(
         &inputs,
+        &scaled,
         selection,
         set.config(),
         samples,
@@ -163,8 +268,11 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
 
 /// The paired differences of every variant from the samples (the base's first, then each
 /// variant's), written as `compare.csv`, the chart and `compare.json` (last); then the table.
+/// With demand levels, [`finish_demand`] instead.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     inputs: &Inputs,
+    scaled: &[LoadedScenario],
     selection: Selection,
     config: corridor::experiment::RunConfig,
     samples: Vec<Sample>,
@@ -172,6 +280,11 @@ fn finish(
     chart_args: &ChartArgs,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
+    if !inputs.demand.levels.is_empty() {
+        return finish_demand(
+            inputs, scaled, selection, config, samples, out, chart_args, quiet,
+        );
+    }
     let (base_sample, variant_samples) = samples
         .split_first()
         .expect("a comparison has a base sample");
@@ -181,15 +294,9 @@ fn finish(
         None => Box::new(headline_columns(base_sample)),
     };
     let mut compared = Vec::with_capacity(inputs.variants.len());
-    for (variant, sample) in inputs.variants.iter().zip(variant_samples) {
+    let notes = inputs.variant_notes(config);
+    for ((variant, sample), notes) in inputs.variants.iter().zip(variant_samples).zip(notes) {
         let scenario = ScenarioRef::of(variant);
-        let mut notes = setting_notes(&base_ref, &scenario);
-        if !inputs.seed_given && scenario.file_seed != base_ref.file_seed {
-            notes.push(format!(
-                "{} names seed {}; it runs with the base's seed {} so that both share random numbers",
-                scenario.file, scenario.file_seed, config.seed
-            ));
-        }
         let mut result = compare(base_sample, sample, scenario, &headline);
         result.notes = notes;
         compared.push(result);
@@ -232,6 +339,241 @@ fn finish(
         writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The comparison across demand levels: every variant against the base at each level, where
+/// each saturates; written as `demand_levels.csv`, `demand.csv`, the chart and `demand.json`
+/// (last); then the tables.
+#[allow(clippy::too_many_arguments)]
+fn finish_demand(
+    inputs: &Inputs,
+    scaled: &[LoadedScenario],
+    selection: Selection,
+    config: corridor::experiment::RunConfig,
+    samples: Vec<Sample>,
+    out: ResultDir,
+    chart_args: &ChartArgs,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let per_level = 1 + inputs.variants.len();
+    let flows = inputs
+        .scenarios()
+        .map(|s| inputs.demand.flows.check(&s.model, &s.file, 1.0))
+        .collect::<Result<Vec<_>, _>>()?;
+    let levels: Vec<LevelRuns<'_>> = inputs
+        .demand
+        .levels
+        .iter()
+        .enumerate()
+        .map(|(i, &level)| LevelRuns {
+            level,
+            runs: (0..per_level)
+                .map(|k| {
+                    let at = i * per_level + k;
+                    (&scaled[at].model, flows[k].as_slice(), &samples[at])
+                })
+                .collect(),
+        })
+        .collect();
+    let base_ref = ScenarioRef::of(&inputs.base);
+    let comparison = compare_levels(
+        DemandSetup {
+            provenance: Provenance::new(
+                &base_ref.file,
+                &base_ref.sha256,
+                config,
+                std::env::args().collect(),
+            ),
+            base: base_ref,
+            variants: inputs.variants.iter().map(ScenarioRef::of).collect(),
+            variant_notes: inputs.variant_notes(config),
+            max_shortfall: inputs.demand.max_shortfall,
+            flows: inputs.demand.flows.clone(),
+            headline: selection.as_deref(),
+        },
+        &levels,
+    );
+
+    // Everything in memory first, then the files (demand.json last).
+    let charts = charts(chart_args, |options| {
+        Ok(vec![plot::demand::chart(&comparison, options)?])
+    })?;
+    let mut levels_csv = Vec::new();
+    comparison.write_levels_csv(&mut levels_csv)?;
+    let mut csv = Vec::new();
+    comparison.write_csv(&mut csv)?;
+    let json = format!("{}\n", comparison.to_json()).into_bytes();
+    write_study(
+        out.dir(),
+        &[(DEMAND_LEVELS_CSV, levels_csv), (DEMAND_CSV, csv)],
+        &charts,
+        (DEMAND_JSON, json),
+    )?;
+    let out_path = super::commit(out)?;
+    if !quiet {
+        for note in comparison.notes.iter().chain(
+            comparison
+                .levels
+                .first()
+                .into_iter()
+                .flat_map(|l| l.differences.iter().flat_map(|d| &d.comparison.notes)),
+        ) {
+            eprintln!("note: {note}");
+        }
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(render_demand(&comparison).as_bytes())?;
+        writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text printed by `corridor compare --demand`: delivery and shortfall of every scenario at
+/// every level, where each saturates, from which level each variant carries more, and per
+/// variant the differences of the main routes' KPIs by level.
+fn render_demand(comparison: &DemandComparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Demand levels (multipliers of {}), {} paired replications of every scenario at every level, seed {}; \
+         stable: shortfall (1 - delivered / generated TEU of the scaled flows) below {}% at 95% confidence",
+        comparison.flows.describe(),
+        comparison.provenance.replications,
+        comparison.provenance.seed,
+        comparison.max_shortfall * 100.0
+    );
+    let header = [
+        "level",
+        "offered TEU/yr",
+        "scenario",
+        "delivered TEU/yr",
+        "shortfall %",
+        "stable",
+        "vs base TEU/yr",
+    ]
+    .map(String::from);
+    let names: Vec<&str> = std::iter::once(&comparison.base)
+        .chain(&comparison.variants)
+        .map(|s| s.name.as_str())
+        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for level in &comparison.levels {
+        for (i, d) in level.delivery.iter().enumerate() {
+            let stat = |s: Option<corridor::study::sweep::Stat>, scale: f64| {
+                s.map_or(String::new(), |s| {
+                    let hw = s.ci95_high.map_or(0.0, |h| h - s.mean);
+                    format!("{} ± {}", num(s.mean * scale), num(hw * scale))
+                })
+            };
+            let difference = i
+                .checked_sub(1)
+                .and_then(|v| level.differences[v].delivered_teu_per_year)
+                .map_or(String::new(), |s| {
+                    let hw = s.ci95_high.map_or(0.0, |h| h - s.mean);
+                    format!("{:+.0} ± {}", s.mean, num(hw))
+                });
+            rows.push(vec![
+                format!("×{}", level.level),
+                format!("{:.0}", d.offered_teu_per_year),
+                names[i].to_string(),
+                stat(d.delivered_teu_per_year, 1.0),
+                stat(d.shortfall, 100.0),
+                if d.stable { "yes" } else { "NO" }.to_string(),
+                difference,
+            ]);
+        }
+    }
+    text_table(&header, &rows, &mut out);
+    for saturation in &comparison.saturation {
+        let _ = writeln!(out, "{}.", saturation.describe());
+    }
+    for (variant, matters) in comparison.variants.iter().zip(&comparison.matters_from) {
+        let _ = match matters {
+            Some(m) => writeln!(
+                out,
+                "{} delivers {} than the base from demand ×{} ({:.0} TEU/yr offered): {:+.0} TEU/yr.",
+                variant.name,
+                if m.difference_teu_per_year > 0.0 { "more" } else { "less" },
+                m.level,
+                m.offered_teu_per_year,
+                m.difference_teu_per_year
+            ),
+            None => writeln!(
+                out,
+                "{} delivers as much as the base at every level run (no difference beyond {}% of the base's TEU at 95% confidence).",
+                variant.name,
+                comparison.max_shortfall * 100.0
+            ),
+        };
+    }
+    for (v, variant) in comparison.variants.iter().enumerate() {
+        let columns: Vec<(String, &[KpiDifference])> = comparison
+            .levels
+            .iter()
+            .map(|l| {
+                (
+                    format!("×{}", l.level),
+                    l.differences[v].comparison.kpis.as_slice(),
+                )
+            })
+            .collect();
+        let table = by_column_table(
+            &format!("{} − base", variant.name),
+            &columns,
+            &|k: &KpiDifference| {
+                comparison.main_routes.is_empty()
+                    || comparison.main_routes.contains(&k.entity)
+                    || k.scope != corridor::stats::kpi::Scope::Route
+            },
+        );
+        out.push_str(&table);
+    }
+    let _ = writeln!(
+        out,
+        "± is the 95% CI half-width. Every KPI at every level is in {DEMAND_CSV}; delivery by level in {DEMAND_LEVELS_CSV}."
+    );
+    for note in &comparison.notes {
+        let _ = writeln!(out, "Note: {note}");
+    }
+    out
+}
+
+/// A table of the headline KPIs (those `keep` accepts) with one column per comparison in
+/// `columns` (a year, a demand level): the paired difference ± its 95% CI half-width.
+fn by_column_table(
+    first: &str,
+    columns: &[(String, &[KpiDifference])],
+    keep: &dyn Fn(&KpiDifference) -> bool,
+) -> String {
+    let Some((_, first_column)) = columns.first() else {
+        return String::new();
+    };
+    let mut header = vec![first.to_string()];
+    header.extend(columns.iter().map(|(label, _)| label.clone()));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (i, k) in first_column
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.headline && keep(k))
+    {
+        let mut row = vec![format!("{}/{}", k.entity, k.kpi)];
+        for (_, column) in columns {
+            let cell = column
+                .get(i)
+                .filter(|y| y.scope == k.scope && y.entity == k.entity && y.kpi == k.kpi)
+                .and_then(|y| y.difference)
+                .map_or(String::new(), |d| {
+                    format!("{} ± {}", num(d.mean), num(d.half_width))
+                });
+            row.push(cell);
+        }
+        rows.push(row);
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n");
+    text_table(&header, &rows, &mut out);
+    out
 }
 
 /// A number with about four significant digits.
@@ -303,33 +645,12 @@ fn render_table(comparison: &Comparison) -> String {
 /// Per calendar year, the paired difference (± its 95% CI half-width) of each headline KPI:
 /// one row per KPI, one column per year (nothing when the runs are not compared by year).
 fn yearly_table(variant: &VariantComparison) -> String {
-    let Some(first) = variant.yearly.first() else {
-        return String::new();
-    };
-    let mut header = vec!["difference by year".to_string()];
-    header.extend(variant.yearly.iter().map(|y| y.year.to_string()));
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for (i, k) in first.kpis.iter().enumerate().filter(|(_, k)| k.headline) {
-        let mut row = vec![format!("{}/{}", k.entity, k.kpi)];
-        for year in &variant.yearly {
-            let cell = year
-                .kpis
-                .get(i)
-                .filter(|y| y.scope == k.scope && y.entity == k.entity && y.kpi == k.kpi)
-                .and_then(|y| y.difference)
-                .map_or(String::new(), |d| {
-                    format!("{} ± {}", num(d.mean), num(d.half_width))
-                });
-            row.push(cell);
-        }
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("\n");
-    text_table(&header, &rows, &mut out);
-    out
+    let columns: Vec<(String, &[KpiDifference])> = variant
+        .yearly
+        .iter()
+        .map(|y| (y.year.to_string(), y.kpis.as_slice()))
+        .collect();
+    by_column_table("difference by year", &columns, &|_| true)
 }
 
 /// Appends a table: the header, a rule, the rows; the first column left-aligned, the others

@@ -15,6 +15,7 @@ use corridor::report::{Provenance, ResultDir};
 use corridor::scenario::{Assignment, Change, Document, LoadedScenario};
 use corridor::stats::kpi::KpiColumns;
 use corridor::study::Sample;
+use corridor::study::demand::{DEMAND_PATH, DemandFlows};
 use corridor::study::sections::StudySections;
 use corridor::study::shard::{ScenarioFiles, StudyDefinition, StudyShardSet};
 use corridor::study::sweep::{
@@ -44,7 +45,14 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
             path: path.clone(),
             scale,
             values: values.clone(),
+            flows: Vec::new(),
         })
+        .chain((!args.demand.demand.is_empty()).then(|| SweepParameter {
+            path: DEMAND_PATH.to_string(),
+            scale: true,
+            values: args.demand.demand.clone(),
+            flows: args.demand.flows.clone(),
+        }))
         .collect();
     let params = if from_flags.is_empty() {
         spec.as_ref()
@@ -55,6 +63,7 @@ pub fn run(args: SweepArgs) -> anyhow::Result<ExitCode> {
                         path: p.path.clone(),
                         scale: p.scale,
                         values: p.values.clone(),
+                        flows: Vec::new(),
                     })
                     .collect()
             })
@@ -126,14 +135,24 @@ fn points(doc: &Document, design: &SweepDesign) -> anyhow::Result<Vec<LoadedScen
     sweep::build_models(&design.points(), |point| {
         let mut variant = doc.clone();
         for (p, &value) in design.params.iter().zip(point) {
-            variant.apply(&Assignment {
-                path: p.path.clone(),
-                change: Change::new(value, p.scale),
-            })?;
+            if !p.is_demand() {
+                variant.apply(&Assignment {
+                    path: p.path.clone(),
+                    change: Change::new(value, p.scale),
+                })?;
+            }
         }
-        variant
+        let mut loaded = variant
             .compile_checked()
-            .with_context(|| format!("sweep point {}", describe(design, point)))
+            .with_context(|| format!("sweep point {}", describe(design, point)))?;
+        for (p, &value) in design.params.iter().zip(point) {
+            if p.is_demand() {
+                loaded.model = DemandFlows(p.flows.clone())
+                    .scaled(&loaded.model, &loaded.file, value)
+                    .with_context(|| format!("sweep point {}", describe(design, point)))?;
+            }
+        }
+        Ok(loaded)
     })
 }
 

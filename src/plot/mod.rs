@@ -10,6 +10,7 @@
 
 pub(crate) mod charts;
 pub mod compare;
+pub mod demand;
 pub(crate) mod data;
 pub(crate) mod html;
 pub mod render;

@@ -15,7 +15,7 @@ use crate::stats::summary::{NodeSummary, RouteSummary};
 
 /// A route with fewer nodes than this is background traffic in the headline's eyes (cargo that
 /// only competes for one node's servers or one fleet's vessels), never a main route.
-pub(crate) const MAIN_ROUTE_MIN_NODES: usize = 3;
+pub const MAIN_ROUTE_MIN_NODES: usize = 3;
 
 /// The headline: a title line and its points, in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,43 +162,74 @@ pub const NODE_NOTE: &str = "arrivals/day, queue mean and queue max count consig
 /// The note that explains why a route's stages add up to about, not exactly, its mean transit.
 pub const STAGE_NOTE: &str = "Each stage's mean is over the TEU that finished that stage in the statistics window; the route's mean transit is over the TEU delivered in it. Cargo on its way at the window's start or end falls in some stages and not in the transit, so the stages add up to about, not exactly, the mean transit (exactly when all cargo is delivered inside the window).";
 
-/// The routes the headline quotes: among the routes of at least [`MAIN_ROUTE_MIN_NODES`] nodes
-/// that delivered anything, the busiest (TEU a day) to each destination node, in scenario order.
-/// Without such routes, every route that delivered.
-fn main_routes(summary: &Summary) -> Vec<&RouteSummary> {
-    let throughput = |r: &RouteSummary| {
-        est(summary, Scope::Route, &r.id, "throughput_teu_per_day").map(|e| e.mean)
-    };
-    let delivered: Vec<&RouteSummary> = summary
-        .routes
-        .iter()
-        .filter(|r| throughput(r).is_some_and(|t| t > 0.0))
-        .collect();
-    let long: Vec<&RouteSummary> = delivered
+/// A route as [`main_route_ids`] sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteCandidate<'a> {
+    /// The route's id.
+    pub id: &'a str,
+    /// How many nodes it visits.
+    pub nodes: usize,
+    /// Its last node (any key that is equal for equal nodes).
+    pub destination: u32,
+    /// Its mean throughput, TEU a day.
+    pub throughput: f64,
+}
+
+/// The main routes among `routes` (in their order): among the routes of at least
+/// [`MAIN_ROUTE_MIN_NODES`] nodes that delivered anything, the busiest to each destination (ties
+/// go to the earlier route), in the order given. Without such routes, every route that delivered.
+pub fn main_route_ids<'a>(routes: &[RouteCandidate<'a>]) -> Vec<&'a str> {
+    let delivered: Vec<&RouteCandidate<'a>> = routes.iter().filter(|r| r.throughput > 0.0).collect();
+    let long: Vec<&RouteCandidate<'a>> = delivered
         .iter()
         .copied()
-        .filter(|r| r.nodes.len() >= MAIN_ROUTE_MIN_NODES)
+        .filter(|r| r.nodes >= MAIN_ROUTE_MIN_NODES)
         .collect();
     if long.is_empty() {
-        return delivered;
+        return delivered.iter().map(|r| r.id).collect();
     }
-    // The first of the busiest to each destination (ties go to the earlier route).
-    let mut best: Vec<&RouteSummary> = Vec::new();
+    let mut best: Vec<&RouteCandidate<'a>> = Vec::new();
     for route in long {
-        match best
-            .iter_mut()
-            .find(|b| b.nodes.last() == route.nodes.last())
-        {
-            Some(b) if throughput(route) > throughput(b) => *b = route,
+        match best.iter_mut().find(|b| b.destination == route.destination) {
+            Some(b) if route.throughput > b.throughput => *b = route,
             Some(_) => {}
             None => best.push(route),
         }
     }
-    // In scenario order.
+    routes
+        .iter()
+        .filter(|r| best.iter().any(|b| b.id == r.id))
+        .map(|r| r.id)
+        .collect()
+}
+
+/// The routes the headline quotes ([`main_route_ids`]), in scenario order.
+fn main_routes(summary: &Summary) -> Vec<&RouteSummary> {
+    let throughput = |r: &RouteSummary| {
+        est(summary, Scope::Route, &r.id, "throughput_teu_per_day").map_or(0.0, |e| e.mean)
+    };
+    // Destinations keyed by their position among the summary's nodes.
+    let destination = |r: &RouteSummary| {
+        r.nodes
+            .last()
+            .and_then(|last| summary.nodes.iter().position(|n| &n.id == last))
+            .map_or(u32::MAX, |i| i as u32)
+    };
+    let candidates: Vec<RouteCandidate<'_>> = summary
+        .routes
+        .iter()
+        .map(|r| RouteCandidate {
+            id: &r.id,
+            nodes: r.nodes.len(),
+            destination: destination(r),
+            throughput: throughput(r),
+        })
+        .collect();
+    let main = main_route_ids(&candidates);
     summary
         .routes
         .iter()
-        .filter(|r| best.iter().any(|b| b.id == r.id))
+        .filter(|r| main.contains(&r.id.as_str()))
         .collect()
 }
 

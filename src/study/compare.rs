@@ -495,107 +495,122 @@ impl Comparison {
     pub fn write_csv<W: io::Write>(&self, writer: W) -> io::Result<()> {
         let mut csv = crate::report::csv::Writer::from_writer(writer);
         let by_year = self.variants.iter().any(|v| !v.yearly.is_empty());
-        let mut header = vec![
-            "variant",
-            "variant_file",
-            "scope",
-            "entity",
-            "kpi",
-            "present_in",
-            "headline",
-            "window_total",
-            "n",
-            "base_mean",
-            "base_sd",
-            "variant_mean",
-            "variant_sd",
-            "difference_mean",
-            "difference_sd",
-            "difference_ci95_low",
-            "difference_ci95_high",
-            "change_pct",
-            "change_pct_ci95_low",
-            "change_pct_ci95_high",
-            "correlation",
-            "unpaired_ci95_half_width",
-            "paired_ci95_half_width",
-            "half_width_ratio",
-        ];
-        if by_year {
-            header.push("year");
-        }
-        csv.write_record(&header).map_err(csv_err)?;
-        let width = header.len();
-        let num = |v: Option<f64>| match v {
-            Some(v) if v.is_finite() => v.to_string(),
-            _ => String::new(),
-        };
+        csv.write_record(csv_header(by_year)).map_err(csv_err)?;
         for variant in &self.variants {
-            let head = [variant.scenario.name.clone(), variant.scenario.file.clone()];
-            let window = variant.kpis.iter().map(|k| (None, k));
-            let years = variant
-                .yearly
-                .iter()
-                .flat_map(|y| y.kpis.iter().map(move |k| (Some(y.year), k)));
-            for (year, k) in window.chain(years) {
-                let mut row: Vec<String> = head.to_vec();
-                row.extend([
-                    k.scope.as_str().to_string(),
-                    k.entity.clone(),
-                    k.kpi.clone(),
-                    "both".to_string(),
-                    k.headline.to_string(),
-                    k.window_total.to_string(),
-                    k.n.to_string(),
-                    num(k.base.map(|m| m.mean)),
-                    num(k.base.map(|m| m.sd)),
-                    num(k.variant.map(|m| m.mean)),
-                    num(k.variant.map(|m| m.sd)),
-                    num(k.difference.map(|d| d.mean)),
-                    num(k.difference_sd),
-                    num(k.difference.map(|d| d.low)),
-                    num(k.difference.map(|d| d.high)),
-                    num(k.change_pct.map(|c| c.mean)),
-                    num(k.change_pct.map(|c| c.low)),
-                    num(k.change_pct.map(|c| c.high)),
-                    num(k.correlation),
-                    num(k.unpaired_half_width),
-                    num(k.difference.map(|d| d.half_width)),
-                    num(k.half_width_ratio),
-                ]);
-                if by_year {
-                    row.push(year.map_or(String::new(), |y| y.to_string()));
-                }
+            for row in csv_rows(variant, by_year) {
                 csv.write_record(&row).map_err(csv_err)?;
-            }
-            for (names, present_in) in [
-                (&variant.only_in_base, "base"),
-                (&variant.only_in_variant, "variant"),
-            ] {
-                for name in names {
-                    let mut parts = name.splitn(2, '/');
-                    let scope = parts.next().unwrap_or_default();
-                    let rest = parts.next().unwrap_or_default();
-                    // The KPI is the last part; a stage entity has slashes of its own.
-                    let (entity, kpi) = rest.rsplit_once('/').unwrap_or((rest, ""));
-                    let mut row: Vec<String> = head.to_vec();
-                    row.extend([
-                        scope.to_string(),
-                        entity.to_string(),
-                        kpi.to_string(),
-                        present_in.to_string(),
-                        "false".to_string(),
-                        is_window_total(kpi).to_string(),
-                        "0".to_string(),
-                    ]);
-                    row.resize(width, String::new());
-                    csv.write_record(&row).map_err(csv_err)?;
-                }
             }
         }
         csv.flush()?;
         Ok(())
     }
+}
+
+/// The header of `compare.csv` (with the `year` column when `by_year`).
+pub(crate) fn csv_header(by_year: bool) -> Vec<&'static str> {
+    let mut header = vec![
+        "variant",
+        "variant_file",
+        "scope",
+        "entity",
+        "kpi",
+        "present_in",
+        "headline",
+        "window_total",
+        "n",
+        "base_mean",
+        "base_sd",
+        "variant_mean",
+        "variant_sd",
+        "difference_mean",
+        "difference_sd",
+        "difference_ci95_low",
+        "difference_ci95_high",
+        "change_pct",
+        "change_pct_ci95_low",
+        "change_pct_ci95_high",
+        "correlation",
+        "unpaired_ci95_half_width",
+        "paired_ci95_half_width",
+        "half_width_ratio",
+    ];
+    if by_year {
+        header.push("year");
+    }
+    header
+}
+
+/// The rows of `compare.csv` for one variant, in the columns of [`csv_header`]: every KPI of
+/// the window, then every KPI of each year, then the KPIs of only one of the two scenarios.
+pub(crate) fn csv_rows(variant: &VariantComparison, by_year: bool) -> Vec<Vec<String>> {
+    let width = csv_header(by_year).len();
+    let num = |v: Option<f64>| match v {
+        Some(v) if v.is_finite() => v.to_string(),
+        _ => String::new(),
+    };
+    let mut rows = Vec::new();
+    let head = [variant.scenario.name.clone(), variant.scenario.file.clone()];
+    let window = variant.kpis.iter().map(|k| (None, k));
+    let years = variant
+        .yearly
+        .iter()
+        .flat_map(|y| y.kpis.iter().map(move |k| (Some(y.year), k)));
+    for (year, k) in window.chain(years) {
+        let mut row: Vec<String> = head.to_vec();
+        row.extend([
+            k.scope.as_str().to_string(),
+            k.entity.clone(),
+            k.kpi.clone(),
+            "both".to_string(),
+            k.headline.to_string(),
+            k.window_total.to_string(),
+            k.n.to_string(),
+            num(k.base.map(|m| m.mean)),
+            num(k.base.map(|m| m.sd)),
+            num(k.variant.map(|m| m.mean)),
+            num(k.variant.map(|m| m.sd)),
+            num(k.difference.map(|d| d.mean)),
+            num(k.difference_sd),
+            num(k.difference.map(|d| d.low)),
+            num(k.difference.map(|d| d.high)),
+            num(k.change_pct.map(|c| c.mean)),
+            num(k.change_pct.map(|c| c.low)),
+            num(k.change_pct.map(|c| c.high)),
+            num(k.correlation),
+            num(k.unpaired_half_width),
+            num(k.difference.map(|d| d.half_width)),
+            num(k.half_width_ratio),
+        ]);
+        if by_year {
+            row.push(year.map_or(String::new(), |y| y.to_string()));
+        }
+        rows.push(row);
+    }
+    for (names, present_in) in [
+        (&variant.only_in_base, "base"),
+        (&variant.only_in_variant, "variant"),
+    ] {
+        for name in names {
+            let mut parts = name.splitn(2, '/');
+            let scope = parts.next().unwrap_or_default();
+            let rest = parts.next().unwrap_or_default();
+            // The KPI is the last part; a stage entity has slashes of its own.
+            let (entity, kpi) = rest.rsplit_once('/').unwrap_or((rest, ""));
+            let mut row: Vec<String> = head.to_vec();
+            row.extend([
+                scope.to_string(),
+                entity.to_string(),
+                kpi.to_string(),
+                present_in.to_string(),
+                "false".to_string(),
+                is_window_total(kpi).to_string(),
+                "0".to_string(),
+            ]);
+            row.resize(width, String::new());
+            rows.push(row);
+        }
+    }
+    rows
 }
 
 fn csv_err(err: ::csv::Error) -> io::Error {

@@ -13,6 +13,7 @@
 pub mod calibration;
 pub mod capacity;
 pub mod compare;
+pub mod demand;
 pub mod morris;
 pub mod sections;
 pub mod sensitivity;

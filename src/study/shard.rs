@@ -110,6 +110,15 @@ pub enum StudyDefinition {
         kpi: Vec<String>,
         /// Whether `--seed` was given (else a variant naming another seed gets a note).
         seed_given: bool,
+        /// `--demand` levels, increasing (empty: one run of each scenario as written).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        demand: Vec<f64>,
+        /// `--flows` the levels scale (empty: every flow).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flows: Vec<String>,
+        /// `--max-shortfall` of a stable level (with `demand`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_shortfall: Option<f64>,
     },
     /// `corridor sweep`.
     Sweep {

@@ -257,12 +257,16 @@ impl From<&Estimate> for Stat {
 /// One swept parameter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepParameter {
-    /// Parameter path (`node.aktau-port.servers`).
+    /// Parameter path (`node.aktau-port.servers`), or [`DEMAND_PATH`](super::demand::DEMAND_PATH)
+    /// for the demand levels.
     pub path: String,
     /// Whether the values multiply the scenario's number(s) (`true`) or replace them.
     pub scale: bool,
     /// The values (or multipliers), in sweep order.
     pub values: Vec<f64>,
+    /// For the demand levels: the flows they scale (empty: every flow).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<String>,
 }
 
 impl SweepParameter {
@@ -276,9 +280,17 @@ impl SweepParameter {
         }
     }
 
+    /// Whether this is the demand axis (every flow's volume, or the named flows').
+    pub fn is_demand(&self) -> bool {
+        self.path == super::demand::DEMAND_PATH
+    }
+
     /// How the axis of a chart describes this parameter.
     pub fn label(&self) -> String {
-        if self.scale {
+        if self.is_demand() {
+            let flows = super::demand::DemandFlows(self.flows.clone()).describe();
+            format!("demand (× the volume of {flows})")
+        } else if self.scale {
             format!("{} (× scenario value)", self.path)
         } else {
             self.path.clone()
@@ -308,6 +320,20 @@ impl SweepDesign {
             check_variable(&p.path)?;
             if p.values.is_empty() {
                 return Err(StudyError::NoValues(p.path.clone()));
+            }
+            if p.is_demand() {
+                if !p.scale {
+                    return Err(StudyError::Setting(format!(
+                        "parameter {}: the demand levels multiply the flows' volumes; give them with --demand",
+                        p.path
+                    )));
+                }
+                super::demand::check_levels(&p.values)?;
+            } else if !p.flows.is_empty() {
+                return Err(StudyError::Setting(format!(
+                    "parameter {}: flows apply only to the demand levels (--demand)",
+                    p.path
+                )));
             }
             if let Some(&value) = p.values.iter().find(|v| !v.is_finite()) {
                 return Err(StudyError::NotFinite {
@@ -470,6 +496,7 @@ mod tests {
 
     fn param(path: &str, values: &[f64]) -> SweepParameter {
         SweepParameter {
+            flows: Vec::new(),
             path: path.to_string(),
             scale: false,
             values: values.to_vec(),

@@ -9,6 +9,8 @@
 //! - `capacity`: nominal capacity per node and fleet against hand-computed values; binding resource.
 //! - `calibration`: the whole-corridor scenario against published figures; `corridor calibrate`.
 //! - `compare`: `corridor compare`, paired differences with common random numbers.
+//! - `demand`: `compare --demand` and `sweep --demand`: saturation of an M/M/c station bracketing
+//!   c·μ, where a variant starts to matter, the levels' bad input.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
 //! - `first_hour`: what a newcomer sees first: the headline of `run` and report.html, the echo
 //!   of `--set`, the last line, and the README examples CI runs.
@@ -66,6 +68,7 @@ mod cli;
 mod common;
 mod compare;
 mod daily;
+mod demand;
 mod disruptions;
 mod first_hour;
 mod fleets;

@@ -534,3 +534,39 @@ fn merge_detects_damaged_or_consistently_edited_study_shards() {
         )));
     assert!(!out.exists());
 }
+
+#[test]
+fn compare_across_demand_levels_merged_from_shards_equals_the_single_study() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenario_file(dir.path(), "base.toml", &station(1, 1.0));
+    let two = scenario_file(dir.path(), "two.toml", &station(2, 1.0));
+    let paths = [&base, &two].map(|p| p.to_str().unwrap().to_string());
+    let args: Vec<&str> = [
+        "compare",
+        "-q",
+        "-r",
+        "4",
+        "--chart-size",
+        "640x360",
+        "--demand",
+        "0.5,1.5",
+    ]
+    .into_iter()
+    .chain(paths.iter().map(String::as_str))
+    .collect();
+    let single = study(dir.path(), "single", &args);
+    assert_eq!(
+        file_names(&single),
+        ["charts", "demand.csv", "demand.json", "demand_levels.csv"]
+    );
+    let mut shard_args = args.clone();
+    shard_args.retain(|a| *a != "-q");
+    let shards = shards(dir.path(), &shard_args, 2);
+    let merged = dir.path().join("merged");
+    merge(&[&shards[1], &shards[0]], &merged)
+        .success()
+        .stdout(predicate::str::contains(
+            "Merged 2 shards of the compare study (4 variants, 4 replications each",
+        ));
+    assert_same_study_files(&single, &merged);
+}

@@ -38,7 +38,7 @@ pub(super) const MIN_TEU_PER_YEAR: f64 = 1e-6;
 /// Most volumes in a flow's `teu_by_year`: one per year of the longest horizon.
 pub(super) const MAX_YEARS: usize = 1000;
 /// Largest annual volume of a flow, TEU (about the world's container port throughput).
-pub(super) const MAX_TEU_PER_YEAR: f64 = 1e9;
+pub(crate) const MAX_TEU_PER_YEAR: f64 = 1e9;
 /// Smallest start rate of a random disruption, per year (and smallest nonzero monthly rate).
 pub(super) const MIN_RATE_PER_YEAR: f64 = 1e-6;
 /// Largest start rate, per year.

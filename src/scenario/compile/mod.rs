@@ -31,7 +31,7 @@ mod distributions;
 mod fleets;
 mod flows;
 mod legs;
-mod limits;
+pub(crate) mod limits;
 mod nodes;
 pub(crate) mod parse;
 mod routes;
