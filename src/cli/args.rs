@@ -162,6 +162,11 @@ pub struct CompareArgs {
     /// the window) of a stable level, as an upper 95% confidence bound.
     #[arg(long, default_value_t = corridor::study::demand::DEFAULT_MAX_SHORTFALL, value_parser = share_in_open_unit, requires = "demand")]
     pub max_shortfall: f64,
+    /// With --demand: years of statistics window of every run, after the scenario's warm-up
+    /// (whatever its horizon): whole years, so a seasonal corridor is compared at the same date
+    /// of the year.
+    #[arg(long, default_value_t = corridor::study::demand::DEFAULT_YEARS, value_parser = clap::value_parser!(u32).range(1..=20), requires = "demand")]
+    pub years: u32,
     /// Replications, seed, threads, output and charts.
     #[command(flatten)]
     pub study: StudyArgs,

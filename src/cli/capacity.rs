@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use corridor::experiment::Runner;
 use corridor::experiment::parallel::default_threads;
 use corridor::model::FlowId;

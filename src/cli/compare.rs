@@ -22,7 +22,7 @@ use corridor::study::compare::{
     headline_columns, selected_columns, setting_notes,
 };
 use corridor::study::demand::{
-    DEFAULT_MAX_SHORTFALL, DEMAND_CSV, DEMAND_JSON, DEMAND_LEVELS_CSV, DemandComparison,
+    DEFAULT_MAX_SHORTFALL, DEFAULT_YEARS, DEMAND_CSV, DEMAND_JSON, DEMAND_LEVELS_CSV, DemandComparison,
     DemandFlows, DemandSetup, LevelRuns, compare_levels,
 };
 use corridor::study::sections::StudySections;
@@ -52,6 +52,8 @@ struct Demand {
     flows: DemandFlows,
     /// Largest shortfall of a stable level.
     max_shortfall: f64,
+    /// Years of statistics window of every run.
+    years: u32,
 }
 
 /// A `--kpi` selection, or the headline KPIs of the base.
@@ -93,7 +95,12 @@ impl Inputs {
         for &level in &self.demand.levels {
             for scenario in self.scenarios() {
                 let mut at = scenario.clone();
-                at.model = self.demand.flows.scaled(&scenario.model, &scenario.file, level)?;
+                at.model = self.demand.flows.scaled_over_years(
+                    &scenario.model,
+                    &scenario.file,
+                    level,
+                    self.demand.years,
+                )?;
                 scaled.push(at);
             }
         }
@@ -124,15 +131,18 @@ impl Inputs {
         variants
     }
 
-    /// Per variant, the notes about its settings against the base's.
-    fn variant_notes(&self, config: corridor::experiment::RunConfig) -> Vec<Vec<String>> {
-        let base_ref = ScenarioRef::of(&self.base);
-        self.variants
+    /// Per variant, the notes about its settings (`variants`, as run) against the base's (`base`).
+    fn variant_notes(
+        &self,
+        base: &ScenarioRef,
+        variants: &[ScenarioRef],
+        config: corridor::experiment::RunConfig,
+    ) -> Vec<Vec<String>> {
+        variants
             .iter()
-            .map(|variant| {
-                let scenario = ScenarioRef::of(variant);
-                let mut notes = setting_notes(&base_ref, &scenario);
-                if !self.seed_given && scenario.file_seed != base_ref.file_seed {
+            .map(|scenario| {
+                let mut notes = setting_notes(base, scenario);
+                if !self.seed_given && scenario.file_seed != base.file_seed {
                     notes.push(format!(
                         "{} names seed {}; it runs with the base's seed {} so that both share random numbers",
                         scenario.file, scenario.file_seed, config.seed
@@ -179,6 +189,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             levels,
             flows: DemandFlows(args.demand.flows.clone()),
             max_shortfall: args.max_shortfall,
+            years: args.years,
         },
     };
     let selection = inputs.selection()?;
@@ -197,6 +208,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             flows: inputs.demand.flows.0.clone(),
             max_shortfall: (!inputs.demand.levels.is_empty())
                 .then_some(inputs.demand.max_shortfall),
+            years: (!inputs.demand.levels.is_empty()).then_some(inputs.demand.years),
         },
     };
     let variants = inputs.variants(&scaled);
@@ -226,6 +238,7 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
         demand,
         flows,
         max_shortfall,
+        years,
     } = set.definition()
     else {
         unreachable!("merge dispatches on the command");
@@ -247,6 +260,7 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
             },
             flows: DemandFlows(flows.clone()),
             max_shortfall: max_shortfall.unwrap_or(DEFAULT_MAX_SHORTFALL),
+            years: years.unwrap_or(DEFAULT_YEARS),
         },
     };
     let selection = inputs.selection()?;
@@ -294,9 +308,9 @@ fn finish(
         None => Box::new(headline_columns(base_sample)),
     };
     let mut compared = Vec::with_capacity(inputs.variants.len());
-    let notes = inputs.variant_notes(config);
-    for ((variant, sample), notes) in inputs.variants.iter().zip(variant_samples).zip(notes) {
-        let scenario = ScenarioRef::of(variant);
+    let refs: Vec<ScenarioRef> = inputs.variants.iter().map(ScenarioRef::of).collect();
+    let notes = inputs.variant_notes(&base_ref, &refs, config);
+    for ((scenario, sample), notes) in refs.into_iter().zip(variant_samples).zip(notes) {
         let mut result = compare(base_sample, sample, scenario, &headline);
         result.notes = notes;
         compared.push(result);
@@ -375,7 +389,24 @@ fn finish_demand(
                 .collect(),
         })
         .collect();
-    let base_ref = ScenarioRef::of(&inputs.base);
+    // The scenarios as run (the horizon of the years run), from the first level.
+    let base_ref = ScenarioRef::of(&scaled[0]);
+    let variant_refs: Vec<ScenarioRef> = scaled[1..per_level].iter().map(ScenarioRef::of).collect();
+    let years = inputs.demand.years;
+    let notes = inputs
+        .scenarios()
+        .filter(|s| {
+            s.model.settings.horizon.days() > s.model.settings.warmup.days() + 365.0 * f64::from(years)
+        })
+        .map(|s| {
+            format!(
+                "{}: its horizon of {} days is cut to the warm-up and {years} year{} (--years); dated changes after that are not reached",
+                s.file,
+                s.model.settings.horizon.days(),
+                if years == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
     let comparison = compare_levels(
         DemandSetup {
             provenance: Provenance::new(
@@ -384,11 +415,13 @@ fn finish_demand(
                 config,
                 std::env::args().collect(),
             ),
+            variant_notes: inputs.variant_notes(&base_ref, &variant_refs, config),
             base: base_ref,
-            variants: inputs.variants.iter().map(ScenarioRef::of).collect(),
-            variant_notes: inputs.variant_notes(config),
+            variants: variant_refs,
+            notes,
             max_shortfall: inputs.demand.max_shortfall,
             flows: inputs.demand.flows.clone(),
+            years,
             headline: selection.as_deref(),
         },
         &levels,
@@ -434,10 +467,12 @@ fn render_demand(comparison: &DemandComparison) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Demand levels (multipliers of {}), {} paired replications of every scenario at every level, seed {}; \
+        "Demand levels (multipliers of {}), {} paired replications of every scenario at every level over the warm-up and {} year{}, seed {}; \
          stable: shortfall (1 - delivered / generated TEU of the scaled flows) below {}% at 95% confidence",
         comparison.flows.describe(),
         comparison.provenance.replications,
+        comparison.years,
+        if comparison.years == 1 { "" } else { "s" },
         comparison.provenance.seed,
         comparison.max_shortfall * 100.0
     );

@@ -142,7 +142,7 @@ impl Chart for DemandChart {
 
     fn title(&self, c: &DemandComparison) -> String {
         format!(
-            "KPIs against demand, {} replications per level (common random numbers); shaded: where each scenario saturates",
+            "KPIs against demand: {} replications per level; shaded where each scenario saturates",
             c.provenance.replications
         )
     }
@@ -175,6 +175,10 @@ impl Chart for DemandChart {
             Swatch::Area(INK.mix(0.10)),
             "saturates (last stable to first unstable level)".to_string(),
         ));
+        entries.push((
+            Swatch::Line(RGBColor(150, 150, 150)),
+            "dashed: delivered = offered".to_string(),
+        ));
         legend_strip(&strip, &entries, theme)?;
         let panels_data = panels_of(c);
         for (panel, p) in panels_data.iter().zip(panels(&area, panels_data.len())) {
@@ -194,15 +198,19 @@ where
     DB::ErrorType: 'static,
 {
     let points = panel.lines.iter().flatten();
-    let x_max = points.clone().map(|p| p.0).fold(0.0_f64, f64::max);
+    // The x range of every panel: the demand offered by every scenario at every level.
+    let offered = c.levels.iter().flat_map(|l| l.delivery.iter().map(|d| d.offered_teu_per_year));
+    let x_min = offered.clone().fold(f64::INFINITY, f64::min);
+    let x_max = offered.fold(0.0_f64, f64::max);
+    let pad = if x_max > x_min { (x_max - x_min) * 0.05 } else { x_max.max(1.0) * 0.1 };
+    let (x_lo, x_hi) = ((x_min - pad).max(0.0), x_max + pad);
     let y_max = points.clone().map(|p| p.3).fold(0.0_f64, f64::max);
-    let y_max = if panel.diagonal { y_max.max(x_max) } else { y_max };
+    let y_max = if panel.diagonal { y_max.max(x_hi) } else { y_max };
     let (divisor, unit) = if panel.diagonal {
         (1.0, "TEU/yr".to_string())
     } else {
         display_unit(&panel.kpi, y_max)
     };
-    let x_hi = nice_max(x_max);
     let y_hi = nice_max(y_max / divisor);
     let mut chart = ChartBuilder::on(area)
         .caption(
@@ -212,7 +220,7 @@ where
         .margin(theme.px(8.0))
         .x_label_area_size(theme.px(62.0))
         .y_label_area_size(theme.px(92.0))
-        .build_cartesian_2d(0.0..x_hi, 0.0..y_hi)?;
+        .build_cartesian_2d(x_lo..x_hi, 0.0..y_hi)?;
     chart
         .configure_mesh()
         .x_desc("TEU a year offered")
@@ -231,7 +239,7 @@ where
         let Some(unstable) = s.unstable_from else {
             continue;
         };
-        let from = s.stable_up_to.map_or(0.0, |p| p.offered_teu_per_year);
+        let from = s.stable_up_to.map_or(x_lo, |p| p.offered_teu_per_year);
         chart.draw_series(std::iter::once(Rectangle::new(
             [(from, 0.0), (unstable.offered_teu_per_year, y_hi)],
             theme::color(i).mix(0.12).filled(),
@@ -247,7 +255,7 @@ where
     if panel.diagonal {
         let end = x_hi.min(y_hi);
         chart.draw_series(DashedLineSeries::new(
-            vec![(0.0, 0.0), (end, end)],
+            vec![(x_lo, x_lo), (end, end)],
             theme.px(10.0),
             theme.px(6.0),
             INK.mix(0.5).stroke_width(theme.px(2.0)),

@@ -129,6 +129,17 @@ pub fn scaled_demand(model: &Model, flows: &[FlowId], scale: f64) -> Model {
     scaled
 }
 
+/// `model` run over its warm-up and then `years` 365-day years (the statistics window), whatever
+/// its horizon: whole years, so that a seasonal corridor's cargo in the system is compared at the
+/// same date of the year at the window's start and end.
+pub fn over_years(model: &Model, years: u32) -> Model {
+    let mut model = model.clone();
+    model.settings.horizon = crate::base::time::SimTime::from_days(
+        model.settings.warmup.days() + 365.0 * f64::from(years),
+    );
+    model
+}
+
 /// Runs the search on `model` with `runner`; `on_probe` sees each probe as it completes.
 /// Errors only if a replication stalled (a bug, not a verdict on the demand).
 pub fn search(
@@ -249,10 +260,7 @@ fn probe(
     runner: &Runner,
     scale: f64,
 ) -> Result<Probe, SimError> {
-    let mut scaled = scaled_demand(model, &spec.flows, scale);
-    scaled.settings.horizon = crate::base::time::SimTime::from_days(
-        scaled.settings.warmup.days() + 365.0 * f64::from(spec.years),
-    );
+    let scaled = over_years(&scaled_demand(model, &spec.flows, scale), spec.years);
     let horizon = scaled.settings.horizon;
     let flows = scaled_flows(model, &spec.flows);
     let routes = routes_of(model, &flows);

@@ -15,11 +15,14 @@
 //! `1 − delivered / generated`. A level is *stable* for a scenario when the upper end of the 95%
 //! confidence interval of the shortfall is below `max_shortfall` (default 2%): the criterion of
 //! `corridor capacity` (see [`super::capacity`] for why it separates stable and overloaded
-//! systems), applied to the runs the comparison makes anyway. Unlike `corridor capacity`, the
-//! window here is the scenario's own: when it does not span whole years, the shortfall also
-//! holds the seasonal change of the cargo in the system between the window's start and end,
-//! which a note states. A scenario *saturates* between its last stable level below its first
-//! unstable one and that unstable level ([`Saturation`]).
+//! systems), applied to the runs the comparison makes anyway. As in `corridor capacity`, every
+//! run covers the scenario's warm-up and then a whole number of 365-day years (`--years`, default
+//! [`DEFAULT_YEARS`]), whatever the scenario's horizon: in a seasonal corridor a window ending in
+//! the winter backlog would show a shortfall of several per cent at demands the corridor carries
+//! (3% for the whole corridor's containers at 2025 demand over its own 335-day window). A scenario
+//! whose horizon is longer (a path through dated changes) is cut to these years, which a note
+//! states. A scenario *saturates* between its last stable level below its first unstable one and
+//! that unstable level ([`Saturation`]).
 //!
 //! At each level, each variant is compared with the base KPI by KPI ([`super::compare::compare`],
 //! the same paired statistics as a plain comparison), and the paired difference of the TEU
@@ -53,6 +56,9 @@ pub const DEMAND_LEVELS_CSV: &str = "demand_levels.csv";
 
 /// Largest shortfall of a stable level when none is given (as `corridor capacity`).
 pub const DEFAULT_MAX_SHORTFALL: f64 = 0.02;
+
+/// Years of statistics window per run when none are given (as `corridor capacity`).
+pub const DEFAULT_YEARS: u32 = 2;
 
 /// Largest demand level (the largest scale `corridor capacity` tries).
 pub const MAX_LEVEL: f64 = super::capacity::SCALE_RANGE.1;
@@ -145,6 +151,21 @@ impl DemandFlows {
     pub fn scaled(&self, model: &Model, file: &str, level: f64) -> Result<Model, StudyError> {
         let ids = self.check(model, file, level)?;
         Ok(super::capacity::scaled_demand(model, &ids, level))
+    }
+
+    /// [`scaled`](Self::scaled), run over the warm-up and then `years` whole years
+    /// ([`super::capacity::over_years`]): what `compare --demand` runs at each level.
+    pub fn scaled_over_years(
+        &self,
+        model: &Model,
+        file: &str,
+        level: f64,
+        years: u32,
+    ) -> Result<Model, StudyError> {
+        Ok(super::capacity::over_years(
+            &self.scaled(model, file, level)?,
+            years,
+        ))
     }
 
     /// How a table or an axis describes the demand (`all flows`, or the flows' ids).
@@ -386,7 +407,9 @@ pub struct DemandComparison {
     pub max_shortfall: f64,
     /// The flows every level scales (empty: every flow).
     pub flows: DemandFlows,
-    /// The base scenario.
+    /// Years of statistics window of every run, after the scenario's warm-up.
+    pub years: u32,
+    /// The base scenario (its horizon the warm-up plus `years`).
     pub base: ScenarioRef,
     /// The variant scenarios, in command-line order.
     pub variants: Vec<ScenarioRef>,
@@ -402,7 +425,7 @@ pub struct DemandComparison {
     /// destination among routes of three or more nodes (see `report::headline`), at most
     /// [`CHART_ROUTES`], busiest first.
     pub main_routes: Vec<String>,
-    /// What the reader must know (a window that is not whole years, settings that differ).
+    /// What the reader must know (a scenario's horizon cut to the years run).
     pub notes: Vec<String>,
 }
 
@@ -429,10 +452,14 @@ pub struct DemandSetup<'a> {
     pub variants: Vec<ScenarioRef>,
     /// Notes of each variant against the base (settings that differ, seeds), in order.
     pub variant_notes: Vec<Vec<String>>,
+    /// Notes about the whole comparison (a horizon cut to the years run).
+    pub notes: Vec<String>,
     /// Largest shortfall of a stable level.
     pub max_shortfall: f64,
     /// The flows every level scales.
     pub flows: DemandFlows,
+    /// Years of statistics window of every run.
+    pub years: u32,
     /// Picks the headline KPIs (`None`: the headline KPIs of the base at the lowest level).
     pub headline: Option<&'a dyn Fn(&KpiColumn) -> bool>,
 }
@@ -524,24 +551,13 @@ pub fn compare_levels(setup: DemandSetup<'_>, levels: &[LevelRuns<'_>]) -> Deman
         .first()
         .map(|l| main_routes(l.runs[0].0, l.runs[0].2))
         .unwrap_or_default();
-    let mut notes = Vec::new();
-    for s in std::iter::once(&setup.base).chain(&setup.variants) {
-        let years = s.window_days() / 365.0;
-        if (years - years.round()).abs() > 1e-9 || years < 0.5 {
-            notes.push(format!(
-                "{}: the statistics window is {} days, not whole years, so its shortfall also \
-                 holds the seasonal change of the cargo in the system between the window's start \
-                 and end; `corridor capacity` measures over whole years",
-                s.file,
-                s.window_days()
-            ));
-        }
-    }
+    let notes = setup.notes;
     DemandComparison {
         provenance: setup.provenance,
         confidence: crate::base::estimate::CONFIDENCE,
         max_shortfall: setup.max_shortfall,
         flows: setup.flows,
+        years: setup.years,
         base: setup.base,
         variants: setup.variants,
         levels: out_levels,

@@ -119,6 +119,9 @@ pub enum StudyDefinition {
         /// `--max-shortfall` of a stable level (with `demand`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_shortfall: Option<f64>,
+        /// `--years` of every run (with `demand`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        years: Option<u32>,
     },
     /// `corridor sweep`.
     Sweep {
