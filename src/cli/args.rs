@@ -180,16 +180,20 @@ pub struct DemandArgs {
     #[arg(long, value_delimiter = ',', value_name = "L1,L2,...", value_parser = demand_level, allow_negative_numbers = true)]
     pub demand: Vec<f64>,
     /// With --demand: scale only these flows (comma-separated ids; default: every flow).
-    #[arg(long, value_delimiter = ',', value_name = "ID,...", requires = "demand")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ID,...",
+        requires = "demand"
+    )]
     pub flows: Vec<String>,
 }
 
 /// A demand level: a number above 0 and at most 1024.
 fn demand_level(text: &str) -> Result<f64, String> {
-    let value: f64 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("{text:?} is not a number; a demand level multiplies every flow's volume, e.g. 1.5"))?;
+    let value: f64 = text.trim().parse().map_err(|_| {
+        format!("{text:?} is not a number; a demand level multiplies every flow's volume, e.g. 1.5")
+    })?;
     corridor::study::demand::check_levels(&[value])
         .map(|_| value)
         .map_err(|e| e.to_string())

@@ -22,8 +22,8 @@ use corridor::study::compare::{
     headline_columns, selected_columns, setting_notes,
 };
 use corridor::study::demand::{
-    DEFAULT_MAX_SHORTFALL, DEFAULT_YEARS, DEMAND_CSV, DEMAND_JSON, DEMAND_LEVELS_CSV, DemandComparison,
-    DemandFlows, DemandSetup, LevelRuns, compare_levels,
+    DEFAULT_MAX_SHORTFALL, DEFAULT_YEARS, DEMAND_CSV, DEMAND_JSON, DEMAND_LEVELS_CSV,
+    DemandComparison, DemandFlows, DemandSetup, LevelRuns, compare_levels,
 };
 use corridor::study::sections::StudySections;
 use corridor::study::shard::{ScenarioFiles, StudyDefinition, StudyShardSet};
@@ -89,7 +89,9 @@ impl Inputs {
             return Ok(Vec::new());
         };
         for scenario in self.scenarios() {
-            self.demand.flows.check(&scenario.model, &scenario.file, max)?;
+            self.demand
+                .flows
+                .check(&scenario.model, &scenario.file, max)?;
         }
         let mut scaled = Vec::new();
         for &level in &self.demand.levels {
@@ -527,7 +529,11 @@ fn render_demand(comparison: &DemandComparison) -> String {
                 out,
                 "{} delivers {} than the base from demand ×{} ({:.0} TEU/yr offered): {:+.0} TEU/yr.",
                 variant.name,
-                if m.difference_teu_per_year > 0.0 { "more" } else { "less" },
+                if m.difference_teu_per_year > 0.0 {
+                    "more"
+                } else {
+                    "less"
+                },
                 m.level,
                 m.offered_teu_per_year,
                 m.difference_teu_per_year

@@ -199,13 +199,24 @@ where
 {
     let points = panel.lines.iter().flatten();
     // The x range of every panel: the demand offered by every scenario at every level.
-    let offered = c.levels.iter().flat_map(|l| l.delivery.iter().map(|d| d.offered_teu_per_year));
+    let offered = c
+        .levels
+        .iter()
+        .flat_map(|l| l.delivery.iter().map(|d| d.offered_teu_per_year));
     let x_min = offered.clone().fold(f64::INFINITY, f64::min);
     let x_max = offered.fold(0.0_f64, f64::max);
-    let pad = if x_max > x_min { (x_max - x_min) * 0.05 } else { x_max.max(1.0) * 0.1 };
+    let pad = if x_max > x_min {
+        (x_max - x_min) * 0.05
+    } else {
+        x_max.max(1.0) * 0.1
+    };
     let (x_lo, x_hi) = ((x_min - pad).max(0.0), x_max + pad);
     let y_max = points.clone().map(|p| p.3).fold(0.0_f64, f64::max);
-    let y_max = if panel.diagonal { y_max.max(x_hi) } else { y_max };
+    let y_max = if panel.diagonal {
+        y_max.max(x_hi)
+    } else {
+        y_max
+    };
     let (divisor, unit) = if panel.diagonal {
         (1.0, "TEU/yr".to_string())
     } else {

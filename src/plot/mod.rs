@@ -10,8 +10,8 @@
 
 pub(crate) mod charts;
 pub mod compare;
-pub mod demand;
 pub(crate) mod data;
+pub mod demand;
 pub(crate) mod html;
 pub mod render;
 pub mod sensitivity;

@@ -179,7 +179,8 @@ pub struct RouteCandidate<'a> {
 /// [`MAIN_ROUTE_MIN_NODES`] nodes that delivered anything, the busiest to each destination (ties
 /// go to the earlier route), in the order given. Without such routes, every route that delivered.
 pub fn main_route_ids<'a>(routes: &[RouteCandidate<'a>]) -> Vec<&'a str> {
-    let delivered: Vec<&RouteCandidate<'a>> = routes.iter().filter(|r| r.throughput > 0.0).collect();
+    let delivered: Vec<&RouteCandidate<'a>> =
+        routes.iter().filter(|r| r.throughput > 0.0).collect();
     let long: Vec<&RouteCandidate<'a>> = delivered
         .iter()
         .copied()

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Sample;
 use super::compare::{ScenarioRef, VariantComparison, compare};
-use super::sweep::{Stat, StudyError};
+use super::stat::{Stat, StudyError};
 use crate::base::time::{HOURS_PER_YEAR, SimTime};
 use crate::model::{FlowId, Model};
 use crate::report::Provenance;
@@ -124,7 +124,12 @@ impl DemandFlows {
     /// The ids of the scaled flows in `model` (read from `file`), checked; and that `model`
     /// scaled by `max_level` keeps every scaled flow's volume (in the scenario and in every
     /// dated change) within the limit every scenario has (1e9 TEU a year).
-    pub fn check(&self, model: &Model, file: &str, max_level: f64) -> Result<Vec<FlowId>, StudyError> {
+    pub fn check(
+        &self,
+        model: &Model,
+        file: &str,
+        max_level: f64,
+    ) -> Result<Vec<FlowId>, StudyError> {
         let ids = flow_ids(model, &self.0, file)?;
         let max_teu_per_year = crate::scenario::compile::limits::MAX_TEU_PER_YEAR;
         let models = std::iter::once(model).chain(model.changes.iter().map(|c| &c.model));
@@ -537,8 +542,7 @@ pub fn compare_levels(setup: DemandSetup<'_>, levels: &[LevelRuns<'_>]) -> Deman
             out_levels.iter().find_map(|l| {
                 let d = l.differences[v].delivered_teu_per_year?;
                 let (low, high) = (d.ci95_low?, d.ci95_high?);
-                let threshold =
-                    setup.max_shortfall * l.delivery[0].generated_teu_per_year?.mean;
+                let threshold = setup.max_shortfall * l.delivery[0].generated_teu_per_year?.mean;
                 (low > threshold || high < -threshold).then(|| MattersFrom {
                     level: l.level,
                     offered_teu_per_year: l.delivery[0].offered_teu_per_year,
@@ -583,7 +587,10 @@ fn delivered_difference(
         .iter()
         .zip(&v)
         .filter_map(|(b, v)| {
-            Some(v.as_ref()?.1 * per_year(variant_window_days) - b.as_ref()?.1 * per_year(base_window_days))
+            Some(
+                v.as_ref()?.1 * per_year(variant_window_days)
+                    - b.as_ref()?.1 * per_year(base_window_days),
+            )
         })
         .collect();
     Stat::of_values(&diffs)
@@ -610,7 +617,12 @@ fn main_routes(model: &Model, sample: &Sample) -> Vec<String> {
         .collect();
     let mut main = crate::report::headline::main_route_ids(&candidates);
     main.sort_by(|a, b| {
-        let t = |id: &str| candidates.iter().find(|c| c.id == id).map_or(0.0, |c| c.throughput);
+        let t = |id: &str| {
+            candidates
+                .iter()
+                .find(|c| c.id == id)
+                .map_or(0.0, |c| c.throughput)
+        };
         t(b).total_cmp(&t(a))
     });
     main.truncate(CHART_ROUTES);
@@ -647,7 +659,10 @@ impl DemandComparison {
             "delivered_difference_ci95_high",
         ])
         .map_err(csv_err)?;
-        let num = |v: Option<f64>| v.filter(|v| v.is_finite()).map_or(String::new(), |v| v.to_string());
+        let num = |v: Option<f64>| {
+            v.filter(|v| v.is_finite())
+                .map_or(String::new(), |v| v.to_string())
+        };
         for level in &self.levels {
             let scenarios = std::iter::once(&self.base).chain(&self.variants);
             for (i, (scenario, d)) in scenarios.zip(&level.delivery).enumerate() {
@@ -722,7 +737,14 @@ mod tests {
     #[test]
     fn levels_are_checked_and_sorted() {
         assert_eq!(check_levels(&[2.0, 1.0, 1.5]).unwrap(), vec![1.0, 1.5, 2.0]);
-        for bad in [&[][..], &[0.0], &[-1.0], &[f64::NAN], &[2000.0], &[1.0, 1.0]] {
+        for bad in [
+            &[][..],
+            &[0.0],
+            &[-1.0],
+            &[f64::NAN],
+            &[2000.0],
+            &[1.0, 1.0],
+        ] {
             assert!(check_levels(bad).is_err(), "{bad:?}");
         }
     }
@@ -750,7 +772,12 @@ mod tests {
         assert_eq!(s.stable_up_to.unwrap().level, 2.0);
         assert_eq!(s.unstable_from.unwrap().level, 3.0);
         assert!(!s.not_monotone);
-        assert!(s.describe().contains("between demand ×2 (2000 TEU/yr) and ×3"), "{}", s.describe());
+        assert!(
+            s.describe()
+                .contains("between demand ×2 (2000 TEU/yr) and ×3"),
+            "{}",
+            s.describe()
+        );
 
         let d = [delivery(1.0, false), delivery(2.0, true)];
         let s = Saturation::of("a", &d.iter().collect::<Vec<_>>());

@@ -18,6 +18,7 @@ pub mod morris;
 pub mod sections;
 pub mod sensitivity;
 pub mod shard;
+pub mod stat;
 pub mod sweep;
 
 use crate::experiment::SimError;

@@ -7,7 +7,8 @@
 use crate::common::{corridor, refused, scenario_file, single_node};
 
 /// An M/M/`servers` station (service 1 h, so c·μ = 8760 `servers` TEU a year) offered
-/// 4380 TEU a year (ρ = 0.5 for one server), over a 60-day window.
+/// 4380 TEU a year (ρ = 0.5 for one server), with a 10-day warm-up (`compare --demand` runs it
+/// for whole years after it).
 fn station(servers: u32) -> String {
     single_node(
         0.5,
@@ -29,7 +30,16 @@ fn a_station_saturates_between_the_levels_around_its_capacity_and_a_bigger_one_m
     let two = scenario_file(dir.path(), "two.toml", &station(2));
     let out = dir.path().join("out");
     let assert = corridor()
-        .args(["compare", "-r", "10", "--demand", "2.5,1,1.5", "--no-charts"])
+        .args([
+            "compare",
+            "-r",
+            "10",
+            "--demand",
+            "2.5,1,1.5",
+            "--years",
+            "1",
+            "--no-charts",
+        ])
         .arg(&base)
         .arg(&two)
         .arg("-o")
@@ -41,13 +51,19 @@ fn a_station_saturates_between_the_levels_around_its_capacity_and_a_bigger_one_m
 
     // Levels in increasing order; each scenario offers level × 4380 TEU a year.
     let levels = result["levels"].as_array().unwrap();
-    let scales: Vec<f64> = levels.iter().map(|l| l["level"].as_f64().unwrap()).collect();
+    let scales: Vec<f64> = levels
+        .iter()
+        .map(|l| l["level"].as_f64().unwrap())
+        .collect();
     assert_eq!(scales, [1.0, 1.5, 2.5]);
     for level in levels {
         for d in level["delivery"].as_array().unwrap() {
             let offered = d["offered_teu_per_year"].as_f64().unwrap();
             let want = 4380.0 * level["level"].as_f64().unwrap();
-            assert!((offered - want).abs() < 1e-6, "offered {offered}, want {want}");
+            assert!(
+                (offered - want).abs() < 1e-6,
+                "offered {offered}, want {want}"
+            );
         }
     }
     // One server: ρ = 0.5, 0.75 stable, 1.25 not; the bracket [6570, 10950] TEU a year holds
@@ -55,16 +71,20 @@ fn a_station_saturates_between_the_levels_around_its_capacity_and_a_bigger_one_m
     let one = &result["saturation"][0];
     assert_eq!(one["stable_up_to"]["level"].as_f64(), Some(1.5), "{one}");
     assert_eq!(one["unstable_from"]["level"].as_f64(), Some(2.5), "{one}");
-    let low = one["stable_up_to"]["offered_teu_per_year"].as_f64().unwrap();
-    let high = one["unstable_from"]["offered_teu_per_year"].as_f64().unwrap();
+    let low = one["stable_up_to"]["offered_teu_per_year"]
+        .as_f64()
+        .unwrap();
+    let high = one["unstable_from"]["offered_teu_per_year"]
+        .as_f64()
+        .unwrap();
     assert!(low < 8760.0 && 8760.0 < high);
     let two_sat = &result["saturation"][1];
     assert!(two_sat["unstable_from"].is_null(), "{two_sat}");
     assert_eq!(two_sat["stable_up_to"]["level"].as_f64(), Some(2.5));
 
     // Saturated, the one server works without a break after the warm-up's backlog: it delivers
-    // μ = 8760 TEU a year (a Poisson count of mean 1440 in the 60 days), within 3.3 standard
-    // errors (99.9%).
+    // μ = 8760 TEU a year (a Poisson count of that mean in the one-year window), within 3.3
+    // standard errors (99.9%).
     let saturated = &levels[2]["delivery"][0];
     let delivered = &saturated["delivered_teu_per_year"];
     let (mean, sd, n) = (
@@ -90,7 +110,10 @@ fn a_station_saturates_between_the_levels_around_its_capacity_and_a_bigger_one_m
     let matters = &result["matters_from"][0];
     assert_eq!(matters["level"].as_f64(), Some(2.5), "{matters}");
     let diff = matters["difference_teu_per_year"].as_f64().unwrap();
-    assert!(diff > 1500.0, "two servers deliver about 10950 − 8760 TEU a year more: {diff}");
+    assert!(
+        diff > 1500.0,
+        "two servers deliver about 10950 − 8760 TEU a year more: {diff}"
+    );
 
     // Every file, the tables and the verdicts.
     for file in ["demand.csv", "demand_levels.csv"] {
@@ -100,17 +123,43 @@ fn a_station_saturates_between_the_levels_around_its_capacity_and_a_bigger_one_m
     assert_eq!(levels_csv.lines().count(), 1 + 3 * 2, "{levels_csv}");
     let demand_csv = std::fs::read_to_string(out.join("demand.csv")).unwrap();
     assert!(demand_csv.starts_with("demand_level,variant,variant_file,scope,"));
-    assert!(stdout.contains("single saturates between demand ×1.5 (6570 TEU/yr) and ×2.5 (10950 TEU/yr)"), "{stdout}");
-    assert!(stdout.contains("delivers more than the base from demand ×2.5"), "{stdout}");
+    assert!(
+        stdout
+            .contains("single saturates between demand ×1.5 (6570 TEU/yr) and ×2.5 (10950 TEU/yr)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("delivers more than the base from demand ×2.5"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn a_demand_sweep_gives_the_numbers_of_the_comparison_at_each_level() {
     let dir = tempfile::tempdir().unwrap();
-    let base = scenario_file(dir.path(), "one.toml", &station(1));
+    // A window of exactly one year, so that `compare --demand --years 1` runs the scenario as
+    // written, as the sweep does.
+    let year = single_node(
+        0.5,
+        1,
+        r#"{ dist = "exponential", mean = 1.0 }"#,
+        375.0,
+        10.0,
+    );
+    let base = scenario_file(dir.path(), "one.toml", &year);
     let compared = dir.path().join("compared");
     corridor()
-        .args(["compare", "-q", "-r", "4", "--demand", "0.5,1.5", "--no-charts"])
+        .args([
+            "compare",
+            "-q",
+            "-r",
+            "4",
+            "--demand",
+            "0.5,1.5",
+            "--years",
+            "1",
+            "--no-charts",
+        ])
         .arg(&base)
         .arg(&base)
         .arg("-o")
@@ -119,7 +168,15 @@ fn a_demand_sweep_gives_the_numbers_of_the_comparison_at_each_level() {
         .success();
     let swept = dir.path().join("swept");
     corridor()
-        .args(["sweep", "-q", "-r", "4", "--demand", "0.5,1.5", "--no-charts"])
+        .args([
+            "sweep",
+            "-q",
+            "-r",
+            "4",
+            "--demand",
+            "0.5,1.5",
+            "--no-charts",
+        ])
         .args(["--kpi", "route/r/throughput_teu_per_day"])
         .arg(&base)
         .arg("-o")
