@@ -50,6 +50,7 @@ const OPTIONAL_FIELDS: &[(&str, &[&str], &str)] = &[
     ("leg", &["fleet"], "load_factor"),
     ("leg", &["fleet"], "depart_at_teu"),
     ("leg", &["fleet"], "max_wait_h"),
+    ("route", &[], "promise_days"),
     ("flow", &[], "train_teu"),
     ("flow", &[], "teu_per_year"),
     ("disruption", &[], "capacity_factor"),

@@ -544,3 +544,29 @@ fn a_run_writes_the_on_time_share_the_monthly_transit_and_its_chart() {
         assert!(out.join(format!("charts/transit_by_month.{ext}")).is_file());
     }
 }
+
+#[test]
+fn set_gives_a_promise_to_a_route_that_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = crate::common::scenario_file(
+        dir.path(),
+        "scenario.toml",
+        &single_node(0.5, 1, "1.0", 20.0, 1.0),
+    );
+    let out = dir.path().join("out");
+    crate::common::corridor()
+        .args(["run", "-q", "-r", "2", "--no-charts"])
+        .arg(&scenario)
+        .args(["--set", "route.r.promise_days=1", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    // Deterministic service of 1 h at ρ = 0.5: every transit is far below a day (2 replications,
+    // each with an on-time share of exactly 1).
+    let kpis = std::fs::read_to_string(out.join("kpis.csv")).unwrap();
+    let row = kpis
+        .lines()
+        .find(|l| l.starts_with("route,r,on_time_share,"))
+        .unwrap_or_else(|| panic!("no on-time share of route r in:\n{kpis}"));
+    assert!(row.starts_with("route,r,on_time_share,2,1,"), "{row}");
+}
