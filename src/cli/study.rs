@@ -123,8 +123,10 @@ pub(super) fn run(
         let samples = variants
             .models
             .iter()
-            .map(|model| {
-                let sample = corridor::study::sample(model, runner, config)?;
+            .zip(&variants.list)
+            .map(|(model, variant)| {
+                let sample = corridor::study::sample(model, runner, config)
+                    .with_context(|| format!("{}", variant.label))?;
                 progress.inc();
                 Ok(sample)
             })
