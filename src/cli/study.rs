@@ -126,7 +126,7 @@ pub(super) fn run(
             .zip(&variants.list)
             .map(|(model, variant)| {
                 let sample = corridor::study::sample(model, runner, config)
-                    .with_context(|| format!("{}", variant.label))?;
+                    .with_context(|| variant.label.clone())?;
                 progress.inc();
                 Ok(sample)
             })

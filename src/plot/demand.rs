@@ -14,7 +14,7 @@ use plotters::prelude::*;
 
 use super::charts::{Swatch, format_number, legend_strip, nice_max, panels};
 use super::render::{Chart, ChartResult, Rendered, check_size, render};
-use super::sweep::{display_unit, kpi_title};
+use super::sweep::{band_line, display_unit, kpi_title};
 use super::theme::{self, FONT, INK, Theme};
 use super::{PlotError, PlotOptions};
 use crate::base::estimate::{CONFIDENCE, t_critical};
@@ -273,24 +273,11 @@ where
         ))?;
     }
     for (i, line) in panel.lines.iter().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let color = theme::color(i);
-        let mut outline: Vec<(f64, f64)> = line.iter().map(|p| (p.0, p.3 / divisor)).collect();
-        outline.extend(line.iter().rev().map(|p| (p.0, p.2 / divisor)));
-        chart.draw_series(std::iter::once(Polygon::new(
-            outline,
-            color.mix(0.22).filled(),
-        )))?;
-        chart.draw_series(LineSeries::new(
-            line.iter().map(|p| (p.0, p.1 / divisor)),
-            color.stroke_width(theme.line()),
-        ))?;
-        chart.draw_series(
-            line.iter()
-                .map(|p| Circle::new((p.0, p.1 / divisor), theme.px(5.0), color.filled())),
-        )?;
+        let scaled: Vec<Point> = line
+            .iter()
+            .map(|p| (p.0, p.1 / divisor, p.2 / divisor, p.3 / divisor))
+            .collect();
+        band_line(&mut chart, &scaled, theme::color(i), theme)?;
     }
     Ok(())
 }

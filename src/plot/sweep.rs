@@ -4,6 +4,7 @@
 //! the value, a colour bar).
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -210,24 +211,7 @@ impl Curves {
                     ))
                 })
                 .collect();
-            if points.is_empty() {
-                continue;
-            }
-            let mut outline: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.3)).collect();
-            outline.extend(points.iter().rev().map(|p| (p.0, p.2)));
-            chart.draw_series(std::iter::once(Polygon::new(
-                outline,
-                color.mix(0.22).filled(),
-            )))?;
-            chart.draw_series(LineSeries::new(
-                points.iter().map(|p| (p.0, p.1)),
-                color.stroke_width(theme.line()),
-            ))?;
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|p| Circle::new((p.0, p.1), theme.px(5.0), color.filled())),
-            )?;
+            band_line(&mut chart, &points, *color, theme)?;
         }
         Ok(())
     }
@@ -276,6 +260,39 @@ impl Chart for Curves {
         }
         Ok(())
     }
+}
+
+/// Draws a line through `points` (x, mean, 95% low, 95% high, in the chart's units) with a dot
+/// at each and its 95% confidence band under it, in `color`; nothing for no points. The curves of
+/// a sweep and of a comparison across demand levels.
+pub(crate) fn band_line<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    points: &[(f64, f64, f64, f64)],
+    color: RGBColor,
+    theme: &Theme,
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    if points.is_empty() {
+        return Ok(());
+    }
+    let mut outline: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.3)).collect();
+    outline.extend(points.iter().rev().map(|p| (p.0, p.2)));
+    chart.draw_series(std::iter::once(Polygon::new(
+        outline,
+        color.mix(0.22).filled(),
+    )))?;
+    chart.draw_series(LineSeries::new(
+        points.iter().map(|p| (p.0, p.1)),
+        color.stroke_width(theme.line()),
+    ))?;
+    chart.draw_series(
+        points
+            .iter()
+            .map(|p| Circle::new((p.0, p.1), theme.px(5.0), color.filled())),
+    )?;
+    Ok(())
 }
 
 /// A heat-map cell's value: three significant digits below 100, whole numbers above.

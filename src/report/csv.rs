@@ -163,7 +163,8 @@ fn is_number(cell: &[u8]) -> bool {
         && std::str::from_utf8(cell).is_ok_and(|text| text.parse::<f64>().is_ok())
 }
 
-fn csv_err(err: ::csv::Error) -> io::Error {
+/// A CSV error as the I/O error it is (or wraps).
+pub(crate) fn csv_err(err: ::csv::Error) -> io::Error {
     match err.into_kind() {
         ::csv::ErrorKind::Io(err) => err,
         other => io::Error::other(format!("{other:?}")),

@@ -28,6 +28,7 @@
 //! `compare.csv`; `plot::compare` draws the chart.
 
 use crate::report::Provenance;
+use crate::report::csv::csv_err;
 use std::io;
 
 use serde::{Deserialize, Serialize};
@@ -611,13 +612,6 @@ pub(crate) fn csv_rows(variant: &VariantComparison, by_year: bool) -> Vec<Vec<St
         }
     }
     rows
-}
-
-fn csv_err(err: ::csv::Error) -> io::Error {
-    match err.into_kind() {
-        ::csv::ErrorKind::Io(err) => err,
-        other => io::Error::other(format!("{other:?}")),
-    }
 }
 
 #[cfg(test)]

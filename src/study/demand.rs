@@ -45,6 +45,7 @@ use super::stat::{Stat, StudyError};
 use crate::base::time::{HOURS_PER_YEAR, SimTime};
 use crate::model::{FlowId, Model};
 use crate::report::Provenance;
+use crate::report::csv::csv_err;
 use crate::stats::kpi::{KpiColumn, Scope};
 
 /// `demand.json`.
@@ -720,13 +721,6 @@ impl DemandComparison {
             }
         }
         csv.flush()
-    }
-}
-
-fn csv_err(err: ::csv::Error) -> io::Error {
-    match err.into_kind() {
-        ::csv::ErrorKind::Io(err) => err,
-        other => io::Error::other(format!("{other:?}")),
     }
 }
 
