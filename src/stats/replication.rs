@@ -179,6 +179,10 @@ pub struct FlowStats {
     /// TEU held at the origin, waiting for space at the route's first node.
     #[serde(default)]
     pub origin_teu: TimeAverage,
+    /// TEU generated in the window per route of the flow, in the order of `Flow::routes`: what
+    /// the route choice sent where.
+    #[serde(default)]
+    pub route_teu: Vec<u64>,
 }
 
 impl FlowStats {
@@ -188,6 +192,12 @@ impl FlowStats {
             generated_teu: self.generated_teu - earlier.generated_teu,
             refused_teu: self.refused_teu - earlier.refused_teu,
             origin_teu: self.origin_teu.since(&earlier.origin_teu),
+            route_teu: self
+                .route_teu
+                .iter()
+                .zip(&earlier.route_teu)
+                .map(|(now, before)| now - before)
+                .collect(),
         }
     }
 }

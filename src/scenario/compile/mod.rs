@@ -29,6 +29,7 @@ mod common;
 mod disruptions;
 mod distributions;
 mod fleets;
+mod choice;
 mod flows;
 mod legs;
 mod limits;
