@@ -75,6 +75,17 @@ impl Choice {
     }
 }
 
+/// Whether flow `flow` of `model` reports its route choice (the `choice` KPIs, the monthly
+/// route shares): it has more than one route and a rule other than `fixed`, in the scenario or
+/// after some dated change. Flows with fixed shares report nothing new, so the results of a
+/// scenario without `[flow.choice]` are those it had before route choice existed.
+pub fn reports_choice(model: &Model, flow: usize) -> bool {
+    model.flows[flow].routes.len() > 1
+        && std::iter::once(model)
+            .chain(model.changes.iter().map(|c| &c.model))
+            .any(|m| m.flows[flow].choice.reads_state())
+}
+
 /// Money per TEU of taking `route` (the route's `cost_per_teu`): the one place the rules look a
 /// route's money cost up.
 pub fn money_per_teu(model: &Model, route: RouteId) -> f64 {

@@ -29,6 +29,7 @@ use crate::base::Estimate;
 use crate::base::accumulators::Welford;
 use crate::base::sketch::QuantileSketch;
 use crate::base::time::HOURS_PER_DAY;
+use crate::model::choice::reports_choice;
 use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target, VehicleClass};
 
 /// What a KPI describes.
@@ -43,7 +44,7 @@ pub enum Scope {
     Stage,
     /// A flow.
     Flow,
-    /// One route of a flow with more than one route (`flow/route`): where its choice sent it.
+    /// One route of a flow that chooses its route (`flow/route`): where its choice sent it.
     Choice,
     /// A fleet (vessels or trains of a leg).
     Fleet,
@@ -363,8 +364,8 @@ pub struct RouteShare {
     pub flow_teu: u64,
 }
 
-/// Route-choice KPIs of each route of a flow with more than one route, in column order; the
-/// entity is `flow/route`.
+/// Route-choice KPIs of each route of a flow that chooses (more than one route and a rule other
+/// than `fixed`: `model::choice::reports_choice`), in column order; the entity is `flow/route`.
 pub(crate) const CHOICE: &[Kpi<RouteShare, ()>] = &[
     Kpi {
         name: "share",
@@ -384,10 +385,10 @@ pub fn choice_entity(flow: &str, route: &str) -> String {
     format!("{flow}/{route}")
 }
 
-/// Appends the route-choice KPIs of every flow with more than one route.
+/// Appends the route-choice KPIs of every flow that reports its choice.
 fn extend_choices(out: &mut Vec<Option<f64>>, model: &Model, flows: &[FlowStats], window_h: f64) {
-    for (stats, flow) in flows.iter().zip(&model.flows) {
-        if flow.routes.len() < 2 {
+    for (i, (stats, flow)) in flows.iter().zip(&model.flows).enumerate() {
+        if !reports_choice(model, i) {
             continue;
         }
         for k in 0..flow.routes.len() {
@@ -733,7 +734,12 @@ impl KpiColumns {
         for flow in &model.flows {
             push(Scope::Flow, &flow.id);
         }
-        for flow in model.flows.iter().filter(|f| f.routes.len() > 1) {
+        for (_, flow) in model
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| reports_choice(model, *i))
+        {
             for (route, _) in &flow.routes {
                 push(Scope::Choice, &choice_entity(&flow.id, &model.route(*route).id));
             }

@@ -180,9 +180,15 @@ pub struct FlowStats {
     #[serde(default)]
     pub origin_teu: TimeAverage,
     /// TEU generated in the window per route of the flow, in the order of `Flow::routes`: what
-    /// the route choice sent where.
-    #[serde(default)]
+    /// the route choice sent where. Only for a flow that reports its choice
+    /// (`model::choice::reports_choice`); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub route_teu: Vec<u64>,
+    /// TEU generated per route of the flow and simulated day (whole run, warm-up included;
+    /// `[route][day]`), only for a flow that reports its choice (empty otherwise): the route
+    /// shares over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily_route_teu: Vec<Vec<u64>>,
 }
 
 impl FlowStats {
@@ -198,6 +204,7 @@ impl FlowStats {
                 .zip(&earlier.route_teu)
                 .map(|(now, before)| now - before)
                 .collect(),
+            daily_route_teu: Vec::new(),
         }
     }
 }

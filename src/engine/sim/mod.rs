@@ -506,9 +506,18 @@ impl<'m> Simulation<'m> {
             flows: model
                 .flows
                 .iter()
-                .map(|flow| FlowStats {
-                    route_teu: vec![0; flow.routes.len()],
-                    ..FlowStats::default()
+                .enumerate()
+                .map(|(i, flow)| {
+                    // Only flows that choose report their routes' TEU (see `reports_choice`).
+                    if crate::model::choice::reports_choice(model, i) {
+                        FlowStats {
+                            route_teu: vec![0; flow.routes.len()],
+                            daily_route_teu: vec![vec![0; horizon_days]; flow.routes.len()],
+                            ..FlowStats::default()
+                        }
+                    } else {
+                        FlowStats::default()
+                    }
                 })
                 .collect(),
             fleets: model
@@ -714,10 +723,19 @@ impl<'m> Simulation<'m> {
         let route = flow.routes[k].0;
         let teu = flow.arrival.teu_per_arrival();
         self.totals.generated_teu += u64::from(teu);
+        let flow_stats = &mut self.stats.flows[flow_id.index()];
+        if let Some(count) = flow_stats
+            .daily_route_teu
+            .get_mut(k)
+            .and_then(|days| days.get_mut(self.now.days() as usize))
+        {
+            *count += u64::from(teu);
+        }
         if self.in_window {
-            let flow_stats = &mut self.stats.flows[flow_id.index()];
             flow_stats.generated_teu += u64::from(teu);
-            flow_stats.route_teu[k] += u64::from(teu);
+            if let Some(count) = flow_stats.route_teu.get_mut(k) {
+                *count += u64::from(teu);
+            }
         }
         observer.generated(self.now, flow_id, route, teu);
         let first_node = model.route(route).nodes[0];
@@ -1241,6 +1259,7 @@ impl<'m> Simulation<'m> {
             *flow_stats = FlowStats {
                 origin_teu,
                 route_teu: vec![0; flow_stats.route_teu.len()],
+                daily_route_teu: std::mem::take(&mut flow_stats.daily_route_teu),
                 ..FlowStats::default()
             };
         }
