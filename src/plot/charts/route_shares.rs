@@ -67,10 +67,11 @@ impl Chart for RouteShares {
                 .map(|(route, points)| {
                     let points = points
                         .iter()
+                        // A share's interval is cut to [0, 100] %.
                         .map(|p| Point {
                             mean: 100.0 * p.mean,
-                            low: 100.0 * p.low,
-                            high: 100.0 * p.high,
+                            low: (100.0 * p.low).max(0.0),
+                            high: (100.0 * p.high).min(100.0),
                             ..*p
                         })
                         .collect();
@@ -93,7 +94,8 @@ impl Chart for RouteShares {
                 warmup_end: data.report.scenario.warmup_days,
                 windows: &windows,
                 window_label: window_label.clone(),
-                legend: Some(SeriesLabelPosition::UpperRight),
+                // Shares crowd the top (the main route) and the bottom: the legend sits between.
+                legend: Some(SeriesLabelPosition::MiddleRight),
                 y_limit: Some(100.0),
                 dates: axis_dates(data, 24.0),
                 marks: change_marks(data, 24.0),
