@@ -429,3 +429,67 @@ fn bad_choices_are_reported_with_file_field_and_what_is_allowed() {
         "{message}"
     );
 }
+
+#[test]
+fn a_run_writes_the_route_shares_per_month_and_their_chart() {
+    // A two-year run (with a start date, so yearly.csv exists) of a logit flow with a closure.
+    let closure = "[[disruption]]\nid = \"closed\"\nnodes = [\"x0\"]\nstart_day = 100\n\
+                   duration = { dist = \"constant\", value = 30, unit = \"days\" }\n";
+    let text = parallel_routes(
+        &[(None, "10", 0.0), (None, "30", 0.0)],
+        0.5,
+        "[flow.choice]\nrule = \"logit\"\nscale = 0.2\nvalue_of_time_per_teu_day = 24",
+        730.0,
+        closure,
+    )
+    .replace(
+        "seed = 2020\n",
+        "seed = 2020\nstart = \"2025-01-01\"\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = crate::common::scenario_file(dir.path(), "shares.toml", &text);
+    let out = dir.path().join("out");
+    crate::common::corridor()
+        .args(["run", "-q", "-r", "3"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(out.join("route_shares_monthly.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "flow,route,month,first_day,date,days,warmup,replications,share,share_sd,\
+         share_ci95_low,share_ci95_high"
+    );
+    // 24 months per route; per month the two shares add to 1.
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 24, "{csv}");
+    for m in 0..24 {
+        let total: f64 = rows
+            .iter()
+            .filter(|r| r[2] == m.to_string())
+            .map(|r| r[8].parse::<f64>().unwrap())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-12, "month {m}: {total}");
+    }
+    // April 2025 (month 3, the closure from day 100 = 11 April) sends more to the slow route
+    // than January does.
+    let slow = |m: usize| -> f64 {
+        rows.iter()
+            .find(|r| r[1] == "r1" && r[2] == m.to_string())
+            .unwrap()[8]
+            .parse()
+            .unwrap()
+    };
+    assert!(slow(3) > slow(0) + 0.2, "{} vs {}", slow(3), slow(0));
+    assert_eq!(rows[0][4], "2025-01-01");
+    let kpis = std::fs::read_to_string(out.join("kpis.csv")).unwrap();
+    assert!(kpis.contains("choice,f/r0,share,") && kpis.contains("choice,f/r1,teu,"));
+    let yearly = std::fs::read_to_string(out.join("yearly.csv")).unwrap();
+    assert!(yearly.contains("f/r1"), "{yearly}");
+    assert!(out.join("charts/route_shares.svg").exists());
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("Route shares by month"));
+}
