@@ -741,7 +741,10 @@ impl KpiColumns {
             .filter(|(i, _)| reports_choice(model, *i))
         {
             for (route, _) in &flow.routes {
-                push(Scope::Choice, &choice_entity(&flow.id, &model.route(*route).id));
+                push(
+                    Scope::Choice,
+                    &choice_entity(&flow.id, &model.route(*route).id),
+                );
             }
         }
         for fleet in &model.fleets {

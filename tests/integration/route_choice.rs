@@ -34,13 +34,21 @@ fn parallel_routes(
         if let Some(c) = servers {
             text += &format!("servers = {c}\n");
         }
-        text += &format!("\n[[leg]]\nfrom = \"o\"\nto = \"x{k}\"\nmode = \"rail\"\ntransit = 0\n\n");
+        text +=
+            &format!("\n[[leg]]\nfrom = \"o\"\nto = \"x{k}\"\nmode = \"rail\"\ntransit = 0\n\n");
     }
     for (k, (_, _, cost)) in routes.iter().enumerate() {
-        text += &format!("[[route]]\nid = \"r{k}\"\nnodes = [\"o\", \"x{k}\"]\ncost_per_teu = {cost}\n\n");
+        text += &format!(
+            "[[route]]\nid = \"r{k}\"\nnodes = [\"o\", \"x{k}\"]\ncost_per_teu = {cost}\n\n"
+        );
     }
     let shares: Vec<String> = (0..routes.len())
-        .map(|k| format!("{{ route = \"r{k}\", share = {} }}", 1.0 / routes.len() as f64))
+        .map(|k| {
+            format!(
+                "{{ route = \"r{k}\", share = {} }}",
+                1.0 / routes.len() as f64
+            )
+        })
         .collect();
     text += &format!(
         "[[flow]]\nid = \"f\"\nroutes = [{}]\nteu_per_year = {}\n{choice}\n\n{extra}",
@@ -77,11 +85,7 @@ fn logit_shares_equal_the_logit_probabilities_for_two_and_three_routes() {
     // Pure delays (unlimited servers): each route's expected time is its constant service time
     // whatever the state, so the generalised cost is state-independent:
     // g = cost + v x T, with v = 48 per TEU-day = 2 per TEU-hour.
-    let routes = [
-        (None, "10", 100.0),
-        (None, "20", 0.0),
-        (None, "40", 50.0),
-    ];
+    let routes = [(None, "10", 100.0), (None, "20", 0.0), (None, "40", 50.0)];
     let choice = "[flow.choice]\nrule = \"logit\"\nscale = 0.02\nvalue_of_time_per_teu_day = 48";
     let g = [100.0 + 2.0 * 10.0, 2.0 * 20.0, 50.0 + 2.0 * 40.0];
     for n in [2, 3] {
@@ -174,7 +178,11 @@ fn closure_run(choice: &str) -> Vec<(f64, bool)> {
     let mut routes = Routes::default();
     Simulation::new(&model).run_observed(test_seed(5), 0, &mut routes);
     assert!(routes.0.len() > 500, "too few arrivals to test");
-    routes.0.iter().map(|&(t, r)| (t, r == RouteId(1))).collect()
+    routes
+        .0
+        .iter()
+        .map(|&(t, r)| (t, r == RouteId(1)))
+        .collect()
 }
 
 /// Asserts that exactly the consignments generated in `[from, to)` took the slow route.
@@ -220,9 +228,8 @@ fn a_closure_moves_the_logit_share_toward_the_other_route_and_back() {
     // Logit on time alone (v = 24 per day = 1 per hour, scale 0.2): the fast route has 10 h,
     // the slow 30 h, so its share is 1 / (1 + e^-4) = 0.982 before and after the closure, and
     // falls while the closure's remaining time is long.
-    let taken = closure_run(
-        "[flow.choice]\nrule = \"logit\"\nscale = 0.2\nvalue_of_time_per_teu_day = 24",
-    );
+    let taken =
+        closure_run("[flow.choice]\nrule = \"logit\"\nscale = 0.2\nvalue_of_time_per_teu_day = 24");
     let slow_share = |from: f64, to: f64| {
         let inside: Vec<bool> = taken
             .iter()
@@ -272,7 +279,10 @@ fn every_rule_conserves_teu_and_is_deterministic_whatever_the_thread_count() {
             } else {
                 assert_eq!(flow.route_teu.iter().sum::<u64>(), flow.generated_teu);
                 let daily: u64 = flow.daily_route_teu.iter().flatten().sum();
-                assert!(daily >= flow.generated_teu, "the daily counts include the warm-up");
+                assert!(
+                    daily >= flow.generated_teu,
+                    "the daily counts include the warm-up"
+                );
             }
         }
         let config = RunConfig {
@@ -298,7 +308,10 @@ fn every_rule_conserves_teu_and_is_deterministic_whatever_the_thread_count() {
                     .mean
             })
             .sum();
-        assert!((shares - 1.0).abs() < 1e-12, "{choice}: shares add to {shares}");
+        assert!(
+            (shares - 1.0).abs() < 1e-12,
+            "{choice}: shares add to {shares}"
+        );
     }
 }
 
@@ -353,11 +366,18 @@ fn bad_choices_are_reported_with_file_field_and_what_is_allowed() {
         ),
         (
             "[flow.choice]\nrule = \"logit\"\nscale = -1",
-            &["flow \"f\".choice.scale", "must be greater than 0", "got -1"],
+            &[
+                "flow \"f\".choice.scale",
+                "must be greater than 0",
+                "got -1",
+            ],
         ),
         (
             "[flow.choice]\nrule = \"logit\"",
-            &["flow \"f\".choice.scale", "is required with rule = \"logit\""],
+            &[
+                "flow \"f\".choice.scale",
+                "is required with rule = \"logit\"",
+            ],
         ),
         (
             "[flow.choice]\nrule = \"logit\"\nscale = 1\nvalue_of_time_per_teu_day = -5",
@@ -365,7 +385,10 @@ fn bad_choices_are_reported_with_file_field_and_what_is_allowed() {
         ),
         (
             "[flow.choice]\nrule = \"shortest_expected\"\ndelay_h = -1",
-            &["flow \"f\".choice.delay_h", "number of hours from 0 to 87600"],
+            &[
+                "flow \"f\".choice.delay_h",
+                "number of hours from 0 to 87600",
+            ],
         ),
         (
             "[flow.choice]\nrule = \"logit\"\nscale = 1\nthreshold_h = 3",
@@ -392,8 +415,7 @@ fn bad_choices_are_reported_with_file_field_and_what_is_allowed() {
         }
     }
     // The fixed rule needs every share; another rule takes all of them or none.
-    let no_shares = parallel_routes(&routes, 1.0, "", 100.0, "")
-        .replace(", share = 0.5", "");
+    let no_shares = parallel_routes(&routes, 1.0, "", 100.0, "").replace(", share = 0.5", "");
     let message = error(&no_shares);
     assert!(
         message.contains("flow \"f\".routes.share")
@@ -422,7 +444,8 @@ fn bad_choices_are_reported_with_file_field_and_what_is_allowed() {
     )
     .replace(", share = 0.5", "");
     scenario::from_str(&none, "choice.toml").expect("a rule other than fixed needs no shares");
-    let cost = parallel_routes(&routes, 1.0, "", 100.0, "").replace("cost_per_teu = 0", "cost_per_teu = -3");
+    let cost = parallel_routes(&routes, 1.0, "", 100.0, "")
+        .replace("cost_per_teu = 0", "cost_per_teu = -3");
     let message = error(&cost);
     assert!(
         message.contains("route \"r0\".cost_per_teu") && message.contains("from 0 to 1e12"),
@@ -442,10 +465,7 @@ fn a_run_writes_the_route_shares_per_month_and_their_chart() {
         730.0,
         closure,
     )
-    .replace(
-        "seed = 2020\n",
-        "seed = 2020\nstart = \"2025-01-01\"\n",
-    );
+    .replace("seed = 2020\n", "seed = 2020\nstart = \"2025-01-01\"\n");
     let dir = tempfile::tempdir().unwrap();
     let file = crate::common::scenario_file(dir.path(), "shares.toml", &text);
     let out = dir.path().join("out");

@@ -132,7 +132,10 @@ impl<'m> Simulation<'m> {
             let route = self.choice.tracked[k];
             let (base, end) = self.route_state(route);
             let history = &mut self.choice.history[route.index()];
-            if history.back().is_none_or(|&(_, b, e)| b != base || e != end) {
+            if history
+                .back()
+                .is_none_or(|&(_, b, e)| b != base || e != end)
+            {
                 history.push_back((now, base, end));
             }
             // The record in force at `now − delay` is the oldest any later lookup needs.
@@ -242,7 +245,10 @@ impl<'m> Simulation<'m> {
             ChoiceRule::ShortestExpected => {
                 let best = costs.iter().copied().fold(f64::INFINITY, f64::min);
                 let last = self.choice.last[i] as usize;
-                if costs.get(last).is_some_and(|&c| c <= best + choice.threshold_h) {
+                if costs
+                    .get(last)
+                    .is_some_and(|&c| c <= best + choice.threshold_h)
+                {
                     last
                 } else {
                     let tied = costs.iter().filter(|&&c| c == best).count();

@@ -33,7 +33,10 @@ pub(super) fn compile_choice(
     };
     let path = format!("{path}.choice");
     let table = spec.get_ref();
-    let rule_name = table.rule.as_ref().map_or("fixed", |r| r.get_ref().as_str());
+    let rule_name = table
+        .rule
+        .as_ref()
+        .map_or("fixed", |r| r.get_ref().as_str());
     let mut ok = true;
     if !RULE_NAMES.contains(&rule_name) {
         let rule = table.rule.as_ref().expect("an unknown rule was written");

@@ -25,11 +25,11 @@
 
 mod breakdowns;
 mod changes;
+mod choice;
 mod common;
 mod disruptions;
 mod distributions;
 mod fleets;
-mod choice;
 mod flows;
 mod legs;
 mod limits;
