@@ -18,6 +18,7 @@
 //!     included), the time until its announced end: the latest end among the closing episodes
 //!     in force on the route, `max(0, end − s)`, is added once (the consignment is taken to wait
 //!     for the last of them).
+//!
 //!   Queues downstream are read as they are now, not as they will be when the consignment gets
 //!   there: the estimate is what a forwarder sees on a dashboard, not a forecast.
 //! - **Information delay** `delay_h = h`: the estimate is the one of time `s = t − h` (before time
