@@ -100,7 +100,12 @@ pub fn generalised_cost(
     value_of_time_per_h: f64,
     expected_h: f64,
 ) -> f64 {
-    money_per_teu(model, route) + value_of_time_per_h * expected_h
+    let money = money_per_teu(model, route);
+    if value_of_time_per_h == 0.0 {
+        // Time does not count, even where it is infinite (0 × ∞ would be NaN).
+        return money;
+    }
+    money + value_of_time_per_h * expected_h
 }
 
 /// Logit probabilities of costs `costs` with scale `scale`, written into `out` (same length):
