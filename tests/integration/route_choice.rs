@@ -513,3 +513,72 @@ fn a_run_writes_the_route_shares_per_month_and_their_chart() {
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(report.contains("Route shares by month"));
 }
+
+/// A scenario of scenarios/whole/, compiled.
+fn whole(file: &str) -> Model {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/whole")
+        .join(file);
+    scenario::load(&path)
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+        .model
+}
+
+/// Per replication, the TEU the rivals' flow sent on `route` from day `from` to day `to`.
+fn rivals_teu(
+    model: &Model,
+    reps: &[corridor::stats::ReplicationStats],
+    route: &str,
+    from: usize,
+    to: usize,
+) -> Vec<u64> {
+    let flow = model
+        .flows
+        .iter()
+        .position(|f| f.id == "china-europe-rivals")
+        .unwrap();
+    let k = model.flows[flow]
+        .routes
+        .iter()
+        .position(|(r, _)| model.route(*r).id == route)
+        .unwrap();
+    reps.iter()
+        .map(|rep| rep.flows[flow].daily_route_teu[k][from..to].iter().sum())
+        .collect()
+}
+
+#[test]
+fn the_rivals_trade_leaves_a_closed_northern_route_and_an_embargoed_kuryk() {
+    // Same seeds, so the arrivals are the same trains: only the choices differ.
+    let base = whole("rivals.toml");
+    let closure = whole("rivals_northern_closure.toml");
+    let embargo = whole("rivals_kuryk_embargo.toml");
+    let (b, c, e) = (
+        replications(&base, 2),
+        replications(&closure, 2),
+        replications(&embargo, 2),
+    );
+    // The first four weeks of the Northern closure (day 120, seen two days late): less than
+    // two thirds of the Northern TEU of the baseline, and more to the Middle Corridor via Aktau.
+    let northern = (
+        rivals_teu(&base, &b, "rivals-northern", 122, 150),
+        rivals_teu(&closure, &c, "rivals-northern", 122, 150),
+    );
+    let aktau = (
+        rivals_teu(&base, &b, "rivals-aktau-kars", 122, 150),
+        rivals_teu(&closure, &c, "rivals-aktau-kars", 122, 150),
+    );
+    for r in 0..2 {
+        assert!(3 * northern.1[r] < 2 * northern.0[r], "{northern:?}");
+        assert!(aktau.1[r] > 2 * aktau.0[r], "{aktau:?}");
+    }
+    // The Kuryk embargo (days 111 to 180, seen two days late): at most a third of the baseline's
+    // Kuryk TEU while it lasts.
+    let kuryk = (
+        rivals_teu(&base, &b, "rivals-kuryk-kars", 113, 180),
+        rivals_teu(&embargo, &e, "rivals-kuryk-kars", 113, 180),
+    );
+    for r in 0..2 {
+        assert!(3 * kuryk.1[r] <= kuryk.0[r], "{kuryk:?}");
+    }
+}
