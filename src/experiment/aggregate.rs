@@ -148,6 +148,13 @@ mod kpi_definitions {
         };
         node.breakdown = Some(breakdown.clone());
         model.fleets[0].breakdown = Some(breakdown);
+        // A flow that chooses its route, so that the `choice` scope has entities.
+        let flow = model
+            .flows
+            .iter_mut()
+            .find(|flow| flow.routes.len() > 1)
+            .expect("the builtin scenario has a flow over several routes");
+        flow.choice.rule = crate::model::ChoiceRule::ShortestExpected;
         model
     }
 

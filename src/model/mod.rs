@@ -30,6 +30,7 @@ macro_rules! dense_id {
 pub(crate) mod breakdown;
 pub(crate) mod calendar;
 pub mod capacity;
+pub mod choice;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
@@ -37,6 +38,7 @@ pub mod load;
 
 pub use breakdown::{Breakdown, FailureClock, Interrupted};
 pub use calendar::{Calendar, YearSpan};
+pub use choice::{Choice, ChoiceRule};
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
 pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleClass, VehicleKind};
@@ -150,6 +152,9 @@ pub struct Route {
     /// The promised end-to-end transit, hours (`[[route]] promise_days`): a TEU is on time when
     /// its transit (generation to delivery) is at most this. `None` without a promise.
     pub promise_h: Option<f64>,
+    /// Money per TEU of taking the route (`[[route]] cost_per_teu`, 0 when not given): what a
+    /// logit route choice adds to the value of time (see [`choice::money_per_teu`]).
+    pub cost_per_teu: f64,
 }
 
 /// How a flow's cargo arrives.
@@ -191,7 +196,8 @@ pub(crate) const MONTH_DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31
 pub struct Flow {
     /// The id from the scenario file.
     pub id: String,
-    /// Routes and their shares (summing to 1).
+    /// Routes and their shares (summing to 1; with a rule other than `fixed`, shares may be
+    /// left out and are then equal, and the rule ignores them).
     pub routes: Vec<(RouteId, f64)>,
     /// Sampler over `routes` (only when there is more than one).
     pub route_choice: Option<WeightedIndex<f64>>,
@@ -217,8 +223,10 @@ pub struct Flow {
     pub when_full: WhenFull,
     /// Stream of interarrival times and thinning draws.
     pub arrival_stream: StreamId,
-    /// Stream of route choices.
+    /// Stream of route choices by fixed shares.
     pub route_stream: StreamId,
+    /// How consignments choose among `routes` (`[flow.choice]`; fixed shares by default).
+    pub choice: Choice,
 }
 
 impl Flow {

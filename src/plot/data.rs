@@ -8,8 +8,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::report::csv::{
-    DISRUPTIONS_CSV, FLEET_DAILY_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, THROUGHPUT_DAILY_CSV,
-    THROUGHPUT_WEEKLY_CSV, TRANSIT_BY_MONTH_CSV, TRANSIT_DISTRIBUTION_CSV,
+    DISRUPTIONS_CSV, FLEET_DAILY_CSV, FLEET_WEEKLY_CSV, NODE_DAILY_CSV, ROUTE_SHARES_MONTHLY_CSV,
+    THROUGHPUT_DAILY_CSV, THROUGHPUT_WEEKLY_CSV, TRANSIT_BY_MONTH_CSV, TRANSIT_DISTRIBUTION_CSV,
 };
 use crate::report::output::SUMMARY_JSON;
 use crate::report::{ReadError, RunReport, parse_versioned};
@@ -149,6 +149,10 @@ pub(crate) struct ResultSet {
     /// Transit by calendar month of departure, per route, in file order (empty for a result
     /// directory written before `transit_by_month.csv` existed).
     pub transit_by_month: Vec<(String, Vec<MonthTransit>)>,
+    /// Route shares per month of the run, per flow with more than one route: its routes, each
+    /// with one point per month (`t` in days, placed so that the point is drawn at the month's
+    /// middle; mean share and 95% CI), from `route_shares_monthly.csv` (empty without it).
+    pub route_shares: Vec<(String, SeriesSet)>,
     /// The representative replication of the disruption log and its merged disrupted windows
     /// (see [`ResultSet::representative_disruptions`]); `None` when nothing was logged.
     pub representative: Option<Windows>,
@@ -211,6 +215,7 @@ impl ResultSet {
             .collect();
         let transit = read_transit(&dir.join(TRANSIT_DISTRIBUTION_CSV))?;
         let transit_by_month = read_transit_by_month(&dir.join(TRANSIT_BY_MONTH_CSV))?;
+        let route_shares = read_route_shares(&dir.join(ROUTE_SHARES_MONTHLY_CSV))?;
         let representative = read_representative(
             &dir.join(DISRUPTIONS_CSV),
             report.summary.replications.max(1),
@@ -224,6 +229,7 @@ impl ResultSet {
             fleets,
             transit,
             transit_by_month,
+            route_shares,
             representative,
         })
     }
@@ -473,6 +479,51 @@ fn read_transit_by_month(path: &Path) -> Result<Vec<(String, Vec<MonthTransit>)>
         match out.last_mut() {
             Some((last, months)) if last == route => months.push(row),
             _ => out.push((route.to_string(), vec![row])),
+        }
+    }
+    Ok(out)
+}
+
+/// `route_shares_monthly.csv`, per flow and route in file order; no file (no flow with more
+/// than one route, or results of an older version) is no shares. Months without a share (no
+/// replication generated anything in them) are left out.
+fn read_route_shares(path: &Path) -> Result<Vec<(String, SeriesSet)>, DataError> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let table = Table::read(path)?;
+    let flow_col = table.column("flow")?;
+    let route_col = table.column("route")?;
+    let first_col = table.column("first_day")?;
+    let days_col = table.column("days")?;
+    let warmup_col = table.column("warmup")?;
+    let mean_col = table.column("share")?;
+    let low_col = table.column("share_ci95_low")?;
+    let high_col = table.column("share_ci95_high")?;
+    let mut out: Vec<(String, SeriesSet)> = Vec::new();
+    for (line, record) in table.rows() {
+        let flow = table.text(record, flow_col);
+        let route = table.text(record, route_col);
+        let first: f64 = table.required(line, record, first_col, "a day")?;
+        let days: f64 = table.required(line, record, days_col, "a number of days")?;
+        let Some(mean) = table.float(line, record, mean_col)? else {
+            continue;
+        };
+        let point = Point {
+            // Drawn at `t + 0.5`: the month's middle.
+            t: first + days / 2.0 - 0.5,
+            mean,
+            low: table.float(line, record, low_col)?.unwrap_or(mean),
+            high: table.float(line, record, high_col)?.unwrap_or(mean),
+            warmup: table.text(record, warmup_col) == "true",
+        };
+        if out.last().is_none_or(|(last, _)| last != flow) {
+            out.push((flow.to_string(), Vec::new()));
+        }
+        let routes = &mut out.last_mut().expect("pushed").1;
+        match routes.last_mut() {
+            Some((last, points)) if last == route => points.push(point),
+            _ => routes.push((route.to_string(), vec![point])),
         }
     }
     Ok(out)

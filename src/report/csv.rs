@@ -24,6 +24,12 @@
 //!
 //!   The daily and weekly files cover the whole run, `warmup` marking days that start before the statistics
 //!   window; a last day shorter than 24 h is averaged over its actual length.
+//! - `route_shares_monthly.csv` (models with a flow over more than one route): one row per route
+//!   of each such flow and calendar month of the run (`month` from 0, `first_day`, `days`, `date`
+//!   of the first day with `[scenario] start`): the mean over replications of the share of the
+//!   flow's TEU generated that month that took the route, with its CI (`share`, `share_sd`,
+//!   `share_ci95_low`, `share_ci95_high`; replications whose flow generated nothing that month
+//!   left out).
 //! - `transit_distribution.csv`: one row per route and histogram bucket: the pooled end-to-end
 //!   time distribution over all replications (TEU per 0.5%-wide bucket, cumulative share).
 //! - `transit_by_month.csv`: one row per route and calendar month of departure (the month the
@@ -77,6 +83,8 @@ pub(crate) const TRANSIT_BY_MONTH_CSV: &str = "transit_by_month.csv";
 pub(crate) const THROUGHPUT_WEEKLY_CSV: &str = "throughput_weekly.csv";
 /// `fleet_weekly.csv`.
 pub(crate) const FLEET_WEEKLY_CSV: &str = "fleet_weekly.csv";
+/// `route_shares_monthly.csv`.
+pub(crate) const ROUTE_SHARES_MONTHLY_CSV: &str = "route_shares_monthly.csv";
 /// `throughput_daily.csv`.
 pub(crate) const THROUGHPUT_DAILY_CSV: &str = "throughput_daily.csv";
 /// `node_daily.csv`.
@@ -803,6 +811,9 @@ pub(crate) fn write_tables(
         },
         model.fleets.iter().map(|f| f.id.as_str()),
     )?);
+    if !daily.monthly_share.entities.is_empty() {
+        files.push(write_route_shares_monthly(out, model, daily)?);
+    }
     files.push(write_transit_distribution(out, model, results)?);
     files.push(write_transit_by_month(out, model, results)?);
     if !summary.yearly.is_empty() {
@@ -810,6 +821,60 @@ pub(crate) fn write_tables(
     }
     files.push(write_capacity(out, &summary.capacity)?);
     Ok(files)
+}
+
+/// `route_shares_monthly.csv`: one row per route of each flow with more than one route and
+/// month of the run.
+fn write_route_shares_monthly(
+    out: &OutputDir,
+    model: &Model,
+    daily: &crate::stats::daily::DailySeries,
+) -> io::Result<AtomicFile> {
+    let mut writer = Writer::from_writer(out.create(ROUTE_SHARES_MONTHLY_CSV)?);
+    let mut record = Record::default();
+    let calendar = &model.settings.calendar;
+    let dated = calendar.start().is_some();
+    let mut lead = vec!["flow", "route", "month", "first_day"];
+    if dated {
+        lead.push("date");
+    }
+    lead.extend(["days", "warmup", "replications"]);
+    for column in lead {
+        record.text(column);
+    }
+    for suffix in ESTIMATE_SUFFIXES {
+        record.text(&format!("share{suffix}"));
+    }
+    record.write(&mut writer)?;
+    let warmup_days = model.settings.warmup.days();
+    let mut half_widths = HalfWidths::default();
+    let entities = crate::stats::daily::choice_entities(model);
+    for ((flow, k), months) in entities.iter().zip(&daily.monthly_share.entities) {
+        let flow = &model.flows[*flow];
+        let route = &model.route(flow.routes[*k].0).id;
+        for (m, stat) in months.iter().enumerate() {
+            let (first, next) = (daily.month_starts[m], daily.month_starts[m + 1]);
+            record.clear();
+            record.text(&flow.id);
+            record.text(route);
+            record.display(m);
+            record.display(first);
+            if let Some(date) = calendar.date(first).filter(|_| dated) {
+                record.display(date);
+            }
+            record.display(next - first);
+            record.display((first as f64) < warmup_days);
+            record.display(stat.n());
+            let mean = stat.mean();
+            let half_width = half_widths.of(stat);
+            record.float(mean);
+            record.float(stat.sd());
+            record.float(mean.zip(half_width).map(|(m, h)| m - h));
+            record.float(mean.zip(half_width).map(|(m, h)| m + h));
+            record.write(&mut writer)?;
+        }
+    }
+    into_file(writer)
 }
 
 /// `capacity.csv`: one row per node or fleet per period, then one row per route per period

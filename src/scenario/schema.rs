@@ -213,6 +213,9 @@ pub(crate) struct RouteSpec {
     /// Promised end-to-end transit, days (optional): the on-time share counts the TEU
     /// delivered within it.
     pub promise_days: Option<Spanned<f64>>,
+    /// Money per TEU of taking the route (optional, default 0): the money part of a logit
+    /// route choice's generalised cost.
+    pub cost_per_teu: Option<Spanned<f64>>,
 }
 
 /// How a flow's cargo arrives.
@@ -243,8 +246,24 @@ pub(crate) enum WhenFullSpec {
 pub(crate) struct RouteShareSpec {
     /// Route id.
     pub route: Spanned<String>,
-    /// Share of the flow's volume (shares sum to 1).
-    pub share: Spanned<f64>,
+    /// Share of the flow's volume (shares sum to 1); required with the `fixed` choice rule only.
+    pub share: Option<Spanned<f64>>,
+}
+
+/// `[flow.choice]`: how a flow's consignments choose among its routes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChoiceSpec {
+    /// `"fixed"` (default), `"shortest_expected"` or `"logit"`.
+    pub rule: Option<Spanned<String>>,
+    /// Logit scale, per unit of money.
+    pub scale: Option<Spanned<f64>>,
+    /// Logit value of time, money per TEU per day.
+    pub value_of_time_per_teu_day: Option<Spanned<f64>>,
+    /// Information delay, hours.
+    pub delay_h: Option<Spanned<f64>>,
+    /// Switching threshold, hours (`shortest_expected`).
+    pub threshold_h: Option<Spanned<f64>>,
 }
 
 /// `[[flow]]`: demand on a route (or on several, with shares).
@@ -273,6 +292,8 @@ pub(crate) struct FlowSpec {
     /// Policy when the first node is full (default: wait).
     #[serde(default)]
     pub when_full: WhenFullSpec,
+    /// How consignments choose among the routes (default: fixed shares).
+    pub choice: Option<Spanned<ChoiceSpec>>,
 }
 
 /// A distribution as written: a bare number (a constant) or a table with a `dist` key.

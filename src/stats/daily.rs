@@ -184,6 +184,46 @@ pub struct DailySeries {
     pub weekly_departures: Daily<DaySums>,
     /// TEU aboard those departures per fleet and week.
     pub weekly_departed_teu: Daily<DaySums>,
+    /// Route shares per month of the run: per route of each flow that chooses
+    /// ([`choice_entities`]), per month (`month_starts`), each replication's share of the flow's
+    /// TEU generated in the month that took the route (a replication whose flow generated
+    /// nothing in the month is left out of it), in replication order.
+    #[serde(default)]
+    pub monthly_share: Daily<Welford>,
+    /// The first day of each calendar month the run touches, then the day after the run's last.
+    #[serde(default)]
+    pub month_starts: Vec<usize>,
+}
+
+/// The `(flow, index of the route in the flow)` pairs of the route-share series, in model order:
+/// every route of each flow that reports its choice (`model::choice::reports_choice`).
+pub fn choice_entities(model: &Model) -> Vec<(usize, usize)> {
+    model
+        .flows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| crate::model::choice::reports_choice(model, *i))
+        .flat_map(|(i, f)| (0..f.routes.len()).map(move |k| (i, k)))
+        .collect()
+}
+
+/// The first day of each calendar month of `model`'s run, then the day after its last day.
+pub fn month_starts(model: &Model) -> Vec<usize> {
+    let days = model.settings.horizon.days().ceil() as usize;
+    let calendar = &model.settings.calendar;
+    let month = |d: usize| {
+        calendar.month(crate::base::time::SimTime::from_hours(
+            d as f64 * crate::base::time::HOURS_PER_DAY,
+        ))
+    };
+    let mut starts = vec![0];
+    for d in 1..days {
+        if month(d) != month(d - 1) {
+            starts.push(d);
+        }
+    }
+    starts.push(days);
+    starts
 }
 
 impl DailySeries {
@@ -198,6 +238,8 @@ impl DailySeries {
             weekly_delivered_teu: Daily::new(model.routes.len()),
             weekly_departures: Daily::new(model.fleets.len()),
             weekly_departed_teu: Daily::new(model.fleets.len()),
+            monthly_share: Daily::new(choice_entities(model).len()),
+            month_starts: month_starts(model),
         }
     }
 
@@ -219,6 +261,32 @@ impl DailySeries {
                 .add_weekly(i, &fleet.daily_departures);
             self.weekly_departed_teu
                 .add_weekly(i, &fleet.daily_departed_teu);
+        }
+        let mut entity = 0;
+        for flow in rep.flows.iter().filter(|f| !f.daily_route_teu.is_empty()) {
+            let routes = flow.daily_route_teu.len();
+            let months = self.month_starts.len() - 1;
+            for k in 0..routes {
+                let series = &mut self.monthly_share.entities[entity + k];
+                if series.len() < months {
+                    series.resize(months, Welford::default());
+                }
+            }
+            for (m, span) in self.month_starts.windows(2).enumerate() {
+                let sum = |days: &Vec<u64>| -> u64 {
+                    days.get(span[0]..span[1].min(days.len()))
+                        .map_or(0, |d| d.iter().sum())
+                };
+                let total: u64 = flow.daily_route_teu.iter().map(sum).sum();
+                if total == 0 {
+                    continue;
+                }
+                for (k, days) in flow.daily_route_teu.iter().enumerate() {
+                    let share = sum(days) as f64 / total as f64;
+                    DayStat::add(&mut self.monthly_share.entities[entity + k][m], share);
+                }
+            }
+            entity += routes;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! replication, and their distribution across replications.
 //!
 //! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
-//! `FLOW`, `FLEET`, `CLASS`, `TARGET`, `DISRUPTION` and `BREAKDOWN`: its name (with its unit
+//! `FLOW`, `CHOICE`, `FLEET`, `CLASS`, `TARGET`, `DISRUPTION` and `BREAKDOWN`: its name (with its unit
 //! suffix) and the function that computes one replication's value. Everything else derives from that entry:
 //!
 //! - the column `scope/entity/name` of `replications.csv` ([`KpiColumns::new`]),
@@ -29,6 +29,7 @@ use crate::base::Estimate;
 use crate::base::accumulators::Welford;
 use crate::base::sketch::QuantileSketch;
 use crate::base::time::HOURS_PER_DAY;
+use crate::model::choice::reports_choice;
 use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target, VehicleClass};
 
 /// What a KPI describes.
@@ -43,6 +44,8 @@ pub enum Scope {
     Stage,
     /// A flow.
     Flow,
+    /// One route of a flow that chooses its route (`flow/route`): where its choice sent it.
+    Choice,
     /// A fleet (vessels or trains of a leg).
     Fleet,
     /// A vehicle class of a fleet (`fleet/class`).
@@ -58,11 +61,12 @@ pub enum Scope {
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 10] = [
+pub const SCOPES: [Scope; 11] = [
     Scope::Node,
     Scope::Route,
     Scope::Stage,
     Scope::Flow,
+    Scope::Choice,
     Scope::Fleet,
     Scope::Class,
     Scope::Target,
@@ -79,6 +83,7 @@ impl Scope {
             Scope::Route => "route",
             Scope::Stage => "stage",
             Scope::Flow => "flow",
+            Scope::Choice => "choice",
             Scope::Fleet => "fleet",
             Scope::Class => "class",
             Scope::Target => "target",
@@ -98,6 +103,7 @@ impl Scope {
             Scope::Route => names(ROUTE),
             Scope::Stage => names(STAGE),
             Scope::Flow => names(FLOW),
+            Scope::Choice => names(CHOICE),
             Scope::Fleet => names(FLEET),
             Scope::Class => names(CLASS),
             Scope::Target => names(TARGET),
@@ -349,6 +355,52 @@ pub(crate) const FLOW: &[Kpi<FlowStats, Flow>] = &[
     },
 ];
 
+/// What the route-choice KPIs see of one route of a flow in one replication (or year).
+#[derive(Clone, Copy, Debug)]
+pub struct RouteShare {
+    /// TEU of the flow that took the route.
+    pub teu: u64,
+    /// TEU the flow generated.
+    pub flow_teu: u64,
+}
+
+/// Route-choice KPIs of each route of a flow that chooses (more than one route and a rule other
+/// than `fixed`: `model::choice::reports_choice`), in column order; the entity is `flow/route`.
+pub(crate) const CHOICE: &[Kpi<RouteShare, ()>] = &[
+    Kpi {
+        name: "share",
+        about: "Share of the flow's TEU generated in the window that took the route (its \
+                choice rule's result; no value when the flow generated nothing).",
+        value: |x| (x.stats.flow_teu > 0).then(|| x.stats.teu as f64 / x.stats.flow_teu as f64),
+    },
+    Kpi {
+        name: "teu",
+        about: "TEU of the flow generated in the window that took the route.",
+        value: |x| Some(x.stats.teu as f64),
+    },
+];
+
+/// The entity of the route-choice KPIs of `route` in `flow`: `flow/route`.
+pub fn choice_entity(flow: &str, route: &str) -> String {
+    format!("{flow}/{route}")
+}
+
+/// Appends the route-choice KPIs of every flow that reports its choice.
+fn extend_choices(out: &mut Vec<Option<f64>>, model: &Model, flows: &[FlowStats], window_h: f64) {
+    for (i, (stats, flow)) in flows.iter().zip(&model.flows).enumerate() {
+        if !reports_choice(model, i) {
+            continue;
+        }
+        for k in 0..flow.routes.len() {
+            let share = RouteShare {
+                teu: stats.route_teu.get(k).copied().unwrap_or(0),
+                flow_teu: stats.generated_teu,
+            };
+            extend(out, CHOICE, &share, &(), window_h);
+        }
+    }
+}
+
 /// Fleet KPIs, in column order.
 pub(crate) const FLEET: &[Kpi<FleetStats, Fleet>] = &[
     Kpi {
@@ -599,10 +651,11 @@ pub struct KpiColumns {
 
 /// The scopes reported per calendar year (`yearly.csv`): what a year's part of the window has
 /// (stages, disruption targets and episodes are reported for the whole window only).
-pub const YEARLY_SCOPES: [Scope; 6] = [
+pub const YEARLY_SCOPES: [Scope; 7] = [
     Scope::Node,
     Scope::Route,
     Scope::Flow,
+    Scope::Choice,
     Scope::Fleet,
     Scope::Breakdown,
     Scope::FleetBreakdown,
@@ -645,6 +698,7 @@ impl KpiColumns {
         for (stats, flow) in year.flows.iter().zip(&model.flows) {
             extend(out, FLOW, stats, flow, window_h);
         }
+        extend_choices(out, model, &year.flows, window_h);
         for (stats, fleet) in year.fleets.iter().zip(&model.fleets) {
             extend(out, FLEET, stats, fleet, window_h);
         }
@@ -679,6 +733,19 @@ impl KpiColumns {
         }
         for flow in &model.flows {
             push(Scope::Flow, &flow.id);
+        }
+        for (_, flow) in model
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| reports_choice(model, *i))
+        {
+            for (route, _) in &flow.routes {
+                push(
+                    Scope::Choice,
+                    &choice_entity(&flow.id, &model.route(*route).id),
+                );
+            }
         }
         for fleet in &model.fleets {
             push(Scope::Fleet, &fleet.id);
@@ -737,6 +804,7 @@ impl KpiColumns {
         for (stats, flow) in rep.flows.iter().zip(&model.flows) {
             extend(out, FLOW, stats, flow, window_h);
         }
+        extend_choices(out, model, &rep.flows, window_h);
         for (stats, fleet) in rep.fleets.iter().zip(&model.fleets) {
             extend(out, FLEET, stats, fleet, window_h);
         }

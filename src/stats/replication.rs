@@ -179,6 +179,16 @@ pub struct FlowStats {
     /// TEU held at the origin, waiting for space at the route's first node.
     #[serde(default)]
     pub origin_teu: TimeAverage,
+    /// TEU generated in the window per route of the flow, in the order of `Flow::routes`: what
+    /// the route choice sent where. Only for a flow that reports its choice
+    /// (`model::choice::reports_choice`); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub route_teu: Vec<u64>,
+    /// TEU generated per route of the flow and simulated day (whole run, warm-up included;
+    /// `[route][day]`), only for a flow that reports its choice (empty otherwise): the route
+    /// shares over time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily_route_teu: Vec<Vec<u64>>,
 }
 
 impl FlowStats {
@@ -188,6 +198,13 @@ impl FlowStats {
             generated_teu: self.generated_teu - earlier.generated_teu,
             refused_teu: self.refused_teu - earlier.refused_teu,
             origin_teu: self.origin_teu.since(&earlier.origin_teu),
+            route_teu: self
+                .route_teu
+                .iter()
+                .zip(&earlier.route_teu)
+                .map(|(now, before)| now - before)
+                .collect(),
+            daily_route_teu: Vec::new(),
         }
     }
 }

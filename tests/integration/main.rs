@@ -46,6 +46,9 @@
 //!   files argue (paired intervals against the whole corridor); the path to 2030 by year.
 //! - `variants`: `extends`/`remove`, parameter paths and overrides, `[sweep]`/`[[uncertain]]`.
 //! - `sweep`: `corridor sweep` (the Erlang C curve over servers, files, threads, bad input).
+//! - `route_choice`: `[flow.choice]`: logit shares against the logit probabilities, join the
+//!   shortest queue between M/M/2 and two M/M/1, a closure moving cargo and back event by event
+//!   (information delay, switching threshold), determinism and conservation per rule, bad input.
 //! - `robustness`: what validates runs: limits, operating hours at every minute, the cargo bound,
 //!   deadlocks, offered-load warnings, bounded error lists, paths that are not files.
 //! - `sensitivity`: `corridor sensitivity` (Morris design properties and exact effects,
@@ -83,6 +86,7 @@ mod plot;
 mod queueing;
 mod reliability;
 mod robustness;
+mod route_choice;
 mod scenario_library;
 mod sensitivity;
 mod shard;

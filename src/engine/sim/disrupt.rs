@@ -32,6 +32,9 @@ pub(super) struct TargetState {
     pub(super) departures_closed: bool,
     /// Capacity factor for times that start now (1 when normal).
     pub(super) factor: f64,
+    /// While closed to departures: the latest end (hours) of the closing episodes in force, as
+    /// announced when each started (0 while open); what route choice sees of a closure.
+    pub(super) closed_until: f64,
     /// Active episodes per disruption: (disruption index, count).
     active: Vec<(u32, u32)>,
 }
@@ -43,6 +46,7 @@ impl Default for TargetState {
             berthing_closed: false,
             departures_closed: false,
             factor: 1.0,
+            closed_until: 0.0,
             active: Vec::new(),
         }
     }
@@ -181,6 +185,14 @@ impl<'m> Simulation<'m> {
             }
         }
         self.apply_episode(d, true, observer);
+        if disruption.capacity_factor == 0.0 {
+            for &target in &disruption.targets {
+                let state = &mut self.targets[model.target_index(target)];
+                if state.departures_closed {
+                    state.closed_until = state.closed_until.max(end.hours());
+                }
+            }
+        }
     }
 
     /// After a dated change: every random disruption whose monthly rates changed drops its
@@ -266,6 +278,9 @@ impl<'m> Simulation<'m> {
             state.berthing_closed = berthing_closed;
             state.departures_closed = departures_closed;
             state.factor = factor;
+            if !departures_closed {
+                state.closed_until = 0.0;
+            }
             let slot = self.target_slots[index];
             let now_h = self.now.hours();
             let stats = &mut self.stats.targets[slot];

@@ -41,6 +41,7 @@
 //!   Everything before the change is bit-identical to the run without it.
 
 mod breakdown;
+mod choice;
 mod disrupt;
 mod fleet;
 mod guard;
@@ -189,6 +190,10 @@ pub struct Simulation<'m> {
     nodes: Vec<NodeState>,
     arrival_rngs: Vec<Stream>,
     route_rngs: Vec<Stream>,
+    /// Each flow's `flow/<id>/choice` stream (draws of a rule other than `fixed`).
+    choice_rngs: Vec<Stream>,
+    /// Route choice: previous routes, recorded estimates for delayed information.
+    choice: choice::ChoiceState,
     service_rngs: Vec<Stream>,
     transit_rngs: Vec<Stream>,
     /// Interarrival law of each flow's envelope (peak-month) Poisson process.
@@ -280,6 +285,8 @@ impl<'m> Simulation<'m> {
             nodes: vec![NodeState::default(); model.nodes.len()],
             arrival_rngs: vec![placeholder.clone(); model.flows.len()],
             route_rngs: vec![placeholder.clone(); model.flows.len()],
+            choice_rngs: vec![placeholder.clone(); model.flows.len()],
+            choice: choice::ChoiceState::new(model),
             service_rngs: vec![placeholder.clone(); model.nodes.len()],
             transit_rngs: vec![placeholder.clone(); model.legs.len()],
             envelopes,
@@ -382,6 +389,9 @@ impl<'m> Simulation<'m> {
             self.stats.events += 1;
             self.handle(event, observer);
             self.flush_levels();
+            if self.choice.records() {
+                self.record_estimates();
+            }
             if let Some(stop) = self.stop.take() {
                 return Err(stop);
             }
@@ -457,6 +467,7 @@ impl<'m> Simulation<'m> {
         for (i, flow) in model.flows.iter().enumerate() {
             self.arrival_rngs[i] = stream(seed, replication, flow.arrival_stream);
             self.route_rngs[i] = stream(seed, replication, flow.route_stream);
+            self.choice_rngs[i] = stream(seed, replication, flow.choice.stream);
         }
         for (i, node) in model.nodes.iter().enumerate() {
             self.service_rngs[i] = stream(seed, replication, node.service_stream);
@@ -492,7 +503,23 @@ impl<'m> Simulation<'m> {
                     ..RouteStats::default()
                 })
                 .collect(),
-            flows: vec![FlowStats::default(); model.flows.len()],
+            flows: model
+                .flows
+                .iter()
+                .enumerate()
+                .map(|(i, flow)| {
+                    // Only flows that choose report their routes' TEU (see `reports_choice`).
+                    if crate::model::choice::reports_choice(model, i) {
+                        FlowStats {
+                            route_teu: vec![0; flow.routes.len()],
+                            daily_route_teu: vec![vec![0; horizon_days]; flow.routes.len()],
+                            ..FlowStats::default()
+                        }
+                    } else {
+                        FlowStats::default()
+                    }
+                })
+                .collect(),
             fleets: model
                 .fleets
                 .iter()
@@ -559,6 +586,7 @@ impl<'m> Simulation<'m> {
         for (i, change) in model.changes.iter().enumerate() {
             self.events.schedule(change.at, Event::Change(i as u32));
         }
+        self.reset_choice();
     }
 
     #[inline(always)]
@@ -691,14 +719,23 @@ impl<'m> Simulation<'m> {
         if !accepted {
             return;
         }
-        let route = match &flow.route_choice {
-            Some(choice) => flow.routes[choice.sample(&mut self.route_rngs[flow_id.index()])].0,
-            None => flow.routes[0].0,
-        };
+        let k = self.choose_route(flow_id);
+        let route = flow.routes[k].0;
         let teu = flow.arrival.teu_per_arrival();
         self.totals.generated_teu += u64::from(teu);
+        let flow_stats = &mut self.stats.flows[flow_id.index()];
+        if let Some(count) = flow_stats
+            .daily_route_teu
+            .get_mut(k)
+            .and_then(|days| days.get_mut(self.now.days() as usize))
+        {
+            *count += u64::from(teu);
+        }
         if self.in_window {
-            self.stats.flows[flow_id.index()].generated_teu += u64::from(teu);
+            flow_stats.generated_teu += u64::from(teu);
+            if let Some(count) = flow_stats.route_teu.get_mut(k) {
+                *count += u64::from(teu);
+            }
         }
         observer.generated(self.now, flow_id, route, teu);
         let first_node = model.route(route).nodes[0];
@@ -1221,6 +1258,8 @@ impl<'m> Simulation<'m> {
             origin_teu.restart(now);
             *flow_stats = FlowStats {
                 origin_teu,
+                route_teu: vec![0; flow_stats.route_teu.len()],
+                daily_route_teu: std::mem::take(&mut flow_stats.daily_route_teu),
                 ..FlowStats::default()
             };
         }

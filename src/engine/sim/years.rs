@@ -92,9 +92,11 @@ fn copy_totals(stats: &mut ReplicationStats, start_h: f64, at_h: f64) -> YearSta
         .collect();
     let flows = stats
         .flows
-        .iter()
+        .iter_mut()
         .map(|flow| {
+            let daily = std::mem::take(&mut flow.daily_route_teu);
             let mut copy = flow.clone();
+            flow.daily_route_teu = daily;
             copy.origin_teu.close(at_h);
             copy
         })

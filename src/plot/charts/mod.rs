@@ -5,6 +5,7 @@
 mod fleets;
 mod nodes;
 mod queues;
+mod route_shares;
 mod stages;
 mod throughput;
 mod transit;
@@ -26,10 +27,11 @@ use super::theme::{self, FONT, INK, Theme};
 /// Adding a run chart: a new module here whose unit type implements
 /// [`Chart`](super::render::Chart)`<Data = ResultSet>`, and one line in this list (see
 /// [`Chart`](super::render::Chart)).
-pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 8] = [
+pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 9] = [
     &throughput::Throughput,
     &transit::Transit,
     &transit_by_month::TransitByMonth,
+    &route_shares::RouteShares,
     &stages::Stages,
     &nodes::Nodes,
     &queues::Queues,

@@ -30,13 +30,15 @@ pub(super) fn compile_flows(
 fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -> Option<Flow> {
     let id = spec.id.get_ref();
     let path = format!("flow \"{id}\"");
-    let routes = flow_routes(spec, route_ids, &path, diags);
+    let choice = super::choice::compile_choice(spec.choice.as_ref(), id, &path, diags);
+    let fixed = choice.is_none_or(|c| c.rule == crate::model::ChoiceRule::Fixed);
+    let routes = flow_routes(spec, route_ids, fixed, &path, diags);
     let volume = volume(spec, &path, diags);
     let arrival = arrival_kind(spec, &path, diags);
     let seasonality = seasonality(spec, &path, diags);
     let growth = growth(spec, &path, diags);
-    let (routes, volume, arrival, seasonality, growth) =
-        (routes?, volume?, arrival?, seasonality?, growth?);
+    let (routes, volume, arrival, seasonality, growth, choice) =
+        (routes?, volume?, arrival?, seasonality?, growth?, choice?);
     // A flow by year starts with its largest volume as `teu_per_year`; `attach_years` sets
     // the shares once the calendar is known.
     let teu_per_year = match &volume {
@@ -66,6 +68,7 @@ fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -
         },
         arrival_stream: StreamId::from_name(&format!("flow/{id}/arrivals")),
         route_stream: StreamId::from_name(&format!("flow/{id}/route")),
+        choice,
     })
 }
 
@@ -143,6 +146,7 @@ fn resolve_route(
 fn flow_routes(
     spec: &FlowSpec,
     route_ids: &Ids,
+    fixed: bool,
     path: &str,
     diags: &mut Diagnostics<'_>,
 ) -> Option<Vec<(RouteId, f64)>> {
@@ -151,7 +155,7 @@ fn flow_routes(
             let route = resolve_route(route, route_ids, &format!("{path}.route"), diags)?;
             Some(vec![(route, 1.0)])
         }
-        (None, Some(shares)) => route_shares(shares, route_ids, path, diags),
+        (None, Some(shares)) => route_shares(shares, route_ids, fixed, path, diags),
         (Some(route), Some(_)) => {
             diags.push(
                 span_of(route),
@@ -171,26 +175,52 @@ fn flow_routes(
     }
 }
 
-/// `routes = [{ route, share }, ...]`: known routes, positive shares summing to 1.
+/// `routes = [{ route, share }, ...]`: known routes, positive shares summing to 1. With a
+/// choice rule other than `fixed` the shares may be left out (all of them: they are then equal),
+/// since the rule does not use them.
 fn route_shares(
     shares: &Spanned<Vec<RouteShareSpec>>,
     route_ids: &Ids,
+    fixed: bool,
     path: &str,
     diags: &mut Diagnostics<'_>,
 ) -> Option<Vec<(RouteId, f64)>> {
     let mut ok = true;
     let mut out = Vec::new();
-    for share in shares.get_ref() {
+    let list = shares.get_ref();
+    let given = list.iter().filter(|s| s.share.is_some()).count();
+    let equal = given == 0 && !fixed && !list.is_empty();
+    if given != 0 && given != list.len() || given == 0 && fixed && !list.is_empty() {
+        diags.push(
+            span_of(shares),
+            format!("{path}.routes.share"),
+            if fixed {
+                "every route needs a share with the fixed choice rule (the default), e.g. \
+                 routes = [{ route = \"a\", share = 0.6 }, { route = \"b\", share = 0.4 }]; or \
+                 choose another rule in [flow.choice]"
+            } else {
+                "give a share for every route or for none (the choice rule does not use them)"
+            },
+        );
+        ok = false;
+    }
+    for share in list {
         let route = resolve_route(&share.route, route_ids, &format!("{path}.routes"), diags);
-        let value = *share.share.get_ref();
-        if !value.is_finite() || value <= 0.0 {
-            diags.push(
-                span_of(&share.share),
-                format!("{path}.routes.share"),
-                format!("must be greater than 0, got {}", compact(value)),
-            );
-            ok = false;
-        }
+        let value = match &share.share {
+            Some(value) => {
+                let v = *value.get_ref();
+                if !v.is_finite() || v <= 0.0 {
+                    diags.push(
+                        span_of(value),
+                        format!("{path}.routes.share"),
+                        format!("must be greater than 0, got {}", compact(v)),
+                    );
+                    ok = false;
+                }
+                v
+            }
+            None => 1.0 / list.len() as f64,
+        };
         match route {
             Some(route) => out.push((route, value)),
             None => ok = false,
@@ -204,7 +234,7 @@ fn route_shares(
             "must list at least one route",
         );
         ok = false;
-    } else if ok && (total - 1.0).abs() > 1e-6 {
+    } else if ok && !equal && (total - 1.0).abs() > 1e-6 {
         diags.push(
             span_of(shares),
             format!("{path}.routes"),

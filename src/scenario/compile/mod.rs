@@ -25,6 +25,7 @@
 
 mod breakdowns;
 mod changes;
+mod choice;
 mod common;
 mod disruptions;
 mod distributions;

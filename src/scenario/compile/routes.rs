@@ -48,18 +48,41 @@ fn compile_route(
     let (nodes, each_once) = resolve_nodes(names, node_ids, &path, diags);
     let legs = legs_between(names, &nodes, leg_index, &path, diags);
     let promise_h = promise(spec, &path, diags);
+    let cost_per_teu = cost(spec, &path, diags);
     let nodes: Vec<NodeId> = nodes
         .into_iter()
         .map(|n| n.map(NodeId))
         .collect::<Option<_>>()?;
     let legs = legs?;
     let promise_h = promise_h?;
+    let cost_per_teu = cost_per_teu?;
     each_once.then(|| Route {
         id: spec.id.get_ref().clone(),
         nodes,
         legs,
         promise_h,
+        cost_per_teu,
     })
+}
+
+/// `cost_per_teu`: money per TEU of taking the route, from 0 to 1e12 (default 0).
+fn cost(spec: &RouteSpec, path: &str, diags: &mut Diagnostics<'_>) -> Option<f64> {
+    let Some(value) = &spec.cost_per_teu else {
+        return Some(0.0);
+    };
+    let cost = *value.get_ref();
+    if cost.is_finite() && (0.0..=1e12).contains(&cost) {
+        return Some(cost);
+    }
+    diags.push(
+        span_of(value),
+        format!("{path}.cost_per_teu"),
+        format!(
+            "must be an amount of money per TEU from 0 to 1e12, got {}",
+            compact(cost)
+        ),
+    );
+    None
 }
 
 /// `promise_days`, if given, in hours: a positive, finite number of days, at most the longest
