@@ -485,3 +485,25 @@ fn disruption_episodes_count_only_the_statistics_window_like_closed_h() {
     // The log itself still covers the whole run.
     assert_eq!(stats.disruption_log.len(), 2);
 }
+
+#[test]
+fn a_disruption_with_rate_zero_never_starts_and_changes_nothing() {
+    // A random disruption whose rate is 0 from the start (a study scaling it to nothing) starts
+    // no episode and draws nothing: the gate's statistics are bit for bit those of the gate
+    // without it. (Drawing its first gap from a rate of 0 would give an infinite time.)
+    let calm = model(GATE);
+    let with_zero = model(&format!(
+        "{GATE}\n[[disruption]]\nid = \"never\"\nnodes = [\"gate\"]\nrate_per_year = 0\nduration = 5\n"
+    ));
+    let mut plain = Simulation::new(&calm);
+    let mut zero = Simulation::new(&with_zero);
+    for replication in 0..3 {
+        let a = plain.run(calm.settings.seed, replication);
+        let b = zero.run(calm.settings.seed, replication);
+        assert!(b.disruption_log.is_empty());
+        assert_eq!(b.targets[0].closed.mean(), 0.0);
+        assert_eq!(a.events, b.events, "replication {replication}: event count");
+        assert_eq!(format!("{:?}", a.nodes), format!("{:?}", b.nodes));
+        assert_eq!(format!("{:?}", a.routes), format!("{:?}", b.routes));
+    }
+}

@@ -468,6 +468,42 @@ fn vessels_at_sea_shelter_when_a_storm_hits_their_destination() {
 }
 
 #[test]
+fn a_port_closed_to_vehicles_berths_no_vessel_until_it_reopens() {
+    // As in the shelter test, the vessel sails with its 10 TEU well before 2 h and is due at the
+    // far port 4 h later. The far port is closed from t = 2 for 30 h: closed to vehicles or to
+    // everything, the vessel waits at anchorage and berths when the closure ends, and the far
+    // port (no handling, no unload time) delivers its cargo at that instant; closed only to
+    // departures, it berths and delivers on arrival. In every case it leaves when it reopens.
+    let fleet = "[leg.fleet]\nvessels = 1\ncapacity_teu = 10";
+    for blocks in ["vehicles", "all", "departures"] {
+        let flow = format!(
+            "teu_per_year = 876000\n\n[[disruption]]\nid = \"closure\"\nnodes = [\"far\"]\nblocks = \"{blocks}\"\nstart_day = {}\nduration = 30",
+            2.0 / 24.0
+        );
+        let (log, stats) = observe(&two_ports(3.0, fleet, &flow), 0);
+        let departure = log.departures[0].0;
+        assert!(departure < 2.0, "{blocks}: departed at {departure} h");
+        let reopens = stats.disruption_log[0].end_h;
+        let expected = if blocks == "departures" {
+            departure + 4.0
+        } else {
+            reopens
+        };
+        let delivered = log.deliveries[0].0;
+        assert!(
+            (delivered - expected).abs() < 1e-9,
+            "{blocks}: first delivery at {delivered} h, expected {expected} h (closed until {reopens} h)"
+        );
+        // In every case it leaves the far port (empty, home) when the closure ends.
+        let back = log.returns[0].0;
+        assert!(
+            (back - reopens).abs() < 1e-9,
+            "{blocks}: left the far port at {back} h, expected {reopens} h"
+        );
+    }
+}
+
+#[test]
 fn idle_vessels_do_not_block_a_berth_from_a_vessel_with_cargo() {
     // n1 has one berth and is home to two vessels of its own fleet (one loads at the berth, one
     // waits for it, both idle: no cargo is ever routed beyond n1). The vessel from n0 bringing

@@ -76,6 +76,10 @@ fn operating_hours_close_and_open_at_every_minute_of_the_hour() {
         for (open, close) in [
             ("08:00".to_string(), format!("17:{minute:02}")),
             (format!("06:{minute:02}"), format!("23:{:02}", 59 - minute)),
+            // A closure that ends exactly at midnight (open from 00:00: the node is open at time
+            // 0) and one within the day (12:mm to 13:00, not spanning midnight).
+            ("00:00".to_string(), format!("22:{minute:02}")),
+            ("13:00".to_string(), format!("12:{minute:02}")),
         ] {
             let text = line(
                 &format!(
