@@ -6,7 +6,7 @@
 //! a year on the scaled flows' routes against the TEU offered (with the line where delivered
 //! equals offered), then, for each of the comparison's main routes, its mean and its 95th
 //! percentile transit time (or, with `--kpi`, each chosen headline KPI of the first variant's
-//! comparison, at most [`MAX_PANELS`]). The x axis is the TEU a year each scenario's scaled flows
+//! comparison, at most `MAX_PANELS`). The x axis is the TEU a year each scenario's scaled flows
 //! offer at each level.
 
 use plotters::coord::Shift;
