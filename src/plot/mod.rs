@@ -107,11 +107,7 @@ pub fn plot_dir(dir: &Path, options: &PlotOptions) -> Result<Plotted, PlotError>
         .collect::<Result<_, RenderError>>()?;
     let page = html::report(&data, &drawn);
 
-    let charts_dir = dir.join(CHARTS_DIR);
-    std::fs::create_dir_all(&charts_dir).map_err(|source| PlotError::Write {
-        path: charts_dir.clone(),
-        source,
-    })?;
+    render::make_charts_dir(dir)?;
     let charts = render::write_rendered(dir, &drawn)?;
     let report = dir.join(REPORT_HTML);
     render::write_rendered_file(&report, page.as_bytes())?;

@@ -246,11 +246,7 @@ pub fn write_rendered(dir: &Path, charts: &[Rendered]) -> Result<Vec<PathBuf>, P
         // Nothing to write (`--no-charts`): no empty charts/ either.
         return Ok(Vec::new());
     }
-    let charts_dir = dir.join(CHARTS_DIR);
-    std::fs::create_dir_all(&charts_dir).map_err(|source| PlotError::Write {
-        path: charts_dir.clone(),
-        source,
-    })?;
+    let charts_dir = make_charts_dir(dir)?;
     let mut paths = Vec::with_capacity(charts.len() * 2);
     for (chart, stem) in charts.iter().zip(unique_stems(charts)) {
         for (extension, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
@@ -260,6 +256,22 @@ pub fn write_rendered(dir: &Path, charts: &[Rendered]) -> Result<Vec<PathBuf>, P
         }
     }
     Ok(paths)
+}
+
+/// Makes `dir/charts/` unless it exists; returns its path. `dir` itself must exist: it is a
+/// staging directory that a signal may delete at any moment (`report::abandon_all`), and
+/// re-creating it here (as `create_dir_all` would) would leave it behind when the process ends.
+pub(crate) fn make_charts_dir(dir: &Path) -> Result<PathBuf, PlotError> {
+    let charts_dir = dir.join(CHARTS_DIR);
+    match std::fs::create_dir(&charts_dir) {
+        Err(source) if source.kind() != std::io::ErrorKind::AlreadyExists => {
+            Err(PlotError::Write {
+                path: charts_dir,
+                source,
+            })
+        }
+        _ => Ok(charts_dir),
+    }
 }
 
 /// The file stems of `charts`, one each and all distinct: a stem shared by several charts (routes
@@ -304,6 +316,33 @@ pub(crate) fn write_rendered_file(path: &Path, bytes: &[u8]) -> Result<(), PlotE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charts_are_not_written_into_a_staging_directory_that_a_signal_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let staging = root.path().join(".out.tmp-host-1");
+        std::fs::create_dir(&staging).unwrap();
+        assert_eq!(make_charts_dir(&staging).unwrap(), staging.join(CHARTS_DIR));
+        // A second call finds it there.
+        assert!(make_charts_dir(&staging).is_ok());
+        // Removed (as `report::abandon_all` does on SIGTERM): an error, and nothing re-created
+        // that the ending process would leave behind.
+        std::fs::remove_dir_all(&staging).unwrap();
+        assert!(matches!(
+            make_charts_dir(&staging),
+            Err(PlotError::Write { .. })
+        ));
+        let chart = Rendered {
+            stem: "s".into(),
+            key: "k".into(),
+            title: "t".into(),
+            caption: String::new(),
+            svg: "<svg/>".into(),
+            png: Vec::new(),
+        };
+        assert!(write_rendered(&staging, &[chart]).is_err());
+        assert!(!staging.exists());
+    }
 
     #[test]
     fn charts_whose_stems_collide_get_distinct_files_and_each_is_counted_once() {
