@@ -6,7 +6,7 @@
 //! What a route costs in money is looked up in one place, [`money_per_teu`], so that tariffs
 //! can replace the route's fixed `cost_per_teu` there without touching the rules.
 
-use super::{Model, RouteId};
+use super::{Model, NodeId, RouteId};
 use crate::base::rng::StreamId;
 
 /// The rule by which a flow's consignments choose among its routes.
@@ -56,16 +56,25 @@ pub struct Choice {
     /// Stream of the draws of the choice (logit draws and ties), `flow/<id>/choice`: its own, so
     /// that a rule that draws leaves every other process's draws unchanged.
     pub stream: StreamId,
+    /// The decision node (`decide_at`), where a consignment chooses again, after its service
+    /// there, among the flow's routes that share its route up to that node (`None`: the choice
+    /// at the origin only). Never with the `fixed` rule.
+    pub decide_at: Option<NodeId>,
+    /// Stream of the draws at the decision node, `flow/<id>/decide`: its own, so that adding a
+    /// decision node leaves the choices at the origin (and every other draw) unchanged.
+    pub decide_stream: StreamId,
 }
 
 impl Choice {
-    /// The default: fixed shares, no delay, no threshold.
-    pub fn fixed(stream: StreamId) -> Choice {
+    /// The default: fixed shares, no delay, no threshold, no decision node.
+    pub fn fixed(stream: StreamId, decide_stream: StreamId) -> Choice {
         Choice {
             rule: ChoiceRule::Fixed,
             delay_h: 0.0,
             threshold_h: 0.0,
             stream,
+            decide_at: None,
+            decide_stream,
         }
     }
 
@@ -84,6 +93,14 @@ pub fn reports_choice(model: &Model, flow: usize) -> bool {
         && std::iter::once(model)
             .chain(model.changes.iter().map(|c| &c.model))
             .any(|m| m.flows[flow].choice.reads_state())
+}
+
+/// Whether flow `flow` of `model` has a decision node (`decide_at`), in the scenario or after
+/// some dated change: it reports the TEU moved at it (the `rerouted_*` choice KPIs).
+pub fn decides(model: &Model, flow: usize) -> bool {
+    std::iter::once(model)
+        .chain(model.changes.iter().map(|c| &c.model))
+        .any(|m| m.flows[flow].choice.decide_at.is_some())
 }
 
 /// Money per TEU of taking `route` (the route's `cost_per_teu`): the one place the rules look a

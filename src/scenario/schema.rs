@@ -264,6 +264,9 @@ pub(crate) struct ChoiceSpec {
     pub delay_h: Option<Spanned<f64>>,
     /// Switching threshold, hours (`shortest_expected`).
     pub threshold_h: Option<Spanned<f64>>,
+    /// Decision node: where a consignment chooses again among the routes that share its route
+    /// up to it.
+    pub decide_at: Option<Spanned<String>>,
 }
 
 /// `[[flow]]`: demand on a route (or on several, with shares).

@@ -362,6 +362,8 @@ pub struct RouteShare {
     pub teu: u64,
     /// TEU the flow generated.
     pub flow_teu: u64,
+    /// TEU moved onto and off the route at the flow's decision node (`None` without one).
+    pub rerouted: Option<(u64, u64)>,
 }
 
 /// Route-choice KPIs of each route of a flow that chooses (more than one route and a rule other
@@ -369,14 +371,26 @@ pub struct RouteShare {
 pub(crate) const CHOICE: &[Kpi<RouteShare, ()>] = &[
     Kpi {
         name: "share",
-        about: "Share of the flow's TEU generated in the window that took the route (its \
-                choice rule's result; no value when the flow generated nothing).",
+        about: "Share of the flow's TEU generated in the window that took the route at the \
+                origin (its choice rule's result; no value when the flow generated nothing).",
         value: |x| (x.stats.flow_teu > 0).then(|| x.stats.teu as f64 / x.stats.flow_teu as f64),
     },
     Kpi {
         name: "teu",
         about: "TEU of the flow generated in the window that took the route.",
         value: |x| Some(x.stats.teu as f64),
+    },
+    Kpi {
+        name: "rerouted_in_teu",
+        about: "TEU of the flow moved onto the route at the flow's decision node (decide_at) \
+                in the window (no value for a flow without a decision node).",
+        value: |x| x.stats.rerouted.map(|(into, _)| into as f64),
+    },
+    Kpi {
+        name: "rerouted_out_teu",
+        about: "TEU of the flow moved off the route at the flow's decision node (decide_at) \
+                in the window (no value for a flow without a decision node).",
+        value: |x| x.stats.rerouted.map(|(_, out)| out as f64),
     },
 ];
 
@@ -395,6 +409,11 @@ fn extend_choices(out: &mut Vec<Option<f64>>, model: &Model, flows: &[FlowStats]
             let share = RouteShare {
                 teu: stats.route_teu.get(k).copied().unwrap_or(0),
                 flow_teu: stats.generated_teu,
+                rerouted: stats
+                    .rerouted_in_teu
+                    .get(k)
+                    .zip(stats.rerouted_out_teu.get(k))
+                    .map(|(into, out)| (*into, *out)),
             };
             extend(out, CHOICE, &share, &(), window_h);
         }

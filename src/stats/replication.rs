@@ -189,6 +189,15 @@ pub struct FlowStats {
     /// shares over time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub daily_route_teu: Vec<Vec<u64>>,
+    /// TEU moved onto each route of the flow at its decision node in the window (order of
+    /// `Flow::routes`). Only for a flow with a decision node (`model::choice::decides`); empty
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rerouted_in_teu: Vec<u64>,
+    /// TEU moved off each route of the flow at its decision node in the window, as
+    /// `rerouted_in_teu`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rerouted_out_teu: Vec<u64>,
 }
 
 impl FlowStats {
@@ -198,15 +207,17 @@ impl FlowStats {
             generated_teu: self.generated_teu - earlier.generated_teu,
             refused_teu: self.refused_teu - earlier.refused_teu,
             origin_teu: self.origin_teu.since(&earlier.origin_teu),
-            route_teu: self
-                .route_teu
-                .iter()
-                .zip(&earlier.route_teu)
-                .map(|(now, before)| now - before)
-                .collect(),
+            route_teu: difference(&self.route_teu, &earlier.route_teu),
             daily_route_teu: Vec::new(),
+            rerouted_in_teu: difference(&self.rerouted_in_teu, &earlier.rerouted_in_teu),
+            rerouted_out_teu: difference(&self.rerouted_out_teu, &earlier.rerouted_out_teu),
         }
     }
+}
+
+/// Element-wise `now − before` of two counters of the same length.
+fn difference(now: &[u64], before: &[u64]) -> Vec<u64> {
+    now.iter().zip(before).map(|(n, b)| n - b).collect()
 }
 
 /// TEU bookkeeping over the whole run (warm-up included): every TEU generated is delivered,

@@ -1,7 +1,9 @@
 //! Route choice (`[flow.choice]`): logit shares against the logit probabilities, join the
 //! shortest queue between the pooled M/M/2 and two M/M/1 queues, a closure moving cargo to the
 //! other route and back (event by event, with and without an information delay and a switching
-//! threshold), conservation and determinism for every rule, and bad input.
+//! threshold), conservation and determinism for every rule, and bad input; the decision node
+//! (`decide_at`): a closure moving cargo at the junction event by event, the origin's draws kept,
+//! conservation, determinism and bad input.
 
 use corridor::base::time::SimTime;
 use corridor::engine::Simulation;
@@ -581,5 +583,351 @@ fn the_rivals_trade_leaves_a_closed_northern_route_and_an_embargoed_kuryk() {
     );
     for r in 0..2 {
         assert!(2 * kuryk.1[r] < kuryk.0[r], "{kuryk:?}");
+    }
+}
+
+// ---------------------------------------------------------------- decision node
+
+/// A junction: containers (`per_h` an hour) from a pass-through origin `o` reach the
+/// pass-through junction `d` after a leg of `to_d`, and go on to `a` (route `ra`) or `b` (route
+/// `rb`), each node with `servers` (`None`: unlimited) and `service`; a third route `rc` leaves
+/// the origin for `c` directly. `choice` are the lines of `[flow.choice]`, `extra` is appended.
+fn junction(
+    per_h: f64,
+    to_d: &str,
+    nodes: [(Option<u32>, &str); 3],
+    choice: &str,
+    horizon_days: f64,
+    warmup_days: f64,
+    extra: &str,
+) -> String {
+    let mut text = format!(
+        "[scenario]\nname = \"junction\"\nhorizon_days = {horizon_days}\n\
+         warmup_days = {warmup_days}\nseed = 77\n\n\
+         [[node]]\nid = \"o\"\nkind = \"terminal\"\nservice = 0\n\n\
+         [[node]]\nid = \"d\"\nkind = \"terminal\"\nservice = 0\n\n\
+         [[leg]]\nfrom = \"o\"\nto = \"d\"\nmode = \"rail\"\ntransit = {to_d}\n\n"
+    );
+    for (name, (servers, service)) in ["a", "b", "c"].iter().zip(nodes) {
+        text += &format!("[[node]]\nid = \"{name}\"\nkind = \"terminal\"\nservice = {service}\n");
+        if let Some(c) = servers {
+            text += &format!("servers = {c}\n");
+        }
+        let from = if *name == "c" { "o" } else { "d" };
+        text += &format!(
+            "\n[[leg]]\nfrom = \"{from}\"\nto = \"{name}\"\nmode = \"rail\"\ntransit = 0\n\n"
+        );
+    }
+    text += "[[route]]\nid = \"ra\"\nnodes = [\"o\", \"d\", \"a\"]\n\n\
+             [[route]]\nid = \"rb\"\nnodes = [\"o\", \"d\", \"b\"]\n\n\
+             [[route]]\nid = \"rc\"\nnodes = [\"o\", \"c\"]\n\n";
+    text += &format!(
+        "[[flow]]\nid = \"f\"\nroutes = [{{ route = \"ra\" }}, {{ route = \"rb\" }}, \
+         {{ route = \"rc\" }}]\nteu_per_year = {}\n[flow.choice]\n{choice}\n\n{extra}",
+        per_h * 8760.0
+    );
+    text
+}
+
+/// Records the time and route of every consignment generated, and for every one delivered,
+/// when it was generated and the route it ended on.
+#[derive(Default)]
+struct Journeys {
+    generated: Vec<(f64, RouteId)>,
+    delivered: Vec<(f64, RouteId)>,
+}
+
+impl Observer for Journeys {
+    fn generated(&mut self, time: SimTime, _flow: FlowId, route: RouteId, _teu: u32) {
+        self.generated.push((time.hours(), route));
+    }
+
+    fn delivered(&mut self, time: SimTime, route: RouteId, _teu: u32, transit_h: f64) {
+        self.delivered.push((time.hours() - transit_h, route));
+    }
+}
+
+/// The route at the origin of the consignment generated at `t` (up to rounding).
+fn origin_route(generated: &[(f64, RouteId)], t: f64) -> RouteId {
+    let nearest = generated
+        .iter()
+        .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+        .expect("something was generated");
+    assert!((nearest.0 - t).abs() < 1e-6, "nothing generated at {t}");
+    nearest.1
+}
+
+/// The junction with pure delays: 5 h to the junction, then 10 h at `a` or 30 h at `b`, and
+/// 100 h at `c` (never the shortest); `a` closed from hour 240 to 360, announced. Returns the
+/// journeys (generated with the route at the origin, delivered with the final route) and the
+/// flow's counters.
+fn junction_closure_run(choice: &str) -> (Journeys, corridor::stats::FlowStats) {
+    let closure = "[[disruption]]\nid = \"closed\"\nnodes = [\"a\"]\nstart_day = 10\n\
+                   duration = { dist = \"constant\", value = 5, unit = \"days\" }\n";
+    let text = junction(
+        1.0,
+        "5",
+        [(None, "10"), (None, "30"), (None, "100")],
+        choice,
+        30.0,
+        0.0,
+        closure,
+    );
+    let model = model(&text);
+    let mut journeys = Journeys::default();
+    let stats = Simulation::new(&model).run_observed(test_seed(11), 0, &mut journeys);
+    assert!(journeys.generated.len() > 500, "too few arrivals to test");
+    (journeys, stats.flows[0].clone())
+}
+
+#[test]
+fn a_decision_node_chooses_again_on_what_it_sees_there_event_by_event() {
+    let (ra, rb) = (RouteId(0), RouteId(1));
+    // At the origin (time t) ra's estimate is 5 + 10 + the closure's remaining 360 − t, rb's
+    // 5 + 30: rb is taken for t in [240, 340). At the junction (time t + 5, after the leg) ra's
+    // remainder is 10 + 360 − (t + 5), rb's 30: rb from there for t + 5 in [240, 340), that is
+    // t in [235, 335). So the consignments of [235, 240) move to rb at the junction, those of
+    // [335, 340) back to ra, and the final route is rb exactly for t in [235, 335).
+    for (delay, choice) in [
+        (
+            0.0,
+            "rule = \"shortest_expected\"\ndecide_at = \"d\"".to_string(),
+        ),
+        (
+            24.0,
+            "rule = \"shortest_expected\"\ndelay_h = 24\ndecide_at = \"d\"".to_string(),
+        ),
+    ] {
+        let (
+            Journeys {
+                generated,
+                delivered,
+            },
+            flow,
+        ) = junction_closure_run(&choice);
+        for &(t, route) in &generated {
+            let rb_at_origin = (240.0 + delay..340.0 + delay).contains(&t);
+            assert_eq!(
+                route,
+                if rb_at_origin { rb } else { ra },
+                "{choice}: t = {t}"
+            );
+        }
+        let (mut moved_in, mut moved_out) = ([0_u64; 3], [0_u64; 3]);
+        for &(t, route) in &delivered {
+            let rb_in_the_end = (235.0 + delay..335.0 + delay).contains(&t);
+            assert_eq!(
+                route,
+                if rb_in_the_end { rb } else { ra },
+                "{choice}: t = {t}"
+            );
+            let origin = origin_route(&generated, t);
+            if origin != route {
+                moved_in[route.index()] += 1;
+                moved_out[origin.index()] += 1;
+            }
+        }
+        // Both ways happened, and the counters (no warm-up: the whole run is the window) say so.
+        assert!(moved_in[0] > 0 && moved_in[1] > 0, "{choice}: {moved_in:?}");
+        // Consignments still on the way at the horizon may have been moved too.
+        assert!(flow.rerouted_in_teu[0] >= moved_in[0] && flow.rerouted_in_teu[1] >= moved_in[1]);
+        assert_eq!(flow.rerouted_in_teu[2], 0);
+        assert_eq!(
+            flow.rerouted_in_teu.iter().sum::<u64>(),
+            flow.rerouted_out_teu.iter().sum::<u64>()
+        );
+        assert_eq!(flow.rerouted_in_teu[0], flow.rerouted_out_teu[1]);
+        assert_eq!(flow.rerouted_in_teu[1], flow.rerouted_out_teu[0]);
+    }
+    // Without the decision node the final route is the one taken at the origin.
+    let (
+        Journeys {
+            generated,
+            delivered,
+        },
+        flow,
+    ) = junction_closure_run("rule = \"shortest_expected\"");
+    for &(t, route) in &delivered {
+        assert_eq!(route, origin_route(&generated, t));
+    }
+    assert!(flow.rerouted_in_teu.is_empty() && flow.rerouted_out_teu.is_empty());
+}
+
+#[test]
+fn a_decision_node_keeps_the_origin_s_draws_conserves_teu_and_ignores_the_thread_count() {
+    // Queues at a and b, random storms at a, a random leg to the junction: every rule.
+    let storms = "[[disruption]]\nid = \"storms\"\nnodes = [\"a\"]\nrate_per_year = 40\n\
+                  duration = { dist = \"exponential\", mean = 30 }\n";
+    let busy = |choice: &str| {
+        model(&junction(
+            1.2,
+            "{ dist = \"exponential\", mean = 8 }",
+            [
+                (Some(1), "{ dist = \"exponential\", mean = 1.0 }"),
+                (Some(1), "{ dist = \"exponential\", mean = 1.4 }"),
+                (None, "40"),
+            ],
+            choice,
+            200.0,
+            20.0,
+            storms,
+        ))
+    };
+    let origin = |model: &Model| {
+        let mut routes = Routes::default();
+        Simulation::new(model).run_observed(3, 0, &mut routes);
+        routes.0
+    };
+    // With pure delays what a consignment sees does not depend on where others went, so the
+    // logit draws at the origin (`flow/f/choice`) give the same routes with a decision node,
+    // whose draws come from `flow/f/decide`, as without.
+    let logit = "rule = \"logit\"\nscale = 0.5\nvalue_of_time_per_teu_day = 24\ndelay_h = 3";
+    let delays = |choice: &str| {
+        model(&junction(
+            1.2,
+            "{ dist = \"exponential\", mean = 8 }",
+            [(None, "1"), (None, "1.5"), (None, "40")],
+            choice,
+            100.0,
+            0.0,
+            storms,
+        ))
+    };
+    let (plain, deciding) = (
+        delays(logit),
+        delays(&format!("{logit}\ndecide_at = \"d\"")),
+    );
+    assert_eq!(origin(&plain), origin(&deciding));
+    let moved: u64 = replications(&deciding, 1)[0].flows[0]
+        .rerouted_in_teu
+        .iter()
+        .sum();
+    assert!(
+        moved > 100,
+        "the logit at the junction moved only {moved} TEU"
+    );
+    for rule in [
+        "rule = \"shortest_expected\"\nthreshold_h = 0.5",
+        "rule = \"shortest_expected\"\ndelay_h = 12",
+        logit,
+    ] {
+        let plain = busy(rule);
+        let deciding = busy(&format!("{rule}\ndecide_at = \"d\""));
+        // With queues the choices at the origin depend on where earlier ones went; the arrivals
+        // are the flow's own stream: the same.
+        let times = |model: &Model| origin(model).iter().map(|(t, _)| *t).collect::<Vec<_>>();
+        assert_eq!(times(&plain), times(&deciding), "{rule}");
+        let mut moved = 0;
+        for rep in replications(&deciding, 3) {
+            assert!(rep.conservation.holds(), "{rule}");
+            let flow = &rep.flows[0];
+            assert_eq!(flow.route_teu.iter().sum::<u64>(), flow.generated_teu);
+            let (into, out): (u64, u64) = (
+                flow.rerouted_in_teu.iter().sum(),
+                flow.rerouted_out_teu.iter().sum(),
+            );
+            assert_eq!(into, out, "{rule}");
+            assert_eq!(flow.rerouted_in_teu[2] + flow.rerouted_out_teu[2], 0);
+            moved += into;
+        }
+        assert!(moved > 0, "{rule}: nothing moved at the junction");
+        let config = RunConfig {
+            replications: 4,
+            seed: 5,
+        };
+        let one = experiment::run_parallel(&deciding, &Runner::new(1).unwrap(), config).unwrap();
+        let three = experiment::run_parallel(&deciding, &Runner::new(3).unwrap(), config).unwrap();
+        assert_eq!(one.summary.kpis, three.summary.kpis, "{rule}");
+        for route in ["ra", "rb"] {
+            let moved_in = one
+                .summary
+                .estimate(
+                    corridor::stats::kpi::Scope::Choice,
+                    &format!("f/{route}"),
+                    "rerouted_in_teu",
+                )
+                .unwrap();
+            assert!(moved_in.mean >= 0.0 && moved_in.n == 4);
+        }
+        // Without a decision node the rerouting KPIs have no value.
+        let plain_run = experiment::run_parallel(&plain, &Runner::new(1).unwrap(), config).unwrap();
+        assert!(
+            plain_run
+                .summary
+                .estimate(
+                    corridor::stats::kpi::Scope::Choice,
+                    "f/ra",
+                    "rerouted_in_teu"
+                )
+                .is_none_or(|e| e.n == 0)
+        );
+    }
+}
+
+#[test]
+fn bad_decision_nodes_are_reported_with_file_field_and_what_is_allowed() {
+    let with = |choice: &str| {
+        junction(
+            1.0,
+            "5",
+            [(None, "1"), (None, "2"), (None, "3")],
+            choice,
+            50.0,
+            0.0,
+            "",
+        )
+    };
+    for (choice, expected) in [
+        (
+            "rule = \"shortest_expected\"\ndecide_at = \"nowhere\"",
+            &[
+                "choice.toml:",
+                "flow \"f\".choice.decide_at",
+                "unknown node \"nowhere\"",
+            ][..],
+        ),
+        (
+            "rule = \"fixed\"\ndecide_at = \"d\"",
+            &[
+                "flow \"f\".choice.decide_at",
+                "applies to rule = \"shortest_expected\" or \"logit\" only",
+            ],
+        ),
+        (
+            // The last node of its routes: nothing after it to choose.
+            "rule = \"shortest_expected\"\ndecide_at = \"a\"",
+            &[
+                "flow \"f\".choice.decide_at",
+                "node \"a\" offers the flow no choice",
+                "\"ra\", \"rb\", \"rc\"",
+            ],
+        ),
+        (
+            // The origin is on every route, but the routes part there: that is a choice.
+            "rule = \"shortest_expected\"\ndecide_at = \"o\"\ndelay_h = -1",
+            &["flow \"f\".choice.delay_h", "must be a number of hours"],
+        ),
+        (
+            "rule = \"logit\"\nscale = 1\ndecide_at = 3",
+            &["choice.toml:", "flow \"f\"", "expected a string"],
+        ),
+    ] {
+        let message = error(&with(choice));
+        for part in expected {
+            assert!(
+                message.contains(part),
+                "{choice}: \"{part}\" not in:\n{message}"
+            );
+        }
+    }
+    // A node where two routes part validates, the origin included.
+    for node in ["d", "o"] {
+        scenario::from_str(
+            &with(&format!(
+                "rule = \"shortest_expected\"\ndecide_at = \"{node}\""
+            )),
+            "choice.toml",
+        )
+        .unwrap();
     }
 }

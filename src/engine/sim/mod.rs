@@ -510,9 +510,13 @@ impl<'m> Simulation<'m> {
                 .map(|(i, flow)| {
                     // Only flows that choose report their routes' TEU (see `reports_choice`).
                     if crate::model::choice::reports_choice(model, i) {
+                        let decides = crate::model::choice::decides(model, i);
+                        let moved = vec![0; if decides { flow.routes.len() } else { 0 }];
                         FlowStats {
                             route_teu: vec![0; flow.routes.len()],
                             daily_route_teu: vec![vec![0; horizon_days]; flow.routes.len()],
+                            rerouted_in_teu: moved.clone(),
+                            rerouted_out_teu: moved,
                             ..FlowStats::default()
                         }
                     } else {
@@ -586,7 +590,7 @@ impl<'m> Simulation<'m> {
         for (i, change) in model.changes.iter().enumerate() {
             self.events.schedule(change.at, Event::Change(i as u32));
         }
-        self.reset_choice();
+        self.reset_choice(seed, replication);
     }
 
     #[inline(always)]
@@ -881,6 +885,13 @@ impl<'m> Simulation<'m> {
     fn on_service_end<O: Observer>(&mut self, cargo: CargoId, observer: &mut O) {
         let model = self.model;
         let now = self.now;
+        let served = self.cargo[cargo.index()];
+        let at = model.route(served.route).nodes[served.stage as usize];
+        if self.choice.decides_at(at)
+            && let Some(k) = self.decide_again(cargo, at)
+        {
+            self.reroute(cargo, k);
+        }
         let consignment = &mut self.cargo[cargo.index()];
         consignment.service_end = now;
         let route = model.route(consignment.route);
@@ -938,6 +949,26 @@ impl<'m> Simulation<'m> {
             return;
         }
         self.move_on(cargo, node, leg, observer);
+    }
+
+    /// Puts a consignment whose service at its flow's decision node ended on the flow's route
+    /// `k` (which shares its route's nodes up to there), counting the TEU moved in the window.
+    fn reroute(&mut self, cargo: CargoId, k: usize) {
+        let consignment = &mut self.cargo[cargo.index()];
+        let flow = &self.model.flows[consignment.flow.index()];
+        let from = flow
+            .routes
+            .iter()
+            .position(|(route, _)| *route == consignment.route);
+        consignment.route = flow.routes[k].0;
+        let teu = u64::from(consignment.teu);
+        let stats = &mut self.stats.flows[consignment.flow.index()];
+        if self.in_window
+            && let (Some(from), Some(into)) = (from, stats.rerouted_in_teu.get_mut(k))
+        {
+            *into += teu;
+            stats.rerouted_out_teu[from] += teu;
+        }
     }
 
     /// A served consignment at `node` (in service or held) heads for `leg` (no fleet): it leaves
@@ -1260,6 +1291,8 @@ impl<'m> Simulation<'m> {
                 origin_teu,
                 route_teu: vec![0; flow_stats.route_teu.len()],
                 daily_route_teu: std::mem::take(&mut flow_stats.daily_route_teu),
+                rerouted_in_teu: vec![0; flow_stats.rerouted_in_teu.len()],
+                rerouted_out_teu: vec![0; flow_stats.rerouted_out_teu.len()],
                 ..FlowStats::default()
             };
         }

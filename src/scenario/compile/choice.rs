@@ -3,13 +3,13 @@
 
 use toml::Spanned;
 
-use super::common::span_of;
+use super::common::{Ids, resolve_node, span_of};
 use crate::base::number::compact;
 use crate::base::rng::StreamId;
 use crate::model::choice::RULE_NAMES;
-use crate::model::{Choice, ChoiceRule};
+use crate::model::{Choice, ChoiceRule, Model, NodeId};
 use crate::scenario::error::Diagnostics;
-use crate::scenario::schema::ChoiceSpec;
+use crate::scenario::schema::{ChoiceSpec, FlowSpec};
 
 /// The longest information delay or switching threshold accepted, hours (ten years: longer
 /// than any horizon worth simulating with a reacting demand, and far inside `SimTime`).
@@ -19,17 +19,21 @@ pub(super) const MAX_CHOICE_H: f64 = 10.0 * 365.0 * 24.0;
 /// sooner, but such values are typing mistakes.
 const MAX_LOGIT_PARAMETER: f64 = 1e12;
 
-/// The choice of flow `id` (its stream is `flow/<id>/choice`): fixed shares without a
-/// `[flow.choice]` table. `None` if something was reported.
+/// The choice of flow `id` (its streams are `flow/<id>/choice` and `flow/<id>/decide`): fixed
+/// shares without a `[flow.choice]` table. `None` if something was reported. Whether a decision
+/// node offers the flow a choice is checked once the routes are known
+/// ([`check_decision_nodes`]).
 pub(super) fn compile_choice(
     spec: Option<&Spanned<ChoiceSpec>>,
     id: &str,
     path: &str,
+    node_ids: &Ids,
     diags: &mut Diagnostics<'_>,
 ) -> Option<Choice> {
     let stream = StreamId::from_name(&format!("flow/{id}/choice"));
+    let decide_stream = StreamId::from_name(&format!("flow/{id}/decide"));
     let Some(spec) = spec else {
-        return Some(Choice::fixed(stream));
+        return Some(Choice::fixed(stream, decide_stream));
     };
     let path = format!("{path}.choice");
     let table = spec.get_ref();
@@ -112,6 +116,20 @@ pub(super) fn compile_choice(
         );
         None
     };
+    let decide_at = match &table.decide_at {
+        None => Some(None),
+        Some(name) if rule_name == "fixed" => {
+            diags.push(
+                span_of(name),
+                format!("{path}.decide_at"),
+                "applies to rule = \"shortest_expected\" or \"logit\" only, not to rule = \
+                 \"fixed\" (the shares are drawn once, at the origin)",
+            );
+            None
+        }
+        Some(name) => resolve_node(name, node_ids, &format!("{path}.decide_at"), diags)
+            .map(|node| Some(NodeId(node))),
+    };
     let delay_h = hours(table.delay_h.as_ref(), "delay_h", diags);
     let threshold_h = hours(table.threshold_h.as_ref(), "threshold_h", diags);
     let rule = match rule_name {
@@ -119,13 +137,62 @@ pub(super) fn compile_choice(
         "shortest_expected" => Some(ChoiceRule::ShortestExpected),
         _ => logit_rule(table, spec, &path, diags),
     };
-    let (rule, delay_h, threshold_h) = (rule?, delay_h?, threshold_h?);
+    let (rule, delay_h, threshold_h, decide_at) = (rule?, delay_h?, threshold_h?, decide_at?);
     ok.then_some(Choice {
         rule,
         delay_h,
         threshold_h,
         stream,
+        decide_at,
+        decide_stream,
     })
+}
+
+/// Checks that the decision node of every flow that has one offers a choice: some route of the
+/// flow passes it before its last node, and another route of the flow shares that route's nodes
+/// up to the decision node (and so its legs) and goes on differently.
+pub(super) fn check_decision_nodes(model: &Model, specs: &[FlowSpec], diags: &mut Diagnostics<'_>) {
+    for (flow, spec) in model.flows.iter().zip(specs) {
+        let Some(node) = flow.choice.decide_at else {
+            continue;
+        };
+        let name = spec
+            .choice
+            .as_ref()
+            .and_then(|c| c.get_ref().decide_at.as_ref())
+            .expect("a decision node was written");
+        let prefixes: Vec<&[NodeId]> = flow
+            .routes
+            .iter()
+            .filter_map(|(route, _)| {
+                let nodes = &model.route(*route).nodes;
+                let at = nodes.iter().position(|n| *n == node)?;
+                (at + 1 < nodes.len()).then(|| &nodes[..=at])
+            })
+            .collect();
+        let offers_choice = prefixes
+            .iter()
+            .enumerate()
+            .any(|(i, a)| prefixes[i + 1..].contains(a));
+        if !offers_choice {
+            let routes: Vec<String> = flow
+                .routes
+                .iter()
+                .map(|(route, _)| format!("\"{}\"", model.route(*route).id))
+                .collect();
+            diags.push(
+                span_of(name),
+                format!("flow \"{}\".choice.decide_at", flow.id),
+                format!(
+                    "node \"{}\" offers the flow no choice: no two of its routes ({}) pass it \
+                     before their last node with the same nodes up to it; allowed: a node where \
+                     two of the flow's routes part",
+                    name.get_ref(),
+                    routes.join(", ")
+                ),
+            );
+        }
+    }
 }
 
 /// A logit rule: `scale` greater than 0 (required), `value_of_time_per_teu_day` at least 0

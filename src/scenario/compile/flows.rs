@@ -18,19 +18,25 @@ use crate::scenario::schema::{ArrivalSpec, FlowSpec, RouteShareSpec, WhenFullSpe
 pub(super) fn compile_flows(
     flows: &[FlowSpec],
     route_ids: &Ids,
+    node_ids: &Ids,
     diags: &mut Diagnostics<'_>,
 ) -> Vec<Option<Flow>> {
     unique_ids(flows.iter().map(|f| &f.id), "flow", diags);
     flows
         .iter()
-        .map(|spec| compile_flow(spec, route_ids, diags))
+        .map(|spec| compile_flow(spec, route_ids, node_ids, diags))
         .collect()
 }
 
-fn compile_flow(spec: &FlowSpec, route_ids: &Ids, diags: &mut Diagnostics<'_>) -> Option<Flow> {
+fn compile_flow(
+    spec: &FlowSpec,
+    route_ids: &Ids,
+    node_ids: &Ids,
+    diags: &mut Diagnostics<'_>,
+) -> Option<Flow> {
     let id = spec.id.get_ref();
     let path = format!("flow \"{id}\"");
-    let choice = super::choice::compile_choice(spec.choice.as_ref(), id, &path, diags);
+    let choice = super::choice::compile_choice(spec.choice.as_ref(), id, &path, node_ids, diags);
     let fixed = choice.is_none_or(|c| c.rule == crate::model::ChoiceRule::Fixed);
     let routes = flow_routes(spec, route_ids, fixed, &path, diags);
     let volume = volume(spec, &path, diags);
@@ -486,9 +492,10 @@ mod tests {
 
     fn flow(text: &str) -> (Option<Flow>, Vec<String>) {
         let route_ids = ids(&["r1", "r2"]);
+        let node_ids = ids(&["a", "b"]);
         let text = format!("id = \"f\"\n{text}");
         let (mut compiled, diags) = run(&text, |spec: &FlowSpec, diags| {
-            compile_flows(std::slice::from_ref(spec), &route_ids, diags)
+            compile_flows(std::slice::from_ref(spec), &route_ids, &node_ids, diags)
         });
         (compiled.remove(0), diags)
     }

@@ -101,7 +101,7 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
     let (mut route_ids, compiled_routes) =
         routes::compile_routes(&specs.routes, &node_ids, &legs.index, diags);
     add_raw_ids(root, "route", &mut route_ids);
-    let compiled_flows = flows::compile_flows(&specs.flows, &route_ids, diags);
+    let compiled_flows = flows::compile_flows(&specs.flows, &route_ids, &node_ids, diags);
     let hours = nodes::compile_all_hours(&specs.nodes, diags);
     let compiled_disruptions =
         disruptions::compile_disruptions(&specs.disruptions, &node_ids, &legs.ids, diags);
@@ -168,6 +168,7 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
     };
     let yard_spans = spans_by_node(&specs.nodes, |n| n.yard_capacity.as_ref().map(|y| y.span()));
     flows::check_yards_fit_consignments(&model, &yard_spans, diags);
+    choice::check_decision_nodes(&model, &specs.flows, diags);
     if !diags.is_empty() {
         return None;
     }
