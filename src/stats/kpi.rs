@@ -29,7 +29,7 @@ use crate::base::Estimate;
 use crate::base::accumulators::Welford;
 use crate::base::sketch::QuantileSketch;
 use crate::base::time::HOURS_PER_DAY;
-use crate::model::choice::reports_choice;
+use crate::model::choice::{decides, reports_choice};
 use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target, VehicleClass};
 
 /// What a KPI describes.
@@ -46,6 +46,8 @@ pub enum Scope {
     Flow,
     /// One route of a flow that chooses its route (`flow/route`): where its choice sent it.
     Choice,
+    /// One route of a flow with a decision node (`flow/route`): what the decision moved.
+    Decision,
     /// A fleet (vessels or trains of a leg).
     Fleet,
     /// A vehicle class of a fleet (`fleet/class`).
@@ -61,12 +63,13 @@ pub enum Scope {
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 11] = [
+pub const SCOPES: [Scope; 12] = [
     Scope::Node,
     Scope::Route,
     Scope::Stage,
     Scope::Flow,
     Scope::Choice,
+    Scope::Decision,
     Scope::Fleet,
     Scope::Class,
     Scope::Target,
@@ -84,6 +87,7 @@ impl Scope {
             Scope::Stage => "stage",
             Scope::Flow => "flow",
             Scope::Choice => "choice",
+            Scope::Decision => "decision",
             Scope::Fleet => "fleet",
             Scope::Class => "class",
             Scope::Target => "target",
@@ -104,6 +108,7 @@ impl Scope {
             Scope::Stage => names(STAGE),
             Scope::Flow => names(FLOW),
             Scope::Choice => names(CHOICE),
+            Scope::Decision => names(DECISION),
             Scope::Fleet => names(FLEET),
             Scope::Class => names(CLASS),
             Scope::Target => names(TARGET),
@@ -362,8 +367,15 @@ pub struct RouteShare {
     pub teu: u64,
     /// TEU the flow generated.
     pub flow_teu: u64,
-    /// TEU moved onto and off the route at the flow's decision node (`None` without one).
-    pub rerouted: Option<(u64, u64)>,
+}
+
+/// What the decision-node KPIs see of one route of a flow in one replication (or year).
+#[derive(Clone, Copy, Debug)]
+pub struct Rerouted {
+    /// TEU of the flow moved onto the route at the decision node.
+    pub into: u64,
+    /// TEU of the flow moved off the route at the decision node.
+    pub out: u64,
 }
 
 /// Route-choice KPIs of each route of a flow that chooses (more than one route and a rule other
@@ -380,17 +392,26 @@ pub(crate) const CHOICE: &[Kpi<RouteShare, ()>] = &[
         about: "TEU of the flow generated in the window that took the route.",
         value: |x| Some(x.stats.teu as f64),
     },
+];
+
+/// Decision-node KPIs of each route of a flow with a decision node (`decide_at`:
+/// `model::choice::decides`), in column order; the entity is `flow/route`.
+pub(crate) const DECISION: &[Kpi<Rerouted, ()>] = &[
     Kpi {
         name: "rerouted_in_teu",
-        about: "TEU of the flow moved onto the route at the flow's decision node (decide_at) \
-                in the window (no value for a flow without a decision node).",
-        value: |x| x.stats.rerouted.map(|(into, _)| into as f64),
+        about: "TEU of the flow moved onto the route at the flow's decision node in the window.",
+        value: |x| Some(x.stats.into as f64),
     },
     Kpi {
         name: "rerouted_out_teu",
-        about: "TEU of the flow moved off the route at the flow's decision node (decide_at) \
-                in the window (no value for a flow without a decision node).",
-        value: |x| x.stats.rerouted.map(|(_, out)| out as f64),
+        about: "TEU of the flow moved off the route at the flow's decision node in the window.",
+        value: |x| Some(x.stats.out as f64),
+    },
+    Kpi {
+        name: "rerouted_net_teu",
+        about: "TEU moved onto the route at the decision node minus TEU moved off it: what the \
+                second choice added to the route (negative: took away).",
+        value: |x| Some(x.stats.into as f64 - x.stats.out as f64),
     },
 ];
 
@@ -399,7 +420,8 @@ pub fn choice_entity(flow: &str, route: &str) -> String {
     format!("{flow}/{route}")
 }
 
-/// Appends the route-choice KPIs of every flow that reports its choice.
+/// Appends the route-choice KPIs of every flow that reports its choice, then the decision-node
+/// KPIs of every flow with a decision node.
 fn extend_choices(out: &mut Vec<Option<f64>>, model: &Model, flows: &[FlowStats], window_h: f64) {
     for (i, (stats, flow)) in flows.iter().zip(&model.flows).enumerate() {
         if !reports_choice(model, i) {
@@ -409,13 +431,20 @@ fn extend_choices(out: &mut Vec<Option<f64>>, model: &Model, flows: &[FlowStats]
             let share = RouteShare {
                 teu: stats.route_teu.get(k).copied().unwrap_or(0),
                 flow_teu: stats.generated_teu,
-                rerouted: stats
-                    .rerouted_in_teu
-                    .get(k)
-                    .zip(stats.rerouted_out_teu.get(k))
-                    .map(|(into, out)| (*into, *out)),
             };
             extend(out, CHOICE, &share, &(), window_h);
+        }
+    }
+    for (i, (stats, flow)) in flows.iter().zip(&model.flows).enumerate() {
+        if !decides(model, i) {
+            continue;
+        }
+        for k in 0..flow.routes.len() {
+            let moved = Rerouted {
+                into: stats.rerouted_in_teu.get(k).copied().unwrap_or(0),
+                out: stats.rerouted_out_teu.get(k).copied().unwrap_or(0),
+            };
+            extend(out, DECISION, &moved, &(), window_h);
         }
     }
 }
@@ -762,6 +791,19 @@ impl KpiColumns {
             for (route, _) in &flow.routes {
                 push(
                     Scope::Choice,
+                    &choice_entity(&flow.id, &model.route(*route).id),
+                );
+            }
+        }
+        for (_, flow) in model
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| decides(model, *i))
+        {
+            for (route, _) in &flow.routes {
+                push(
+                    Scope::Decision,
                     &choice_entity(&flow.id, &model.route(*route).id),
                 );
             }

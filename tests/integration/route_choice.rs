@@ -838,28 +838,41 @@ fn a_decision_node_keeps_the_origin_s_draws_conserves_teu_and_ignores_the_thread
         let one = experiment::run_parallel(&deciding, &Runner::new(1).unwrap(), config).unwrap();
         let three = experiment::run_parallel(&deciding, &Runner::new(3).unwrap(), config).unwrap();
         assert_eq!(one.summary.kpis, three.summary.kpis, "{rule}");
-        for route in ["ra", "rb"] {
-            let moved_in = one
-                .summary
+        let decision = |route: &str, kpi: &str| {
+            one.summary
                 .estimate(
-                    corridor::stats::kpi::Scope::Choice,
+                    corridor::stats::kpi::Scope::Decision,
                     &format!("f/{route}"),
-                    "rerouted_in_teu",
+                    kpi,
                 )
-                .unwrap();
-            assert!(moved_in.mean >= 0.0 && moved_in.n == 4);
-        }
-        // Without a decision node the rerouting KPIs have no value.
+                .unwrap()
+                .mean
+        };
+        let net: f64 = ["ra", "rb", "rc"]
+            .iter()
+            .map(|r| {
+                let net = decision(r, "rerouted_net_teu");
+                let by_hand = decision(r, "rerouted_in_teu") - decision(r, "rerouted_out_teu");
+                assert!(
+                    (net - by_hand).abs() < 1e-9,
+                    "{rule}: {net} against {by_hand}"
+                );
+                net
+            })
+            .sum();
+        assert!(net.abs() < 1e-9, "{rule}: the moves add up to {net}");
+        assert!(decision("ra", "rerouted_in_teu") + decision("rb", "rerouted_in_teu") > 0.0);
+        // Without a decision node there is no decision scope (the results are those of before).
         let plain_run = experiment::run_parallel(&plain, &Runner::new(1).unwrap(), config).unwrap();
         assert!(
             plain_run
                 .summary
                 .estimate(
-                    corridor::stats::kpi::Scope::Choice,
+                    corridor::stats::kpi::Scope::Decision,
                     "f/ra",
                     "rerouted_in_teu"
                 )
-                .is_none_or(|e| e.n == 0)
+                .is_none()
         );
     }
 }
