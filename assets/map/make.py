@@ -11,9 +11,10 @@ clipped to BOX, simplified (Douglas-Peucker, TOLERANCE degrees), in hundredths o
 import json
 import sys
 
-# lon_min, lat_min, lon_max, lat_max: the corridor from the Rhine to western China.
-BOX = (-12.0, 25.0, 100.0, 62.0)
-TOLERANCE = 0.01
+# lon_min, lat_min, lon_max, lat_max: the corridor from the Rhine to western China, with room
+# for a view of 16:9 around it.
+BOX = (-15.0, 15.0, 110.0, 72.0)
+TOLERANCE = 0.015
 
 
 def decode(topology):
@@ -36,7 +37,26 @@ def ring(arcs, indices):
     for i in indices:
         points = arcs[i] if i >= 0 else list(reversed(arcs[~i]))
         out.extend(points if not out else points[1:])
-    return out
+    return unwrap(out)
+
+
+def unwrap(points):
+    """Longitudes made continuous: a ring cut at the antimeridian (Chukotka) jumps by 360
+    degrees, which clipping would turn into a band across the whole box."""
+    out = []
+    shift = 0.0
+    for k, (x, y) in enumerate(points):
+        if k:
+            step = x + shift - out[-1][0]
+            if step > 180:
+                shift -= 360
+            elif step < -180:
+                shift += 360
+        out.append((x + shift, y))
+    # Back into -180..180 for the bulk of the ring (it may start east of the antimeridian).
+    middle = sorted(x for x, _ in out)[len(out) // 2]
+    turn = 360 * round(middle / 360)
+    return [(x - turn, y) for x, y in out]
 
 
 def clip(points, box):
@@ -162,7 +182,9 @@ def main(package):
     print("# (land-50m.json, countries-50m.json). See assets/map/README.md.")
     print(f"# Box lon {BOX[0]}..{BOX[2]}, lat {BOX[1]}..{BOX[3]}; Douglas-Peucker {TOLERANCE} deg.")
     print("# A line: L (outer ring of a land polygon), H (a hole of the polygon above: sea or lake)")
-    print("# or B (a land border between countries), then lon lat pairs in hundredths of a degree.")
+    print("# or B (a land border between countries), then lon lat pairs in hundredths of a degree;")
+    print("# X: the box the land was clipped to (west south east north), whose edges are no coast.")
+    print(line("X", [(BOX[0], BOX[1]), (BOX[2], BOX[3])]))
     for rings in polygons:
         print(line("L", rings[0]))
         for hole in rings[1:]:

@@ -322,7 +322,9 @@ mod tests {
         let (_, diags) = node("lat = nan\nlon = 0");
         assert_eq!(
             diags,
-            ["3:7: node \"n\".lat: must be a latitude (north positive) in degrees from -90 to 90, got NaN"]
+            [
+                "3:7: node \"n\".lat: must be a latitude (north positive) in degrees from -90 to 90, got NaN"
+            ]
         );
     }
 
