@@ -1,6 +1,6 @@
 //! The corridor on a map: the nodes at their coordinates (`lat`/`lon` of `[[node]]`, recorded in
 //! `summary.json` as `scenario.coordinates`), sized by the TEU they handle and coloured by their
-//! mean wait, the routes' TEU between places as lines, over the land and borders of Natural
+//! mean wait (for a server, for space downstream and for a vehicle), the routes' TEU between places as lines, over the land and borders of Natural
 //! Earth 1:50m (`assets/map/corridor_map.txt`, public domain, embedded in the binary).
 //!
 //! The projection is equirectangular with the east-west scale multiplied by the cosine of the
@@ -48,9 +48,10 @@ impl Chart for Map {
     fn caption(&self) -> &str {
         "Each place is drawn at its coordinates; nodes at one place share a circle and are listed \
          beside it. Circle area: the TEU arriving at the busiest node of the place; colour: the \
-         longest mean wait for a server among its nodes; lines: the TEU delivered by the routes \
-         that run between two places (both directions). Means over replications in the \
-         statistics window. Land and borders: Natural Earth 1:50m (public domain)."
+         longest mean wait among its nodes (for a server, for space at the next node and for a \
+         vehicle to leave: the time at the node that is not handling); lines: the TEU delivered \
+         by the routes that run between two places (both directions). Means over replications \
+         in the statistics window. Land and borders: Natural Earth 1:50m (public domain)."
     }
 
     fn applies(&self, data: &ResultSet) -> bool {
@@ -149,8 +150,8 @@ fn missing_coordinates(data: &ResultSet) -> Option<String> {
         None
     } else {
         Some(format!(
-            "The map was skipped: {} of the scenario's {} nodes have no coordinates (lat and lon \
-             on [[node]]): {}.",
+            "The map was skipped: {} of the {} nodes have no coordinates (lat and lon on \
+             [[node]]): {}.",
             without.len(),
             nodes.len(),
             without.join(", ")
@@ -174,7 +175,8 @@ struct Site {
     nodes: Vec<String>,
     /// TEU arriving at the busiest of them.
     teu: f64,
-    /// The longest mean wait for a server among them, hours.
+    /// The longest mean wait among them (for a server, for space downstream and for a vehicle),
+    /// hours.
     wait_h: f64,
 }
 
@@ -192,7 +194,9 @@ fn sites(data: &ResultSet) -> Vec<Site> {
                 .estimate(Scope::Node, &c.node, name)
                 .map_or(0.0, |e| e.mean)
         };
-        let (teu, wait_h) = (kpi("arrived_teu"), kpi("wait_mean_h"));
+        // Waiting of every kind: for a server, for space at the next node, for a vehicle.
+        let wait_h = kpi("wait_mean_h") + kpi("blocked_mean_h") + kpi("dispatch_mean_h");
+        let teu = kpi("arrived_teu");
         match sites.iter_mut().find(|s| s.place == place) {
             Some(site) => {
                 site.nodes.push(c.node.clone());
@@ -745,9 +749,9 @@ where
     };
 
     // Colour bar: top = the longest wait.
-    heading(area, "Mean wait for a", y)?;
+    heading(area, "Mean wait at the", y)?;
     y += line_h;
-    heading(area, "server, hours", y)?;
+    heading(area, "place, hours", y)?;
     y += line_h;
     let bar_w = theme.px(26.0) as i32;
     let bar_h = (height / 3).max(40);
