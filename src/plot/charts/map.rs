@@ -492,19 +492,21 @@ fn closed(ring: &[LonLat]) -> Vec<LonLat> {
 /// exact for a rectangle, with edges along the rectangle where the ring leaves it).
 fn clip_ring(points: &[LonLat], [west, south, east, north]: [f64; 4]) -> Vec<LonLat> {
     let mut ring: Vec<LonLat> = points.to_vec();
-    let edges: [(fn(LonLat, f64) -> f64, f64, bool); 4] = [
-        (|p, _| p.lon, west, true),
-        (|p, _| p.lon, east, false),
-        (|p, _| p.lat, south, true),
-        (|p, _| p.lat, north, false),
+    // Per edge: the coordinate it limits, the limit, and whether inside is at or above it.
+    type Edge = (fn(LonLat) -> f64, f64, bool);
+    let edges: [Edge; 4] = [
+        (|p| p.lon, west, true),
+        (|p| p.lon, east, false),
+        (|p| p.lat, south, true),
+        (|p| p.lat, north, false),
     ];
     for (coordinate, limit, above) in edges {
         let inside = |p: LonLat| {
-            let v = coordinate(p, limit);
+            let v = coordinate(p);
             if above { v >= limit } else { v <= limit }
         };
         let cut = |p: LonLat, q: LonLat| {
-            let (a, b) = (coordinate(p, limit), coordinate(q, limit));
+            let (a, b) = (coordinate(p), coordinate(q));
             let t = (limit - a) / (b - a);
             LonLat {
                 lon: p.lon + t * (q.lon - p.lon),
