@@ -84,7 +84,7 @@ pub trait Chart: Sync {
         true
     }
 
-    /// Why the chart is not drawn for `data`, said in `report.html` where its figure would be;
+    /// Why the chart is not drawn for `data`, said in `report.html` at the head of its charts;
     /// `None` (the default) leaves a chart that does not apply out without a word. Asked only
     /// when the chart does not [apply](Chart::applies).
     fn skipped(&self, _data: &Self::Data) -> Option<String> {
