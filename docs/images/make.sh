@@ -9,10 +9,10 @@ cd "$(dirname "$0")/../.."
 corridor=${CORRIDOR:-corridor}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# The built-in scenario (the whole corridor), 20 replications: three of the run charts.
+# The built-in scenario (the whole corridor), 20 replications: four of the run charts.
 "$corridor" run -q -r 20 --out "$out/run"
-cp "$out/run/charts/throughput.png" "$out/run/charts/where_the_days_go.png" \
-  "$out/run/charts/node_queues.png" docs/images/
+cp "$out/run/charts/corridor_map.png" "$out/run/charts/throughput.png" \
+  "$out/run/charts/where_the_days_go.png" "$out/run/charts/node_queues.png" docs/images/
 # The Aktau hub against the whole corridor, 40 paired replications.
 "$corridor" compare -q scenarios/whole_corridor.toml scenarios/whole/aktau_hub_2026.toml -r 40 \
   --out "$out/compare"
@@ -25,4 +25,4 @@ cp "$out/hub-demand/charts/demand.png" docs/images/hub_demand.png
 # The storm sweep of the Kazakh-section scenario.
 "$corridor" sweep -q scenarios/storm_sensitivity.toml --out "$out/storms"
 cp "$out/storms/charts/sweep.png" docs/images/storm_sensitivity.png
-echo "redrew docs/images/{throughput,where_the_days_go,node_queues,compare_aktau,hub_demand,storm_sensitivity}.png"
+echo "redrew docs/images/{corridor_map,throughput,where_the_days_go,node_queues,compare_aktau,hub_demand,storm_sensitivity}.png"

@@ -110,10 +110,22 @@ pub struct Node {
     pub yard_capacity_teu: Option<u64>,
     /// Whether the node changes track gauge (informational; the time is in `service`).
     pub gauge_change: bool,
+    /// Where the node is (`lat`/`lon`), for the map only; `None` without coordinates.
+    pub place: Option<Place>,
     /// Stream of the service times.
     pub service_stream: StreamId,
     /// Breakdowns of its servers, if they fail (`[node.breakdown]`).
     pub breakdown: Option<Breakdown>,
+}
+
+/// A point on the Earth: where a node is drawn on the map (informational: nothing simulated
+/// reads it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Place {
+    /// Latitude, degrees north, -90 to 90.
+    pub lat: f64,
+    /// Longitude, degrees east, -180 to 180.
+    pub lon: f64,
 }
 
 /// A one-way movement between two nodes.

@@ -29,8 +29,13 @@ p.note{color:#555;font-size:.9em;margin-top:0}
 ul.headline{font-size:1.05em}
 ";
 
-/// The whole page, with `charts` (the rendered run charts, in report order) inline.
-pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
+/// The whole page, with `charts` (the rendered run charts, in report order) inline, preceded by
+/// a note for each chart that was `skipped` (its stem and why).
+pub(crate) fn report(
+    data: &ResultSet,
+    charts: &[Rendered],
+    skipped: &[(String, String)],
+) -> String {
     let run = &data.report;
     let summary = &run.summary;
     let mut page = String::with_capacity(1 << 20);
@@ -451,6 +456,14 @@ pub(crate) fn report(data: &ResultSet, charts: &[Rendered]) -> String {
 
     // Charts.
     page.push_str("<h2>Charts</h2>\n");
+    for (stem, note) in skipped {
+        let _ = writeln!(
+            page,
+            "<p class=\"skipped\" id=\"{}-skipped\">{}</p>",
+            escape(stem),
+            escape(note)
+        );
+    }
     for chart in charts {
         let _ = write!(
             page,

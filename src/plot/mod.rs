@@ -105,7 +105,11 @@ pub fn plot_dir(dir: &Path, options: &PlotOptions) -> Result<Plotted, PlotError>
         .par_iter()
         .filter_map(|chart| chart.render_if_applies(&data, &theme))
         .collect::<Result<_, RenderError>>()?;
-    let page = html::report(&data, &drawn);
+    let skipped: Vec<(String, String)> = RUN_CHARTS
+        .iter()
+        .filter_map(|chart| chart.skip_note(&data))
+        .collect();
+    let page = html::report(&data, &drawn, &skipped);
 
     render::make_charts_dir(dir)?;
     let charts = render::write_rendered(dir, &drawn)?;

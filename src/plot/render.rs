@@ -84,6 +84,13 @@ pub trait Chart: Sync {
         true
     }
 
+    /// Why the chart is not drawn for `data`, said in `report.html` at the head of its charts;
+    /// `None` (the default) leaves a chart that does not apply out without a word. Asked only
+    /// when the chart does not [apply](Chart::applies).
+    fn skipped(&self, _data: &Self::Data) -> Option<String> {
+        None
+    }
+
     /// Draws the chart on `body`, the area below its title (with the margins every chart uses).
     fn draw<DB: DrawingBackend>(
         &self,
@@ -101,6 +108,10 @@ pub trait Chart: Sync {
 pub(crate) trait AnyChart<D: ?Sized>: Sync {
     /// The chart rendered from `data`, or `None` if it does not apply to `data`.
     fn render_if_applies(&self, data: &D, theme: &Theme) -> Option<Result<Rendered, RenderError>>;
+
+    /// The chart's stem and why it is not drawn, when it does not apply to `data` and says why
+    /// ([`Chart::skipped`]).
+    fn skip_note(&self, data: &D) -> Option<(String, String)>;
 }
 
 impl<C: Chart> AnyChart<C::Data> for C {
@@ -110,6 +121,13 @@ impl<C: Chart> AnyChart<C::Data> for C {
         theme: &Theme,
     ) -> Option<Result<Rendered, RenderError>> {
         self.applies(data).then(|| draw(self, data, theme))
+    }
+
+    fn skip_note(&self, data: &C::Data) -> Option<(String, String)> {
+        if self.applies(data) {
+            return None;
+        }
+        self.skipped(data).map(|note| (self.stem(), note))
     }
 }
 

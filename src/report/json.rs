@@ -24,6 +24,21 @@ pub struct ScenarioInfo {
     /// The dated changes (`[[change]]`) in the order they apply, absent without any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<ChangeInfo>,
+    /// Where the nodes are (`lat`/`lon` of `[[node]]`), for the map: the nodes that have
+    /// coordinates, in node order; absent when none has.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coordinates: Vec<NodeCoordinates>,
+}
+
+/// A node's coordinates as `summary.json` records them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeCoordinates {
+    /// The node's id.
+    pub node: String,
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
 }
 
 /// A dated change as `summary.json` records it.
@@ -74,6 +89,18 @@ impl ScenarioInfo {
                         .calendar
                         .date(c.at.days() as usize)
                         .map(|d| d.to_string()),
+                })
+                .collect(),
+            coordinates: scenario
+                .model
+                .nodes
+                .iter()
+                .filter_map(|n| {
+                    n.place.map(|p| NodeCoordinates {
+                        node: n.id.clone(),
+                        lat: p.lat,
+                        lon: p.lon,
+                    })
                 })
                 .collect(),
         }

@@ -13,6 +13,6 @@ pub(crate) mod text;
 
 pub use files::{AtomicFile, OutputDir, OutputDirError, ResultDir, abandon_all, write_atomically};
 pub use headline::Headline;
-pub use json::{RunReport, ScenarioInfo};
+pub use json::{NodeCoordinates, RunReport, ScenarioInfo};
 pub use provenance::{FORMAT_VERSION, Provenance, ReadError, parse_versioned};
 pub use text::visible_controls;

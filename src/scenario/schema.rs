@@ -59,6 +59,10 @@ pub(crate) struct NodeSpec {
     /// Whether the node changes gauge (informational).
     #[serde(default)]
     pub gauge_change: bool,
+    /// Latitude, degrees north (with `lon`, or neither): where the map draws the node.
+    pub lat: Option<Spanned<f64>>,
+    /// Longitude, degrees east (with `lat`, or neither).
+    pub lon: Option<Spanned<f64>>,
     /// Breakdowns of its servers (default: none).
     pub breakdown: Option<Spanned<BreakdownSpec>>,
 }

@@ -56,7 +56,18 @@ fn unknown_field() {
     check(
         "unknown_field.toml",
         &[
-            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `breakdown`",
+            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `lat`, `lon`, `breakdown`",
+        ],
+    );
+}
+
+#[test]
+fn bad_coordinates() {
+    check(
+        "bad_coordinates.toml",
+        &[
+            "11:7: node \"border\".lat: must be a latitude (north positive) in degrees from -90 to 90, got 95.5",
+            "18:7: node \"port\".lon: lon without lat: give both lat and lon (degrees), or neither",
         ],
     );
 }

@@ -31,6 +31,7 @@ window.addEventListener('load', function () {
     charts: svgs.length,
     laid_out: laidOut.length,
     tables: document.querySelectorAll('table').length,
+    map: laidOut.some(function (s) { return s.parentNode.id === 'corridor_map'; }),
     resources: performance.getEntriesByType('resource').length,
     errors: window.__errors
   };
@@ -129,6 +130,10 @@ fn report_renders_in_headless_chromium_without_errors() {
     assert_eq!(probe["charts"], CHARTS.len());
     assert_eq!(probe["laid_out"], CHARTS.len(), "charts laid out as SVG");
     assert_eq!(probe["resources"], 0, "the page loaded external resources");
+    assert_eq!(
+        probe["map"], true,
+        "the map is a laid-out figure of report.html"
+    );
     assert!(probe["tables"].as_u64().unwrap() >= 5);
 
     let shot = dir.path().join("shot.png");

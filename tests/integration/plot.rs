@@ -10,7 +10,8 @@ use predicates::prelude::*;
 use crate::common::{corridor, file_names, summary_kpi};
 
 /// Chart file stems, in report order.
-pub const CHARTS: [&str; 7] = [
+pub const CHARTS: [&str; 8] = [
+    "corridor_map",
     "throughput",
     "transit_time",
     "transit_by_month",
@@ -127,9 +128,15 @@ fn pngs_have_the_configured_size_and_ink_where_the_text_is() {
         // The title: a bold line of text centred in the top band.
         let title = image.ink(0.2, 0.8, 0.0, 0.07);
         assert!(title > 0.02, "{chart}: the title band has ink {title:.4}");
-        // Tick labels and axis descriptions along the left edge.
-        let left = image.ink(0.0, 0.12, 0.1, 0.9);
-        assert!(left > 0.004, "{chart}: the left labels have ink {left:.4}");
+        // Tick labels and axis descriptions along the left edge; the map has no axes, but its
+        // key on the right.
+        if chart == "corridor_map" {
+            let key = image.ink(0.8, 1.0, 0.1, 0.9);
+            assert!(key > 0.004, "{chart}: the key has ink {key:.4}");
+        } else {
+            let left = image.ink(0.0, 0.12, 0.1, 0.9);
+            assert!(left > 0.004, "{chart}: the left labels have ink {left:.4}");
+        }
         // An empty corner stays white: the ink test can fail.
         assert!(image.ink(0.0, 0.01, 0.0, 0.01) < 0.5);
     }
@@ -223,7 +230,7 @@ fn plot_redraws_the_same_files_from_the_results_alone() {
         .arg(&copy)
         .assert()
         .success()
-        .stdout(predicate::str::contains("Drew 14 chart files"));
+        .stdout(predicate::str::contains("Drew 16 chart files"));
     for chart in CHARTS {
         for ext in ["svg", "png"] {
             let name = format!("{chart}.{ext}");
@@ -356,10 +363,10 @@ fn a_short_run_without_fleets_or_disruptions_is_charted_per_day() {
         .arg(&scenario)
         .assert()
         .success();
-    // No fleet: no fleet chart; everything else is there.
+    // No fleet: no fleet chart; no coordinates: no map; everything else is there.
     let mut expected: Vec<String> = CHARTS
         .iter()
-        .filter(|c| **c != "fleets")
+        .filter(|c| **c != "fleets" && **c != "corridor_map")
         .flat_map(|c| [format!("{c}.png"), format!("{c}.svg")])
         .collect();
     expected.sort();
@@ -368,7 +375,153 @@ fn a_short_run_without_fleets_or_disruptions_is_charted_per_day() {
     assert!(svg.contains("TEU per day") && svg.contains("day of the run"));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(!html.contains("<h2>Fleets</h2>") && !html.contains("<h2>Disruptions</h2>"));
-    assert_eq!(html.matches("<svg").count(), CHARTS.len() - 1);
+    assert_eq!(html.matches("<svg").count(), CHARTS.len() - 2);
+    // The map says why it is missing, where it would be, rather than drawing nothing.
+    assert!(
+        html.contains(
+            "<p class=\"skipped\" id=\"corridor_map-skipped\">The map was skipped: the scenario \
+             gives no coordinates (lat and lon on [[node]]).</p>"
+        ),
+        "no note for the skipped map"
+    );
+}
+
+/// The scenario files shipped under `scenarios/` (not `calibration/targets.toml`, which lists
+/// calibration targets and is no scenario).
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml")
+                && !path.ends_with("calibration/targets.toml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every shipped scenario gives coordinates to every node, and its map is drawn (a short run:
+/// 1 replication of 10 days, small charts). The benchmark models of `benches/peers/` are the
+/// exception, on purpose: they are abstract queueing networks (a border, a terminal, a ferry
+/// port, a destination) that stand for no place, so they carry no coordinates and their report
+/// says the map was skipped.
+#[test]
+fn the_map_is_drawn_for_every_shipped_scenario_with_every_node_on_it() {
+    let scenarios = shipped_scenarios();
+    assert!(scenarios.len() >= 30, "{scenarios:?}");
+    let dir = tempfile::tempdir().unwrap();
+    for (k, scenario) in scenarios.iter().enumerate() {
+        let out = dir.path().join(format!("out-{k}"));
+        corridor()
+            .args(["run", "-q", "-r", "1", "-j", "1", "--chart-size", "640x360"])
+            .args([
+                "--set",
+                "scenario.horizon_days=10",
+                "--set",
+                "scenario.warmup_days=0",
+            ])
+            .arg("-o")
+            .arg(&out)
+            .arg(scenario)
+            .assert()
+            .success();
+        let summary = summary_json(&out);
+        let nodes: Vec<&str> = summary["summary"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap())
+            .collect();
+        let placed: Vec<&str> = summary["scenario"]["coordinates"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no coordinates", scenario.display()))
+            .iter()
+            .map(|c| c["node"].as_str().unwrap())
+            .collect();
+        assert_eq!(placed, nodes, "{}", scenario.display());
+        let svg = std::fs::read_to_string(out.join("charts/corridor_map.svg"))
+            .unwrap_or_else(|e| panic!("{}: no map: {e}", scenario.display()));
+        // Every node is named on the map.
+        for node in &nodes {
+            assert!(
+                svg.contains(&format!(">\n{node}\n</text>")),
+                "{}: {node} is not on the map",
+                scenario.display()
+            );
+        }
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains("<figure id=\"corridor_map\">"));
+        assert!(!html.contains("corridor_map-skipped"));
+    }
+    for peer in ["corridor_a", "corridor_b"] {
+        let out = dir.path().join(peer);
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("benches/peers/{peer}.toml"));
+        corridor()
+            .args(["run", "-q", "-r", "1", "-j", "1", "--chart-size", "640x360"])
+            .args([
+                "--set",
+                "scenario.horizon_days=10",
+                "--set",
+                "scenario.warmup_days=0",
+            ])
+            .arg("-o")
+            .arg(&out)
+            .arg(&file)
+            .assert()
+            .success();
+        assert!(!out.join("charts/corridor_map.svg").exists());
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(html.contains("The map was skipped: the scenario gives no coordinates"));
+    }
+}
+
+/// A variant that adds a node without coordinates to a base that has them still runs, and its
+/// map is skipped with a note naming the node, rather than drawn without it.
+#[test]
+fn a_map_with_a_node_without_coordinates_is_skipped_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("partial.toml");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/middle_corridor.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "extends = {:?}\n[[node]]\nid = \"somewhere\"\nkind = \"yard\"\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    corridor()
+        .args(["run", "-q", "-r", "1", "--chart-size", "640x360"])
+        .args([
+            "--set",
+            "scenario.horizon_days=10",
+            "--set",
+            "scenario.warmup_days=0",
+        ])
+        .arg("-o")
+        .arg(&out)
+        .arg(&scenario)
+        .assert()
+        .success();
+    assert!(!out.join("charts/corridor_map.svg").exists());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains(
+            "<p class=\"skipped\" id=\"corridor_map-skipped\">The map was skipped: 1 of the 10 \
+             nodes have no coordinates (lat and lon on [[node]]): somewhere.</p>"
+        ),
+        "{}",
+        &html[html.find("<h2>Charts</h2>").unwrap()..][..400]
+    );
 }
 
 #[test]

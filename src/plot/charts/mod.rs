@@ -3,6 +3,7 @@
 //! and the pieces every chart (run or study) shares.
 
 mod fleets;
+mod map;
 mod nodes;
 mod queues;
 mod route_shares;
@@ -27,7 +28,8 @@ use super::theme::{self, FONT, INK, Theme};
 /// Adding a run chart: a new module here whose unit type implements
 /// [`Chart`](super::render::Chart)`<Data = ResultSet>`, and one line in this list (see
 /// [`Chart`](super::render::Chart)).
-pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 9] = [
+pub(crate) const RUN_CHARTS: [&dyn AnyChart<ResultSet>; 10] = [
+    &map::Map,
     &throughput::Throughput,
     &transit::Transit,
     &transit_by_month::TransitByMonth,

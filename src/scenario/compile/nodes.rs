@@ -7,7 +7,7 @@ use super::breakdowns::{Unit, compile_breakdown};
 use super::common::{Ids, check_text, optional_count, span_of, unique_ids};
 use super::distributions::{compile_dist, zero};
 use crate::base::rng::StreamId;
-use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Target, Timing};
+use crate::model::{Blocks, Disruption, Dist, Node, NodeId, Place, Target, Timing};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{HoursSpec, NodeSpec};
 
@@ -68,6 +68,7 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         }
         None => None,
     };
+    let place = compile_place(spec, &path, diags, &mut ok);
     let service = service?;
     Some(Node {
         id: id.clone(),
@@ -82,10 +83,63 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         service,
         yard_capacity_teu,
         gauge_change: spec.gauge_change,
+        place,
         service_stream: StreamId::from_name(&format!("node/{id}/service")),
         breakdown,
     })
     .filter(|_| ok)
+}
+
+/// `lat` and `lon`: both or neither, each a finite angle in its range (degrees). Only the map
+/// reads them.
+fn compile_place(
+    spec: &NodeSpec,
+    path: &str,
+    diags: &mut Diagnostics<'_>,
+    ok: &mut bool,
+) -> Option<Place> {
+    let mut angle = |value: &Spanned<f64>, key: &str, limit: f64, what: &str| {
+        let v = *value.get_ref();
+        if v.is_finite() && (-limit..=limit).contains(&v) {
+            Some(v)
+        } else {
+            diags.push(
+                span_of(value),
+                format!("{path}.{key}"),
+                format!(
+                    "must be {what} in degrees from -{limit} to {limit}, got {}",
+                    crate::base::number::compact(v)
+                ),
+            );
+            *ok = false;
+            None
+        }
+    };
+    match (&spec.lat, &spec.lon) {
+        (None, None) => None,
+        (Some(lat), Some(lon)) => {
+            let lat = angle(lat, "lat", 90.0, "a latitude (north positive)");
+            let lon = angle(lon, "lon", 180.0, "a longitude (east positive)");
+            Some(Place {
+                lat: lat?,
+                lon: lon?,
+            })
+        }
+        (Some(given), None) | (None, Some(given)) => {
+            let (has, lacks) = if spec.lat.is_some() {
+                ("lat", "lon")
+            } else {
+                ("lon", "lat")
+            };
+            diags.push(
+                span_of(given),
+                format!("{path}.{has}"),
+                format!("{has} without {lacks}: give both lat and lon (degrees), or neither"),
+            );
+            *ok = false;
+            None
+        }
+    }
 }
 
 /// Compiles the operating hours of every node that has them, in node order.
@@ -232,6 +286,44 @@ mod tests {
                 "7:9: node \"n\".breakdown.clock: unknown value \"idle\"; allowed: \"always\", \"busy\"",
                 "8:15: node \"n\".breakdown.interrupted: unknown value \"abort\"; allowed: \"resume\", \"restart\", \"finish\"",
                 "9:9: node \"n\".breakdown.crews: must be a whole number from 1 to 4294967295, got 0 (leave crews out to repair every failed server at once)",
+            ]
+        );
+    }
+
+    #[test]
+    fn coordinates_are_both_or_neither_and_in_range() {
+        let (got, diags) = node("lat = 43.65\nlon = 51.17");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(
+            got.unwrap().place,
+            Some(Place {
+                lat: 43.65,
+                lon: 51.17
+            })
+        );
+        let (got, diags) = node("servers = 1");
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(got.unwrap().place, None);
+        let (got, diags) = node("lat = 91\nlon = -180.5");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            [
+                "3:7: node \"n\".lat: must be a latitude (north positive) in degrees from -90 to 90, got 91",
+                "4:7: node \"n\".lon: must be a longitude (east positive) in degrees from -180 to 180, got -180.5",
+            ]
+        );
+        let (got, diags) = node("lon = 51");
+        assert!(got.is_none());
+        assert_eq!(
+            diags,
+            ["3:7: node \"n\".lon: lon without lat: give both lat and lon (degrees), or neither"]
+        );
+        let (_, diags) = node("lat = nan\nlon = 0");
+        assert_eq!(
+            diags,
+            [
+                "3:7: node \"n\".lat: must be a latitude (north positive) in degrees from -90 to 90, got NaN"
             ]
         );
     }
