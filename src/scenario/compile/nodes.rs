@@ -68,6 +68,8 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         }
         None => None,
     };
+    let cost = super::costs::node_cost(spec, &path, diags);
+    ok &= cost.is_some();
     let service = service?;
     Some(Node {
         id: id.clone(),
@@ -84,6 +86,7 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         gauge_change: spec.gauge_change,
         service_stream: StreamId::from_name(&format!("node/{id}/service")),
         breakdown,
+        cost: cost.unwrap_or_default(),
     })
     .filter(|_| ok)
 }
