@@ -130,7 +130,7 @@ pub struct Interval {
 }
 
 impl Interval {
-    fn new(mean: f64, half_width: f64) -> Interval {
+    pub(crate) fn new(mean: f64, half_width: f64) -> Interval {
         Interval {
             mean,
             half_width,
@@ -205,6 +205,10 @@ pub struct VariantComparison {
     /// replications, so common random numbers narrow these intervals too).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub yearly: Vec<YearComparison>,
+    /// The appraisal of the variant against the base in money (`super::appraisal`), when both
+    /// declare costs or the variant declares an `[investment]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appraisal: Option<super::appraisal::Appraisal>,
 }
 
 /// The paired differences over one calendar year.
@@ -281,6 +285,7 @@ pub fn compare(
         only_in_base,
         only_in_variant,
         yearly,
+        appraisal: None,
     }
 }
 

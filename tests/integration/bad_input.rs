@@ -189,7 +189,7 @@ fn unknown_section() {
     check(
         "unknown_section.toml",
         &[
-            "34:3: ship: unknown section; allowed: extends, remove, scenario, node, leg, route, flow, disruption, change, sweep, uncertain",
+            "34:3: ship: unknown section; allowed: extends, remove, scenario, node, leg, route, flow, disruption, cost, change, sweep, uncertain, investment",
         ],
     );
 }

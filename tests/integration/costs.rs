@@ -349,3 +349,198 @@ fn bad_cost_input_is_refused_with_the_field_and_what_is_allowed() {
         1,
     );
 }
+
+// ------------------------------------------------------------------------ appraisal
+
+/// The fixture with its port twice as fast (60 h → 30 h: 30 h of transit and the 12 h of
+/// storage beyond free time saved per TEU) and an investment.
+pub fn faster_port() -> String {
+    format!(
+        "{}\n[investment]\ncapital_cost = 1e6\nannual_operating_cost = 1e4\nstart = 2026\n\
+         discount_to = 2025\nlifetime_years = 20\ndiscount_rate = 0.06\n",
+        FIXTURE.replace("service = 60\n", "service = 30\n")
+    )
+}
+
+fn compare_json(base: &str, variant: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let b = scenario_file(dir.path(), "base.toml", base);
+    let v = scenario_file(dir.path(), "variant.toml", variant);
+    let out = dir.path().join("out");
+    corridor()
+        .args(["compare", "-q", "--no-charts", "-r", "4"])
+        .arg(&b)
+        .arg(&v)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("appraisal.csv").exists());
+    serde_json::from_str(&std::fs::read_to_string(out.join("compare.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_scenario_compared_with_itself_has_exactly_zero_benefit_and_an_undefined_ratio() {
+    let json = compare_json(FIXTURE, FIXTURE);
+    let a = &json["variants"][0]["appraisal"];
+    assert_eq!(a["annual_benefit"]["mean"], 0.0);
+    assert_eq!(a["annual_benefit"]["half_width"], 0.0);
+    assert!(a["bcr"].is_null());
+    assert!(a["npv"].is_null());
+    assert!(
+        a["bcr_undefined"]
+            .as_str()
+            .unwrap()
+            .contains("declares no [investment]")
+    );
+    assert!(
+        a["not_counted"]
+            .as_str()
+            .unwrap()
+            .contains("wider economic benefits")
+    );
+}
+
+#[test]
+fn the_appraisal_of_a_faster_port_maps_its_benefit_through_the_annuity() {
+    let json = compare_json(FIXTURE, &faster_port());
+    let a = &json["variants"][0]["appraisal"];
+    // 30 h at 1 a TEU-hour plus 12 h of storage at 10 a day.
+    let saving = a["saving_per_teu"]["mean"].as_f64().unwrap();
+    close("saving per TEU", saving, 30.0 + 5.0);
+    let benefit = a["annual_benefit"]["mean"].as_f64().unwrap();
+    let half = a["annual_benefit"]["half_width"].as_f64().unwrap();
+    let v: f64 = 1.0 / 1.06;
+    let annuity: f64 = (1..=20).map(|t| v.powi(t)).sum();
+    let npv = v * (benefit * annuity - (1e6 + 1e4 * annuity));
+    close("npv", a["npv"]["mean"].as_f64().unwrap(), npv);
+    close(
+        "npv half-width",
+        a["npv"]["half_width"].as_f64().unwrap(),
+        v * annuity * half,
+    );
+    let bcr = benefit * annuity / (1e6 + 1e4 * annuity);
+    close("bcr", a["bcr"]["mean"].as_f64().unwrap(), bcr);
+    assert!(a["bcr_undefined"].is_null());
+}
+
+#[test]
+fn npv_of_a_constant_annual_benefit_equals_the_closed_form_annuity_value() {
+    use corridor::experiment::RunConfig;
+    use corridor::stats::kpi::KpiColumn;
+    use corridor::study::Sample;
+    use corridor::study::appraisal::{Investment, appraise};
+    let column = |scope, kpi: &str| KpiColumn {
+        scope,
+        entity: "r".into(),
+        kpi: kpi.into(),
+    };
+    // 1000 TEU a year both; generalised cost 500 against 400 per TEU: 100 000 a year, exactly.
+    let sample = |cost: f64| Sample {
+        config: RunConfig {
+            replications: 3,
+            seed: 1,
+        },
+        columns: vec![
+            column(Scope::Route, "throughput_teu_per_day"),
+            column(Scope::Cost, "generalised_cost_per_teu"),
+        ],
+        rows: vec![vec![Some(1000.0 / 365.0), Some(cost)]; 3],
+        kpis: Vec::new(),
+        years: Vec::new(),
+    };
+    let investment = |start_year: f64| Investment {
+        capital_cost: 500_000.0,
+        annual_operating_cost: 20_000.0,
+        start_year,
+        start: start_year.to_string(),
+        discount_to_year: 2025.0,
+        lifetime_years: 10,
+        discount_rate: 0.05,
+        value_per_extra_teu: 0.0,
+    };
+    let a = appraise(&sample(500.0), &sample(400.0), Some(&investment(2025.0)));
+    let b = a.annual_benefit.unwrap();
+    close("benefit", b.mean, 100_000.0);
+    assert_eq!(b.half_width, 0.0);
+    let annuity = (1.0 - 1.05_f64.powi(-10)) / 0.05;
+    close("npv", a.npv.unwrap().mean, -500_000.0 + 80_000.0 * annuity);
+    close(
+        "bcr",
+        a.bcr.unwrap().mean,
+        100_000.0 * annuity / (500_000.0 + 20_000.0 * annuity),
+    );
+    // Opening two years after the present-value year: everything discounted by 1.05^-2.
+    let later = appraise(&sample(500.0), &sample(400.0), Some(&investment(2027.0)));
+    close(
+        "npv two years on",
+        later.npv.unwrap().mean,
+        (-500_000.0 + 80_000.0 * annuity) / 1.05_f64.powi(2),
+    );
+    assert_eq!(later.bcr, a.bcr);
+    // No costs at all: the ratio is undefined, with the reason.
+    let free = Investment {
+        capital_cost: 0.0,
+        annual_operating_cost: 0.0,
+        ..investment(2025.0)
+    };
+    let a = appraise(&sample(500.0), &sample(400.0), Some(&free));
+    assert!(a.bcr.is_none());
+    assert!(a.bcr_undefined.unwrap().contains("costs are 0"));
+}
+
+#[test]
+fn bad_investments_are_refused_with_the_field_and_what_is_allowed() {
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "lifetime_years = 20",
+            "lifetime_years = 0",
+            &["investment.lifetime_years: must be a whole number of years from 1 to 200, got 0"],
+        ),
+        (
+            "discount_rate = 0.06",
+            "discount_rate = -1",
+            &[
+                "investment.discount_rate: must be a rate per year from -0.5 to 1 (0.06 is 6%), got -1",
+            ],
+        ),
+        (
+            "start = 2026",
+            "start = \"2026-13-01\"",
+            &["investment.start: must be a year from 1900 to 2200"],
+        ),
+        (
+            "capital_cost = 1e6",
+            "capital_cost = -5",
+            &["investment.capital_cost: must be an amount of money from 0 to 1e15, got -5"],
+        ),
+        (
+            "discount_rate = 0.06",
+            "discount_rate = 0.06\nresidual = 3",
+            &["unknown field `residual`"],
+        ),
+    ];
+    for (from, to, expected) in cases {
+        let text = faster_port().replacen(from, to, 1);
+        assert_ne!(text, faster_port(), "{from}");
+        refused("run", &text, &[], expected, 1);
+    }
+    // An investment belongs to a variant.
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenario_file(dir.path(), "base.toml", &faster_port());
+    let out = dir.path().join("out");
+    let assert = corridor()
+        .args(["compare", "-q", "-r", "2"])
+        .arg(&base)
+        .arg(&base)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("declares [investment]: an investment is appraised as a variant"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}

@@ -65,7 +65,7 @@ const MODEL_SECTIONS: &[&str] = &[
 ];
 /// Sections that are not part of the model: `extends` and `remove` are consumed when the
 /// document is merged; the study sections are checked by `study::sections`.
-const OTHER_SECTIONS: &[&str] = &["extends", "remove", "sweep", "uncertain"];
+const OTHER_SECTIONS: &[&str] = &["extends", "remove", "sweep", "uncertain", "investment"];
 /// Sections the format reserves for features that are planned but not in this version.
 const RESERVED: &[&str] = &["experiment"];
 
