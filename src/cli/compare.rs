@@ -474,7 +474,7 @@ fn finish_demand(
             )
         })
         .collect();
-    let comparison = compare_levels(
+    let mut comparison = compare_levels(
         DemandSetup {
             provenance: Provenance::new(
                 &base_ref.file,
@@ -493,6 +493,16 @@ fn finish_demand(
         },
         &levels,
     );
+    // The appraisal of each variant at each level, and the lowest level where its NPV is above
+    // 0 with 95% confidence.
+    for (i, level) in comparison.levels.iter_mut().enumerate() {
+        let base = &samples[i * per_level];
+        for (k, difference) in level.differences.iter_mut().enumerate() {
+            let variant = &samples[i * per_level + 1 + k];
+            difference.comparison.appraisal = appraisal_of(inputs, k, base, variant);
+        }
+    }
+    comparison.find_npv_positive();
 
     // Everything in memory first, then the files (demand.json last).
     let charts = charts(chart_args, |options| {
@@ -502,13 +512,24 @@ fn finish_demand(
     comparison.write_levels_csv(&mut levels_csv)?;
     let mut csv = Vec::new();
     comparison.write_csv(&mut csv)?;
+    let mut tables = vec![(DEMAND_LEVELS_CSV, levels_csv), (DEMAND_CSV, csv)];
+    let appraised: Vec<(String, &Appraisal)> = comparison
+        .levels
+        .iter()
+        .flat_map(|level| {
+            level.differences.iter().filter_map(move |d| {
+                let label = format!("{} at demand ×{}", d.comparison.scenario.file, level.level);
+                Some((label, d.comparison.appraisal.as_ref()?))
+            })
+        })
+        .collect();
+    if !appraised.is_empty() {
+        let mut csv = Vec::new();
+        corridor::study::appraisal::write_csv(&appraised, &mut csv)?;
+        tables.push((APPRAISAL_CSV, csv));
+    }
     let json = format!("{}\n", comparison.to_json()).into_bytes();
-    write_study(
-        out.dir(),
-        &[(DEMAND_LEVELS_CSV, levels_csv), (DEMAND_CSV, csv)],
-        &charts,
-        (DEMAND_JSON, json),
-    )?;
+    write_study(out.dir(), &tables, &charts, (DEMAND_JSON, json))?;
     let out_path = super::commit(out)?;
     if !quiet {
         for note in comparison.notes.iter().chain(
@@ -522,6 +543,25 @@ fn finish_demand(
         }
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(render_demand(&comparison).as_bytes())?;
+        for (variant, from) in comparison
+            .variants
+            .iter()
+            .zip(&comparison.npv_positive_from)
+        {
+            match from {
+                Some(level) => writeln!(
+                    stdout,
+                    "{}: NPV above 0 with 95% confidence from demand ×{level} (the lowest level run \
+                     where it is; appraisal.csv has every level)",
+                    variant.file
+                )?,
+                None => writeln!(
+                    stdout,
+                    "{}: NPV above 0 with 95% confidence at none of the levels run (appraisal.csv)",
+                    variant.file
+                )?,
+            }
+        }
         writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
     }
     Ok(ExitCode::SUCCESS)

@@ -2,17 +2,20 @@
 //! `[investment]` is valued against the base in money, from the paired replications.
 //!
 //! # The annual benefit
-//! For one replication `r` of the base (b) and of the variant (v), over the routes of each:
-//! `T` is the TEU delivered per year (`route/<id>/throughput_teu_per_day × 365`, summed over the
-//! routes) and `ḡ` the TEU-weighted mean generalised cost per TEU
-//! (`cost/<id>/generalised_cost_per_teu`: tariffs, storage and the value of time of the
-//! door-to-door transit). The annual benefit is
+//! For one replication `r` of the base (b) and of the variant (v), per route `k` both have:
+//! `T_k` is the TEU it delivers per year (`route/<id>/throughput_teu_per_day × 365`) and `g_k`
+//! its generalised cost per TEU (`cost/<id>/generalised_cost_per_teu`: tariffs, storage and the
+//! value of time of the door-to-door transit). The annual benefit is
 //!
-//! `B_r = (ḡ_b − ḡ_v) · min(T_b, T_v) + V · (T_v − T_b)`
+//! `B_r = Σ_k (g_k,b − g_k,v) · min(T_k,b, T_k,v) + V · (Σ_k T_k,v − Σ_k T_k,b)`
 //!
-//! the generalised-cost saving on the TEU both carry, plus `V` (`value_per_extra_teu`) for each
-//! TEU a year the variant delivers beyond the base (when the base saturates, it cannot carry
-//! them; a variant that delivers less loses `V` per TEU). Replication `r` of both uses the same
+//! the generalised-cost saving on the TEU both deliver on each route, plus `V`
+//! (`value_per_extra_teu`) for each TEU a year the variant delivers beyond the base in all
+//! (when the base saturates, it cannot carry them; a variant that delivers less loses `V` per
+//! TEU). Route by route, so that cargo delivered on a dearer route in one scenario than in the
+//! other is not read as a change of cost (a TEU-weighted mean over routes would be); the saving
+//! of cargo that a route choice moves from one route to another is not counted (no rule of
+//! half). Replication `r` of both uses the same
 //! random numbers, so `B_r` is a paired quantity; its mean has a Student-t 95% interval over the
 //! replications. A scenario compared with itself gives `B_r = 0` exactly.
 //!
@@ -36,14 +39,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::Sample;
-use super::compare::Interval;
+use super::stat::Interval;
 use crate::base::accumulators::Welford;
 use crate::base::estimate::{CONFIDENCE, t_critical};
 
 /// What the benefit counts, as written into every appraisal.
-pub const COUNTED: &str = "The annual benefit counts the generalised-cost saving per TEU (tariffs, storage beyond free time and the value of time of the door-to-door transit, TEU-weighted over the routes) on the TEU a year both scenarios deliver, plus value_per_extra_teu for each TEU a year the variant delivers beyond the base (negative if it delivers fewer). Costs: the capital cost at the start and the annual operating cost over the lifetime, discounted at the discount rate; benefits are taken as constant over the lifetime at the simulated year's level.";
+pub const COUNTED: &str = "The annual benefit counts, route by route, the generalised-cost saving per TEU (tariffs, storage beyond free time and the value of time of the door-to-door transit) on the TEU a year both scenarios deliver on that route, plus value_per_extra_teu for each TEU a year the variant delivers beyond the base (negative if it delivers fewer). Costs: the capital cost at the start and the annual operating cost over the lifetime, discounted at the discount rate; benefits are taken as constant over the lifetime at the simulated year's level.";
 /// What the benefit does not count.
-pub const NOT_COUNTED: &str = "Not counted: CO2 (reported per TEU, not priced), wider economic benefits, induced demand beyond the scenarios' own flows, benefit growth over the lifetime, residual value after the lifetime, taxes and transfers, and the benefits to cargo outside the scenarios' routes.";
+pub const NOT_COUNTED: &str = "Not counted: CO2 (reported per TEU, not priced), the saving of cargo a route choice moves to another route, wider economic benefits, induced demand beyond the scenarios' own flows, benefit growth over the lifetime, residual value after the lifetime, taxes and transfers, and the benefits to cargo outside the scenarios' routes.";
 
 /// `[investment]`: what a variant costs and for how long, for its appraisal against the base.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,7 +116,8 @@ pub struct Appraisal {
     pub n: u64,
     /// Annual benefit, money per year, with its 95% CI.
     pub annual_benefit: Option<Interval>,
-    /// TEU-weighted generalised-cost saving per TEU (base − variant), with its 95% CI.
+    /// Generalised-cost saving per TEU (base − variant) on the TEU both deliver, weighted by them
+    /// over the routes, with its 95% CI.
     pub saving_per_teu: Option<Interval>,
     /// TEU a year the variant delivers beyond the base, with its 95% CI.
     pub extra_teu_per_year: Option<Interval>,
@@ -127,11 +131,10 @@ pub struct Appraisal {
     pub bcr_undefined: Option<String>,
 }
 
-/// Per replication, the total TEU a year and the TEU-weighted generalised cost of a sample's
-/// routes (`None` for a replication where some route that delivered has no generalised cost).
-fn per_replication(sample: &Sample) -> Vec<Option<(f64, f64)>> {
-    // Pairs of (throughput column, generalised-cost column) per route.
-    let routes: Vec<(usize, Option<usize>)> = sample
+/// Per replication, per route of the sample (in column order): its id, the TEU it delivered a
+/// year, and its generalised cost per TEU (`None` without deliveries or without costs).
+fn per_replication(sample: &Sample) -> Vec<Vec<(String, f64, Option<f64>)>> {
+    let routes: Vec<(&str, usize, Option<usize>)> = sample
         .columns
         .iter()
         .enumerate()
@@ -140,6 +143,7 @@ fn per_replication(sample: &Sample) -> Vec<Option<(f64, f64)>> {
         })
         .map(|(i, c)| {
             (
+                c.entity.as_str(),
                 i,
                 sample.column(&format!("cost/{}/generalised_cost_per_teu", c.entity)),
             )
@@ -149,17 +153,43 @@ fn per_replication(sample: &Sample) -> Vec<Option<(f64, f64)>> {
         .rows
         .iter()
         .map(|row| {
-            let (mut teu, mut money) = (0.0, 0.0);
-            for &(t, g) in &routes {
-                let per_year = row[t]? * 365.0;
-                if per_year > 0.0 {
-                    money += row[g?]? * per_year;
-                    teu += per_year;
-                }
-            }
-            Some((teu, if teu > 0.0 { money / teu } else { 0.0 }))
+            routes
+                .iter()
+                .map(|&(id, t, g)| {
+                    let teu = row[t].unwrap_or(0.0) * 365.0;
+                    (id.to_string(), teu, g.and_then(|g| row[g]))
+                })
+                .collect()
         })
         .collect()
+}
+
+/// One replication's benefit from the routes of the base and the variant: per route both have,
+/// the saving in generalised cost on the TEU both deliver on it; plus `value` per TEU a year the
+/// variant delivers beyond the base in all. Returns (benefit, saving per TEU, extra TEU a year).
+fn benefit_of(
+    base: &[(String, f64, Option<f64>)],
+    variant: &[(String, f64, Option<f64>)],
+    value: f64,
+) -> (f64, f64, f64) {
+    let (mut saved, mut common) = (0.0, 0.0);
+    for (id, teu_b, g_b) in base {
+        let Some((_, teu_v, g_v)) = variant.iter().find(|(v, _, _)| v == id) else {
+            continue;
+        };
+        let both = teu_b.min(*teu_v);
+        if let (Some(g_b), Some(g_v)) = (g_b, g_v)
+            && both > 0.0
+        {
+            saved += (g_b - g_v) * both;
+            common += both;
+        }
+    }
+    let total = |routes: &[(String, f64, Option<f64>)]| routes.iter().map(|r| r.1).sum::<f64>();
+    let more = total(variant) - total(base);
+    let gain = saved + if more == 0.0 { 0.0 } else { value * more };
+    let per_teu = if common > 0.0 { saved / common } else { 0.0 };
+    (gain, per_teu, more)
 }
 
 /// Mean and 95% CI of `values` (replication order); `None` with fewer than two.
@@ -180,16 +210,8 @@ pub fn appraise(base: &Sample, variant: &Sample, investment: Option<&Investment>
     let value = investment.map_or(0.0, |i| i.value_per_extra_teu);
     let (mut benefit, mut saving, mut extra) =
         (Welford::default(), Welford::default(), Welford::default());
-    for (b, v) in per_replication(base)
-        .into_iter()
-        .zip(per_replication(variant))
-    {
-        let (Some((teu_b, g_b)), Some((teu_v, g_v))) = (b, v) else {
-            continue;
-        };
-        let saved = g_b - g_v;
-        let more = teu_v - teu_b;
-        let gain = saved * teu_b.min(teu_v) + if more == 0.0 { 0.0 } else { value * more };
+    for (b, v) in per_replication(base).iter().zip(&per_replication(variant)) {
+        let (gain, saved, more) = benefit_of(b, v, value);
         benefit.add(gain);
         saving.add(saved);
         extra.add(more);

@@ -34,6 +34,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use super::Sample;
+pub use super::stat::Interval;
 use crate::base::accumulators::Welford;
 use crate::base::estimate::{CONFIDENCE, t_critical, t_critical_fractional};
 use crate::stats::kpi::{KpiColumn, Scope};
@@ -114,30 +115,6 @@ pub struct Marginal {
     pub mean: f64,
     /// Sample standard deviation.
     pub sd: f64,
-}
-
-/// A mean with its 95% confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    /// Point estimate.
-    pub mean: f64,
-    /// Half-width of the 95% confidence interval.
-    pub half_width: f64,
-    /// Lower end of the 95% confidence interval.
-    pub low: f64,
-    /// Upper end of the 95% confidence interval.
-    pub high: f64,
-}
-
-impl Interval {
-    pub(crate) fn new(mean: f64, half_width: f64) -> Interval {
-        Interval {
-            mean,
-            half_width,
-            low: mean - half_width,
-            high: mean + half_width,
-        }
-    }
 }
 
 /// The paired difference of one KPI between a variant and the base.

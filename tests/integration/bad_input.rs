@@ -56,7 +56,7 @@ fn unknown_field() {
     check(
         "unknown_field.toml",
         &[
-            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `breakdown`",
+            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `breakdown`, `cost_per_teu`, `storage_per_teu_day`, `free_storage_days`",
         ],
     );
 }
