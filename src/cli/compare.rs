@@ -17,6 +17,7 @@ use corridor::report::{Provenance, ResultDir};
 use corridor::scenario::{Document, LoadedScenario};
 use corridor::stats::kpi::{KpiColumn, KpiColumns};
 use corridor::study::Sample;
+use corridor::study::appraisal::{APPRAISAL_CSV, Appraisal, Investment, appraise};
 use corridor::study::compare::{
     COMPARE_CSV, COMPARE_JSON, Comparison, KpiDifference, ScenarioRef, VariantComparison, compare,
     headline_columns, selected_columns, setting_notes,
@@ -42,6 +43,8 @@ struct Inputs {
     seed_given: bool,
     /// `--demand`, `--flows`, `--max-shortfall`.
     demand: Demand,
+    /// Each variant's `[investment]`, if any.
+    investments: Vec<Option<Investment>>,
 }
 
 /// The demand levels of a comparison (none: each scenario runs once, as written).
@@ -156,6 +159,50 @@ impl Inputs {
     }
 }
 
+/// Each variant's `[investment]` (from its document), after checking that the base declares
+/// none and that every scenario of an appraisal declares costs.
+fn investments(
+    base_doc: &Document,
+    base: &LoadedScenario,
+    docs: &[Document],
+    variants: &[LoadedScenario],
+) -> anyhow::Result<Vec<Option<Investment>>> {
+    if base_doc.investment()?.is_some() {
+        anyhow::bail!(
+            "base scenario {} declares [investment]: an investment is appraised as a variant \
+             against a base without it; move [investment] to the variant's file",
+            base.file
+        );
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    for (doc, variant) in docs.iter().zip(variants) {
+        let investment = doc.investment()?;
+        if investment.is_some() {
+            for scenario in [base, variant] {
+                if !scenario.model.costs.declared {
+                    anyhow::bail!(
+                        "variant {} declares [investment], but {} declares no costs: the \
+                         appraisal weighs each route's generalised cost per TEU, so give both \
+                         scenarios a [cost] section (value_of_time_per_teu_day) and their tariffs",
+                        variant.file,
+                        scenario.file
+                    );
+                }
+            }
+        }
+        out.push(investment);
+    }
+    Ok(out)
+}
+
+/// The appraisal of a variant (index `k`) from its sample and the base's, when it declares an
+/// investment or both scenarios declare costs.
+fn appraisal_of(inputs: &Inputs, k: usize, base: &Sample, variant: &Sample) -> Option<Appraisal> {
+    let investment = inputs.investments[k].as_ref();
+    let costed = inputs.base.model.costs.declared && inputs.variants[k].model.costs.declared;
+    (investment.is_some() || costed).then(|| appraise(base, variant, investment))
+}
+
 /// Reads and compiles the scenario at `path` (with its study sections, as `corridor run` does).
 fn load(path: &std::path::Path, what: &str) -> anyhow::Result<(Document, LoadedScenario)> {
     let context = || format!("cannot load {what} scenario {}", path.display());
@@ -193,9 +240,12 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             max_shortfall: args.max_shortfall,
             years: args.years,
         },
+        investments: Vec::new(),
     };
     let selection = inputs.selection()?;
     let scaled = inputs.at_levels()?;
+    let mut inputs = inputs;
+    inputs.investments = investments(&base_doc, &inputs.base, &docs, &inputs.variants)?;
     // Refuse a non-empty output directory before any simulation.
     let out = super::claim(&study.output.out, study.output.force)?;
     let definition = Definition {
@@ -245,12 +295,18 @@ pub(super) fn merge(set: &StudyShardSet, args: &MergeArgs) -> anyhow::Result<Exi
     else {
         unreachable!("merge dispatches on the command");
     };
+    let (base_doc, base) = study::rebuilt(base)?;
+    let (docs, variants): (Vec<Document>, Vec<LoadedScenario>) = variants
+        .iter()
+        .map(study::rebuilt)
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let investments = investments(&base_doc, &base, &docs, &variants)?;
     let inputs = Inputs {
-        base: study::rebuilt(base)?.1,
-        variants: variants
-            .iter()
-            .map(|files| Ok(study::rebuilt(files)?.1))
-            .collect::<anyhow::Result<_>>()?,
+        base,
+        variants,
+        investments,
         kpi: kpi.clone(),
         seed_given: *seed_given,
         demand: Demand {
@@ -312,9 +368,12 @@ fn finish(
     let mut compared = Vec::with_capacity(inputs.variants.len());
     let refs: Vec<ScenarioRef> = inputs.variants.iter().map(ScenarioRef::of).collect();
     let notes = inputs.variant_notes(&base_ref, &refs, config);
-    for ((scenario, sample), notes) in refs.into_iter().zip(variant_samples).zip(notes) {
+    for (k, ((scenario, sample), notes)) in
+        refs.into_iter().zip(variant_samples).zip(notes).enumerate()
+    {
         let mut result = compare(base_sample, sample, scenario, &headline);
         result.notes = notes;
+        result.appraisal = appraisal_of(inputs, k, base_sample, sample);
         compared.push(result);
     }
     let comparison = Comparison {
@@ -335,13 +394,19 @@ fn finish(
     })?;
     let mut csv = Vec::new();
     comparison.write_csv(&mut csv)?;
+    let mut tables = vec![(COMPARE_CSV, csv)];
+    let appraised: Vec<(String, &Appraisal)> = comparison
+        .variants
+        .iter()
+        .filter_map(|v| Some((v.scenario.file.clone(), v.appraisal.as_ref()?)))
+        .collect();
+    if !appraised.is_empty() {
+        let mut csv = Vec::new();
+        corridor::study::appraisal::write_csv(&appraised, &mut csv)?;
+        tables.push((APPRAISAL_CSV, csv));
+    }
     let json = format!("{}\n", comparison.to_json()).into_bytes();
-    write_study(
-        out.dir(),
-        &[(COMPARE_CSV, csv)],
-        &charts,
-        (COMPARE_JSON, json),
-    )?;
+    write_study(out.dir(), &tables, &charts, (COMPARE_JSON, json))?;
     let out_path = super::commit(out)?;
 
     if !quiet {
@@ -409,7 +474,7 @@ fn finish_demand(
             )
         })
         .collect();
-    let comparison = compare_levels(
+    let mut comparison = compare_levels(
         DemandSetup {
             provenance: Provenance::new(
                 &base_ref.file,
@@ -428,6 +493,16 @@ fn finish_demand(
         },
         &levels,
     );
+    // The appraisal of each variant at each level, and the lowest level where its NPV is above
+    // 0 with 95% confidence.
+    for (i, level) in comparison.levels.iter_mut().enumerate() {
+        let base = &samples[i * per_level];
+        for (k, difference) in level.differences.iter_mut().enumerate() {
+            let variant = &samples[i * per_level + 1 + k];
+            difference.comparison.appraisal = appraisal_of(inputs, k, base, variant);
+        }
+    }
+    comparison.find_npv_positive();
 
     // Everything in memory first, then the files (demand.json last).
     let charts = charts(chart_args, |options| {
@@ -437,13 +512,24 @@ fn finish_demand(
     comparison.write_levels_csv(&mut levels_csv)?;
     let mut csv = Vec::new();
     comparison.write_csv(&mut csv)?;
+    let mut tables = vec![(DEMAND_LEVELS_CSV, levels_csv), (DEMAND_CSV, csv)];
+    let appraised: Vec<(String, &Appraisal)> = comparison
+        .levels
+        .iter()
+        .flat_map(|level| {
+            level.differences.iter().filter_map(move |d| {
+                let label = format!("{} at demand ×{}", d.comparison.scenario.file, level.level);
+                Some((label, d.comparison.appraisal.as_ref()?))
+            })
+        })
+        .collect();
+    if !appraised.is_empty() {
+        let mut csv = Vec::new();
+        corridor::study::appraisal::write_csv(&appraised, &mut csv)?;
+        tables.push((APPRAISAL_CSV, csv));
+    }
     let json = format!("{}\n", comparison.to_json()).into_bytes();
-    write_study(
-        out.dir(),
-        &[(DEMAND_LEVELS_CSV, levels_csv), (DEMAND_CSV, csv)],
-        &charts,
-        (DEMAND_JSON, json),
-    )?;
+    write_study(out.dir(), &tables, &charts, (DEMAND_JSON, json))?;
     let out_path = super::commit(out)?;
     if !quiet {
         for note in comparison.notes.iter().chain(
@@ -457,6 +543,25 @@ fn finish_demand(
         }
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(render_demand(&comparison).as_bytes())?;
+        for (variant, from) in comparison
+            .variants
+            .iter()
+            .zip(&comparison.npv_positive_from)
+        {
+            match from {
+                Some(level) => writeln!(
+                    stdout,
+                    "{}: NPV above 0 with 95% confidence from demand ×{level} (the lowest level run \
+                     where it is; appraisal.csv has every level)",
+                    variant.file
+                )?,
+                None => writeln!(
+                    stdout,
+                    "{}: NPV above 0 with 95% confidence at none of the levels run (appraisal.csv)",
+                    variant.file
+                )?,
+            }
+        }
         writeln!(stdout, "\nWrote results to {}", super::shown(&out_path))?;
     }
     Ok(ExitCode::SUCCESS)
@@ -676,10 +781,66 @@ fn render_table(comparison: &Comparison) -> String {
         for note in &variant.notes {
             let _ = writeln!(out, "Note: {note}");
         }
+        if let Some(appraisal) = &variant.appraisal {
+            out.push_str(&render_appraisal(appraisal));
+        }
         out.push('\n');
     }
     out.truncate(out.trim_end().len());
     out.push('\n');
+    out
+}
+
+/// The appraisal of one variant as printed: each figure with its 95% CI, or why it is undefined,
+/// and what is counted and what is not.
+fn render_appraisal(a: &Appraisal) -> String {
+    let mut out = String::from("Appraisal (money per year unless stated; 95% CI):\n");
+    let shown = |v: Option<corridor::study::compare::Interval>| match v {
+        Some(v) => format!(
+            "{} ± {}  [{}, {}]",
+            num(v.mean),
+            num(v.half_width),
+            num(v.low),
+            num(v.high)
+        ),
+        None => "undefined".to_string(),
+    };
+    let _ = writeln!(out, "  annual benefit          {}", shown(a.annual_benefit));
+    let _ = writeln!(out, "  saving per TEU          {}", shown(a.saving_per_teu));
+    let _ = writeln!(
+        out,
+        "  extra TEU per year      {}",
+        shown(a.extra_teu_per_year)
+    );
+    if let Some(inv) = &a.investment {
+        let _ = writeln!(
+            out,
+            "  investment: capital {}, operating {} a year, from {} for {} years at {}%",
+            num(inv.capital_cost),
+            num(inv.annual_operating_cost),
+            inv.start,
+            inv.lifetime_years,
+            num(inv.discount_rate * 100.0)
+        );
+    }
+    for (name, value, why) in [
+        ("net present value", a.npv, &a.npv_undefined),
+        ("benefit-cost ratio", a.bcr, &a.bcr_undefined),
+    ] {
+        match (value, why) {
+            (Some(_), _) => {
+                let _ = writeln!(out, "  {name:<23} {}", shown(value));
+            }
+            (None, Some(why)) => {
+                let _ = writeln!(out, "  {name:<23} undefined: {why}");
+            }
+            (None, None) => {
+                let _ = writeln!(out, "  {name:<23} undefined");
+            }
+        }
+    }
+    let _ = writeln!(out, "  Counted: {}", a.counted);
+    let _ = writeln!(out, "  {}", a.not_counted);
     out
 }
 

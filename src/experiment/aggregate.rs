@@ -155,6 +155,12 @@ mod kpi_definitions {
             .find(|flow| flow.routes.len() > 1)
             .expect("the builtin scenario has a flow over several routes");
         flow.choice.rule = crate::model::ChoiceRule::ShortestExpected;
+        // Declared costs, so that the `cost` scope has entities.
+        model.costs = crate::model::Costs {
+            declared: true,
+            value_of_time_per_teu_day: 100.0,
+            routes: crate::model::cost::route_costs(&model, true),
+        };
         model
     }
 

@@ -3,8 +3,8 @@
 //!
 //! The rule is part of the model; the state it reads (queues, closures) is the engine's, which
 //! computes each route's expected time with the estimator documented in `engine/sim/choice.rs`.
-//! What a route costs in money is looked up in one place, [`money_per_teu`], so that tariffs
-//! can replace the route's fixed `cost_per_teu` there without touching the rules.
+//! What a route costs in money is looked up in one place, [`money_per_teu`]: the route's
+//! tariffs along its nodes and legs (`model::cost`).
 
 use super::{Model, NodeId, RouteId};
 use crate::base::rng::StreamId;
@@ -103,10 +103,19 @@ pub fn decides(model: &Model, flow: usize) -> bool {
         .any(|m| m.flows[flow].choice.decide_at.is_some())
 }
 
-/// Money per TEU of taking `route` (the route's `cost_per_teu`): the one place the rules look a
-/// route's money cost up.
+/// Money per TEU of taking `route`: the one place the rules look a route's money cost up. It is
+/// the route's expected tariff money, [`RouteCost::tariff_per_teu`](super::RouteCost): the
+/// route's `cost_per_teu` plus the `cost_per_teu` of its nodes and the `cost_per_teu` and
+/// `cost_per_teu_km × distance_km` of its legs. Storage is left out: it depends on the time the
+/// consignment will spend at each node, which the choice does not know when it is made (the
+/// value of time already charges the expected time); the money KPI counts the storage actually
+/// paid. Without declared costs it is the route's `cost_per_teu`, as before costs existed.
 pub fn money_per_teu(model: &Model, route: RouteId) -> f64 {
-    model.route(route).cost_per_teu
+    if model.costs.declared {
+        model.costs.route(route).tariff_per_teu
+    } else {
+        model.route(route).cost_per_teu
+    }
 }
 
 /// The generalised cost of `route` per TEU for a logit rule: money plus the value of time times

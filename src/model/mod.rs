@@ -31,6 +31,7 @@ pub(crate) mod breakdown;
 pub(crate) mod calendar;
 pub mod capacity;
 pub mod choice;
+pub mod cost;
 pub(crate) mod disruption;
 pub(crate) mod dist;
 pub(crate) mod fleet;
@@ -39,6 +40,7 @@ pub mod load;
 pub use breakdown::{Breakdown, FailureClock, Interrupted};
 pub use calendar::{Calendar, YearSpan};
 pub use choice::{Choice, ChoiceRule};
+pub use cost::{Costs, LegCost, NodeCost, RouteCost};
 pub use disruption::{Blocks, Disruption, Target, Timing};
 pub use dist::Dist;
 pub use fleet::{DeparturePolicy, Direction, Fleet, FleetId, VehicleClass, VehicleKind};
@@ -116,6 +118,9 @@ pub struct Node {
     pub service_stream: StreamId,
     /// Breakdowns of its servers, if they fail (`[node.breakdown]`).
     pub breakdown: Option<Breakdown>,
+    /// Handling fee and storage tariff (`cost_per_teu`, `storage_per_teu_day`,
+    /// `free_storage_days`; all 0 when not given).
+    pub cost: NodeCost,
 }
 
 /// A point on the Earth: where a node is drawn on the map (informational: nothing simulated
@@ -150,6 +155,9 @@ pub struct Leg {
     pub fleet: Option<(FleetId, Direction)>,
     /// Whether the transit is always zero (cargo moves on at once, without an event).
     pub instant: bool,
+    /// Tariffs and emission factor (`cost_per_teu`, `cost_per_teu_km`, `co2_kg_per_teu_km`,
+    /// `traction`).
+    pub cost: LegCost,
 }
 
 /// An ordered path of nodes, joined by legs.
@@ -387,6 +395,8 @@ pub struct Model {
     /// Dated changes (`[[change]]`), in the order they apply (by time, then file order); empty
     /// in the models they hold.
     pub changes: Vec<DatedChange>,
+    /// Value of time and each route's tariff and CO2 per TEU (`[cost]`, node and leg costs).
+    pub costs: Costs,
 }
 
 /// A `[[change]]`: from time `at` on, the corridor is `model` (the scenario with this change and

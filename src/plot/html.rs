@@ -9,7 +9,10 @@ use super::data::ResultSet;
 use super::render::Rendered;
 use crate::base::Estimate;
 use crate::report::Headline;
-use crate::report::headline::{NODE_NOTE, RELIABILITY_NOTE, promised_routes, route_notes};
+use crate::report::headline::{
+    COST_COLUMNS, COST_NOTE, NODE_NOTE, RELIABILITY_NOTE, costed_routes, promised_routes,
+    route_notes,
+};
 use crate::stats::kpi::Scope;
 
 const STYLE: &str = "
@@ -223,6 +226,24 @@ pub(crate) fn report(
             }),
         );
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(RELIABILITY_NOTE));
+    }
+    let costed: Vec<_> = costed_routes(summary).collect();
+    if !costed.is_empty() {
+        page.push_str("<h3>Cost and emissions per TEU</h3>\n");
+        let mut header = vec!["Route"];
+        header.extend(COST_COLUMNS.iter().map(|(h, _)| *h));
+        table(
+            &mut page,
+            &header,
+            costed.iter().map(|r| {
+                let mut row = vec![escape(&r.id)];
+                for (_, kpi) in COST_COLUMNS {
+                    row.push(estimate(summary.estimate(Scope::Cost, &r.id, kpi), 1.0, 1));
+                }
+                row
+            }),
+        );
+        let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(COST_NOTE));
     }
     let refused: Vec<_> = summary
         .flows

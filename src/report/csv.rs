@@ -627,7 +627,17 @@ pub(crate) fn write_tables(
         },
     )?);
 
-    let routes = by_entity(kpis, Scope::Route);
+    let mut routes = by_entity(kpis, Scope::Route);
+    // A model that declares costs has the cost KPIs of each route too (scope `cost`, entity the
+    // route): in routes.csv they follow the route's own.
+    let costs = by_entity(kpis, Scope::Cost);
+    let mut route_kpis = Scope::Route.kpi_names();
+    if !costs.is_empty() {
+        for (group, cost) in routes.iter_mut().zip(costs) {
+            group.extend(cost);
+        }
+        route_kpis.extend(Scope::Cost.kpi_names());
+    }
     let mut tail = vec![];
     for suffix in ESTIMATE_SUFFIXES {
         tail.push(format!("throughput_teu_per_year{suffix}"));
@@ -642,7 +652,7 @@ pub(crate) fn write_tables(
         Layout {
             name: ROUTES_CSV,
             lead: &["route", "nodes"],
-            kpi_names: &Scope::Route.kpi_names(),
+            kpi_names: &route_kpis,
             tail: &tail,
         },
         &routes,

@@ -134,6 +134,27 @@ pub(crate) fn promised_routes(summary: &Summary) -> impl Iterator<Item = &RouteS
 /// The note under the reliability tables.
 pub const RELIABILITY_NOTE: &str = "On time: the share of the TEU delivered in the statistics window whose transit (from generation to delivery) was at most the route's promise, per replication with its 95% interval, and over all replications pooled (TEU-weighted). Buffer index: (95th percentile - mean) / mean of the transit, the extra time, as a share of the mean, to allow for arriving on time 19 times in 20.";
 
+/// The routes with cost KPIs (a scenario that declares costs), in scenario order: the rows of
+/// the cost tables.
+pub(crate) fn costed_routes(summary: &Summary) -> impl Iterator<Item = &RouteSummary> {
+    summary
+        .routes
+        .iter()
+        .filter(|r| summary.kpi(Scope::Cost, &r.id, "money_per_teu").is_some())
+}
+
+/// The columns of the cost tables: header, cost KPI, and the scale of its value.
+pub(crate) const COST_COLUMNS: [(&str, &str); 5] = [
+    ("money /TEU", "money_per_teu"),
+    ("of which storage", "storage_per_teu"),
+    ("CO2 kg/TEU", "co2_kg_per_teu"),
+    ("time cost /TEU", "time_cost_per_teu"),
+    ("generalised /TEU", "generalised_cost_per_teu"),
+];
+
+/// The note under the cost tables.
+pub const COST_NOTE: &str = "Per TEU delivered in the statistics window, in the scenario's currency, each with its 95% interval over replications. Money: the route's, its nodes' and its legs' tariffs plus the storage paid for time at a node beyond its free time. CO2: emission factor times distance over the legs. Time cost: the value of time times the mean transit. Generalised: money plus time cost.";
+
 /// Notes under the route table: what `delivered TEU/yr` is, and what the routes of one or two
 /// nodes are (their short "transit" looks like a bug otherwise).
 pub fn route_notes(summary: &Summary) -> Vec<String> {

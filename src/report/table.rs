@@ -224,6 +224,23 @@ pub fn render(report: &RunReport) -> String {
         let _ = writeln!(out, "({})", headline::RELIABILITY_NOTE);
     }
 
+    let costed: Vec<&RouteSummary> = headline::costed_routes(summary).collect();
+    if !costed.is_empty() {
+        out.push('\n');
+        let mut header = vec!["route"];
+        header.extend(headline::COST_COLUMNS.iter().map(|(h, _)| *h));
+        let mut costs = Table::new(&header);
+        for route in costed {
+            let mut row = vec![route.id.clone()];
+            for (_, kpi) in headline::COST_COLUMNS {
+                row.push(pm(&summary.estimate(Scope::Cost, &route.id, kpi), 1.0, 1));
+            }
+            costs.row(row);
+        }
+        costs.render(&mut out);
+        let _ = writeln!(out, "({})", headline::COST_NOTE);
+    }
+
     if !summary.fleets.is_empty() {
         out.push('\n');
         let mut fleets = Table::new(&[

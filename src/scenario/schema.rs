@@ -65,6 +65,13 @@ pub(crate) struct NodeSpec {
     pub lon: Option<Spanned<f64>>,
     /// Breakdowns of its servers (default: none).
     pub breakdown: Option<Spanned<BreakdownSpec>>,
+    // Costs (`model::NodeCost`), all optional with default 0.
+    /// Handling or border fee, money per TEU.
+    pub cost_per_teu: Option<Spanned<f64>>,
+    /// Storage, money per TEU per day beyond the free time.
+    pub storage_per_teu_day: Option<Spanned<f64>>,
+    /// Free storage time, days.
+    pub free_storage_days: Option<Spanned<f64>>,
 }
 
 /// `[node.breakdown]` and `[leg.fleet.breakdown]`: servers or vehicles that fail and are
@@ -112,6 +119,25 @@ pub(crate) struct LegSpec {
     pub transit: Spanned<DistSpec>,
     /// Vehicles that carry the leg's cargo (default: none, unlimited capacity).
     pub fleet: Option<Spanned<FleetSpec>>,
+    // Costs and emissions (`model::LegCost`), all optional.
+    /// Money per TEU carried.
+    pub cost_per_teu: Option<Spanned<f64>>,
+    /// Money per TEU-km (needs `distance_km`).
+    pub cost_per_teu_km: Option<Spanned<f64>>,
+    /// kg CO2 per TEU-km (needs `distance_km`; overrides the `[cost]` table).
+    pub co2_kg_per_teu_km: Option<Spanned<f64>>,
+    /// Key of `[cost.co2_kg_per_teu_km]` (default: the mode's name).
+    pub traction: Option<Spanned<String>>,
+}
+
+/// `[cost]`: the value of time and the emission factors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CostSpec {
+    /// Value of time, money per TEU per day (default 0).
+    pub value_of_time_per_teu_day: Option<Spanned<f64>>,
+    /// Emission factors, kg CO2 per TEU-km, by traction or mode name.
+    pub co2_kg_per_teu_km: Option<Spanned<BTreeMap<String, Spanned<f64>>>>,
 }
 
 /// `[leg.fleet]`: vessels or trains shuttling on a leg.

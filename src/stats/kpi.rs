@@ -1,7 +1,7 @@
 //! Key figures per replication: one declarative table per scope, the flat row of one
 //! replication, and their distribution across replications.
 //!
-//! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `STAGE`,
+//! Every KPI is defined exactly once, in one of the tables `NODE`, `ROUTE`, `COST`, `STAGE`,
 //! `FLOW`, `CHOICE`, `FLEET`, `CLASS`, `TARGET`, `DISRUPTION` and `BREAKDOWN`: its name (with its unit
 //! suffix) and the function that computes one replication's value. Everything else derives from that entry:
 //!
@@ -30,7 +30,7 @@ use crate::base::accumulators::Welford;
 use crate::base::sketch::QuantileSketch;
 use crate::base::time::HOURS_PER_DAY;
 use crate::model::choice::{decides, reports_choice};
-use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, Target, VehicleClass};
+use crate::model::{Disruption, Fleet, Flow, Model, Node, Route, RouteCost, Target, VehicleClass};
 
 /// What a KPI describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +40,9 @@ pub enum Scope {
     Node,
     /// A route.
     Route,
+    /// Money, emissions and time cost per TEU of a route (only in a model that declares costs:
+    /// `model::Costs::declared`).
+    Cost,
     /// One stage (node visit or leg) of a route.
     Stage,
     /// A flow.
@@ -63,9 +66,10 @@ pub enum Scope {
 }
 
 /// Every scope, in column order.
-pub const SCOPES: [Scope; 12] = [
+pub const SCOPES: [Scope; 13] = [
     Scope::Node,
     Scope::Route,
+    Scope::Cost,
     Scope::Stage,
     Scope::Flow,
     Scope::Choice,
@@ -84,6 +88,7 @@ impl Scope {
         match self {
             Scope::Node => "node",
             Scope::Route => "route",
+            Scope::Cost => "cost",
             Scope::Stage => "stage",
             Scope::Flow => "flow",
             Scope::Choice => "choice",
@@ -105,6 +110,7 @@ impl Scope {
         match self {
             Scope::Node => names(NODE),
             Scope::Route => names(ROUTE),
+            Scope::Cost => names(COST),
             Scope::Stage => names(STAGE),
             Scope::Flow => names(FLOW),
             Scope::Choice => names(CHOICE),
@@ -314,6 +320,82 @@ fn buffer_index(x: &At<'_, RouteStats, Route>) -> Option<f64> {
     let mean = x.stats.transit_h.mean()?;
     let p95 = x.stats.transit_hist.quantile(0.95)?;
     (mean > 0.0).then(|| (p95 - mean) / mean)
+}
+
+/// What the cost KPIs see of a route besides its statistics: its tariff and CO2 per TEU and the
+/// scenario's value of time.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteMoney {
+    /// The route's tariff and CO2 per TEU (`model::cost::RouteCost`).
+    pub cost: RouteCost,
+    /// Value of time, money per TEU per day (`[cost] value_of_time_per_teu_day`).
+    pub value_of_time_per_teu_day: f64,
+}
+
+/// Cost KPIs of each route of a model that declares costs (`model::Costs::declared`), in column
+/// order; the entity is the route. Every figure is per TEU delivered in the window; money is in
+/// the scenario's currency (the shipped scenarios use USD).
+pub(crate) const COST: &[Kpi<RouteStats, RouteMoney>] = &[
+    Kpi {
+        name: "money_per_teu",
+        about: "Money per TEU delivered: the route's tariffs (route, node and leg tariffs) plus                 the storage its TEU paid beyond free time (storage_per_teu).",
+        value: |x| {
+            let storage = storage_per_teu(x)?;
+            Some(x.entity.cost.tariff_per_teu + storage)
+        },
+    },
+    Kpi {
+        name: "storage_per_teu",
+        about: "Storage money per TEU delivered: the storage tariffs of the nodes for the time                 each consignment spent there beyond their free time.",
+        value: storage_per_teu,
+    },
+    Kpi {
+        name: "co2_kg_per_teu",
+        about: "kg CO2 per TEU delivered: emission factor times distance, summed over the legs                 (none where the scenario declares no emission factor).",
+        value: |x| {
+            (x.stats.delivered_teu > 0)
+                .then_some(x.entity.cost.co2_kg_per_teu)
+                .flatten()
+        },
+    },
+    Kpi {
+        name: "time_cost_per_teu",
+        about: "Value of time times the mean end-to-end time (generation to delivery), money                 per TEU.",
+        value: time_cost_per_teu,
+    },
+    Kpi {
+        name: "generalised_cost_per_teu",
+        about: "Generalised cost per TEU: money_per_teu plus time_cost_per_teu.",
+        value: |x| {
+            let money = x.entity.cost.tariff_per_teu + storage_per_teu(x)?;
+            Some(money + time_cost_per_teu(x)?)
+        },
+    },
+];
+
+/// Storage money per TEU delivered (`None` without deliveries).
+fn storage_per_teu(x: &At<'_, RouteStats, RouteMoney>) -> Option<f64> {
+    (x.stats.delivered_teu > 0).then(|| x.stats.storage_money / x.stats.delivered_teu as f64)
+}
+
+/// Value of time × mean transit, per TEU (`None` without deliveries).
+fn time_cost_per_teu(x: &At<'_, RouteStats, RouteMoney>) -> Option<f64> {
+    let transit_h = x.stats.transit_h.mean()?;
+    Some(x.entity.value_of_time_per_teu_day * transit_h / HOURS_PER_DAY)
+}
+
+/// Appends the cost KPIs of every route, if the model declares costs.
+fn extend_costs(out: &mut Vec<Option<f64>>, model: &Model, routes: &[RouteStats], window_h: f64) {
+    if !model.costs.declared {
+        return;
+    }
+    for (i, stats) in routes.iter().enumerate() {
+        let money = RouteMoney {
+            cost: model.costs.route(crate::model::RouteId(i as u32)),
+            value_of_time_per_teu_day: model.costs.value_of_time_per_teu_day,
+        };
+        extend(out, COST, stats, &money, window_h);
+    }
 }
 
 /// Stage KPIs (where the hours of a route go), in column order.
@@ -699,9 +781,10 @@ pub struct KpiColumns {
 
 /// The scopes reported per calendar year (`yearly.csv`): what a year's part of the window has
 /// (stages, disruption targets and episodes are reported for the whole window only).
-pub const YEARLY_SCOPES: [Scope; 7] = [
+pub const YEARLY_SCOPES: [Scope; 8] = [
     Scope::Node,
     Scope::Route,
+    Scope::Cost,
     Scope::Flow,
     Scope::Choice,
     Scope::Fleet,
@@ -743,6 +826,7 @@ impl KpiColumns {
         for (stats, route) in year.routes.iter().zip(&model.routes) {
             extend(out, ROUTE, stats, route, window_h);
         }
+        extend_costs(out, model, &year.routes, window_h);
         for (stats, flow) in year.flows.iter().zip(&model.flows) {
             extend(out, FLOW, stats, flow, window_h);
         }
@@ -773,6 +857,11 @@ impl KpiColumns {
         }
         for route in &model.routes {
             push(Scope::Route, &route.id);
+        }
+        if model.costs.declared {
+            for route in &model.routes {
+                push(Scope::Cost, &route.id);
+            }
         }
         for route in &model.routes {
             for (index, id) in stage_ids(model, route).iter().enumerate() {
@@ -857,6 +946,7 @@ impl KpiColumns {
         for (stats, route) in rep.routes.iter().zip(&model.routes) {
             extend(out, ROUTE, stats, route, window_h);
         }
+        extend_costs(out, model, &rep.routes, window_h);
         for stats in &rep.routes {
             for stage in &stats.stages {
                 extend(out, STAGE, stage, &(), window_h);

@@ -139,10 +139,18 @@ pub struct RouteStats {
     /// sketches (empty in a year's part of the window, like the daily series).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transit_by_month: Vec<QuantileSketch>,
+    /// Storage money paid by the consignments delivered (the sum over the nodes they visited of
+    /// `model::NodeCost::storage_money`); 0 without storage tariffs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub storage_money: f64,
     /// Stages in route order: node 0, leg 0, node 1, leg 1, ..., last node.
     pub stages: Vec<StageStats>,
     /// TEU delivered on each simulated day (whole run, index = day).
     pub daily_delivered_teu: Vec<u64>,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Calendar months: the length of [`RouteStats::transit_by_month`].
@@ -158,6 +166,7 @@ impl RouteStats {
             transit_hist: self.transit_hist.since(&earlier.transit_hist),
             on_time_teu: self.on_time_teu - earlier.on_time_teu,
             transit_by_month: Vec::new(),
+            storage_money: self.storage_money - earlier.storage_money,
             stages: self
                 .stages
                 .iter()

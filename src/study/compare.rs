@@ -34,6 +34,7 @@ use std::io;
 use serde::{Deserialize, Serialize};
 
 use super::Sample;
+pub use super::stat::Interval;
 use crate::base::accumulators::Welford;
 use crate::base::estimate::{CONFIDENCE, t_critical, t_critical_fractional};
 use crate::stats::kpi::{KpiColumn, Scope};
@@ -116,30 +117,6 @@ pub struct Marginal {
     pub sd: f64,
 }
 
-/// A mean with its 95% confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Interval {
-    /// Point estimate.
-    pub mean: f64,
-    /// Half-width of the 95% confidence interval.
-    pub half_width: f64,
-    /// Lower end of the 95% confidence interval.
-    pub low: f64,
-    /// Upper end of the 95% confidence interval.
-    pub high: f64,
-}
-
-impl Interval {
-    fn new(mean: f64, half_width: f64) -> Interval {
-        Interval {
-            mean,
-            half_width,
-            low: mean - half_width,
-            high: mean + half_width,
-        }
-    }
-}
-
 /// The paired difference of one KPI between a variant and the base.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KpiDifference {
@@ -205,6 +182,10 @@ pub struct VariantComparison {
     /// replications, so common random numbers narrow these intervals too).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub yearly: Vec<YearComparison>,
+    /// The appraisal of the variant against the base in money (`super::appraisal`), when both
+    /// declare costs or the variant declares an `[investment]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appraisal: Option<super::appraisal::Appraisal>,
 }
 
 /// The paired differences over one calendar year.
@@ -281,6 +262,7 @@ pub fn compare(
         only_in_base,
         only_in_variant,
         yearly,
+        appraisal: None,
     }
 }
 

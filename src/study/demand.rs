@@ -433,6 +433,41 @@ pub struct DemandComparison {
     pub main_routes: Vec<String>,
     /// What the reader must know (a scenario's horizon cut to the years run).
     pub notes: Vec<String>,
+    /// Per variant with an appraisal (`VariantComparison::appraisal` at each level): the lowest
+    /// level at which its NPV is above 0 with 95% confidence (the interval's low end above 0;
+    /// `None`: at no level run). Empty when no variant is appraised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub npv_positive_from: Vec<Option<f64>>,
+}
+
+impl DemandComparison {
+    /// Fills `npv_positive_from` from the appraisals of the levels (set by the caller).
+    pub fn find_npv_positive(&mut self) {
+        let variants = self.variants.len();
+        let appraised = self.levels.iter().any(|l| {
+            l.differences
+                .iter()
+                .any(|d| d.comparison.appraisal.is_some())
+        });
+        if !appraised {
+            return;
+        }
+        self.npv_positive_from = (0..variants)
+            .map(|k| {
+                self.levels
+                    .iter()
+                    .find(|l| {
+                        l.differences[k]
+                            .comparison
+                            .appraisal
+                            .as_ref()
+                            .and_then(|a| a.npv)
+                            .is_some_and(|npv| npv.low > 0.0)
+                    })
+                    .map(|l| l.level)
+            })
+            .collect();
+    }
 }
 
 /// Most routes whose transit the chart and the table show.
@@ -570,6 +605,7 @@ pub fn compare_levels(setup: DemandSetup<'_>, levels: &[LevelRuns<'_>]) -> Deman
         matters_from,
         main_routes,
         notes,
+        npv_positive_from: Vec::new(),
     }
 }
 

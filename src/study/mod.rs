@@ -10,6 +10,7 @@
 //! [`sample`] runs one variant and keeps every replication's KPI row: the raw material of every
 //! study (paired differences, KPI-versus-parameter curves, sensitivity indices).
 
+pub mod appraisal;
 pub mod calibration;
 pub mod capacity;
 pub mod compare;

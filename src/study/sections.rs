@@ -1,6 +1,7 @@
 //! The study sections of a scenario file: `[sweep]` (the parameters of `corridor sweep` and the
-//! KPIs it plots) and `[[uncertain]]` (the parameters of `corridor sensitivity` with their
-//! ranges).
+//! KPIs it plots), `[[uncertain]]` (the parameters of `corridor sensitivity` with their
+//! ranges) and `[investment]` (what a variant costs, for its appraisal in `corridor compare`:
+//! `super::appraisal`).
 //!
 //! They live in the scenario file, beside the model they vary, but are not part of the model:
 //! the scenario layer only accepts their names (and merges `[[uncertain]]` entries by `path`
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::appraisal::Investment;
 use crate::scenario::compile::parse::{parse_array, parse_one};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::params::literal;
@@ -32,6 +34,8 @@ pub trait StudySections {
     fn sweep(&self) -> Result<Option<SweepSpec>, ScenarioError>;
     /// The `[[uncertain]]` entries, checked.
     fn uncertain(&self) -> Result<Vec<Uncertain>, ScenarioError>;
+    /// The `[investment]` section, if any, checked (`corridor compare` appraises it).
+    fn investment(&self) -> Result<Option<Investment>, ScenarioError>;
     /// [`Document::compile`], also checking the study sections (their problems are reported
     /// with the model's).
     fn compile_checked(&self) -> Result<LoadedScenario, ScenarioError>;
@@ -44,6 +48,10 @@ impl StudySections for Document {
 
     fn uncertain(&self) -> Result<Vec<Uncertain>, ScenarioError> {
         Ok(self.check(study_sections)?.1)
+    }
+
+    fn investment(&self) -> Result<Option<Investment>, ScenarioError> {
+        Ok(self.check(study_sections)?.2)
     }
 
     fn compile_checked(&self) -> Result<LoadedScenario, ScenarioError> {
@@ -160,7 +168,7 @@ fn check_path(
 fn study_sections(
     tree: &Spanned<DeTable<'_>>,
     diags: &mut Diagnostics<'_>,
-) -> (Option<SweepSpec>, Vec<Uncertain>) {
+) -> (Option<SweepSpec>, Vec<Uncertain>, Option<Investment>) {
     let root = tree.get_ref();
     let mut sweep = None;
     if let Some(value) = root.get("sweep")
@@ -222,7 +230,172 @@ fn study_sections(
             }
         }
     }
-    (sweep, uncertain)
+    let investment = root.get("investment").and_then(|value| {
+        let spec = parse_one::<InvestmentSpec>(value, "investment", diags)?;
+        check_investment(spec, diags)
+    });
+    (sweep, uncertain, investment)
+}
+
+/// `[investment]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvestmentSpec {
+    capital_cost: Spanned<f64>,
+    annual_operating_cost: Option<Spanned<f64>>,
+    start: Spanned<YearOrDate>,
+    discount_to: Option<Spanned<YearOrDate>>,
+    lifetime_years: Spanned<i64>,
+    discount_rate: Spanned<f64>,
+    value_per_extra_teu: Option<Spanned<f64>>,
+}
+
+/// A year (`2025`) or a date (`"2025-06-09"`).
+#[derive(Debug)]
+enum YearOrDate {
+    Year(i64),
+    Date(String),
+}
+
+impl<'de> Deserialize<'de> for YearOrDate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = YearOrDate;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a year such as 2025 or a date such as \"2025-06-09\"")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<YearOrDate, E> {
+                Ok(YearOrDate::Year(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<YearOrDate, E> {
+                Ok(YearOrDate::Year(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<YearOrDate, E> {
+                Ok(YearOrDate::Date(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// The years an `[investment]` date may take.
+const YEARS: std::ops::RangeInclusive<i64> = 1900..=2200;
+/// The largest capital or operating cost accepted (money; larger is a typing mistake).
+const MAX_COST: f64 = 1e15;
+/// The longest lifetime accepted, years.
+const MAX_LIFETIME: i64 = 200;
+/// The discount rates accepted, per year.
+const RATES: std::ops::RangeInclusive<f64> = -0.5..=1.0;
+
+/// A year or date as a (fractional) year, reported at `path` if it is not one.
+fn year_of(value: &Spanned<YearOrDate>, path: &str, diags: &mut Diagnostics<'_>) -> Option<f64> {
+    let year = match value.get_ref() {
+        YearOrDate::Year(y) if YEARS.contains(y) => Some(*y as f64),
+        YearOrDate::Date(text) => text
+            .parse::<jiff::civil::Date>()
+            .ok()
+            .filter(|d| YEARS.contains(&i64::from(d.year())))
+            .map(|d| {
+                f64::from(d.year()) + f64::from(d.day_of_year() - 1) / f64::from(d.days_in_year())
+            }),
+        YearOrDate::Year(_) => None,
+    };
+    if year.is_none() {
+        diags.push(
+            Some(value.span()),
+            path,
+            format!(
+                "must be a year from {} to {} (2025) or a date \"YYYY-MM-DD\" in those years, got {}",
+                YEARS.start(),
+                YEARS.end(),
+                match value.get_ref() {
+                    YearOrDate::Year(y) => y.to_string(),
+                    YearOrDate::Date(d) => format!("{d:?}"),
+                }
+            ),
+        );
+    }
+    year
+}
+
+/// Checks `[investment]`: costs from 0 to 1e15, a lifetime of 1 to 200 years, a discount rate
+/// from -0.5 to 1, years from 1900 to 2200.
+fn check_investment(spec: InvestmentSpec, diags: &mut Diagnostics<'_>) -> Option<Investment> {
+    let mut ok = true;
+    let mut amount = |value: Option<&Spanned<f64>>, key: &str, max: f64, what: &str| {
+        let Some(value) = value else { return 0.0 };
+        let v = *value.get_ref();
+        if v.is_finite() && (0.0..=max).contains(&v) {
+            return v;
+        }
+        diags.push(
+            Some(value.span()),
+            format!("investment.{key}"),
+            format!("must be {what} from 0 to {max:e}, got {v}"),
+        );
+        ok = false;
+        0.0
+    };
+    let capital = amount(
+        Some(&spec.capital_cost),
+        "capital_cost",
+        MAX_COST,
+        "an amount of money",
+    );
+    let operating = amount(
+        spec.annual_operating_cost.as_ref(),
+        "annual_operating_cost",
+        MAX_COST,
+        "an amount of money per year",
+    );
+    let value = amount(
+        spec.value_per_extra_teu.as_ref(),
+        "value_per_extra_teu",
+        1e12,
+        "an amount of money per TEU",
+    );
+    let lifetime = *spec.lifetime_years.get_ref();
+    if !(1..=MAX_LIFETIME).contains(&lifetime) {
+        diags.push(
+            Some(spec.lifetime_years.span()),
+            "investment.lifetime_years",
+            format!("must be a whole number of years from 1 to {MAX_LIFETIME}, got {lifetime}"),
+        );
+        ok = false;
+    }
+    let rate = *spec.discount_rate.get_ref();
+    if !(rate.is_finite() && RATES.contains(&rate)) {
+        diags.push(
+            Some(spec.discount_rate.span()),
+            "investment.discount_rate",
+            format!(
+                "must be a rate per year from {} to {} (0.06 is 6%), got {rate}",
+                RATES.start(),
+                RATES.end()
+            ),
+        );
+        ok = false;
+    }
+    let start = year_of(&spec.start, "investment.start", diags);
+    let discount_to = match &spec.discount_to {
+        Some(value) => year_of(value, "investment.discount_to", diags),
+        None => start,
+    };
+    let (start_year, discount_to_year) = (start?, discount_to?);
+    ok.then(|| Investment {
+        capital_cost: capital,
+        annual_operating_cost: operating,
+        start_year,
+        start: match spec.start.into_inner() {
+            YearOrDate::Year(y) => y.to_string(),
+            YearOrDate::Date(d) => d,
+        },
+        discount_to_year,
+        lifetime_years: lifetime as u32,
+        discount_rate: rate,
+        value_per_extra_teu: value,
+    })
 }
 
 fn check_sweep(

@@ -122,3 +122,27 @@ impl From<&Estimate> for Stat {
         }
     }
 }
+
+/// A mean with its 95% confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Point estimate.
+    pub mean: f64,
+    /// Half-width of the 95% confidence interval.
+    pub half_width: f64,
+    /// Lower end of the 95% confidence interval.
+    pub low: f64,
+    /// Upper end of the 95% confidence interval.
+    pub high: f64,
+}
+
+impl Interval {
+    pub(crate) fn new(mean: f64, half_width: f64) -> Interval {
+        Interval {
+            mean,
+            half_width,
+            low: mean - half_width,
+            high: mean + half_width,
+        }
+    }
+}

@@ -56,7 +56,7 @@ fn unknown_field() {
     check(
         "unknown_field.toml",
         &[
-            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `lat`, `lon`, `breakdown`",
+            "10:1: node \"border\".servrs: unknown field `servrs`, expected one of `id`, `name`, `kind`, `servers`, `service`, `yard_capacity`, `berths`, `hours`, `gauge_change`, `lat`, `lon`, `breakdown`, `cost_per_teu`, `storage_per_teu_day`, `free_storage_days`",
         ],
     );
 }
@@ -200,7 +200,7 @@ fn unknown_section() {
     check(
         "unknown_section.toml",
         &[
-            "34:3: ship: unknown section; allowed: extends, remove, scenario, node, leg, route, flow, disruption, change, sweep, uncertain",
+            "34:3: ship: unknown section; allowed: extends, remove, scenario, node, leg, route, flow, disruption, cost, change, sweep, uncertain, investment",
         ],
     );
 }

@@ -9,6 +9,8 @@
 //! - `capacity`: nominal capacity per node and fleet against hand-computed values; binding resource.
 //! - `calibration`: the whole-corridor scenario against published figures; `corridor calibrate`.
 //! - `compare`: `corridor compare`, paired differences with common random numbers.
+//! - `costs`: costs and emissions, the cost KPIs against hand computations on a deterministic
+//!   route, their bad input; the appraisal of an `[investment]` in `compare`.
 //! - `demand`: `compare --demand` and `sweep --demand`: saturation of an M/M/c station bracketing
 //!   c·μ, where a variant starts to matter, the levels' bad input.
 //! - `cli`: the `corridor` binary's exit codes, output files and messages.
@@ -70,6 +72,7 @@ mod classes;
 mod cli;
 mod common;
 mod compare;
+mod costs;
 mod daily;
 mod demand;
 mod disruptions;

@@ -22,6 +22,11 @@
 //! - **Breakdowns** (see `engine/sim/breakdown.rs`): servers of a node that fail and are
 //!   repaired, each on its own; a down server starts no service.
 //! - **Delivered** means the consignment finished service at the last node of its route.
+//! - **Storage money:** when a consignment leaves a node (onto a leg or a vehicle, or delivered
+//!   at the last node), it is charged the node's storage tariff for its time there, from its
+//!   arrival (admission to the yard; not time held at the origin) to its departure, beyond the
+//!   free time (`model::NodeCost::storage_money`); its route's `storage_money` adds the sum at
+//!   delivery in the window.
 //! - **Statistics window:** everything before the warm-up is discarded; the window ends at the
 //!   horizon. Events at or after the horizon are not processed.
 //! - **Randomness:** each flow, node and leg draws from its own stream (see
@@ -115,6 +120,8 @@ struct Consignment {
     server: u32,
     /// The flow that generated it.
     flow: FlowId,
+    /// Storage money charged so far (`model::NodeCost::storage_money`, at each node it left).
+    storage: f64,
 }
 
 const FREE_SLOT: Consignment = Consignment {
@@ -131,6 +138,7 @@ const FREE_SLOT: Consignment = Consignment {
     reserved: false,
     server: u32::MAX,
     flow: FlowId(0),
+    storage: 0.0,
 };
 
 /// Mutable state of one node.
@@ -784,6 +792,7 @@ impl<'m> Simulation<'m> {
             reserved: false,
             server: u32::MAX,
             flow,
+            storage: 0.0,
         };
         self.insert_cargo(consignment)
     }
@@ -905,6 +914,7 @@ impl<'m> Simulation<'m> {
             let transit_h = now.since(created);
             self.free_server(cargo, node, observer);
             self.exit_node(cargo, node, observer);
+            let storage = self.cargo[cargo.index()].storage;
             self.totals.delivered_teu += u64::from(teu);
             let day = now.days() as usize;
             let route_stats = &mut self.stats.routes[route_id.index()];
@@ -918,6 +928,7 @@ impl<'m> Simulation<'m> {
                     .transit_h
                     .add_weighted(transit_h, f64::from(teu));
                 route_stats.transit_hist.add(transit_h, u64::from(teu));
+                route_stats.storage_money += storage;
                 if route
                     .promise_h
                     .is_some_and(|promise_h| transit_h <= promise_h)
@@ -1076,6 +1087,16 @@ impl<'m> Simulation<'m> {
         let now = self.now;
         let consignment = self.cargo[cargo.index()];
         let teu = consignment.teu;
+        // Storage beyond the free time, charged whether or not the window has begun (the
+        // consignment pays it when delivered, like its transit time).
+        let storage = self
+            .model
+            .node(node)
+            .cost
+            .storage_money(teu, now.since(consignment.node_arrival));
+        if storage != 0.0 {
+            self.cargo[cargo.index()].storage += storage;
+        }
         let state = &mut self.nodes[node.index()];
         state.in_node -= 1;
         state.occupancy_teu -= u64::from(teu);

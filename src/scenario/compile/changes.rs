@@ -280,6 +280,20 @@ fn number(value: &DeValue<'_>) -> Option<f64> {
     }
 }
 
+/// The cost keys of nodes, legs and routes (`model::cost`), which cannot change at a date.
+const COST_KEYS: &[&str] = &[
+    "cost_per_teu",
+    "storage_per_teu_day",
+    "free_storage_days",
+    "cost_per_teu_km",
+    "co2_kg_per_teu_km",
+    "traction",
+];
+
+const COSTS_FIXED: &str = "tariffs, emission factors and the value of time hold for the whole \
+     run: the cost KPIs price every TEU of the window at them; compare two scenarios with \
+     different costs instead";
+
 /// Why a parameter path cannot change at a date, or `None` if it can.
 pub(crate) fn changeable(path: &str) -> Option<&'static str> {
     let mut parts = path.split('.');
@@ -290,6 +304,10 @@ pub(crate) fn changeable(path: &str) -> Option<&'static str> {
             "a run setting (horizon, warm-up, seed, replications) is not a parameter of the \
              corridor and cannot change during a run",
         ),
+        "cost" => Some(COSTS_FIXED),
+        "node" | "leg" | "route" if COST_KEYS.contains(&last) && !path.contains(".fleet.") => {
+            Some(COSTS_FIXED)
+        }
         "leg" => match path.split_once(".fleet.") {
             Some((_, rest)) => fleet_changeable(rest),
             None if last == "fleet" => Some(WHOLE_FLEET),

@@ -46,8 +46,9 @@ pub(super) fn compile_legs(legs: &[LegSpec], node_ids: &Ids, diags: &mut Diagnos
         }
         ok &= check_distance(spec, &path, diags);
         let transit = compile_dist(&spec.transit, &format!("{path}.transit"), diags);
-        out.compiled.push(match (ok, from, to, transit) {
-            (true, Some(from), Some(to), Some(transit)) => Some(Leg {
+        let cost = super::costs::leg_cost(spec, &path, diags);
+        out.compiled.push(match (ok, from, to, transit, cost) {
+            (true, Some(from), Some(to), Some(transit), Some(cost)) => Some(Leg {
                 id: id.clone(),
                 from: NodeId(from),
                 to: NodeId(to),
@@ -57,6 +58,7 @@ pub(super) fn compile_legs(legs: &[LegSpec], node_ids: &Ids, diags: &mut Diagnos
                 transit,
                 transit_stream: StreamId::from_name(&format!("leg/{id}/transit")),
                 fleet: None,
+                cost,
             }),
             _ => None,
         });

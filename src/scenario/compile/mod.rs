@@ -15,6 +15,7 @@
 //! | `flows.rs` | `[[flow]]`, and whether a consignment fits every yard it visits | route ids |
 //! | `disruptions.rs` | `[[disruption]]` | node and leg ids |
 //! | `fleets.rs` | `[leg.fleet]`, and which nodes' berths vessels use | compiled legs |
+//! | `costs.rs` | `[cost]`, the cost fields of nodes and legs (checked with them), each route's tariff and CO2 | the compiled model |
 //! | `distributions.rs` | every distribution value | — |
 //! | `changes.rs` | `[[change]]`: each compiled into the whole model from its date on | the compiled model |
 //!
@@ -27,6 +28,7 @@ mod breakdowns;
 mod changes;
 mod choice;
 mod common;
+mod costs;
 mod disruptions;
 mod distributions;
 mod fleets;
@@ -48,14 +50,22 @@ use self::parse::{add_raw_ids, add_raw_leg_endpoints, parse_array, parse_one};
 use crate::model::{Disruption, Flow, Leg, Model, Node, Route};
 use crate::scenario::error::Diagnostics;
 use crate::scenario::schema::{
-    DisruptionSpec, FleetSpec, FlowSpec, LegSpec, NodeSpec, RouteSpec, ScenarioSpec,
+    CostSpec, DisruptionSpec, FleetSpec, FlowSpec, LegSpec, NodeSpec, RouteSpec, ScenarioSpec,
 };
 
 /// Sections of the model, in the order the pass checks them.
-const MODEL_SECTIONS: &[&str] = &["scenario", "node", "leg", "route", "flow", "disruption"];
+const MODEL_SECTIONS: &[&str] = &[
+    "scenario",
+    "node",
+    "leg",
+    "route",
+    "flow",
+    "disruption",
+    "cost",
+];
 /// Sections that are not part of the model: `extends` and `remove` are consumed when the
 /// document is merged; the study sections are checked by `study::sections`.
-const OTHER_SECTIONS: &[&str] = &["extends", "remove", "sweep", "uncertain"];
+const OTHER_SECTIONS: &[&str] = &["extends", "remove", "sweep", "uncertain", "investment"];
 /// Sections the format reserves for features that are planned but not in this version.
 const RESERVED: &[&str] = &["experiment"];
 
@@ -68,6 +78,7 @@ struct Sections {
     routes: Vec<RouteSpec>,
     flows: Vec<FlowSpec>,
     disruptions: Vec<DisruptionSpec>,
+    cost: Option<CostSpec>,
 }
 
 /// Checks the merged tree `root` and compiles it; `None` if anything was reported.
@@ -165,6 +176,7 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
         fleets,
         disruptions: all_disruptions,
         changes: Vec::new(),
+        costs: Default::default(),
     };
     let yard_spans = spans_by_node(&specs.nodes, |n| n.yard_capacity.as_ref().map(|y| y.span()));
     flows::check_yards_fit_consignments(&model, &yard_spans, diags);
@@ -173,6 +185,16 @@ pub(crate) fn compile(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) 
         return None;
     }
     let mut model = model;
+    let cost_inputs = costs::CostInputs {
+        section: specs.cost.as_ref(),
+        present: root.get_ref().contains_key("cost"),
+        nodes: &specs.nodes,
+        legs: &specs.legs,
+        flows: &specs.flows,
+    };
+    if !costs::attach_costs(&mut model, &cost_inputs, diags) || !diags.is_empty() {
+        return None;
+    }
     model.changes = changes::compile_changes(root, &model, diags, compile)?;
     diags.is_empty().then_some(model)
 }
@@ -189,6 +211,7 @@ fn parse_sections(root: &Spanned<DeTable<'_>>, diags: &mut Diagnostics<'_>) -> S
             "route" => specs.routes = parse_array(value, "route", diags),
             "flow" => specs.flows = parse_array(value, "flow", diags),
             "disruption" => specs.disruptions = parse_array(value, "disruption", diags),
+            "cost" => specs.cost = parse_one(value, "cost", diags),
             // `[[change]]` is checked and compiled after the model (`changes.rs`).
             "change" => {}
             _ if OTHER_SECTIONS.contains(&name) => {}

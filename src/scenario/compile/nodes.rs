@@ -69,6 +69,8 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         None => None,
     };
     let place = compile_place(spec, &path, diags, &mut ok);
+    let cost = super::costs::node_cost(spec, &path, diags);
+    ok &= cost.is_some();
     let service = service?;
     Some(Node {
         id: id.clone(),
@@ -86,6 +88,7 @@ pub(super) fn compile_node(spec: &NodeSpec, diags: &mut Diagnostics<'_>) -> Opti
         place,
         service_stream: StreamId::from_name(&format!("node/{id}/service")),
         breakdown,
+        cost: cost.unwrap_or_default(),
     })
     .filter(|_| ok)
 }
