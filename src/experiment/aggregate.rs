@@ -155,6 +155,15 @@ mod kpi_definitions {
             .find(|flow| flow.routes.len() > 1)
             .expect("the builtin scenario has a flow over several routes");
         flow.choice.rule = crate::model::ChoiceRule::ShortestExpected;
+        // ... with a decision node, so that the `decision` scope has entities.
+        let first_route = flow.routes[0].0;
+        let flow_index = model
+            .flows
+            .iter()
+            .position(|f| f.routes.len() > 1)
+            .expect("found above");
+        let origin = model.route(first_route).nodes[0];
+        model.flows[flow_index].choice.decide_at = Some(origin);
         // Declared costs, so that the `cost` scope has entities.
         model.costs = crate::model::Costs {
             declared: true,
