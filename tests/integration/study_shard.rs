@@ -570,3 +570,46 @@ fn compare_across_demand_levels_merged_from_shards_equals_the_single_study() {
         ));
     assert_same_study_files(&single, &merged);
 }
+
+/// The appraisal of an investment (`appraisal.csv`, the appraisal in `compare.json` and, across
+/// demand levels, in `demand.json`) is computed from the merged replications exactly as from a
+/// single study: sharded and merged, every file is the same, byte for byte.
+#[test]
+fn appraisal_shards_merged_equal_the_single_study_with_and_without_demand_levels() {
+    use crate::costs::{FIXTURE, faster_port};
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenario_file(dir.path(), "base.toml", FIXTURE);
+    let variant = scenario_file(dir.path(), "hub.toml", &faster_port());
+    let paths = [&base, &variant].map(|p| p.to_str().unwrap().to_string());
+    for (name, extra) in [("plain", &[][..]), ("demand", &["--demand", "0.5,1"][..])] {
+        let args: Vec<&str> = ["compare", "-q", "-r", "4", "--chart-size", "640x360"]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .chain(paths.iter().map(String::as_str))
+            .collect();
+        let at = dir.path().join(name);
+        let single = study(&at, "single", &args);
+        assert!(
+            file_names(&single).contains(&"appraisal.csv".to_string()),
+            "{name}: {:?}",
+            file_names(&single)
+        );
+        let appraisal = std::fs::read_to_string(single.join("appraisal.csv")).unwrap();
+        // Five quantities (benefit, saving per TEU, extra TEU, NPV, BCR) per variant and level,
+        // the NPV a number (the variant declares an investment).
+        let rows = appraisal.lines().count() - 1;
+        assert_eq!(rows, if name == "demand" { 10 } else { 5 }, "{appraisal}");
+        assert!(
+            appraisal
+                .lines()
+                .any(|l| l.contains(",npv,") && !l.contains(",npv,,")),
+            "{appraisal}"
+        );
+        let mut shard_args = args.clone();
+        shard_args.retain(|a| *a != "-q");
+        let shards = shards(&at, &shard_args, 2);
+        let merged = at.join("merged");
+        merge(&[&shards[1], &shards[0]], &merged).success();
+        assert_same_study_files(&single, &merged);
+    }
+}
