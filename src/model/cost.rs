@@ -62,7 +62,8 @@ pub struct RouteCost {
     /// distance_km` of every leg.
     pub tariff_per_teu: f64,
     /// kg CO2 per TEU: `co2_kg_per_teu_km × distance_km` summed over the legs (`None` when the
-    /// scenario declares no emissions).
+    /// scenario declares no emissions, or when a leg of the route has a positive emission factor
+    /// but no `distance_km`: its emissions are unknown, not zero).
     pub co2_kg_per_teu: Option<f64>,
 }
 
@@ -106,16 +107,20 @@ pub fn route_costs(model: &Model, emissions: bool) -> Vec<RouteCost> {
                 .map(|&n| model.node(n).cost.per_teu)
                 .sum();
             let mut legs = 0.0;
-            let mut co2 = 0.0;
+            let mut co2 = Some(0.0);
             for &l in &route.legs {
                 let leg = model.leg(l);
                 let km = leg.distance_km.unwrap_or(0.0);
                 legs += leg.cost.per_teu + leg.cost.per_teu_km * km;
-                co2 += leg.cost.co2_kg_per_teu_km.unwrap_or(0.0) * km;
+                let factor = leg.cost.co2_kg_per_teu_km.unwrap_or(0.0);
+                co2 = match leg.distance_km {
+                    None if factor > 0.0 => None,
+                    _ => co2.map(|kg| kg + factor * km),
+                };
             }
             RouteCost {
                 tariff_per_teu: route.cost_per_teu + nodes + legs,
-                co2_kg_per_teu: emissions.then_some(co2),
+                co2_kg_per_teu: co2.filter(|_| emissions),
             }
         })
         .collect()

@@ -338,7 +338,7 @@ pub struct RouteMoney {
 pub(crate) const COST: &[Kpi<RouteStats, RouteMoney>] = &[
     Kpi {
         name: "money_per_teu",
-        about: "Money per TEU delivered: the route's tariffs (route, node and leg tariffs) plus                 the storage its TEU paid beyond free time (storage_per_teu).",
+        about: "Money per TEU delivered: the route's tariffs (route, node and leg tariffs) plus the storage its TEU paid beyond free time (storage_per_teu).",
         value: |x| {
             let storage = storage_per_teu(x)?;
             Some(x.entity.cost.tariff_per_teu + storage)
@@ -346,12 +346,12 @@ pub(crate) const COST: &[Kpi<RouteStats, RouteMoney>] = &[
     },
     Kpi {
         name: "storage_per_teu",
-        about: "Storage money per TEU delivered: the storage tariffs of the nodes for the time                 each consignment spent there beyond their free time.",
+        about: "Storage money per TEU delivered: the storage tariffs of the nodes for the time each consignment spent there beyond their free time.",
         value: storage_per_teu,
     },
     Kpi {
         name: "co2_kg_per_teu",
-        about: "kg CO2 per TEU delivered: emission factor times distance, summed over the legs                 (none where the scenario declares no emission factor).",
+        about: "kg CO2 per TEU delivered: emission factor times distance, summed over the legs (none where the scenario declares no emission factor, or where a leg of the route with a positive factor has no distance_km: unknown, not zero).",
         value: |x| {
             (x.stats.delivered_teu > 0)
                 .then_some(x.entity.cost.co2_kg_per_teu)
@@ -360,7 +360,7 @@ pub(crate) const COST: &[Kpi<RouteStats, RouteMoney>] = &[
     },
     Kpi {
         name: "time_cost_per_teu",
-        about: "Value of time times the mean end-to-end time (generation to delivery), money                 per TEU.",
+        about: "Value of time times the mean end-to-end time (generation to delivery), money per TEU.",
         value: time_cost_per_teu,
     },
     Kpi {

@@ -216,6 +216,26 @@ fn a_leg_naming_a_traction_takes_its_factor_and_its_own_factor_wins() {
 }
 
 #[test]
+fn a_route_with_an_emitting_leg_of_unknown_length_has_no_co2_figure_not_zero() {
+    // The sea leg (0.05 kg a TEU-km) without its 300 km: the route's CO2 is unknown.
+    let text = FIXTURE.replacen("distance_km = 300\n", "", 1);
+    let m = model(&text);
+    assert_eq!(m.costs.route(RouteId(0)).co2_kg_per_teu, None);
+    let (values, _) = run(&m, 2);
+    let columns = KpiColumns::new(&m);
+    let co2 = columns
+        .columns()
+        .iter()
+        .position(|c| c.scope == Scope::Cost && c.kpi == "co2_kg_per_teu")
+        .expect("the column stays: other routes could have a figure");
+    assert!(values.iter().all(|r| r[co2].is_none()), "{values:?}");
+    // With a factor of 0 for that leg (the table's `sea`), its length does not matter: the rail
+    // leg's 10 kg.
+    let m = model(&text.replace("sea = 0.05", "sea = 0.0"));
+    assert_eq!(m.costs.route(RouteId(0)).co2_kg_per_teu, Some(10.0));
+}
+
+#[test]
 fn a_scenario_without_costs_has_no_cost_columns() {
     let text = FIXTURE
         .split("[[node]]")

@@ -256,7 +256,8 @@ pub(super) fn attach_costs(
 
 /// The emission factor of one leg: its own, else the table's entry for its traction (or, without
 /// one, its mode). A leg with a length and no factor, or naming a traction the table lacks, is
-/// reported; a leg without `distance_km` has no emissions.
+/// reported; a leg without `distance_km` has no length to multiply, so a
+/// route with such a leg and a positive factor has no CO2 figure (`model::cost::route_costs`).
 fn resolve_factor(
     leg: &mut crate::model::Leg,
     spec: &LegSpec,
