@@ -301,8 +301,8 @@ def answer_hub(fleet, levels, rows, money_rows, variant, routes, npv_from):
         days = num(west["difference_mean"]) / 24
         sentence = (
             f" At ×{fmt_level(level)} ({fmt(num(b['offered_teu_per_year']), 4)} TEU a year offered) the base "
-            f"{keeps[b['stable']]} and the hub {keeps[v['stable']]}; the hub delivers "
-            f"{fmt(num(v['delivered_difference_teu_per_year_mean']), 3)} TEU a year more than the base "
+            f"{keeps[b['stable']]} and the hub {keeps[v['stable']]}; the TEU delivered change by "
+            f"{fmt(num(v['delivered_difference_teu_per_year_mean']), 3)} a year with the hub "
             f"(95% CI [{fmt(num(v['delivered_difference_ci95_low']), 3)}, {fmt(num(v['delivered_difference_ci95_high']), 3)}]), "
             f"changes the mean {routes[0]} transit by {fmt(days, 2)} days "
             f"({'significant' if significant(west) else 'not significant'} at 95%) and its 95th percentile by "
